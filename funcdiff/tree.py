@@ -1,0 +1,818 @@
+"""Pytrees: nested containers whose non-container elements are leaves (JAX semantics).
+
+A *pytree* is built from container *nodes*: `tuple`, `list`, `dict` (children in
+sorted key order), namedtuples, `collections.OrderedDict` (its own key order),
+`collections.defaultdict`, `None` (a node with no children) and any class
+registered with `register_pytree_node` or `register_dataclass`. Everything else
+(arrays, scalars, strings, tracers, arbitrary objects) is a *leaf*.
+
+Flattening a tree gives its leaves in a fixed order plus a `PyTreeDef` that
+records the containers, so the tree can be rebuilt around new leaves:
+
+>>> leaves, treedef = tree_flatten({"b": 2, "a": (1, None)})
+>>> leaves
+[1, 2]
+>>> treedef
+PyTreeDef({'a': (*, None), 'b': *})
+>>> tree_unflatten(treedef, [10, 20])
+{'a': (10, None), 'b': 20}
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import math
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "DictKey",
+    "FlattenedIndexKey",
+    "GetAttrKey",
+    "PyTreeDef",
+    "SequenceKey",
+    "broadcast_prefix",
+    "keystr",
+    "ravel_pytree",
+    "register_dataclass",
+    "register_pytree_node",
+    "tree_flatten",
+    "tree_flatten_with_path",
+    "tree_leaves",
+    "tree_map",
+    "tree_structure",
+    "tree_unflatten",
+]
+
+
+# --------------------------------------------------------------------------- path keys
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SequenceKey:
+    """Path entry for the `idx`-th element of a tuple or list; renders as `[idx]`."""
+
+    idx: int
+
+    def __str__(self) -> str:
+        return f"[{self.idx}]"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DictKey:
+    """Path entry for a dict value; renders as `[key]` using `repr(key)`, e.g. `['w']`."""
+
+    key: Hashable
+
+    def __str__(self) -> str:
+        return f"[{self.key!r}]"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class GetAttrKey:
+    """Path entry for a namedtuple or dataclass field; renders as `.name`."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f".{self.name}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FlattenedIndexKey:
+    """Path entry for the `key`-th child of a custom registered node; renders as `[key]`."""
+
+    key: int
+
+    def __str__(self) -> str:
+        return f"[{self.key}]"
+
+
+def keystr(path: Iterable[Any]) -> str:
+    """Render a key path (as produced by `tree_flatten_with_path`) as a string.
+
+    Args:
+        path: a tuple of key entries (`SequenceKey`, `DictKey`, `GetAttrKey`,
+            `FlattenedIndexKey`).
+
+    Returns:
+        The concatenated entries, e.g. `"[0]['w'].field"`; `""` for the root.
+
+    Example:
+        >>> keystr((SequenceKey(0), DictKey("w"), GetAttrKey("field")))
+        "[0]['w'].field"
+    """
+    return "".join(str(k) for k in path)
+
+
+# --------------------------------------------------------------------------- node kinds
+
+
+class _NodeKind:
+    """How to take apart, rebuild, name and print one kind of container.
+
+    `flatten(x) -> (children, aux)`, `unflatten(aux, children) -> x`,
+    `keys(aux, n) -> path entries`, `render(aux, child_strs) -> str`,
+    `summary(aux, n) -> str` (used in error messages).
+    """
+
+    __slots__ = ("flatten", "keys", "render", "summary", "type", "unflatten")
+
+    def __init__(self, type_, flatten, unflatten, keys, render, summary):
+        self.type = type_
+        self.flatten = flatten
+        self.unflatten = unflatten
+        self.keys = keys
+        self.render = render
+        self.summary = summary
+
+    def __repr__(self) -> str:
+        return f"<pytree node kind {self.type.__qualname__}>"
+
+
+def _seq_keys(aux, n):
+    return [SequenceKey(i) for i in range(n)]
+
+
+def _dict_items(keys, child_strs):
+    return ", ".join(f"{k!r}: {c}" for k, c in zip(keys, child_strs))
+
+
+def _sorted_keys(d) -> tuple:
+    try:
+        return tuple(sorted(d))
+    except TypeError:
+        raise TypeError(
+            f"pytree dict keys must be sortable (comparable with each other), got {list(d)!r}"
+        ) from None
+
+
+def _flatten_dict(d):
+    keys = _sorted_keys(d)
+    return [d[k] for k in keys], keys
+
+
+def _flatten_ordered_dict(d):
+    keys = tuple(d)
+    return [d[k] for k in keys], keys
+
+
+def _flatten_defaultdict(d):
+    keys = _sorted_keys(d)
+    return [d[k] for k in keys], (d.default_factory, keys)
+
+
+def _factory_name(factory) -> str:
+    return getattr(factory, "__name__", repr(factory))
+
+
+def _tuple_render(aux, cs):
+    return f"({cs[0]},)" if len(cs) == 1 else f"({', '.join(cs)})"
+
+
+_TUPLE = _NodeKind(
+    tuple,
+    lambda t: (t, None),
+    lambda aux, ch: tuple(ch),
+    _seq_keys,
+    _tuple_render,
+    lambda aux, n: f"a tuple of length {n}",
+)
+_LIST = _NodeKind(
+    list,
+    lambda t: (t, None),
+    lambda aux, ch: list(ch),
+    _seq_keys,
+    lambda aux, cs: f"[{', '.join(cs)}]",
+    lambda aux, n: f"a list of length {n}",
+)
+_DICT = _NodeKind(
+    dict,
+    _flatten_dict,
+    lambda keys, ch: dict(zip(keys, ch)),
+    lambda keys, n: [DictKey(k) for k in keys],
+    lambda keys, cs: f"{{{_dict_items(keys, cs)}}}",
+    lambda keys, n: f"a dict with keys {list(keys)!r}",
+)
+_NONE = _NodeKind(
+    type(None),
+    lambda _: ((), None),
+    lambda aux, ch: None,
+    lambda aux, n: [],
+    lambda aux, cs: "None",
+    lambda aux, n: "None",
+)
+_ORDERED_DICT = _NodeKind(
+    collections.OrderedDict,
+    _flatten_ordered_dict,
+    lambda keys, ch: collections.OrderedDict(zip(keys, ch)),
+    lambda keys, n: [DictKey(k) for k in keys],
+    lambda keys, cs: f"OrderedDict({{{_dict_items(keys, cs)}}})",
+    lambda keys, n: f"an OrderedDict with keys {list(keys)!r}",
+)
+_DEFAULTDICT = _NodeKind(
+    collections.defaultdict,
+    _flatten_defaultdict,
+    lambda aux, ch: collections.defaultdict(aux[0], zip(aux[1], ch)),
+    lambda aux, n: [DictKey(k) for k in aux[1]],
+    lambda aux, cs: f"defaultdict({_factory_name(aux[0])}, {{{_dict_items(aux[1], cs)}}})",
+    lambda aux, n: f"a defaultdict({_factory_name(aux[0])}) with keys {list(aux[1])!r}",
+)
+
+# type -> node kind, looked up by exact type. Namedtuple types are added lazily the
+# first time one is flattened; `_registered` holds the types that may not be
+# registered again.
+_kinds: dict[type, _NodeKind] = {
+    k.type: k for k in (_TUPLE, _LIST, _DICT, _NONE, _ORDERED_DICT, _DEFAULTDICT)
+}
+_registered: set[type] = set(_kinds)
+
+
+def _namedtuple_kind(cls: type) -> _NodeKind:
+    fields = cls._fields
+    name = cls.__name__
+    kind = _NodeKind(
+        cls,
+        lambda t: (t, None),
+        lambda aux, ch: cls(*ch),
+        lambda aux, n: [GetAttrKey(f) for f in fields],
+        lambda aux, cs: f"{name}({', '.join(f'{f}={c}' for f, c in zip(fields, cs))})",
+        lambda aux, n: f"a {name} namedtuple",
+    )
+    _kinds[cls] = kind
+    return kind
+
+
+def _kind_of(x) -> _NodeKind | None:
+    """The node kind of `x`, or None when `x` is a leaf."""
+    kind = _kinds.get(type(x))
+    if kind is None and isinstance(x, tuple) and hasattr(type(x), "_fields"):
+        kind = _namedtuple_kind(type(x))
+    return kind
+
+
+def register_pytree_node(
+    nodetype: type,
+    flatten_func: Callable[[Any], tuple[Iterable[Any], Hashable]],
+    unflatten_func: Callable[[Hashable, Iterable[Any]], Any],
+) -> None:
+    """Make instances of `nodetype` pytree nodes instead of leaves.
+
+    Args:
+        nodetype: the class to register (matched by exact type, not subclasses).
+        flatten_func: `flatten_func(x) -> (children, aux_data)`, where `children`
+            is an iterable of subtrees and `aux_data` is hashable static data that
+            becomes part of the treedef (and of treedef equality).
+        unflatten_func: `unflatten_func(aux_data, children) -> x`; `children` is
+            passed as a tuple.
+
+    Raises:
+        ValueError: if `nodetype` is already registered (or is a built-in node type).
+
+    Example:
+        >>> class Pair:
+        ...     def __init__(self, a, b):
+        ...         self.a, self.b = a, b
+        >>> register_pytree_node(Pair, lambda p: ((p.a, p.b), None),
+        ...                      lambda aux, ch: Pair(*ch))
+        >>> tree_leaves([Pair(1, 2), 3])
+        [1, 2, 3]
+    """
+    if not isinstance(nodetype, type):
+        raise TypeError(f"register_pytree_node expects a class, got {nodetype!r}")
+    if nodetype in _registered:
+        raise ValueError(f"{nodetype.__qualname__} is already registered as a pytree node")
+    name = nodetype.__name__
+    _kinds[nodetype] = _NodeKind(
+        nodetype,
+        flatten_func,
+        lambda aux, ch: unflatten_func(aux, tuple(ch)),
+        lambda aux, n: [FlattenedIndexKey(i) for i in range(n)],
+        lambda aux, cs: f"CustomNode({name}[{aux!r}], [{', '.join(cs)}])",
+        lambda aux, n: f"a {name} node with {n} children and aux data {aux!r}",
+    )
+    _registered.add(nodetype)
+
+
+def register_dataclass(cls: type, data_fields: Iterable[str], meta_fields: Iterable[str]) -> type:
+    """Register a (typically frozen) dataclass as a pytree node.
+
+    Args:
+        cls: the class; rebuilt by calling `cls(**fields)`.
+        data_fields: names of the fields holding children (subtrees).
+        meta_fields: names of static fields; their values must be hashable and are
+            stored in the treedef, so trees with different meta values have
+            different (unequal) treedefs.
+
+    Returns:
+        `cls` itself, so the call can wrap a class definition.
+
+    Raises:
+        ValueError: if `cls` is already registered, a name is listed twice, or (for
+            a dataclass) the two lists do not cover exactly its `__init__` fields.
+
+    Example:
+        >>> @dataclasses.dataclass(frozen=True)
+        ... class Dense:
+        ...     w: Any
+        ...     b: Any
+        ...     act: str
+        >>> _ = register_dataclass(Dense, data_fields=["w", "b"], meta_fields=["act"])
+        >>> tree_flatten(Dense(1.0, 2.0, "relu"))
+        ([1.0, 2.0], PyTreeDef(Dense(w=*, b=*, act='relu')))
+    """
+    if isinstance(data_fields, str) or isinstance(meta_fields, str):
+        raise TypeError("register_dataclass: data_fields and meta_fields must be lists of names")
+    data_fields, meta_fields = tuple(data_fields), tuple(meta_fields)
+    names = data_fields + meta_fields
+    if len(set(names)) != len(names):
+        raise ValueError(f"register_dataclass: a field is listed twice in {names}")
+    if dataclasses.is_dataclass(cls):
+        init = {f.name for f in dataclasses.fields(cls) if f.init}
+        if set(names) != init:
+            raise ValueError(
+                f"register_dataclass: data_fields + meta_fields must be exactly the init "
+                f"fields of {cls.__qualname__} {sorted(init)}, got {sorted(names)}"
+            )
+    if cls in _registered:
+        raise ValueError(f"{cls.__qualname__} is already registered as a pytree node")
+
+    def flatten(x):
+        children = [getattr(x, f) for f in data_fields]
+        return children, tuple(getattr(x, f) for f in meta_fields)
+
+    def unflatten(meta, children):
+        return cls(**dict(zip(data_fields, children)), **dict(zip(meta_fields, meta)))
+
+    def render(meta, cs):
+        items = [f"{f}={c}" for f, c in zip(data_fields, cs)]
+        items += [f"{f}={m!r}" for f, m in zip(meta_fields, meta)]
+        return f"{cls.__name__}({', '.join(items)})"
+
+    def summary(meta, n):
+        if not meta_fields:
+            return f"a {cls.__name__}"
+        meta_str = ", ".join(f"{f}={m!r}" for f, m in zip(meta_fields, meta))
+        return f"a {cls.__name__} ({meta_str})"
+
+    _kinds[cls] = _NodeKind(
+        cls,
+        flatten,
+        unflatten,
+        lambda meta, n: [GetAttrKey(f) for f in data_fields],
+        render,
+        summary,
+    )
+    _registered.add(cls)
+    return cls
+
+
+# --------------------------------------------------------------------------- flattening
+#
+# A treedef node is `None` for a leaf, else a tuple `(kind, aux, children)` where
+# `children` is a tuple of nodes. Plain tuples make equality and hashing cheap.
+
+
+def _flatten(tree, is_leaf, leaves):
+    if is_leaf is not None and is_leaf(tree):
+        leaves.append(tree)
+        return None
+    kind = _kinds.get(type(tree))
+    if kind is None:
+        if not (isinstance(tree, tuple) and hasattr(type(tree), "_fields")):
+            leaves.append(tree)
+            return None
+        kind = _namedtuple_kind(type(tree))
+    children, aux = kind.flatten(tree)
+    return (kind, aux, tuple([_flatten(c, is_leaf, leaves) for c in children]))
+
+
+def _build(node, it):
+    kind, aux, children = node
+    return kind.unflatten(aux, [next(it) if c is None else _build(c, it) for c in children])
+
+
+def _count(node) -> tuple[int, int]:
+    """(number of leaves, number of nodes) below and including `node`."""
+    if node is None:
+        return 1, 1
+    leaves, nodes = 0, 1
+    for c in node[2]:
+        nl, nn = _count(c)
+        leaves += nl
+        nodes += nn
+    return leaves, nodes
+
+
+def _render(node) -> str:
+    if node is None:
+        return "*"
+    kind, aux, children = node
+    return kind.render(aux, [_render(c) for c in children])
+
+
+def _summary(node) -> str:
+    if node is None:
+        return "a leaf"
+    kind, aux, children = node
+    return kind.summary(aux, len(children))
+
+
+def _where(path) -> str:
+    return f"at path {keystr(path)}" if path else "at the root"
+
+
+def _paths(node, prefix, out):
+    if node is None:
+        out.append(prefix)
+        return
+    kind, aux, children = node
+    for key, child in zip(kind.keys(aux, len(children)), children):
+        _paths(child, prefix + (key,), out)
+
+
+def _first_difference(a, b, path=()):
+    """(path, node_a, node_b) of the first place two treedef nodes differ, or None."""
+    if a == b:
+        return None
+    if a is None or b is None or a[0] is not b[0] or a[1] != b[1] or len(a[2]) != len(b[2]):
+        return path, a, b
+    for key, ca, cb in zip(a[0].keys(a[1], len(a[2])), a[2], b[2]):
+        diff = _first_difference(ca, cb, path + (key,))
+        if diff is not None:
+            return diff
+    return path, a, b  # unreachable unless aux equality is inconsistent
+
+
+def _shallow_node(tree):
+    """The treedef node of `tree`'s top level only (children shown as leaves)."""
+    kind = _kind_of(tree)
+    if kind is None:
+        return None
+    children, aux = kind.flatten(tree)
+    return (kind, aux, (None,) * len(list(children)))
+
+
+def _flatten_up_to(node, tree, path, out):
+    if node is None:
+        out.append(tree)
+        return
+    kind, aux, nodes = node
+    if _kind_of(tree) is not kind:
+        found = _summary(_shallow_node(tree))
+        if found == "a leaf":
+            found = f"a leaf of type {type(tree).__name__}"
+        raise ValueError(f"{_where(path)}: expected {_summary(node)}, got {found}")
+    children, tree_aux = kind.flatten(tree)
+    children = list(children)
+    if tree_aux != aux or len(children) != len(nodes):
+        got = kind.summary(tree_aux, len(children))
+        raise ValueError(f"{_where(path)}: expected {_summary(node)}, got {got}")
+    for key, child_node, child in zip(kind.keys(aux, len(nodes)), nodes, children):
+        _flatten_up_to(child_node, child, path + (key,), out)
+
+
+class PyTreeDef:
+    """The structure of a pytree: its containers, with the leaves left out.
+
+    Hashable and comparable with `==`; two treedefs are equal when the container
+    types, dict keys and aux data all match. Obtain one from `tree_flatten` or
+    `tree_structure`; do not construct it directly.
+
+    Example:
+        >>> treedef = tree_structure((1.0, {"a": 2.0, "b": None}))
+        >>> treedef
+        PyTreeDef((*, {'a': *, 'b': None}))
+        >>> treedef.num_leaves, treedef.num_nodes
+        (2, 5)
+        >>> treedef.unflatten(["x", "y"])
+        ('x', {'a': 'y', 'b': None})
+    """
+
+    __slots__ = ("_counts", "_node")
+
+    def __init__(self, node):
+        self._node = node
+
+    def _leaf_and_node_counts(self) -> tuple[int, int]:
+        try:
+            return self._counts
+        except AttributeError:
+            self._counts = _count(self._node)
+            return self._counts
+
+    @property
+    def num_leaves(self) -> int:
+        """Number of leaves in trees of this structure.
+
+        Example:
+            >>> tree_structure([1, (2, 3), None]).num_leaves
+            3
+        """
+        return self._leaf_and_node_counts()[0]
+
+    @property
+    def num_nodes(self) -> int:
+        """Number of nodes, counting leaves, containers and `None` (as in JAX).
+
+        Example:
+            >>> tree_structure([1, (2, 3), None]).num_nodes
+            6
+        """
+        return self._leaf_and_node_counts()[1]
+
+    def unflatten(self, leaves: Iterable[Any]) -> Any:
+        """Build a tree of this structure from `leaves` (in flattening order).
+
+        Args:
+            leaves: an iterable of exactly `num_leaves` values.
+
+        Returns:
+            The rebuilt tree.
+
+        Raises:
+            ValueError: if the number of leaves is wrong.
+
+        Example:
+            >>> tree_structure({"a": 0, "b": (0, 0)}).unflatten([1, 2, 3])
+            {'a': 1, 'b': (2, 3)}
+        """
+        leaves = list(leaves)
+        if len(leaves) != self.num_leaves:
+            raise ValueError(
+                f"tree_unflatten: {self} expects {self.num_leaves} leaves, got {len(leaves)}"
+            )
+        if self._node is None:
+            return leaves[0]
+        return _build(self._node, iter(leaves))
+
+    def flatten_up_to(self, tree: Any) -> list:
+        """Flatten `tree` only as deep as this treedef's leaves.
+
+        This treedef must be a prefix of `tree`'s structure: at each of its leaves,
+        the whole corresponding subtree of `tree` is returned as one element.
+
+        Args:
+            tree: a tree whose structure extends this one.
+
+        Returns:
+            A list with one subtree of `tree` per leaf of this treedef.
+
+        Raises:
+            ValueError: naming the path where `tree` does not match.
+
+        Example:
+            >>> tree_structure((0, {"a": 0})).flatten_up_to(([1, 2], {"a": (3, 4)}))
+            [[1, 2], (3, 4)]
+        """
+        out: list = []
+        try:
+            _flatten_up_to(self._node, tree, (), out)
+        except ValueError as e:
+            raise ValueError(f"tree does not match the structure {self}: {e}") from None
+        return out
+
+    def paths(self) -> list[tuple]:
+        """The key path of every leaf, in flattening order.
+
+        Example:
+            >>> [keystr(p) for p in tree_structure({"w": [0, 0]}).paths()]
+            ["['w'][0]", "['w'][1]"]
+        """
+        out: list = []
+        _paths(self._node, (), out)
+        return out
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, PyTreeDef) and self._node == other._node
+
+    def __hash__(self) -> int:
+        return hash(self._node)
+
+    def __repr__(self) -> str:
+        return f"PyTreeDef({_render(self._node)})"
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def tree_flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None):
+    """Split a pytree into its list of leaves and its structure.
+
+    Args:
+        tree: the pytree.
+        is_leaf: optional predicate; a subtree for which it returns True is taken
+            as a leaf without looking inside it.
+
+    Returns:
+        `(leaves, treedef)`: the leaves in order (dict children by sorted key) and
+        a `PyTreeDef` to rebuild the tree with `tree_unflatten`.
+
+    Example:
+        >>> tree_flatten([1, {"b": 2, "a": 3}, None])
+        ([1, 3, 2], PyTreeDef([*, {'a': *, 'b': *}, None]))
+        >>> tree_flatten([1, (2, 3)], is_leaf=lambda x: isinstance(x, tuple))
+        ([1, (2, 3)], PyTreeDef([*, *]))
+    """
+    leaves: list = []
+    node = _flatten(tree, is_leaf, leaves)
+    return leaves, PyTreeDef(node)
+
+
+def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> Any:
+    """Rebuild a pytree from a treedef and its leaves (inverse of `tree_flatten`).
+
+    Args:
+        treedef: the structure, from `tree_flatten` or `tree_structure`.
+        leaves: exactly `treedef.num_leaves` values.
+
+    Returns:
+        The tree (dicts are rebuilt with sorted keys).
+
+    Example:
+        >>> leaves, treedef = tree_flatten((1, [2, 3]))
+        >>> tree_unflatten(treedef, [x * 10 for x in leaves])
+        (10, [20, 30])
+    """
+    return treedef.unflatten(leaves)
+
+
+def tree_leaves(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list:
+    """The leaves of a pytree, in flattening order.
+
+    Example:
+        >>> tree_leaves({"x": (1, 2), "y": None, "z": 3})
+        [1, 2, 3]
+    """
+    leaves: list = []
+    _flatten(tree, is_leaf, leaves)
+    return leaves
+
+
+def tree_structure(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> PyTreeDef:
+    """The `PyTreeDef` of a pytree.
+
+    Example:
+        >>> tree_structure((1.0, {"a": 2.0, "b": None}))
+        PyTreeDef((*, {'a': *, 'b': None}))
+    """
+    return tree_flatten(tree, is_leaf)[1]
+
+
+def tree_flatten_with_path(tree: Any, is_leaf: Callable[[Any], bool] | None = None):
+    """Like `tree_flatten`, but pairs every leaf with its key path.
+
+    Args:
+        tree: the pytree.
+        is_leaf: optional predicate marking subtrees to treat as leaves.
+
+    Returns:
+        `([(path, leaf), ...], treedef)`, where each path is a tuple of key
+        entries; render one with `keystr`.
+
+    Example:
+        >>> pairs, _ = tree_flatten_with_path([{"w": 1.0}, (2.0,)])
+        >>> [(keystr(p), x) for p, x in pairs]
+        [("[0]['w']", 1.0), ('[1][0]', 2.0)]
+    """
+    leaves, treedef = tree_flatten(tree, is_leaf)
+    return list(zip(treedef.paths(), leaves)), treedef
+
+
+def tree_map(f: Callable[..., Any], tree: Any, *rest: Any, is_leaf=None) -> Any:
+    """Apply `f` leaf-wise to one or more pytrees of the same structure.
+
+    Args:
+        f: called as `f(leaf, *rest_leaves)` for every leaf position.
+        tree: the first pytree; gives the output structure.
+        *rest: more pytrees, each with exactly the structure of `tree`.
+        is_leaf: optional predicate marking subtrees to treat as leaves (applied
+            to every tree).
+
+    Returns:
+        A tree with `tree`'s structure holding the results of `f`.
+
+    Raises:
+        ValueError: if a tree in `rest` has a different structure, naming the path
+            where it first differs.
+
+    Example:
+        >>> tree_map(lambda x, y: x + y, {"a": 1, "b": (2, 3)}, {"a": 10, "b": (20, 30)})
+        {'a': 11, 'b': (22, 33)}
+    """
+    leaves, treedef = tree_flatten(tree, is_leaf)
+    all_leaves = [leaves]
+    for i, other in enumerate(rest, start=1):
+        other_leaves, other_def = tree_flatten(other, is_leaf)
+        if other_def != treedef:
+            path, expected, got = _first_difference(treedef._node, other_def._node)
+            raise ValueError(
+                f"tree_map: tree argument {i} does not have the structure of the first tree "
+                f"{_where(path)}: expected {_summary(expected)}, got {_summary(got)}. "
+                f"First tree: {treedef}; tree {i}: {other_def}"
+            )
+        all_leaves.append(other_leaves)
+    return treedef.unflatten([f(*xs) for xs in zip(*all_leaves)])
+
+
+def broadcast_prefix(prefix_tree: Any, full_tree: Any, is_leaf=None) -> list:
+    """Repeat each leaf of a prefix tree over the leaves of the matching subtree.
+
+    Used to expand a per-argument spec such as vmap's `in_axes`. `None` in
+    `prefix_tree` counts as a leaf value (not an empty subtree).
+
+    Args:
+        prefix_tree: a tree whose structure is a prefix of `full_tree`'s.
+        full_tree: the full tree.
+        is_leaf: optional predicate marking subtrees to treat as leaves; applied to
+            both trees, so the result lines up with `tree_leaves(full_tree, is_leaf)`.
+
+    Returns:
+        A list with one prefix leaf per leaf of `full_tree`.
+
+    Raises:
+        ValueError: naming the path where `prefix_tree` is not a prefix of `full_tree`.
+
+    Example:
+        >>> broadcast_prefix((0, None), ([1, 2], {"a": 3}))
+        [0, 0, None]
+    """
+
+    def prefix_leaf(x):
+        return x is None or (is_leaf is not None and is_leaf(x))
+
+    prefix_leaves, prefix_def = tree_flatten(prefix_tree, prefix_leaf)
+    try:
+        subtrees = []
+        _flatten_up_to(prefix_def._node, full_tree, (), subtrees)
+    except ValueError as e:
+        raise ValueError(
+            f"broadcast_prefix: prefix tree {prefix_def} is not a prefix of the full tree: {e}"
+        ) from None
+    out: list = []
+    for leaf, subtree in zip(prefix_leaves, subtrees):
+        out.extend([leaf] * len(tree_leaves(subtree, is_leaf)))
+    return out
+
+
+def ravel_pytree(tree: Any):
+    """Flatten a pytree of arrays into one 1-D array, with an inverse.
+
+    Leaves are raveled and concatenated in flattening order, cast to their common
+    promoted dtype (`numpy.result_type`). Written with `funcdiff.numpy`, so it is
+    differentiable when the leaves are tracers.
+
+    Args:
+        tree: a pytree whose leaves are arrays or scalars.
+
+    Returns:
+        `(flat, unravel)`: the 1-D vector and a function mapping a vector of the
+        same length back to a tree of the original structure, each leaf cast back
+        to its original dtype and shape (leaves come back as arrays). An empty
+        tree ravels to `numpy.zeros(0)`.
+
+    Example:
+        ```python
+        flat, unravel = ravel_pytree({"w": np.ones((2, 2), np.float32), "b": np.zeros(3)})
+        flat.shape, flat.dtype        # ((7,), dtype('float64'))
+        unravel(flat)["w"].dtype      # dtype('float32')
+        ```
+    """
+    from funcdiff import numpy as fnp
+
+    leaves, treedef = tree_flatten(tree)
+    if not leaves:
+        return np.zeros(0), lambda flat: _unravel_empty(treedef, flat)
+    arrays = [fnp.asarray(x) for x in leaves]
+    shapes = [tuple(a.shape) for a in arrays]
+    dtypes = [np.dtype(a.dtype) for a in arrays]
+    sizes = [math.prod(s) for s in shapes]
+    dtype = np.result_type(*dict.fromkeys(dtypes))  # unique dtypes: avoids NPY_MAXARGS
+    pieces = [fnp.ravel(a) for a in arrays]
+    flat = fnp.concatenate([p if d == dtype else p.astype(dtype) for p, d in zip(pieces, dtypes)])
+    total = sum(sizes)
+
+    def unravel(flat_vector):
+        flat_vector = fnp.asarray(flat_vector)
+        if tuple(flat_vector.shape) != (total,):
+            raise ValueError(
+                f"unravel: expected a 1-D vector of length {total}, "
+                f"got shape {tuple(flat_vector.shape)}"
+            )
+        out, start = [], 0
+        for shape, d, size in zip(shapes, dtypes, sizes):
+            leaf = fnp.reshape(flat_vector[start : start + size], shape)
+            out.append(leaf if np.dtype(leaf.dtype) == d else leaf.astype(d))
+            start += size
+        return treedef.unflatten(out)
+
+    return flat, unravel
+
+
+def _unravel_empty(treedef: PyTreeDef, flat) -> Any:
+    if np.shape(flat) != (0,):
+        raise ValueError(f"unravel: expected a 1-D vector of length 0, got shape {np.shape(flat)}")
+    return treedef.unflatten([])
