@@ -1,0 +1,34 @@
+"""funcdiff: composable function transforms (grad, jvp, vjp, vmap, jit) for NumPy.
+
+```python
+import funcdiff as fd
+import funcdiff.numpy as fnp
+
+fd.grad(lambda x: fnp.sum(fnp.sin(x) * x ** 2))(fnp.ones(3))
+```
+"""
+
+from funcdiff import numpy  # noqa: F401  (sets up Tracer methods)
+from funcdiff.core import Tracer
+from funcdiff.errors import ConcretizationError, TracerLeakError, UnsupportedPrimitiveError
+from funcdiff.transforms.api import linear_transpose, linearize, stop_gradient
+from funcdiff.transforms.jvp import jvp
+from funcdiff.transforms.reverse import grad, value_and_grad, vjp
+from funcdiff.transforms.util import float0
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "jvp",
+    "linearize",
+    "linear_transpose",
+    "stop_gradient",
+    "Tracer",
+    "float0",
+    "ConcretizationError",
+    "TracerLeakError",
+    "UnsupportedPrimitiveError",
+]

@@ -1,0 +1,377 @@
+"""The core: primitives, tracers, traces and the interpreter stack.
+
+Everything funcdiff computes goes through `Primitive.bind`. With no
+transform active, `bind` calls the primitive's NumPy implementation
+directly. Inside transforms, each active transform owns one level of the
+interpreter stack (a `MainTrace`); `bind` finds the highest-level trace among
+its arguments (`find_top_trace`), lifts the other arguments into it
+(`Trace.full_raise`) and lets that trace process the primitive. A trace
+processes a primitive by binding it again on the values one level down, so
+nested transforms compose in any order. See docs/design.md.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+import numpy as np
+
+from funcdiff.errors import ConcretizationError, TracerLeakError, UnsupportedPrimitiveError
+
+__all__ = [
+    "Primitive",
+    "Trace",
+    "Tracer",
+    "MainTrace",
+    "new_main",
+    "find_top_trace",
+    "get_aval",
+    "ShapedArray",
+]
+
+
+# --------------------------------------------------------------------------
+# The interpreter stack (one per thread)
+
+
+class _State(threading.local):
+    def __init__(self):
+        self.stack = []  # MainTrace objects, index == level
+
+
+_state = _State()
+
+
+class MainTrace:
+    """One level of the interpreter stack: one active transform."""
+
+    __slots__ = ("level", "name", "fun", "alive", "trace")
+
+    def __init__(self, level, trace_type, name, fun):
+        self.level = level
+        self.name = name  # transform name for messages: "grad", "jvp", "vmap", ...
+        self.fun = fun  # the user function being transformed (for messages)
+        self.alive = True
+        self.trace = trace_type(self)
+
+    def where(self):
+        """Where tracers of this level are made: the transformed function."""
+        fun = self.fun
+        code = getattr(fun, "__code__", None)
+        name = getattr(fun, "__qualname__", None) or repr(fun)
+        if code is None:
+            return name
+        return f"{name} ({code.co_filename}:{code.co_firstlineno})"
+
+
+@contextmanager
+def new_main(trace_type, name, fun=None):
+    """Push a new level for `trace_type` for the duration of the block."""
+    stack = _state.stack
+    main = MainTrace(len(stack), trace_type, name, fun)
+    stack.append(main)
+    try:
+        yield main
+    finally:
+        main.alive = False
+        stack.pop()
+
+
+def _leak_error(tracer):
+    main = tracer._trace.main
+    return TracerLeakError(
+        f"A tracer of the `{main.name}` transform of {main.where()} was used in a "
+        f"computation after `{main.name}` returned. It was probably stored in a global, "
+        "a closure or an attribute during that call. Return the value from the "
+        f"transformed function instead, or apply `{main.name}` to the function that uses "
+        "it. (Reading its value with float(), print() or numpy.asarray() is fine.)"
+    )
+
+
+def find_top_trace(args):
+    """The trace of the highest level among `args`' tracers, or None."""
+    top = None
+    level = -1
+    for a in args:
+        if isinstance(a, Tracer):
+            trace = a._trace
+            main = trace.main
+            if not main.alive:
+                raise _leak_error(a)
+            if main.level > level:
+                level = main.level
+                top = trace
+    return top
+
+
+# --------------------------------------------------------------------------
+# Primitives
+
+
+class Primitive:
+    """A named operation with its rules, written together beside it.
+
+    Attributes:
+        impl: the NumPy implementation, `impl(*arrays, **params)`.
+        jvp: `jvp(primals, tangents, **params) -> (out, tangent_out)`; a tangent
+            of `None` is a symbolic zero (rules may skip work for it).
+        vjp: `vjp(ct, out, primals, argnums, **params) -> cotangents`, one per
+            entry of `argnums` (the arguments that need one); `None` is zero.
+        batch: `batch(args, dims, **params) -> (out, out_dim)` (vmap).
+        abstract_eval: `abstract_eval(*avals, **params) -> aval` (staging).
+        linear: which arguments the primitive is linear in, jointly
+            (`"all"`), separately (`"each"`, e.g. multiplication), or None.
+    """
+
+    __slots__ = (
+        "name", "impl", "jvp", "vjp", "batch", "abstract_eval", "multiple_results",
+        "linear",
+    )
+
+    def __init__(self, name, impl, *, multiple_results=False, linear=None):
+        self.name = name
+        self.impl = impl
+        self.jvp = None
+        self.vjp = None
+        self.batch = None
+        self.abstract_eval = None
+        self.multiple_results = multiple_results
+        self.linear = linear
+
+    def bind(self, *args, **params):
+        if _state.stack:
+            trace = find_top_trace(args)
+            if trace is not None:
+                return trace.process_primitive(self, [trace.full_raise(a) for a in args], params)
+        return self.impl(*args, **params)
+
+    def rule(self, kind):
+        """The rule of `kind` ("jvp", "vjp", "batch"), or a clear error if missing."""
+        r = getattr(self, kind)
+        if r is None:
+            raise UnsupportedPrimitiveError(
+                f"primitive `{self.name}` has no {kind} rule, so it cannot be used under "
+                "this transform. Please report this; as a workaround wrap the computation "
+                "in `funcdiff.custom_jvp`/`custom_vjp` with a rule of your own."
+            )
+        return r
+
+    def __repr__(self):
+        return f"Primitive({self.name})"
+
+
+# --------------------------------------------------------------------------
+# Abstract values
+
+
+class ShapedArray:
+    """The abstract value of an array: its shape and dtype."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, ShapedArray)
+            and self.shape == other.shape
+            and self.dtype == other.dtype
+        )
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype))
+
+    def str_short(self):
+        return f"{self.dtype.name}[{','.join(map(str, self.shape))}]"
+
+    __repr__ = str_short
+
+
+def get_aval(x):
+    """The `ShapedArray` of a value or tracer."""
+    if isinstance(x, Tracer):
+        return x.aval
+    if isinstance(x, np.ndarray):
+        return ShapedArray(x.shape, x.dtype)
+    return ShapedArray(np.shape(x), np.result_type(x))
+
+
+# --------------------------------------------------------------------------
+# Traces and tracers
+
+
+class Trace:
+    """How one transform interprets primitives. One instance per `MainTrace`."""
+
+    __slots__ = ("main",)
+
+    def __init__(self, main):
+        self.main = main
+
+    def pure(self, val):
+        """Box a value that does not depend on this transform's inputs."""
+        raise NotImplementedError
+
+    def lift(self, tracer):
+        """Box a tracer of a lower level (default: like a constant)."""
+        return self.pure(tracer)
+
+    def full_raise(self, val):
+        if isinstance(val, Tracer):
+            if val._trace is self:
+                return val
+            return self.lift(val)
+        return self.pure(val)
+
+    def process_primitive(self, prim, tracers, params):
+        raise NotImplementedError
+
+
+class Tracer:
+    """A boxed value inside a transform, with the array API of a NumPy array.
+
+    Tracers of `grad`, `vjp`, `jvp` and `linearize` hold concrete values, so
+    `float(t)`, `bool(t > 0)`, `print(t)` and `numpy.asarray(t)` work; tracers of
+    `vmap` and `jit` are abstract and raise `ConcretizationError` instead.
+    """
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000
+
+    # -- what a subclass provides
+    @property
+    def aval(self):
+        raise NotImplementedError
+
+    def concrete(self):
+        """The concrete value (a NumPy array or scalar), or ConcretizationError."""
+        raise NotImplementedError
+
+    def _concrete_error(self, what):
+        main = self._trace.main
+        return ConcretizationError(
+            f"{what} needs a concrete value, but this is an abstract traced value of "
+            f"`{main.name}` (of {main.where()}), which stands for many values at once. "
+            "Use `funcdiff.numpy.where(pred, a, b)` instead of an `if`, or "
+            "`funcdiff.cond(pred, true_fun, false_fun, *operands)` for branches."
+        )
+
+    # -- array attributes
+    @property
+    def shape(self):
+        return self.aval.shape
+
+    @property
+    def dtype(self):
+        return self.aval.dtype
+
+    @property
+    def ndim(self):
+        return len(self.aval.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.aval.shape, dtype=np.int64))
+
+    def __len__(self):
+        shape = self.aval.shape
+        if not shape:
+            raise TypeError("len() of unsized object (a 0-d traced array)")
+        return shape[0]
+
+    def __iter__(self):
+        shape = self.aval.shape
+        if not shape:
+            raise TypeError("iteration over a 0-d traced array")
+        return (self[i] for i in range(shape[0]))
+
+    # -- conversion to Python values (concrete tracers only)
+    def __array__(self, dtype=None, copy=None):
+        v = np.asarray(self.concrete())
+        return v if dtype is None else v.astype(dtype)
+
+    def __float__(self):
+        return float(self.concrete())
+
+    def __int__(self):
+        return int(self.concrete())
+
+    def __complex__(self):
+        return complex(self.concrete())
+
+    def __bool__(self):
+        return bool(self.concrete())
+
+    def __index__(self):
+        return int(np.asarray(self.concrete()).__index__())
+
+    def item(self, *args):
+        return np.asarray(self.concrete()).item(*args)
+
+    def tolist(self):
+        return np.asarray(self.concrete()).tolist()
+
+    def __repr__(self):
+        name = type(self).__name__
+        try:
+            val = self.concrete()
+        except ConcretizationError:
+            return f"{name}<{self.aval.str_short()}>"
+        return f"{name}({val!r})"
+
+    def __str__(self):
+        try:
+            return str(self.concrete())
+        except ConcretizationError:
+            return repr(self)
+
+    def __format__(self, spec):
+        try:
+            return format(self.concrete(), spec)
+        except ConcretizationError:
+            return repr(self)
+
+    def __hash__(self):
+        raise TypeError("traced arrays are unhashable (like numpy arrays)")
+
+    def __setitem__(self, idx, value):
+        raise TypeError(
+            "funcdiff arrays are immutable inside transforms: instead of "
+            "`x[idx] = y` write `x = x.at[idx].set(y)` (or `fnp.at(x)[idx].set(y)`, "
+            "which also works on plain arrays); likewise `.add`, `.multiply`, "
+            "`.min`, `.max`."
+        )
+
+    # -- NumPy protocols: numpy.sin(tracer), numpy.sum(tracer) dispatch here
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        _check_alive(inputs)
+        return _fnp.dispatch_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        _check_alive(args)
+        return _fnp.dispatch_function(func, args, kwargs)
+
+
+def _check_alive(args):
+    for a in args:
+        if isinstance(a, Tracer) and not a._trace.main.alive:
+            raise _leak_error(a)
+        if isinstance(a, (list, tuple)):
+            _check_alive(a)
+
+
+# Tracer operators and array methods are the funcdiff.numpy functions; that
+# module imports this one first, then attaches them in one place
+# (funcdiff/numpy/_methods.py). `_fnp` is that dispatch module.
+_fnp = None

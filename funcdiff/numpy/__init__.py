@@ -1,0 +1,18 @@
+"""NumPy's API, differentiable: `import funcdiff.numpy as fnp`.
+
+Outside transforms every function returns what NumPy returns (plain
+`numpy.ndarray`s and scalars), at NumPy's speed; inside transforms they work
+on tracers. The checklist of names is shared/coverage.md.
+"""
+
+from funcdiff.numpy import _methods
+from funcdiff.numpy._creation import *  # noqa: F403
+from funcdiff.numpy._creation import __all__ as _creation_all
+from funcdiff.numpy._elementwise import *  # noqa: F403
+from funcdiff.numpy._elementwise import __all__ as _elementwise_all
+from funcdiff.numpy._reductions import *  # noqa: F403
+from funcdiff.numpy._reductions import __all__ as _reductions_all
+
+__all__ = [*_creation_all, *_elementwise_all, *_reductions_all]
+
+_methods.attach()

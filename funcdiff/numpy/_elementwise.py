@@ -1,0 +1,76 @@
+"""Elementwise functions of funcdiff.numpy: the primitives plus NumPy's aliases."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from funcdiff.core import _state
+from funcdiff.primitives import elementwise as ew
+from funcdiff.primitives.elementwise import (  # noqa: F401  (re-exported)
+    abs, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, bitwise_and,
+    bitwise_or, bitwise_xor, cbrt, ceil, conj, copysign, cos, cosh, divide, equal, exp, exp2,
+    expm1, floor, floor_divide, fmod, greater, greater_equal, heaviside, hypot, imag, invert,
+    isfinite, isinf, isnan, less, less_equal, log, log1p, log2, log10, logaddexp, logaddexp2,
+    logical_and, logical_not, logical_or, logical_xor, maximum, minimum, mod, multiply,
+    negative, not_equal, power, real, reciprocal, rint, sign, sin, sinh, sqrt, square,
+    subtract, tan, tanh, trunc, where,
+)
+
+__all__ = [
+    "abs", "absolute", "add", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",
+    "arctanh", "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "bitwise_and",
+    "bitwise_or", "bitwise_xor", "cbrt", "ceil", "conj", "conjugate", "copysign", "cos", "cosh",
+    "divide", "true_divide", "equal", "exp", "exp2", "expm1", "fabs", "floor", "floor_divide",
+    "fmod", "greater", "greater_equal", "heaviside", "hypot", "imag", "invert", "isfinite",
+    "isinf", "isnan", "less", "less_equal", "log", "log1p", "log2", "log10", "logaddexp",
+    "logaddexp2", "logical_and", "logical_not", "logical_or", "logical_xor", "maximum",
+    "minimum", "mod", "remainder", "multiply", "negative", "positive", "not_equal", "power",
+    "pow", "real", "reciprocal", "rint", "round", "around", "sign", "sin", "sinh", "sqrt",
+    "square", "subtract", "tan", "tanh", "trunc", "fix", "where", "astype", "stop_gradient",
+]
+
+absolute = abs
+conjugate = conj
+true_divide = divide
+remainder = mod
+pow = power  # noqa: A001
+acos, acosh, asin, asinh = arccos, arccosh, arcsin, arcsinh
+atan, atan2, atanh = arctan, arctan2, arctanh
+
+
+def fabs(x):
+    """`numpy.fabs`: absolute value of real input."""
+    return abs(x)
+
+
+def positive(x):
+    """`numpy.positive`: returns `x`."""
+    return x if _state.stack else np.positive(x)
+
+
+def round(a, decimals=0):  # noqa: A001
+    """`numpy.round`; zero derivative (piecewise constant)."""
+    if decimals == 0:
+        return rint(a)
+    scale = 10.0 ** decimals
+    return divide(rint(multiply(a, scale)), scale)
+
+
+around = round
+
+
+def fix(x):
+    """`numpy.fix`: round toward zero; zero derivative."""
+    return trunc(x)
+
+
+def astype(x, dtype, copy=True):
+    """`x.astype(dtype)`, differentiable between float/complex dtypes."""
+    return ew.convert_element_type(x, dtype)
+
+
+def stop_gradient(x):
+    """Identity with zero derivative (on a single array; `funcdiff.stop_gradient` maps pytrees)."""
+    if _state.stack:
+        return ew.stop_gradient_p.bind(x)
+    return x

@@ -1,0 +1,485 @@
+"""Elementwise primitives: arithmetic, transcendental functions, comparisons.
+
+Each primitive is one line: a name, its NumPy implementation and one partial
+derivative per argument, `partial(out, *args)`. From those partials
+`elementwise` writes all rules at once: the JVP (sum of tangent * partial),
+the VJP (cotangent * partial, summed back to the argument's shape where it
+was broadcast) and the batching rule (broadcasting does the work). A partial
+of `ONE`/`NEG_ONE` skips the multiplication; `None` means no derivative.
+
+Conventions (docs/conventions.md): at kinks the minimum-norm subgradient
+(`abs'(0) = 0`, ties in `maximum` split evenly), and a zero (co)tangent
+times an infinite partial is zero (`mul_safe`), so an unselected branch of
+`where` never turns into a NaN gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from funcdiff.core import Primitive, Tracer, _state
+
+ONE = "one"
+NEG_ONE = "neg_one"
+
+
+def shape_of(x):
+    return x.shape if isinstance(x, (np.ndarray, Tracer, np.generic)) else np.shape(x)
+
+
+def dtype_of(x):
+    return x.dtype if isinstance(x, (np.ndarray, Tracer, np.generic)) else np.result_type(x)
+
+
+def unbroadcast(ct, shape):
+    """Sum `ct` over the axes that broadcasting added to a value of `shape`."""
+    cshape = shape_of(ct)
+    if cshape == shape:
+        return ct
+    from funcdiff.primitives.reductions import reduce_sum
+    from funcdiff.primitives.shape import reshape
+
+    lead = len(cshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and cshape[lead + i] != 1
+    )
+    if axes:
+        ct = reduce_sum(ct, axes)
+    return reshape(ct, shape) if shape_of(ct) != shape else ct
+
+
+def broadcast_tangent(t, shape):
+    if shape_of(t) == shape:
+        return t
+    from funcdiff.primitives.shape import broadcast_to
+
+    return broadcast_to(t, shape)
+
+
+def _scale(t, d, safe):
+    if d is ONE:
+        return t
+    if d is NEG_ONE:
+        return negative(t)
+    return mul_safe(t, d) if safe else multiply(t, d)
+
+
+def _elementwise_jvp(prim, partials, safe, primals, tangents):
+    out = prim.bind(*primals)
+    tout = None
+    for t, p in zip(tangents, partials):
+        if t is None or p is None:
+            continue
+        term = _scale(t, p(out, *primals), safe)
+        tout = term if tout is None else add(tout, term)
+    if tout is not None:
+        tout = broadcast_tangent(tout, shape_of(out))
+        if not isinstance(tout, Tracer) and tout.dtype != getattr(out, "dtype", None):
+            tout = np.asarray(tout, dtype=np.result_type(out))
+    return out, tout
+
+
+def _elementwise_vjp(partials, safe, g, out, primals, argnums):
+    cts = []
+    for i in argnums:
+        p = partials[i]
+        if p is None:
+            cts.append(None)
+            continue
+        cts.append(unbroadcast(_scale(g, p(out, *primals), safe), shape_of(primals[i])))
+    return cts
+
+
+def _elementwise_batch(prim, args, dims, **params):
+    from funcdiff.primitives.shape import move_batch_axes
+
+    args = move_batch_axes(args, dims)
+    return prim.bind(*args, **params), 0
+
+
+def elementwise(name, impl, *partials, safe=False, linear=None):
+    """Define an elementwise primitive from its partial derivatives.
+
+    `safe=True` multiplies (co)tangents by partials with `mul_safe`, for
+    partials that can be infinite (sqrt, log, division, power).
+    """
+    prim = Primitive(name, impl, linear=linear)
+    prim.jvp = lambda primals, tangents: _elementwise_jvp(prim, partials, safe, primals, tangents)
+    prim.vjp = lambda g, out, primals, argnums: _elementwise_vjp(
+        partials, safe, g, out, primals, argnums
+    )
+    prim.batch = lambda args, dims, **params: _elementwise_batch(prim, args, dims, **params)
+    return prim
+
+
+def nondifferentiable(name, impl):
+    """An elementwise primitive with zero derivative (comparisons, floor, ...)."""
+    return elementwise(name, impl, *([None] * 3))
+
+
+def _fn(prim, doc=None):
+    """The public function for a unary/binary primitive: NumPy fast path first."""
+    impl = prim.impl
+    bind = prim.bind
+
+    def f(*args):
+        if _state.stack:
+            return bind(*args)
+        return impl(*args)
+
+    f.__name__ = f.__qualname__ = prim.name
+    f.__doc__ = doc or f"Elementwise `numpy.{prim.name}`, differentiable."
+    f.primitive = prim
+    return f
+
+
+def _mul_safe_impl(a, b):
+    with np.errstate(invalid="ignore"):
+        r = np.multiply(a, b)
+    zero = (np.asarray(a) == 0) | (np.asarray(b) == 0)
+    if np.any(zero):
+        r = np.where(zero, np.zeros((), np.result_type(r)), r)
+        if np.ndim(r) == 0:
+            r = r[()]
+    return r
+
+
+# -- arithmetic -------------------------------------------------------------
+add_p = elementwise("add", np.add, lambda o, x, y: ONE, lambda o, x, y: ONE, linear="all")
+subtract_p = elementwise(
+    "subtract", np.subtract, lambda o, x, y: ONE, lambda o, x, y: NEG_ONE, linear="all"
+)
+multiply_p = elementwise(
+    "multiply", np.multiply, lambda o, x, y: y, lambda o, x, y: x, linear="each"
+)
+mul_safe_p = elementwise(
+    "mul_safe", _mul_safe_impl, lambda o, x, y: y, lambda o, x, y: x, safe=True, linear="each"
+)
+negative_p = elementwise("negative", np.negative, lambda o, x: NEG_ONE, linear="all")
+divide_p = elementwise(
+    "divide",
+    np.true_divide,
+    lambda o, x, y: reciprocal(y),
+    lambda o, x, y: negative(divide(o, y)),
+    safe=True,
+)
+
+
+def _pow_dx(o, x, y):
+    # y * x ** (y - 1), written so that y == 0 gives 0 (d/dx x**0 == 0 everywhere)
+    if isinstance(y, (int, float)) and not isinstance(y, bool):
+        if y == 0:
+            return np.zeros_like(o) if not isinstance(o, Tracer) else multiply(o, 0.0)
+        if y == 2:
+            return multiply(x, 2)
+        return multiply(y, power(x, y - 1))
+    return mul_safe(y, power(x, subtract(y, 1)))
+
+
+def _pow_dy(o, x, y):
+    # out * log(x), taking 0 where x == 0 (the limit for y > 0)
+    zero = equal(x, 0)
+    return mul_safe(o, log(where(zero, np.ones((), np.result_type(x)), x)))
+
+
+power_p = elementwise("power", np.power, _pow_dx, _pow_dy, safe=True)
+
+# -- transcendental ---------------------------------------------------------
+exp_p = elementwise("exp", np.exp, lambda o, x: o)
+exp2_p = elementwise("exp2", np.exp2, lambda o, x: multiply(o, np.log(2.0)))
+expm1_p = elementwise("expm1", np.expm1, lambda o, x: add(o, 1))
+log_p = elementwise("log", np.log, lambda o, x: reciprocal(x), safe=True)
+log2_p = elementwise("log2", np.log2, lambda o, x: reciprocal(multiply(x, np.log(2.0))), safe=True)
+log10_p = elementwise(
+    "log10", np.log10, lambda o, x: reciprocal(multiply(x, np.log(10.0))), safe=True
+)
+log1p_p = elementwise("log1p", np.log1p, lambda o, x: reciprocal(add(x, 1)), safe=True)
+sqrt_p = elementwise("sqrt", np.sqrt, lambda o, x: divide(0.5, o), safe=True)
+cbrt_p = elementwise("cbrt", np.cbrt, lambda o, x: divide(1.0, multiply(3.0, square(o))), safe=True)
+square_p = elementwise("square", np.square, lambda o, x: multiply(x, 2))
+reciprocal_p = elementwise("reciprocal", np.reciprocal, lambda o, x: negative(square(o)), safe=True)
+sin_p = elementwise("sin", np.sin, lambda o, x: cos(x))
+cos_p = elementwise("cos", np.cos, lambda o, x: negative(sin(x)))
+tan_p = elementwise("tan", np.tan, lambda o, x: add(1, square(o)))
+arcsin_p = elementwise(
+    "arcsin", np.arcsin, lambda o, x: reciprocal(sqrt(subtract(1, square(x)))), safe=True
+)
+arccos_p = elementwise(
+    "arccos", np.arccos, lambda o, x: negative(reciprocal(sqrt(subtract(1, square(x))))), safe=True
+)
+arctan_p = elementwise("arctan", np.arctan, lambda o, x: reciprocal(add(1, square(x))))
+sinh_p = elementwise("sinh", np.sinh, lambda o, x: cosh(x))
+cosh_p = elementwise("cosh", np.cosh, lambda o, x: sinh(x))
+tanh_p = elementwise("tanh", np.tanh, lambda o, x: subtract(1, square(o)))
+arcsinh_p = elementwise("arcsinh", np.arcsinh, lambda o, x: reciprocal(sqrt(add(square(x), 1))))
+arccosh_p = elementwise(
+    "arccosh", np.arccosh, lambda o, x: reciprocal(sqrt(subtract(square(x), 1))), safe=True
+)
+arctanh_p = elementwise(
+    "arctanh", np.arctanh, lambda o, x: reciprocal(subtract(1, square(x))), safe=True
+)
+logaddexp_p = elementwise(
+    "logaddexp", np.logaddexp, lambda o, x, y: exp(subtract(x, o)), lambda o, x, y: exp(subtract(y, o))
+)
+logaddexp2_p = elementwise(
+    "logaddexp2",
+    np.logaddexp2,
+    lambda o, x, y: exp2(subtract(x, o)),
+    lambda o, x, y: exp2(subtract(y, o)),
+)
+arctan2_p = elementwise(
+    "arctan2",
+    np.arctan2,
+    lambda o, y, x: divide(x, add(square(x), square(y))),
+    lambda o, y, x: negative(divide(y, add(square(x), square(y)))),
+    safe=True,
+)
+hypot_p = elementwise(
+    "hypot", np.hypot, lambda o, x, y: _div0(x, o), lambda o, x, y: _div0(y, o)
+)
+
+
+def _div0(a, b):
+    """a / b, with 0 where b == 0 (the minimum-norm choice at a kink)."""
+    zero = equal(b, 0)
+    return where(zero, 0.0, divide(a, where(zero, 1.0, b)))
+
+
+# -- piecewise: minimum-norm subgradients at the kinks ---------------------
+def _tie_split(x, y, op):
+    gt = op(x, y).astype(np.result_type(x, y, np.float16))
+    eq = equal(x, y).astype(gt.dtype)
+    return add(gt, multiply(eq, 0.5))
+
+
+abs_p = elementwise("abs", np.abs, lambda o, x: sign(x))
+sign_p = nondifferentiable("sign", np.sign)
+maximum_p = elementwise(
+    "maximum",
+    np.maximum,
+    lambda o, x, y: _tie_split(x, y, greater),
+    lambda o, x, y: _tie_split(y, x, greater),
+)
+minimum_p = elementwise(
+    "minimum",
+    np.minimum,
+    lambda o, x, y: _tie_split(x, y, less),
+    lambda o, x, y: _tie_split(y, x, less),
+)
+mod_p = elementwise(
+    "mod", np.mod, lambda o, x, y: ONE, lambda o, x, y: negative(floor(divide(x, y)))
+)
+fmod_p = elementwise(
+    "fmod", np.fmod, lambda o, x, y: ONE, lambda o, x, y: negative(trunc(divide(x, y)))
+)
+copysign_p = elementwise(
+    "copysign",
+    np.copysign,
+    lambda o, x, y: multiply(copysign(1.0, x), copysign(1.0, y)),
+    None,
+)
+floor_p = nondifferentiable("floor", np.floor)
+ceil_p = nondifferentiable("ceil", np.ceil)
+trunc_p = nondifferentiable("trunc", np.trunc)
+rint_p = nondifferentiable("rint", np.rint)
+floor_divide_p = nondifferentiable("floor_divide", np.floor_divide)
+heaviside_p = nondifferentiable("heaviside", np.heaviside)
+
+# -- comparisons and logic (no derivative) ----------------------------------
+equal_p = nondifferentiable("equal", np.equal)
+not_equal_p = nondifferentiable("not_equal", np.not_equal)
+less_p = nondifferentiable("less", np.less)
+less_equal_p = nondifferentiable("less_equal", np.less_equal)
+greater_p = nondifferentiable("greater", np.greater)
+greater_equal_p = nondifferentiable("greater_equal", np.greater_equal)
+logical_and_p = nondifferentiable("logical_and", np.logical_and)
+logical_or_p = nondifferentiable("logical_or", np.logical_or)
+logical_xor_p = nondifferentiable("logical_xor", np.logical_xor)
+logical_not_p = nondifferentiable("logical_not", np.logical_not)
+isfinite_p = nondifferentiable("isfinite", np.isfinite)
+isnan_p = nondifferentiable("isnan", np.isnan)
+isinf_p = nondifferentiable("isinf", np.isinf)
+bitwise_and_p = nondifferentiable("bitwise_and", np.bitwise_and)
+bitwise_or_p = nondifferentiable("bitwise_or", np.bitwise_or)
+bitwise_xor_p = nondifferentiable("bitwise_xor", np.bitwise_xor)
+invert_p = nondifferentiable("invert", np.invert)
+
+
+# -- where: select between two arrays ---------------------------------------
+def _where_impl(c, x, y):
+    return np.where(c, x, y)
+
+
+where_p = elementwise(
+    "where",
+    _where_impl,
+    None,
+    lambda o, c, x, y: _select_mask(c, x, y, True),
+    lambda o, c, x, y: _select_mask(c, x, y, False),
+)
+
+
+def _select_mask(c, x, y, first):
+    dtype = np.result_type(dtype_of(x), dtype_of(y))
+    if not first:
+        c = logical_not(c)
+    return c.astype(dtype) if isinstance(c, Tracer) else np.asarray(c, dtype)
+
+
+# -- complex parts -----------------------------------------------------------
+real_p = Primitive("real", np.real, linear="all")
+real_p.jvp = lambda primals, tangents: (real(primals[0]), real(tangents[0]))
+real_p.vjp = lambda g, out, primals, argnums: [
+    multiply(g, 1 + 0j) if dtype_of(primals[0]).kind == "c" else g
+]
+real_p.batch = lambda args, dims: (real(args[0]), dims[0])
+
+imag_p = Primitive("imag", np.imag, linear="all")
+imag_p.jvp = lambda primals, tangents: (imag(primals[0]), imag(tangents[0]))
+imag_p.vjp = lambda g, out, primals, argnums: [
+    multiply(g, -1j).astype(np.result_type(primals[0], np.complex64))
+]
+imag_p.batch = lambda args, dims: (imag(args[0]), dims[0])
+
+conj_p = Primitive("conjugate", np.conjugate, linear="all")
+conj_p.jvp = lambda primals, tangents: (conj(primals[0]), conj(tangents[0]))
+conj_p.vjp = lambda g, out, primals, argnums: [conj(g)]
+conj_p.batch = lambda args, dims: (conj(args[0]), dims[0])
+
+
+# -- the public functions ----------------------------------------------------
+add = _fn(add_p)
+subtract = _fn(subtract_p)
+multiply = _fn(multiply_p)
+mul_safe = _fn(mul_safe_p, "Multiply, with 0 * inf == 0 (used by derivative rules).")
+negative = _fn(negative_p)
+divide = _fn(divide_p)
+power = _fn(power_p)
+exp = _fn(exp_p)
+exp2 = _fn(exp2_p)
+expm1 = _fn(expm1_p)
+log = _fn(log_p)
+log2 = _fn(log2_p)
+log10 = _fn(log10_p)
+log1p = _fn(log1p_p)
+sqrt = _fn(sqrt_p)
+cbrt = _fn(cbrt_p)
+square = _fn(square_p)
+reciprocal = _fn(reciprocal_p)
+sin = _fn(sin_p)
+cos = _fn(cos_p)
+tan = _fn(tan_p)
+arcsin = _fn(arcsin_p)
+arccos = _fn(arccos_p)
+arctan = _fn(arctan_p)
+sinh = _fn(sinh_p)
+cosh = _fn(cosh_p)
+tanh = _fn(tanh_p)
+arcsinh = _fn(arcsinh_p)
+arccosh = _fn(arccosh_p)
+arctanh = _fn(arctanh_p)
+logaddexp = _fn(logaddexp_p)
+logaddexp2 = _fn(logaddexp2_p)
+arctan2 = _fn(arctan2_p)
+hypot = _fn(hypot_p)
+abs = _fn(abs_p)  # noqa: A001
+sign = _fn(sign_p)
+maximum = _fn(maximum_p)
+minimum = _fn(minimum_p)
+mod = _fn(mod_p)
+fmod = _fn(fmod_p)
+copysign = _fn(copysign_p)
+floor = _fn(floor_p)
+ceil = _fn(ceil_p)
+trunc = _fn(trunc_p)
+rint = _fn(rint_p)
+floor_divide = _fn(floor_divide_p)
+heaviside = _fn(heaviside_p)
+equal = _fn(equal_p)
+not_equal = _fn(not_equal_p)
+less = _fn(less_p)
+less_equal = _fn(less_equal_p)
+greater = _fn(greater_p)
+greater_equal = _fn(greater_equal_p)
+logical_and = _fn(logical_and_p)
+logical_or = _fn(logical_or_p)
+logical_xor = _fn(logical_xor_p)
+logical_not = _fn(logical_not_p)
+isfinite = _fn(isfinite_p)
+isnan = _fn(isnan_p)
+isinf = _fn(isinf_p)
+bitwise_and = _fn(bitwise_and_p)
+bitwise_or = _fn(bitwise_or_p)
+bitwise_xor = _fn(bitwise_xor_p)
+invert = _fn(invert_p)
+real = _fn(real_p)
+imag = _fn(imag_p)
+conj = _fn(conj_p)
+
+
+def where(condition, x=None, y=None):
+    """`numpy.where(condition, x, y)`: differentiable in `x` and `y`.
+
+    With only `condition`, returns `nonzero(condition)` (eager only).
+    """
+    if x is None and y is None:
+        return np.nonzero(np.asarray(condition))
+    if _state.stack:
+        return where_p.bind(condition, x, y)
+    return np.where(condition, x, y)
+
+
+def stop_gradient_impl(x):
+    return x
+
+
+stop_gradient_p = Primitive("stop_gradient", stop_gradient_impl)
+stop_gradient_p.jvp = lambda primals, tangents: (stop_gradient_p.bind(primals[0]), None)
+stop_gradient_p.vjp = lambda g, out, primals, argnums: [None]
+stop_gradient_p.batch = lambda args, dims: (stop_gradient_p.bind(args[0]), dims[0])
+
+
+# -- dtype conversion ----------------------------------------------------------
+def _convert_impl(x, dtype):
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.astype(dtype)
+    return np.asarray(x, dtype)[()]
+
+
+def _is_inexact(dtype):
+    return np.dtype(dtype).kind in "fc"
+
+
+def _convert_jvp(primals, tangents, dtype):
+    (x,), (t,) = primals, tangents
+    out = convert_element_type(x, dtype)
+    if not (_is_inexact(dtype) and _is_inexact(dtype_of(x))):
+        return out, None
+    return out, convert_element_type(t, dtype)
+
+
+def _convert_vjp(g, out, primals, argnums, dtype):
+    src = dtype_of(primals[0])
+    if not (_is_inexact(dtype) and _is_inexact(src)):
+        return [None]
+    return [convert_element_type(g, src)]
+
+
+convert_element_type_p = Primitive("convert_element_type", _convert_impl, linear="all")
+convert_element_type_p.jvp = _convert_jvp
+convert_element_type_p.vjp = _convert_vjp
+convert_element_type_p.batch = lambda args, dims, dtype: (
+    convert_element_type(args[0], dtype), dims[0]
+)
+
+
+def convert_element_type(x, dtype):
+    """Cast to `dtype` (like `x.astype(dtype)`); complex to real keeps the real part."""
+    dtype = np.dtype(dtype)
+    if dtype_of(x) == dtype and not isinstance(x, (int, float, complex)):
+        return x
+    if dtype.kind != "c" and dtype_of(x).kind == "c":
+        x = real(x)
+    if _state.stack:
+        return convert_element_type_p.bind(x, dtype=dtype)
+    return _convert_impl(x, dtype)

@@ -1,0 +1,120 @@
+"""Forward mode: `jvp`.
+
+A `JVPTracer` carries a primal value and its tangent (`None` is a symbolic
+zero). Each primitive's `jvp` rule maps (primals, tangents) to (out,
+tangent_out) using funcdiff operations, so the rule itself can be traced by
+any transform below this one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from funcdiff.core import Trace, Tracer, get_aval, new_main
+from funcdiff.transforms.util import (
+    check_tangents,
+    flatten_fun_args,
+    unflatten_out,
+    zeros_like_aval,
+)
+from funcdiff.tree import tree_flatten, tree_unflatten
+
+__all__ = ["jvp", "JVPTrace", "JVPTracer"]
+
+
+class JVPTracer(Tracer):
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, trace, primal, tangent):
+        self._trace = trace
+        self.primal = primal
+        self.tangent = tangent
+
+    @property
+    def aval(self):
+        return get_aval(self.primal)
+
+    def concrete(self):
+        p = self.primal
+        return p.concrete() if isinstance(p, Tracer) else p
+
+
+class JVPTrace(Trace):
+    __slots__ = ()
+
+    def pure(self, val):
+        return JVPTracer(self, val, None)
+
+    def process_primitive(self, prim, tracers, params):
+        primals = [t.primal for t in tracers]
+        tangents = [t.tangent for t in tracers]
+        if all(t is None for t in tangents):
+            return prim.bind(*primals, **params)
+        out, tout = prim.rule("jvp")(primals, tangents, **params)
+        if prim.multiple_results:
+            return [JVPTracer(self, o, t) for o, t in zip(out, tout)]
+        return JVPTracer(self, out, tout)
+
+
+def jvp_flat(fun, primals, tangents, name="jvp", fun_desc=None):
+    """Run `fun(*primals)` with tangents; flat lists in, flat lists out.
+
+    Returns (primals_out, tangents_out, out_tree, extra) where tangents_out
+    contains None for symbolic zeros.
+    """
+    with new_main(JVPTrace, name, fun_desc or fun) as main:
+        trace = main.trace
+        out = fun(*[JVPTracer(trace, p, t) for p, t in zip(primals, tangents)])
+        out_primals, out_tangents = [], []
+        for o in out:
+            if isinstance(o, JVPTracer) and o._trace is trace:
+                out_primals.append(o.primal)
+                out_tangents.append(o.tangent)
+            else:
+                out_primals.append(o)
+                out_tangents.append(None)
+    return out_primals, out_tangents
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """Forward-mode Jacobian-vector product.
+
+    Args:
+        fun: function of `len(primals)` positional arguments (pytrees of arrays).
+        primals: tuple or list of the arguments.
+        tangents: tuple or list with the same structure, shapes and dtypes.
+        has_aux: if True, `fun` returns `(out, aux)` and `aux` is returned too.
+
+    Returns:
+        `(out, tangent_out)`, or `(out, tangent_out, aux)` with `has_aux`.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> y, t = fd.jvp(fnp.sin, (0.0,), (2.0,))
+        >>> float(y), float(t)
+        (0.0, 2.0)
+
+        ```
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(
+            "jvp(fun, primals, tangents): primals and tangents must be tuples or lists "
+            f"of arguments, got {type(primals).__name__} and {type(tangents).__name__}; "
+            "for one argument write jvp(f, (x,), (t,))."
+        )
+    flat_p, tree_p = tree_flatten(tuple(primals))
+    flat_t, tree_t = tree_flatten(tuple(tangents))
+    check_tangents(flat_p, tree_p, flat_t, tree_t, tuple(primals), tuple(tangents))
+    flat_fun, out_store = flatten_fun_args(fun, tree_p, has_aux)
+    out_p, out_t = jvp_flat(flat_fun, flat_p, flat_t, fun_desc=fun)
+    out_t = [zeros_like_aval(get_aval(p)) if t is None else t for p, t in zip(out_p, out_t)]
+    out_tree = out_store["tree"]
+    y = unflatten_out(out_tree, out_p)
+    ty = tree_unflatten(out_tree, out_t)
+    if has_aux:
+        return y, ty, out_store["aux"]
+    return y, ty
+
+
+_ = np  # numpy used by type hints in docs

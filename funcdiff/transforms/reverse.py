@@ -1,0 +1,399 @@
+"""Reverse mode: `vjp`, `grad`, `value_and_grad`.
+
+Autograd-style: while the function runs, a `RevTrace` appends one entry per
+primitive to a tape (the primitive, its parameters, input primals, output and
+which inputs need a cotangent). The tape is in execution order, which is a
+topological order, so the backward pass is a plain loop over it in reverse:
+no recursion, no sort. Each entry's `vjp` rule is written with funcdiff
+operations, so a backward pass run under another transform (grad of grad,
+jvp of grad) is itself differentiated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from funcdiff.core import Trace, Tracer, get_aval, new_main
+from funcdiff.transforms.util import (
+    flatten_fun_args,
+    float0,
+    is_float,
+    strip_tracers,
+    zeros_like_aval,
+)
+from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+
+__all__ = ["vjp", "grad", "value_and_grad", "RevTrace", "RevTracer"]
+
+
+class RevTracer(Tracer):
+    __slots__ = ("primal", "node", "index")
+
+    def __init__(self, trace, primal, node, index=None):
+        self._trace = trace
+        self.primal = primal
+        self.node = node  # position of the producing entry on the tape, None for constants
+        self.index = index  # output index for primitives with several results
+
+    @property
+    def aval(self):
+        return get_aval(self.primal)
+
+    def concrete(self):
+        p = self.primal
+        return p.concrete() if isinstance(p, Tracer) else p
+
+
+class RevTrace(Trace):
+    __slots__ = ("tape",)
+
+    def __init__(self, main):
+        super().__init__(main)
+        self.tape = []
+
+    def pure(self, val):
+        return RevTracer(self, val, None)
+
+    def new_input(self, val):
+        tape = self.tape
+        tape.append(None)  # inputs are tape entries without a rule
+        return RevTracer(self, val, len(tape) - 1)
+
+    def process_primitive(self, prim, tracers, params):
+        primals = [t.primal for t in tracers]
+        out = prim.bind(*primals, **params)
+        argnums = tuple(i for i, t in enumerate(tracers) if t.node is not None)
+        if not argnums:
+            return out
+        parents = tuple((tracers[i].node, tracers[i].index) for i in argnums)
+        tape = self.tape
+        tape.append((prim, params, primals, out, argnums, parents))
+        node = len(tape) - 1
+        if prim.multiple_results:
+            return [RevTracer(self, o, node, k) for k, o in enumerate(out)]
+        return RevTracer(self, out, node)
+
+
+def _add(a, b):
+    return a + b if b is not None else a
+
+
+def backward_pass(tape, out_cts, consume):
+    """Propagate cotangents from the outputs back through `tape`.
+
+    `out_cts` maps (node, index) -> cotangent. Returns the list of cotangents
+    per tape position (only input positions are meaningful). With `consume`,
+    each entry (and the residuals it holds) is released as soon as it is used.
+    """
+    n = len(tape)
+    cts = [None] * n
+    for (node, index), ct in out_cts:
+        _accumulate(cts, tape, node, index, ct)
+    if not consume:
+        tape = list(tape)
+    inputs = {}
+    for i in range(n - 1, -1, -1):
+        g = cts[i]
+        entry = tape[i]
+        if entry is None:  # an input
+            if g is not None:
+                inputs[i] = g
+            continue
+        if g is None:
+            continue
+        cts[i] = None
+        tape[i] = None  # release the residuals of this entry
+        prim, params, primals, out, argnums, parents = entry
+        if prim.multiple_results:
+            g = [zeros_like_aval(get_aval(o)) if c is None else c for c, o in zip(g, out)]
+        in_cts = prim.vjp(g, out, primals, argnums, **params)
+        for (node, index), c in zip(parents, in_cts):
+            if c is not None:
+                if index is None:
+                    cur = cts[node]
+                    cts[node] = c if cur is None else cur + c
+                else:
+                    _accumulate(cts, tape, node, index, c)
+    return inputs
+
+
+def _accumulate(cts, tape, node, index, ct):
+    if index is None:
+        cur = cts[node]
+        cts[node] = ct if cur is None else cur + ct
+    else:
+        cur = cts[node]
+        if cur is None:
+            cur = cts[node] = [None] * len(tape[node][3])
+        cur[index] = ct if cur[index] is None else cur[index] + ct
+
+
+def _cast_ct(ct, aval):
+    """Give a cotangent its primal's shape and dtype."""
+    if ct is None:
+        return zeros_like_aval(aval)
+    if not is_float(aval.dtype):
+        return np.zeros(aval.shape, float0)
+    if isinstance(ct, Tracer):
+        if ct.dtype != aval.dtype:
+            ct = ct.astype(aval.dtype)
+        if ct.shape != aval.shape:
+            from funcdiff import numpy as fnp
+
+            ct = fnp.broadcast_to(ct, aval.shape)
+        return ct
+    ct = np.asarray(ct)
+    if ct.dtype != aval.dtype:
+        if np.iscomplexobj(ct) and not np.issubdtype(aval.dtype, np.complexfloating):
+            ct = ct.real
+        ct = ct.astype(aval.dtype)
+    if ct.shape != aval.shape:
+        ct = np.broadcast_to(ct, aval.shape).copy()
+    return ct[()] if ct.ndim == 0 else ct
+
+
+def _record(fun, flat_args, diff_mask, name, fun_desc, has_aux_store=None):
+    """Run `fun` on flat args, tracing those in `diff_mask`. Returns tape info."""
+    with new_main(RevTrace, name, fun_desc) as main:
+        trace = main.trace
+        args = [trace.new_input(x) if d else x for x, d in zip(flat_args, diff_mask)]
+        out = fun(*args)
+        outs, nodes = [], []
+        for o in out:
+            if isinstance(o, RevTracer) and o._trace is trace:
+                outs.append(o.primal)
+                nodes.append((o.node, o.index) if o.node is not None else None)
+            else:
+                outs.append(o)
+                nodes.append(None)
+        in_nodes = [a.node if d else None for a, d in zip(args, diff_mask)]
+        if has_aux_store is not None and "aux" in has_aux_store:
+            has_aux_store["aux"] = strip_tracers(has_aux_store["aux"], trace)
+    return trace.tape, outs, nodes, in_nodes
+
+
+def vjp(fun, *primals, has_aux=False):
+    """Reverse-mode vector-Jacobian product.
+
+    Args:
+        fun: function of pytrees of arrays.
+        *primals: the arguments at which to linearize `fun`.
+        has_aux: if True, `fun` returns `(out, aux)`.
+
+    Returns:
+        `(out, pullback)` or `(out, pullback, aux)`. `pullback(ct)` takes a
+        cotangent shaped like `out` and returns a tuple with one cotangent per
+        primal (same structure, shapes and dtypes as the primals). The
+        pullback is linear (not conjugate-linear) and may be called many times.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> y, pullback = fd.vjp(lambda x: x ** 2, 3.0)
+        >>> pullback(1.0)
+        (np.float64(6.0),)
+
+        ```
+    """
+    flat, in_tree = tree_flatten(primals)
+    flat_fun, store = flatten_fun_args(fun, in_tree, has_aux)
+    tape, outs, nodes, in_nodes = _record(
+        flat_fun, flat, [True] * len(flat), "vjp", fun, store if has_aux else None
+    )
+    out_tree = store["tree"]
+    out_avals = [get_aval(o) for o in outs]
+    in_avals = [get_aval(x) for x in flat]
+
+    def pullback(ct):
+        ct_flat, ct_tree = tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise TypeError(
+                f"vjp pullback: the cotangent must have the output's structure {out_tree}, "
+                f"got {ct_tree}."
+            )
+        seeds = []
+        for i, (c, node, aval) in enumerate(zip(ct_flat, nodes, out_avals)):
+            if np.shape(c) != aval.shape:
+                raise ValueError(
+                    f"vjp pullback: cotangent leaf {i} has shape {np.shape(c)} but the "
+                    f"output has shape {aval.shape}."
+                )
+            if node is not None:
+                seeds.append((node, c))
+        got = backward_pass(tape, seeds, consume=False)
+        cts = [_cast_ct(got.get(n), a) for n, a in zip(in_nodes, in_avals)]
+        return tree_unflatten(in_tree, cts)
+
+    y = tree_unflatten(out_tree, outs)
+    if has_aux:
+        return y, pullback, store["aux"]
+    return y, pullback
+
+
+def _argnums_tuple(argnums, nargs, name):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for a in nums:
+        if not isinstance(a, int) or not -nargs <= a < nargs:
+            raise ValueError(
+                f"{name}: argnums={argnums!r} refers to a positional argument that does not "
+                f"exist; the function was called with {nargs} positional argument(s)."
+            )
+    return single, tuple(a % nargs for a in nums)
+
+
+def _is_float_leaf(x):
+    if isinstance(x, float):
+        return True
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and dtype.kind in "fc"
+
+
+def _check_diff_input(leaf, where, name, holomorphic, allow_int):
+    dtype = np.result_type(leaf)
+    if holomorphic:
+        if not np.issubdtype(dtype, np.complexfloating):
+            raise TypeError(
+                f"{name} with holomorphic=True needs complex inputs, but {where} has dtype "
+                f"{dtype}. Cast it with `.astype(complex)` or drop holomorphic=True."
+            )
+        return True
+    if np.issubdtype(dtype, np.inexact):
+        return True
+    if allow_int:
+        return False
+    raise TypeError(
+        f"{name} requires real- or complex-valued inputs (float dtype), but {where} has "
+        f"dtype {dtype}. Pass a float (e.g. `2.0` instead of `2`, or `x.astype(float)`), "
+        f"or use {name}(..., allow_int=True) to get a zero (float0) gradient for it."
+    )
+
+
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """Function returning both `fun`'s value and its gradient.
+
+    Args: as for `grad`.
+
+    Returns:
+        A function returning `(value, g)`, or `((value, aux), g)` with `has_aux`.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> v, g = fd.value_and_grad(lambda x: fnp.sum(x ** 2))(fnp.array([1.0, 2.0]))
+        >>> float(v), g.tolist()
+        (5.0, [2.0, 4.0])
+
+        ```
+    """
+    name = "grad"
+
+    def value_and_grad_f(*args, **kwargs):
+        single, nums = _argnums_tuple(argnums, len(args), name)
+        diff_args = tuple(args[i] for i in nums)
+        flat, in_tree = tree_flatten(diff_args)
+        mask = [_is_float_leaf(leaf) for leaf in flat]
+        if holomorphic or not all(mask):
+            mask = [
+                _check_diff_input(leaf, f"argument {i}{keystr(path)}", name, holomorphic, allow_int)
+                for i in nums
+                for path, leaf in tree_flatten_with_path(args[i])[0]
+            ]
+
+        def flat_fun(*leaves):
+            full = list(args)
+            for i, a in zip(nums, tree_unflatten(in_tree, leaves)):
+                full[i] = a
+            out = fun(*full, **kwargs)
+            if has_aux:
+                if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                    raise TypeError(
+                        "with has_aux=True the function must return a pair (out, aux), got "
+                        f"{type(out).__name__}"
+                    )
+                out, store["aux"] = out
+            return [out]
+
+        store = {}
+        tape, outs, nodes, in_nodes = _record(
+            flat_fun, flat, mask, name, fun, store if has_aux else None
+        )
+        (y,), (node,) = outs, nodes
+        aval = get_aval(y)
+        if aval.size != 1:
+            raise TypeError(
+                f"grad requires a function with a single output value (any shape of size 1), "
+                f"but the output has shape {aval.shape} and dtype {aval.dtype}. For vector "
+                "outputs use jacrev/jacfwd or vjp; to differentiate a sum, return fnp.sum(...)."
+            )
+        if not holomorphic and not np.issubdtype(aval.dtype, np.floating):
+            raise TypeError(
+                f"grad requires a real-valued (float) output, but the output has dtype "
+                f"{aval.dtype} (shape {aval.shape}). For complex outputs use "
+                "grad(..., holomorphic=True) or vjp; for integer outputs there is no gradient."
+            )
+        got = {}
+        if node is not None:
+            seed = np.ones(aval.shape, aval.dtype)
+            got = backward_pass(tape, [(node, seed[()] if aval.shape == () else seed)], True)
+        del tape
+        grads = []
+        for leaf, n, d in zip(flat, in_nodes, mask):
+            a = get_aval(leaf)
+            grads.append(_cast_ct(got.get(n), a) if d else np.zeros(a.shape, float0))
+        g = tree_unflatten(in_tree, grads)
+        g = g[0] if single else g
+        if has_aux:
+            return (y, store["aux"]), g
+        return y, g
+
+    _wraps(value_and_grad_f, fun, "value_and_grad")
+    return value_and_grad_f
+
+
+def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """Gradient of a function with a single real output value.
+
+    Args:
+        fun: function whose output has exactly one element (shape `()`, `(1,)`, ...).
+        argnums: int or tuple of ints: which positional arguments to differentiate.
+        has_aux: if True, `fun` returns `(out, aux)` and the result is `(g, aux)`.
+        holomorphic: differentiate a complex function of complex inputs (f'(z)).
+        allow_int: give integer/bool inputs a zero gradient of dtype `float0`
+            instead of raising `TypeError`.
+
+    Returns:
+        A function with `fun`'s signature returning the gradient (a tuple of
+        gradients for tuple `argnums`), with the structure, shapes and dtypes
+        of the differentiated arguments.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> float(fd.grad(fnp.sin)(0.0))
+        1.0
+        >>> float(fd.grad(fd.grad(lambda x: x ** 3))(2.0))
+        12.0
+
+        ```
+    """
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
+
+    def grad_f(*args, **kwargs):
+        (value, g) = vg(*args, **kwargs)
+        if has_aux:
+            return g, value[1]
+        return g
+
+    _wraps(grad_f, fun, "grad")
+    return grad_f
+
+
+def _wraps(wrapper, fun, name):
+    fname = getattr(fun, "__name__", "fun")
+    wrapper.__name__ = f"{name}_{fname}"
+    wrapper.__qualname__ = wrapper.__name__
+    wrapper.__doc__ = f"The {name} of {fname}." + (
+        f"\n\nOriginal docstring:\n{fun.__doc__}" if getattr(fun, "__doc__", None) else ""
+    )
+    wrapper.__wrapped__ = fun

@@ -1,0 +1,208 @@
+"""Staging: record a function as a `Program` of primitive applications.
+
+A `StagingTracer` holds only an abstract value (shape and dtype); every
+primitive bound on one is appended to the program as an equation instead of
+being computed. `linearize` stages the tangent half of a JVP this way, so the
+returned function replays only linear operations on precomputed residuals.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from funcdiff.core import ShapedArray, Trace, Tracer, get_aval
+
+__all__ = ["Program", "StagingTrace", "StagingTracer", "Var"]
+
+
+class Var:
+    """A variable of a Program, with its abstract value."""
+
+    __slots__ = ("aval", "name")
+    _counter = itertools.count()
+
+    def __init__(self, aval):
+        self.aval = aval
+        self.name = None
+
+    def __repr__(self):
+        return self.name or f"v{id(self) % 10000}"
+
+
+class Eqn:
+    __slots__ = ("prim", "inputs", "params", "outputs")
+
+    def __init__(self, prim, inputs, params, outputs):
+        self.prim, self.inputs, self.params, self.outputs = prim, inputs, params, outputs
+
+
+class StagingTracer(Tracer):
+    __slots__ = ("var",)
+
+    def __init__(self, trace, var):
+        self._trace = trace
+        self.var = var
+
+    @property
+    def aval(self):
+        return self.var.aval
+
+    def concrete(self):
+        raise self._concrete_error("converting a traced value to a Python value")
+
+
+def default_abstract_eval(prim, avals, params):
+    """Shape/dtype rule by running the implementation on zeros (fallback)."""
+    args = [np.zeros(a.shape, a.dtype) for a in avals]
+    with np.errstate(all="ignore"):
+        out = prim.impl(*args, **params)
+    if prim.multiple_results:
+        return [get_aval(o) for o in out]
+    return get_aval(out)
+
+
+class StagingTrace(Trace):
+    __slots__ = ("eqns", "consts", "const_ids")
+
+    def __init__(self, main):
+        super().__init__(main)
+        self.eqns = []
+        self.consts = {}  # Var -> value
+        self.const_ids = {}  # id(value) -> Var
+
+    def new_arg(self, aval):
+        return StagingTracer(self, Var(aval))
+
+    def pure(self, val):
+        var = self.const_ids.get(id(val))
+        if var is None or self.consts[var] is not val:
+            var = Var(get_aval(val))
+            self.consts[var] = val
+            self.const_ids[id(val)] = var
+        return StagingTracer(self, var)
+
+    def process_primitive(self, prim, tracers, params):
+        avals = [t.aval for t in tracers]
+        rule = prim.abstract_eval
+        out_aval = rule(*avals, **params) if rule else default_abstract_eval(prim, avals, params)
+        if prim.multiple_results:
+            outs = [Var(a) for a in out_aval]
+            self.eqns.append(Eqn(prim, [t.var for t in tracers], params, outs))
+            return [StagingTracer(self, v) for v in outs]
+        out = Var(out_aval)
+        self.eqns.append(Eqn(prim, [t.var for t in tracers], params, [out]))
+        return StagingTracer(self, out)
+
+    def build(self, in_tracers, outs):
+        """The Program from `in_tracers` to `outs` (tracers of this trace or constants)."""
+        out_atoms = []
+        for o in outs:
+            if isinstance(o, StagingTracer) and o._trace is self:
+                out_atoms.append(o.var)
+            else:
+                out_atoms.append(self.pure(o).var)
+        return Program([t.var for t in in_tracers], self.eqns, out_atoms, self.consts)
+
+
+class Program:
+    """A staged function: input variables, equations, outputs and constants.
+
+    `str(program)` prints one equation per line with primitive names, shapes
+    and dtypes; calling the program evaluates it with `bind`, so a program is
+    itself differentiable and batchable.
+    """
+
+    def __init__(self, invars, eqns, outvars, consts):
+        self.invars, self.eqns, self.outvars = invars, eqns, outvars
+        used = {id(v) for e in eqns for v in e.inputs} | {id(v) for v in outvars}
+        self.consts = {v: c for v, c in consts.items() if id(v) in used}
+
+    def __call__(self, *args):
+        env = {id(v): c for v, c in self.consts.items()}
+        for v, a in zip(self.invars, args):
+            env[id(v)] = a
+        for e in self.eqns:
+            ins = [env[id(v)] for v in e.inputs]
+            out = e.prim.bind(*ins, **e.params)
+            if e.prim.multiple_results:
+                for v, o in zip(e.outputs, out):
+                    env[id(v)] = o
+            else:
+                env[id(e.outputs[0])] = out
+        return [env[id(v)] for v in self.outvars]
+
+    def linearity_error(self):
+        """None if every equation is linear in the inputs, else a message."""
+        lin = {id(v) for v in self.invars}
+        for e in self.eqns:
+            flags = [id(v) in lin for v in e.inputs]
+            if not any(flags):
+                continue
+            kind = e.prim.linear
+            ok = (kind == "all" and all(flags)) or (kind == "each" and sum(flags) == 1)
+            if kind == "all" and not all(flags):
+                # a linear op with a constant operand is affine unless the constant is zero
+                ok = all(
+                    f or (v in self.consts and not np.any(self.consts[v])) for f, v in zip(flags, e.inputs)
+                )
+            if not ok:
+                return (
+                    f"the function is not linear in its inputs: primitive `{e.prim.name}` is "
+                    "applied to values that depend on the inputs in a nonlinear way "
+                    f"(equation: {self._eqn_str(e, {})})"
+                )
+            for v in e.outputs:
+                lin.add(id(v))
+        return None
+
+    def _eqn_str(self, e, names):
+        def name(v):
+            if id(v) not in names:
+                names[id(v)] = _var_name(len(names))
+            return names[id(v)]
+
+        outs = " ".join(f"{name(v)}:{v.aval.str_short()}" for v in e.outputs)
+        params = " ".join(f"{k}={_fmt(p)}" for k, p in e.params.items())
+        ins = " ".join(name(v) for v in e.inputs)
+        return f"{outs} = {e.prim.name}{'[' + params + ']' if params else ''} {ins}"
+
+    def __str__(self):
+        names = {}
+        lines = []
+        ins = []
+        for v in self.invars:
+            names[id(v)] = _var_name(len(names))
+            ins.append(f"{names[id(v)]}:{v.aval.str_short()}")
+        consts = []
+        for v in self.consts:
+            names[id(v)] = _var_name(len(names))
+            consts.append(f"{names[id(v)]}:{v.aval.str_short()}")
+        lines.append(f"{{ lambda {' '.join(consts)} ; {' '.join(ins)} .")
+        for e in self.eqns:
+            lines.append("    " + self._eqn_str(e, names))
+        outs = " ".join(names.get(id(v), "?") for v in self.outvars)
+        lines.append(f"  in ({outs}) }}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _var_name(i):
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = letters[r] + s
+    return s
+
+
+def _fmt(p):
+    if isinstance(p, np.dtype):
+        return p.name
+    return repr(p)
+
+
+_ = ShapedArray
