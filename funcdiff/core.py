@@ -25,6 +25,8 @@ __all__ = [
     "Tracer",
     "MainTrace",
     "new_main",
+    "push_main",
+    "pop_main",
     "find_top_trace",
     "get_aval",
     "ShapedArray",
@@ -65,17 +67,31 @@ class MainTrace:
         return f"{name} ({code.co_filename}:{code.co_firstlineno})"
 
 
-@contextmanager
-def new_main(trace_type, name, fun=None):
-    """Push a new level for `trace_type` for the duration of the block."""
+def push_main(trace_type, name, fun=None):
+    """Push a new level for `trace_type`; pair with `pop_main` in a `finally`."""
     stack = _state.stack
     main = MainTrace(len(stack), trace_type, name, fun)
     stack.append(main)
+    return main
+
+
+def pop_main(main):
+    main.alive = False
+    stack = _state.stack
+    if stack and stack[-1] is main:
+        stack.pop()
+    else:  # unbalanced (should not happen): remove it wherever it is
+        stack.remove(main)
+
+
+@contextmanager
+def new_main(trace_type, name, fun=None):
+    """Push a new level for `trace_type` for the duration of the block."""
+    main = push_main(trace_type, name, fun)
     try:
         yield main
     finally:
-        main.alive = False
-        stack.pop()
+        pop_main(main)
 
 
 def _leak_error(tracer):
@@ -143,7 +159,7 @@ class Primitive:
         if _state.stack:
             trace = find_top_trace(args)
             if trace is not None:
-                return trace.process_primitive(self, [trace.full_raise(a) for a in args], params)
+                return trace.process_primitive(self, args, params)
         return self.impl(*args, **params)
 
     def rule(self, kind):
@@ -234,7 +250,11 @@ class Trace:
             return self.lift(val)
         return self.pure(val)
 
-    def process_primitive(self, prim, tracers, params):
+    def process_primitive(self, prim, args, params):
+        """Apply `prim` to `args`: this trace's tracers and lower-level values.
+
+        A trace that wants all arguments boxed calls `self.full_raise` on them.
+        """
         raise NotImplementedError
 
 

@@ -17,13 +17,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff.core import Primitive, Tracer, _state
+from funcdiff.core import Primitive, Tracer, _state, find_top_trace
 
 ONE = "one"
 NEG_ONE = "neg_one"
 
 
+_PY_SCALARS = (float, int, complex, bool)
+
+
 def shape_of(x):
+    if type(x) in _PY_SCALARS:
+        return ()
     return x.shape if isinstance(x, (np.ndarray, Tracer, np.generic)) else np.shape(x)
 
 
@@ -60,8 +65,8 @@ def _scale(t, d, safe):
     if d is ONE:
         return t
     if d is NEG_ONE:
-        return negative(t)
-    return mul_safe(t, d) if safe else multiply(t, d)
+        return -t
+    return mul_safe(t, d) if safe else t * d
 
 
 def _elementwise_jvp(prim, partials, safe, primals, tangents):
@@ -74,8 +79,10 @@ def _elementwise_jvp(prim, partials, safe, primals, tangents):
         tout = term if tout is None else add(tout, term)
     if tout is not None:
         tout = broadcast_tangent(tout, shape_of(out))
-        if not isinstance(tout, Tracer) and tout.dtype != getattr(out, "dtype", None):
-            tout = np.asarray(tout, dtype=np.result_type(out))
+        if not isinstance(tout, Tracer):
+            od = dtype_of(out)
+            if dtype_of(tout) != od and od.kind in "fc":
+                tout = np.asarray(tout, od)[()]
     return out, tout
 
 
@@ -97,17 +104,37 @@ def _elementwise_batch(prim, args, dims, **params):
     return prim.bind(*args, **params), 0
 
 
-def elementwise(name, impl, *partials, safe=False, linear=None):
+def _quiet(partial):
+    """Compute a partial that may be infinite without NumPy's warnings."""
+    if partial is None:
+        return None
+
+    def quiet(*args):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return partial(*args)
+
+    return quiet
+
+
+def elementwise(name, impl, *partials, safe=False, linear=None, quiet=True):
     """Define an elementwise primitive from its partial derivatives.
 
     `safe=True` multiplies (co)tangents by partials with `mul_safe`, for
-    partials that can be infinite (sqrt, log, division, power).
+    partials that can be infinite (sqrt, log, division, power); those partials
+    are computed without NumPy's divide-by-zero warnings unless `quiet=False`
+    (a partial that silences what it needs itself).
     """
+    if safe and quiet:
+        partials = tuple(_quiet(p) for p in partials)
     prim = Primitive(name, impl, linear=linear)
     prim.jvp = lambda primals, tangents: _elementwise_jvp(prim, partials, safe, primals, tangents)
-    prim.vjp = lambda g, out, primals, argnums: _elementwise_vjp(
-        partials, safe, g, out, primals, argnums
-    )
+    if len(partials) == 1 and partials[0] is not None:
+        (partial,) = partials  # unary: the cotangent already has the argument's shape
+        prim.vjp = lambda g, out, primals, argnums: [_scale(g, partial(out, *primals), safe)]
+    else:
+        prim.vjp = lambda g, out, primals, argnums: _elementwise_vjp(
+            partials, safe, g, out, primals, argnums
+        )
     prim.batch = lambda args, dims, **params: _elementwise_batch(prim, args, dims, **params)
     return prim
 
@@ -120,11 +147,13 @@ def nondifferentiable(name, impl):
 def _fn(prim, doc=None):
     """The public function for a unary/binary primitive: NumPy fast path first."""
     impl = prim.impl
-    bind = prim.bind
+    empty = {}
 
     def f(*args):
         if _state.stack:
-            return bind(*args)
+            trace = find_top_trace(args)
+            if trace is not None:
+                return trace.process_primitive(prim, args, empty)
         return impl(*args)
 
     f.__name__ = f.__qualname__ = prim.name
@@ -133,9 +162,18 @@ def _fn(prim, doc=None):
     return f
 
 
+_SCALAR_TYPES = {float, int, np.float64, np.float32, np.complex128, np.complex64}
+
+
 def _mul_safe_impl(a, b):
+    if type(a) in _SCALAR_TYPES and type(b) in _SCALAR_TYPES:
+        if a != 0 and b != 0:
+            return a * b
+        return np.zeros((), np.result_type(a, b))[()]
     with np.errstate(invalid="ignore"):
         r = np.multiply(a, b)
+    if r == r if np.ndim(r) == 0 else not np.isnan(np.add.reduce(r, axis=None)):
+        return r  # no NaN: nothing to fix (the common case)
     zero = (np.asarray(a) == 0) | (np.asarray(b) == 0)
     if np.any(zero):
         r = np.where(zero, np.zeros((), np.result_type(r)), r)
@@ -172,17 +210,20 @@ def _pow_dx(o, x, y):
             return np.zeros_like(o) if not isinstance(o, Tracer) else multiply(o, 0.0)
         if y == 2:
             return multiply(x, 2)
-        return multiply(y, power(x, y - 1))
-    return mul_safe(y, power(x, subtract(y, 1)))
+        if y >= 1:
+            return multiply(y, power(x, y - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return mul_safe(y, power(x, subtract(y, 1)))
 
 
 def _pow_dy(o, x, y):
     # out * log(x), taking 0 where x == 0 (the limit for y > 0)
     zero = equal(x, 0)
-    return mul_safe(o, log(where(zero, np.ones((), np.result_type(x)), x)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return mul_safe(o, log(where(zero, np.ones((), dtype_of(x)), x)))
 
 
-power_p = elementwise("power", np.power, _pow_dx, _pow_dy, safe=True)
+power_p = elementwise("power", np.power, _pow_dx, _pow_dy, safe=True, quiet=False)
 
 # -- transcendental ---------------------------------------------------------
 exp_p = elementwise("exp", np.exp, lambda o, x: o)
@@ -253,6 +294,20 @@ def _tie_split(x, y, op):
 
 
 abs_p = elementwise("abs", np.abs, lambda o, x: sign(x))
+
+
+def _abs_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    if dtype_of(x).kind != "c":
+        return abs(x), multiply(t, sign(x))
+    # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|, and 0 at z == 0
+    return abs(x), real(multiply(t, conj(sign(x))))
+
+
+abs_p.jvp = _abs_jvp
+abs_p.vjp = lambda g, out, primals, argnums: [
+    multiply(g, conj(sign(primals[0])) if dtype_of(primals[0]).kind == "c" else sign(primals[0]))
+]
 sign_p = nondifferentiable("sign", np.sign)
 maximum_p = elementwise(
     "maximum",

@@ -45,10 +45,18 @@ class JVPTrace(Trace):
     def pure(self, val):
         return JVPTracer(self, val, None)
 
-    def process_primitive(self, prim, tracers, params):
-        primals = [t.primal for t in tracers]
-        tangents = [t.tangent for t in tracers]
-        if all(t is None for t in tangents):
+    def process_primitive(self, prim, args, params):
+        primals, tangents = [], []
+        nonzero = False
+        for a in args:
+            if isinstance(a, JVPTracer) and a._trace is self:
+                primals.append(a.primal)
+                tangents.append(a.tangent)
+                nonzero = nonzero or a.tangent is not None
+            else:
+                primals.append(a)
+                tangents.append(None)
+        if not nonzero:
             return prim.bind(*primals, **params)
         out, tout = prim.rule("jvp")(primals, tangents, **params)
         if prim.multiple_results:

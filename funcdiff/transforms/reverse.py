@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff.core import Trace, Tracer, get_aval, new_main
+from funcdiff.core import Trace, Tracer, get_aval, pop_main, push_main
 from funcdiff.transforms.util import (
     flatten_fun_args,
     float0,
@@ -59,23 +59,34 @@ class RevTrace(Trace):
         tape.append(None)  # inputs are tape entries without a rule
         return RevTracer(self, val, len(tape) - 1)
 
-    def process_primitive(self, prim, tracers, params):
-        primals = [t.primal for t in tracers]
-        out = prim.bind(*primals, **params)
-        argnums = tuple(i for i, t in enumerate(tracers) if t.node is not None)
-        if not argnums:
-            return out
-        parents = tuple((tracers[i].node, tracers[i].index) for i in argnums)
+    def process_primitive(self, prim, args, params):
         tape = self.tape
-        tape.append((prim, params, primals, out, argnums, parents))
+        if len(args) == 1:  # fast path: unary primitives (the argument is ours)
+            a = args[0]
+            p = a.primal
+            out = prim.bind(p, **params) if isinstance(p, Tracer) else prim.impl(p, **params)
+            tape.append((prim, params, (p,), out, _ARG0, (a.node if a.index is None else (a.node, a.index),)))
+        else:
+            primals, argnums, parents = [], [], []
+            lower = False
+            for i, a in enumerate(args):
+                if type(a) is RevTracer and a._trace is self:
+                    p = a.primal
+                    argnums.append(i)
+                    parents.append(a.node if a.index is None else (a.node, a.index))
+                else:
+                    p = a
+                primals.append(p)
+                lower = lower or isinstance(p, Tracer)
+            out = prim.bind(*primals, **params) if lower else prim.impl(*primals, **params)
+            tape.append((prim, params, primals, out, argnums, parents))
         node = len(tape) - 1
         if prim.multiple_results:
             return [RevTracer(self, o, node, k) for k, o in enumerate(out)]
         return RevTracer(self, out, node)
 
 
-def _add(a, b):
-    return a + b if b is not None else a
+_ARG0 = (0,)
 
 
 def backward_pass(tape, out_cts, consume):
@@ -107,13 +118,13 @@ def backward_pass(tape, out_cts, consume):
         if prim.multiple_results:
             g = [zeros_like_aval(get_aval(o)) if c is None else c for c, o in zip(g, out)]
         in_cts = prim.vjp(g, out, primals, argnums, **params)
-        for (node, index), c in zip(parents, in_cts):
+        for node, c in zip(parents, in_cts):
             if c is not None:
-                if index is None:
+                if type(node) is int:
                     cur = cts[node]
                     cts[node] = c if cur is None else cur + c
                 else:
-                    _accumulate(cts, tape, node, index, c)
+                    _accumulate(cts, tape, node[0], node[1], c)
     return inputs
 
 
@@ -154,21 +165,24 @@ def _cast_ct(ct, aval):
 
 def _record(fun, flat_args, diff_mask, name, fun_desc, has_aux_store=None):
     """Run `fun` on flat args, tracing those in `diff_mask`. Returns tape info."""
-    with new_main(RevTrace, name, fun_desc) as main:
+    main = push_main(RevTrace, name, fun_desc)
+    try:
         trace = main.trace
         args = [trace.new_input(x) if d else x for x, d in zip(flat_args, diff_mask)]
         out = fun(*args)
         outs, nodes = [], []
         for o in out:
-            if isinstance(o, RevTracer) and o._trace is trace:
+            if type(o) is RevTracer and o._trace is trace:
                 outs.append(o.primal)
-                nodes.append((o.node, o.index) if o.node is not None else None)
+                nodes.append((o.node, o.index))
             else:
                 outs.append(o)
                 nodes.append(None)
         in_nodes = [a.node if d else None for a, d in zip(args, diff_mask)]
         if has_aux_store is not None and "aux" in has_aux_store:
             has_aux_store["aux"] = strip_tracers(has_aux_store["aux"], trace)
+    finally:
+        pop_main(main)
     return trace.tape, outs, nodes, in_nodes
 
 
@@ -269,6 +283,24 @@ def _check_diff_input(leaf, where, name, holomorphic, allow_int):
     )
 
 
+_F64 = np.dtype(np.float64)
+
+
+def _check_grad_output(aval, holomorphic):
+    if aval.size != 1:
+        raise TypeError(
+            f"grad requires a function with a single output value (any shape of size 1), "
+            f"but the output has shape {aval.shape} and dtype {aval.dtype}. For vector "
+            "outputs use jacrev/jacfwd or vjp; to differentiate a sum, return fnp.sum(...)."
+        )
+    if not holomorphic and aval.dtype.kind != "f":
+        raise TypeError(
+            f"grad requires a real-valued (float) output, but the output has dtype "
+            f"{aval.dtype} (shape {aval.shape}). For complex outputs use "
+            "grad(..., holomorphic=True) or vjp; for integer outputs there is no gradient."
+        )
+
+
 def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
     """Function returning both `fun`'s value and its gradient.
 
@@ -289,7 +321,10 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
     name = "grad"
 
     def value_and_grad_f(*args, **kwargs):
-        single, nums = _argnums_tuple(argnums, len(args), name)
+        if argnums == 0 and args:
+            single, nums = True, _ARG0
+        else:
+            single, nums = _argnums_tuple(argnums, len(args), name)
         diff_args = tuple(args[i] for i in nums)
         flat, in_tree = tree_flatten(diff_args)
         mask = [_is_float_leaf(leaf) for leaf in flat]
@@ -319,28 +354,26 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
             flat_fun, flat, mask, name, fun, store if has_aux else None
         )
         (y,), (node,) = outs, nodes
-        aval = get_aval(y)
-        if aval.size != 1:
-            raise TypeError(
-                f"grad requires a function with a single output value (any shape of size 1), "
-                f"but the output has shape {aval.shape} and dtype {aval.dtype}. For vector "
-                "outputs use jacrev/jacfwd or vjp; to differentiate a sum, return fnp.sum(...)."
-            )
-        if not holomorphic and not np.issubdtype(aval.dtype, np.floating):
-            raise TypeError(
-                f"grad requires a real-valued (float) output, but the output has dtype "
-                f"{aval.dtype} (shape {aval.shape}). For complex outputs use "
-                "grad(..., holomorphic=True) or vjp; for integer outputs there is no gradient."
-            )
+        if type(y) is float or type(y) is np.float64:
+            shape, dtype = (), _F64
+        else:
+            aval = get_aval(y)
+            shape, dtype = aval.shape, aval.dtype
+            _check_grad_output(aval, holomorphic)
         got = {}
         if node is not None:
-            seed = np.ones(aval.shape, aval.dtype)
-            got = backward_pass(tape, [(node, seed[()] if aval.shape == () else seed)], True)
+            seed = 1.0 if dtype is _F64 and not shape else np.ones(shape, dtype)
+            got = backward_pass(tape, [(node, seed)], True)
         del tape
         grads = []
         for leaf, n, d in zip(flat, in_nodes, mask):
-            a = get_aval(leaf)
-            grads.append(_cast_ct(got.get(n), a) if d else np.zeros(a.shape, float0))
+            ct = got.get(n)
+            if d and type(ct) is np.float64 and type(leaf) is float:
+                grads.append(ct)  # the common scalar case needs no cast
+            elif d:
+                grads.append(_cast_ct(ct, get_aval(leaf)))
+            else:
+                grads.append(np.zeros(np.shape(leaf), float0))
         g = tree_unflatten(in_tree, grads)
         g = g[0] if single else g
         if has_aux:

@@ -83,7 +83,8 @@ class StagingTrace(Trace):
             self.const_ids[id(val)] = var
         return StagingTracer(self, var)
 
-    def process_primitive(self, prim, tracers, params):
+    def process_primitive(self, prim, args, params):
+        tracers = [self.full_raise(a) for a in args]
         avals = [t.aval for t in tracers]
         rule = prim.abstract_eval
         out_aval = rule(*avals, **params) if rule else default_abstract_eval(prim, avals, params)
