@@ -13,7 +13,9 @@ from funcdiff.core import Tracer
 from funcdiff.errors import ConcretizationError, TracerLeakError, UnsupportedPrimitiveError
 from funcdiff.transforms.api import linear_transpose, linearize, stop_gradient
 from funcdiff.transforms.jvp import jvp
+from funcdiff.transforms.jacobians import hessian, jacfwd, jacrev
 from funcdiff.transforms.reverse import grad, value_and_grad, vjp
+from funcdiff.transforms.vmap import axis_index, pmax, pmean, pmin, psum, vmap
 from funcdiff.transforms.util import float0
 
 __version__ = "0.1.0"
@@ -26,6 +28,15 @@ __all__ = [
     "linearize",
     "linear_transpose",
     "stop_gradient",
+    "vmap",
+    "jacfwd",
+    "jacrev",
+    "hessian",
+    "psum",
+    "pmean",
+    "pmax",
+    "pmin",
+    "axis_index",
     "Tracer",
     "float0",
     "ConcretizationError",
