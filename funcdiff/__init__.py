@@ -13,6 +13,7 @@ from funcdiff.core import Tracer
 from funcdiff.errors import ConcretizationError, TracerLeakError, UnsupportedPrimitiveError
 from funcdiff.transforms.api import linear_transpose, linearize, stop_gradient
 from funcdiff.transforms.jvp import jvp
+from funcdiff.transforms.custom import custom_jvp, custom_vjp
 from funcdiff.transforms.jacobians import hessian, jacfwd, jacrev
 from funcdiff.transforms.reverse import grad, value_and_grad, vjp
 from funcdiff.transforms.vmap import axis_index, pmax, pmean, pmin, psum, vmap
@@ -32,6 +33,8 @@ __all__ = [
     "jacfwd",
     "jacrev",
     "hessian",
+    "custom_jvp",
+    "custom_vjp",
     "psum",
     "pmean",
     "pmax",

@@ -138,11 +138,14 @@ class Primitive:
         abstract_eval: `abstract_eval(*avals, **params) -> aval` (staging).
         linear: which arguments the primitive is linear in, jointly
             (`"all"`), separately (`"each"`, e.g. multiplication), or None.
+        fwd: optional `fwd(*primals, **params) -> (out, residuals)` used by
+            reverse mode instead of `impl`; the residuals reach `vjp` as the
+            keyword argument `residuals` (custom_vjp uses this).
     """
 
     __slots__ = (
         "name", "impl", "jvp", "vjp", "batch", "abstract_eval", "multiple_results",
-        "linear",
+        "linear", "fwd",
     )
 
     def __init__(self, name, impl, *, multiple_results=False, linear=None):
@@ -154,6 +157,7 @@ class Primitive:
         self.abstract_eval = None
         self.multiple_results = multiple_results
         self.linear = linear
+        self.fwd = None
 
     def bind(self, *args, **params):
         if _state.stack:

@@ -61,7 +61,7 @@ class RevTrace(Trace):
 
     def process_primitive(self, prim, args, params):
         tape = self.tape
-        if len(args) == 1:  # fast path: unary primitives (the argument is ours)
+        if len(args) == 1 and prim.fwd is None:  # fast path: unary primitives
             a = args[0]
             p = a.primal
             out = prim.bind(p, **params) if isinstance(p, Tracer) else prim.impl(p, **params)
@@ -78,7 +78,11 @@ class RevTrace(Trace):
                     p = a
                 primals.append(p)
                 lower = lower or isinstance(p, Tracer)
-            out = prim.bind(*primals, **params) if lower else prim.impl(*primals, **params)
+            if prim.fwd is not None:
+                out, res = prim.fwd(*primals, **params)
+                params = {**params, "residuals": res}
+            else:
+                out = prim.bind(*primals, **params) if lower else prim.impl(*primals, **params)
             tape.append((prim, params, primals, out, argnums, parents))
         node = len(tape) - 1
         if prim.multiple_results:
