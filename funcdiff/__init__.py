@@ -13,6 +13,15 @@ from funcdiff.core import Tracer
 from funcdiff.errors import ConcretizationError, TracerLeakError, UnsupportedPrimitiveError
 from funcdiff.transforms.api import linear_transpose, linearize, stop_gradient
 from funcdiff.transforms.jvp import jvp
+from funcdiff.transforms.control import (
+    checkpoint,
+    cond,
+    fori_loop,
+    remat,
+    scan,
+    switch,
+    while_loop,
+)
 from funcdiff.transforms.custom import custom_jvp, custom_vjp
 from funcdiff.transforms.jacobians import hessian, jacfwd, jacrev
 from funcdiff.transforms.reverse import grad, value_and_grad, vjp
@@ -35,6 +44,13 @@ __all__ = [
     "hessian",
     "custom_jvp",
     "custom_vjp",
+    "checkpoint",
+    "remat",
+    "cond",
+    "switch",
+    "while_loop",
+    "fori_loop",
+    "scan",
     "psum",
     "pmean",
     "pmax",

@@ -1,0 +1,344 @@
+"""Control flow: `cond`, `switch`, `while_loop`, `fori_loop`, `scan`, and `checkpoint`.
+
+funcdiff is eager: under `grad`, `vjp` and `jvp` every value is concrete, so a
+predicate can simply be evaluated and the chosen branch run in Python, and a
+loop is a Python loop. Every transform then works through the operations the
+branch or loop body performs (reverse mode of `while_loop` included, which
+JAX cannot do). Only a predicate that is *abstract* needs more: under `vmap`
+a batched predicate runs both branches and selects per example, and a batched
+loop condition runs until every example is done, freezing the finished ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from funcdiff.core import ConcretizationError, Primitive, Tracer, _state
+from funcdiff.primitives.elementwise import dtype_of, shape_of, where
+from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+
+__all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "checkpoint", "remat"]
+
+
+def _concrete(x):
+    """(True, Python value) if `x` is concrete, else (False, None)."""
+    if not isinstance(x, Tracer):
+        return True, x
+    try:
+        return True, x.concrete()
+    except ConcretizationError:
+        return False, None
+
+
+def _lanes(x):
+    """The concrete values of a batched predicate for every example (eager vmap)."""
+    from funcdiff.transforms.vmap import BatchTracer
+
+    while isinstance(x, Tracer):
+        if isinstance(x, BatchTracer):
+            x = x.val
+        elif hasattr(x, "primal"):
+            x = x.primal
+        else:
+            raise ConcretizationError(
+                "a loop condition that is abstract (inside jit) cannot decide when to stop; "
+                "use fori_loop with concrete bounds or scan"
+            )
+    return np.asarray(x)
+
+
+def _avals(tree):
+    leaves = tree_flatten(tree)[0]
+    return [(tuple(shape_of(x)), np.dtype(dtype_of(x))) for x in leaves]
+
+
+def _check_same(name, what, before, after):
+    """Carries/branch outputs must keep their structure, shapes and dtypes."""
+    lb, tb = tree_flatten(before)
+    la, ta = tree_flatten(after)
+    if tb != ta:
+        raise TypeError(f"{name}: {what} changed structure: {tb} became {ta}.")
+    paths = [keystr(p) for p, _ in tree_flatten_with_path(before)[0]]
+    for path, x, y in zip(paths, lb, la):
+        sx, sy = tuple(shape_of(x)), tuple(shape_of(y))
+        dx, dy = np.dtype(dtype_of(x)), np.dtype(dtype_of(y))
+        weak = isinstance(x, (int, float, complex)) or isinstance(y, (int, float, complex))
+        if sx != sy or (dx != dy and not weak):
+            raise TypeError(
+                f"{name}: {what} leaf {path or '(root)'} changed from {dx.name}{list(sx)} to "
+                f"{dy.name}{list(sy)}; it must keep its shape and dtype (cast with .astype or "
+                "reshape inside the function)."
+            )
+
+
+def _check_pred(pred, name):
+    if tuple(shape_of(pred)) != ():
+        raise TypeError(
+            f"{name}: the predicate must be a scalar (shape ()), got shape {tuple(shape_of(pred))}"
+        )
+
+
+def _select(pred, a, b):
+    la, ta = tree_flatten(a)
+    lb = tree_flatten(b)[0]
+    return tree_unflatten(ta, [where(pred, x, y) for x, y in zip(la, lb)])
+
+
+def cond(pred, true_fun, false_fun, *operands):
+    """`true_fun(*operands)` if `pred` else `false_fun(*operands)`.
+
+    With a concrete predicate (plain values, or inside grad/vjp/jvp) only the
+    chosen branch runs. With a batched predicate (inside vmap) both branches run
+    and the result is selected per example; they must return the same
+    structure, shapes and dtypes.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> f = lambda x: fd.cond(x > 0, fnp.sin, fnp.cos, x)
+        >>> [float(fd.grad(f)(v)) for v in (0.0, 1.0)] == [0.0, float(fnp.cos(1.0))]
+        True
+
+        ```
+    """
+    _check_pred(pred, "cond")
+    known, p = _concrete(pred)
+    if known:
+        return true_fun(*operands) if p else false_fun(*operands)
+    t = true_fun(*operands)
+    f = false_fun(*operands)
+    _check_same("cond", "the false branch's output (vs the true branch's)", t, f)
+    return _select(pred, t, f)
+
+
+def switch(index, branches, *operands):
+    """`branches[index](*operands)`, with `index` clamped to the valid range.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> float(fd.switch(1, [fnp.sin, fnp.cos, fnp.tan], 0.0))
+        1.0
+
+        ```
+    """
+    branches = list(branches)
+    if not branches:
+        raise ValueError("switch: needs at least one branch")
+    _check_pred(index, "switch")
+    known, i = _concrete(index)
+    if known:
+        return branches[int(np.clip(i, 0, len(branches) - 1))](*operands)
+    from funcdiff import numpy as fnp
+
+    index = fnp.clip(index, 0, len(branches) - 1)
+    outs = [b(*operands) for b in branches]
+    for o in outs[1:]:
+        _check_same("switch", "a branch's output (vs branch 0's)", outs[0], o)
+    result = outs[-1]
+    for k in range(len(outs) - 2, -1, -1):
+        result = _select(fnp.equal(index, k), outs[k], result)
+    return result
+
+
+def while_loop(cond_fun, body_fun, init):
+    """`while cond_fun(val): val = body_fun(val)`; returns the final `val`.
+
+    Differentiable in forward and (beyond JAX) reverse mode whenever the trip
+    count is concrete, i.e. outside jit. Under vmap with a batched condition it
+    runs until every example is done, and finished examples keep their value.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd
+        >>> float(fd.while_loop(lambda v: v < 10, lambda v: v * 2, 1.0))
+        16.0
+        >>> float(fd.grad(lambda x: fd.while_loop(lambda v: v < 10, lambda v: v * 2, x))(1.0))
+        16.0
+
+        ```
+    """
+    val = init
+    while True:
+        c = cond_fun(val)
+        _check_pred(c, "while_loop")
+        known, p = _concrete(c)
+        if known:
+            if not p:
+                return val
+            new = body_fun(val)
+            _check_same("while_loop", "body_fun's output (vs its input)", val, new)
+            val = new
+            continue
+        # batched condition: freeze the finished examples
+        if not np.any(_lanes(c)):
+            return val
+        new = body_fun(val)
+        _check_same("while_loop", "body_fun's output (vs its input)", val, new)
+        val = _select(c, new, val)
+
+
+def fori_loop(lower, upper, body_fun, init):
+    """`for i in range(lower, upper): val = body_fun(i, val)`; returns `val`.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd
+        >>> float(fd.fori_loop(0, 4, lambda i, v: v + i, 0.0))
+        6.0
+
+        ```
+    """
+    known_l, lo = _concrete(lower)
+    known_u, hi = _concrete(upper)
+    if not (known_l and known_u):
+        # abstract bounds: a while loop over (i, val)
+        def body(carry):
+            i, v = carry
+            return i + 1, body_fun(i, v)
+
+        return while_loop(lambda c: c[0] < upper, body, (lower, init))[1]
+    val = init
+    for i in range(int(lo), int(hi)):
+        new = body_fun(i, val)
+        _check_same("fori_loop", "body_fun's output (vs its input)", val, new)
+        val = new
+    return val
+
+
+def scan(f, init, xs, length=None, reverse=False):
+    """Loop `carry, y = f(carry, x)` over the leading axis of `xs`; returns `(carry, ys)`.
+
+    `xs` and the `y`s are pytrees; `ys` stacks the `y`s along a new leading
+    axis. With `xs=None`, pass `length`. To save memory in reverse mode, wrap
+    `f` in `checkpoint`: each step's residuals are then recomputed.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> carry, ys = fd.scan(lambda c, x: (c + x, c * x), 0.0, fnp.arange(4.0))
+        >>> float(carry), ys.tolist()
+        (6.0, [0.0, 1.0, 3.0, 6.0])
+
+        ```
+    """
+    from funcdiff import numpy as fnp
+
+    x_leaves, x_tree = tree_flatten(xs)
+    lengths = {int(shape_of(x)[0]) for x in x_leaves if len(shape_of(x)) > 0}
+    if any(len(shape_of(x)) == 0 for x in x_leaves):
+        raise ValueError("scan: every leaf of xs needs a leading axis to scan over")
+    if length is not None:
+        lengths.add(int(length))
+    if len(lengths) != 1:
+        raise ValueError(
+            "scan: the leading axes of xs (and length) must agree, got "
+            f"{sorted(lengths) if lengths else 'none: pass length= when xs is None'}"
+        )
+    n = lengths.pop()
+    carry = init
+    ys = []
+    order = range(n - 1, -1, -1) if reverse else range(n)
+    for i in order:
+        x = tree_unflatten(x_tree, [leaf[i] for leaf in x_leaves])
+        out = f(carry, x)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise TypeError("scan: f must return a pair (carry, y)")
+        new, y = out
+        _check_same("scan", "the carry returned by f (vs the carry passed in)", carry, new)
+        carry = new
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    if not ys:
+        return carry, None
+    y_leaves = [tree_flatten(y)[0] for y in ys]
+    y_tree = tree_flatten(ys[0])[1]
+    stacked = [fnp.stack([yl[k] for yl in y_leaves]) for k in range(len(y_leaves[0]))]
+    return carry, tree_unflatten(y_tree, stacked)
+
+
+# -- checkpoint ------------------------------------------------------------------
+
+
+def _ckpt_impl(*leaves, fun):
+    return fun(*leaves)
+
+
+def _ckpt_jvp(primals, tangents, fun):
+    from funcdiff.transforms.custom import _instantiate
+    from funcdiff.transforms.jvp import jvp
+
+    out, tout = jvp(lambda *xs: fun(*xs), tuple(primals), tuple(_instantiate(primals, tangents)))
+    return list(out), list(tout)
+
+
+def _ckpt_vjp(g, out, primals, argnums, fun):
+    from funcdiff.transforms.reverse import vjp
+
+    # Re-run the function now, recording its residuals only for this backward step.
+    _, pullback = vjp(lambda *xs: fun(*xs), *primals)
+    cts = pullback(list(g))
+    return [cts[i] for i in argnums]
+
+
+def _ckpt_batch(vals, dims, fun):
+    from funcdiff.transforms.custom import _batch_all_front
+    from funcdiff.transforms.vmap import vmap
+
+    vals = _batch_all_front(vals, dims)
+    outs = checkpoint_p.bind(*vals, fun=vmap(lambda *xs: fun(*xs)))
+    return outs, [0] * len(outs)
+
+
+checkpoint_p = Primitive("checkpoint", _ckpt_impl, multiple_results=True)
+checkpoint_p.jvp = _ckpt_jvp
+checkpoint_p.vjp = _ckpt_vjp
+checkpoint_p.batch = _ckpt_batch
+
+
+def checkpoint(fun, policy=None):
+    """Same values and derivatives as `fun`, but reverse mode stores only its
+    inputs and recomputes everything inside during the backward pass.
+
+    Use it to trade compute for memory: wrapping each layer of a deep network
+    keeps peak memory of `grad` at the layer boundaries plus one layer's
+    intermediates, instead of every intermediate of every layer.
+
+    Args:
+        fun: the function to rematerialize.
+        policy: accepted for JAX compatibility; only `None` (save nothing
+            inside `fun`) is supported.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> layer = fd.checkpoint(lambda x: fnp.tanh(fnp.sin(x) * 2.0))
+        >>> float(fd.grad(layer)(0.5)) == float(fd.grad(lambda x: fnp.tanh(fnp.sin(x) * 2.0))(0.5))
+        True
+
+        ```
+    """
+    if policy is not None:
+        raise NotImplementedError("checkpoint: only policy=None (save nothing) is supported")
+
+    def wrapped(*args):
+        if not _state.stack:
+            return fun(*args)
+        leaves, in_tree = tree_flatten(args)
+        store = {}
+
+        def flat_fun(*xs):
+            out = fun(*tree_unflatten(in_tree, xs))
+            flat, store["tree"] = tree_flatten(out)
+            return flat
+
+        outs = checkpoint_p.bind(*leaves, fun=flat_fun)
+        return tree_unflatten(store["tree"], outs)
+
+    wrapped.__name__ = f"checkpoint_{getattr(fun, '__name__', 'fun')}"
+    wrapped.__wrapped__ = fun
+    return wrapped
+
+
+remat = checkpoint
