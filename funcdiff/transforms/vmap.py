@@ -323,16 +323,18 @@ def axis_index(axis_name):
 
 
 def _normalize_axis(ax, ndim, what):
+    """A non-negative axis; for out_axes, an axis of the result (rank ndim + 1)."""
     if ax is None:
         return None
     if not isinstance(ax, (int, np.integer)) or isinstance(ax, bool):
         raise TypeError(f"vmap: {what} must be an int or None, got {ax!r}")
-    if not -ndim - 1 < ax < ndim + (what.startswith("out")):
+    rank = ndim + 1 if what.startswith("out") else ndim
+    if not -rank <= ax < rank:
         raise ValueError(
             f"vmap: {what}={ax} is out of range for a value of rank {ndim}"
-            + (" (in_axes picks an existing axis)" if not what.startswith("out") else "")
+            + ("" if what.startswith("out") else " (in_axes must name an existing axis)")
         )
-    return int(ax) % (ndim + (what.startswith("out"))) if ndim or what.startswith("out") else 0
+    return int(ax) % rank
 
 
 def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
