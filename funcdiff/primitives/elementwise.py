@@ -197,7 +197,7 @@ negative_p = elementwise("negative", np.negative, lambda o, x: NEG_ONE, linear="
 divide_p = elementwise(
     "divide",
     np.true_divide,
-    lambda o, x, y: reciprocal(y),
+    lambda o, x, y: divide(1.0, y),
     lambda o, x, y: negative(divide(o, y)),
     safe=True,
 )
