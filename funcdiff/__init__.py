@@ -12,6 +12,7 @@ from funcdiff import numpy  # noqa: F401  (sets up Tracer methods)
 from funcdiff.core import Tracer
 from funcdiff.errors import ConcretizationError, TracerLeakError, UnsupportedPrimitiveError
 from funcdiff.transforms.api import linear_transpose, linearize, stop_gradient
+from funcdiff.transforms.jit import config, jit, make_program
 from funcdiff.transforms.jvp import jvp
 from funcdiff.transforms.control import (
     checkpoint,
@@ -51,6 +52,9 @@ __all__ = [
     "while_loop",
     "fori_loop",
     "scan",
+    "jit",
+    "make_program",
+    "config",
     "psum",
     "pmean",
     "pmax",

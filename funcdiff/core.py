@@ -284,11 +284,17 @@ class Tracer:
 
     def _concrete_error(self, what):
         main = self._trace.main
+        static = (
+            " If the value is a Python setting (a flag, a size), mark its argument static: "
+            "`jit(f, static_argnums=...)`."
+            if main.name in ("jit", "make_program")
+            else ""
+        )
         return ConcretizationError(
             f"{what} needs a concrete value, but this is an abstract traced value of "
-            f"`{main.name}` (of {main.where()}), which stands for many values at once. "
-            "Use `funcdiff.numpy.where(pred, a, b)` instead of an `if`, or "
-            "`funcdiff.cond(pred, true_fun, false_fun, *operands)` for branches."
+            f"`{main.name}` (of {main.where()}), which stands for many values at once"
+            f"{_user_frame()}. Use `funcdiff.numpy.where(pred, a, b)` instead of an `if`, or "
+            f"`funcdiff.cond(pred, true_fun, false_fun, *operands)` for branches.{static}"
         )
 
     # -- array attributes
@@ -385,6 +391,21 @@ class Tracer:
     def __array_function__(self, func, types, args, kwargs):
         _check_alive(args)
         return _fnp.dispatch_function(func, args, kwargs)
+
+
+def _user_frame():
+    """' at file:line' of the innermost frame outside funcdiff, for error messages."""
+    import os
+    import sys
+
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    f = sys._getframe(2)
+    while f is not None:
+        fname = f.f_code.co_filename
+        if not os.path.abspath(fname).startswith(pkg) and "importlib" not in fname:
+            return f", used at {fname}:{f.f_lineno} in {f.f_code.co_name}"
+        f = f.f_back
+    return ""
 
 
 def _check_alive(args):

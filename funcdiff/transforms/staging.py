@@ -31,6 +31,22 @@ class Var:
         return self.name or f"v{id(self) % 10000}"
 
 
+class Literal:
+    """A Python scalar used directly in an equation (keeps NumPy's weak typing)."""
+
+    __slots__ = ("val", "aval")
+
+    def __init__(self, val):
+        self.val = val
+        self.aval = get_aval(val)
+
+    def __repr__(self):
+        return repr(self.val)
+
+
+_PY_SCALARS = (int, float, complex, bool)
+
+
 class Eqn:
     __slots__ = ("prim", "inputs", "params", "outputs")
 
@@ -54,8 +70,11 @@ class StagingTracer(Tracer):
 
 
 def default_abstract_eval(prim, avals, params):
-    """Shape/dtype rule by running the implementation on zeros (fallback)."""
-    args = [np.zeros(a.shape, a.dtype) for a in avals]
+    """Shape/dtype rule by running the implementation on zeros (fallback).
+
+    `avals` holds a `ShapedArray` per argument, or the Python scalar itself.
+    """
+    args = [np.zeros(a.shape, a.dtype) if isinstance(a, ShapedArray) else a for a in avals]
     with np.errstate(all="ignore"):
         out = prim.impl(*args, **params)
     if prim.multiple_results:
@@ -84,16 +103,23 @@ class StagingTrace(Trace):
         return StagingTracer(self, var)
 
     def process_primitive(self, prim, args, params):
-        tracers = [self.full_raise(a) for a in args]
-        avals = [t.aval for t in tracers]
+        atoms, avals = [], []
+        for a in args:
+            if type(a) in _PY_SCALARS:
+                atoms.append(Literal(a))
+                avals.append(a)
+            else:
+                t = self.full_raise(a)
+                atoms.append(t.var)
+                avals.append(t.var.aval)
         rule = prim.abstract_eval
         out_aval = rule(*avals, **params) if rule else default_abstract_eval(prim, avals, params)
         if prim.multiple_results:
             outs = [Var(a) for a in out_aval]
-            self.eqns.append(Eqn(prim, [t.var for t in tracers], params, outs))
+            self.eqns.append(Eqn(prim, atoms, params, outs))
             return [StagingTracer(self, v) for v in outs]
         out = Var(out_aval)
-        self.eqns.append(Eqn(prim, [t.var for t in tracers], params, [out]))
+        self.eqns.append(Eqn(prim, atoms, params, [out]))
         return StagingTracer(self, out)
 
     def build(self, in_tracers, outs):
@@ -125,7 +151,7 @@ class Program:
         for v, a in zip(self.invars, args):
             env[id(v)] = a
         for e in self.eqns:
-            ins = [env[id(v)] for v in e.inputs]
+            ins = [v.val if type(v) is Literal else env[id(v)] for v in e.inputs]
             out = e.prim.bind(*ins, **e.params)
             if e.prim.multiple_results:
                 for v, o in zip(e.outputs, out):
@@ -139,6 +165,7 @@ class Program:
         lin = {id(v) for v in self.invars}
         for e in self.eqns:
             flags = [id(v) in lin for v in e.inputs]
+            literal_zero = [type(v) is Literal and v.val == 0 for v in e.inputs]
             if not any(flags):
                 continue
             kind = e.prim.linear
@@ -146,7 +173,8 @@ class Program:
             if kind == "all" and not all(flags):
                 # a linear op with a constant operand is affine unless the constant is zero
                 ok = all(
-                    f or (v in self.consts and not np.any(self.consts[v])) for f, v in zip(flags, e.inputs)
+                    f or z or (v in self.consts and not np.any(self.consts[v]))
+                    for f, z, v in zip(flags, literal_zero, e.inputs)
                 )
             if not ok:
                 return (
@@ -160,6 +188,8 @@ class Program:
 
     def _eqn_str(self, e, names):
         def name(v):
+            if type(v) is Literal:
+                return repr(v.val)
             if id(v) not in names:
                 names[id(v)] = _var_name(len(names))
             return names[id(v)]

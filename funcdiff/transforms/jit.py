@@ -1,0 +1,381 @@
+"""`jit` and `make_program`: stage a function once, then replay optimized NumPy.
+
+`make_program` traces a function on abstract values into a `Program`
+(staging.py). `jit` caches one Program per input structure, shapes, dtypes
+and static arguments, optimizes it (dead code, common subexpressions,
+constant folding, no-op reshapes/broadcasts/casts/zero additions) and
+compiles it to a Python function of straight-line NumPy calls, which is what
+runs on later calls with concrete arguments. Called with tracers (under
+`grad`, `vmap`, ...), the Program is evaluated primitive by primitive with
+`bind`, so every transform sees through it.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import logging
+import os
+
+import numpy as np
+
+from funcdiff.core import ShapedArray, Tracer, get_aval, pop_main, push_main
+from funcdiff.transforms.staging import Literal, Program, StagingTrace, Var
+from funcdiff.tree import tree_flatten, tree_unflatten
+
+__all__ = ["jit", "make_program", "config"]
+
+log = logging.getLogger("funcdiff.jit")
+
+
+class _Config:
+    """Settings of `jit`: `log_compiles` (also env FUNCDIFF_LOG_COMPILES=1) and
+    `cache_size` (Programs kept per jitted function)."""
+
+    def __init__(self):
+        self.log_compiles = os.environ.get("FUNCDIFF_LOG_COMPILES", "") not in ("", "0")
+        self.cache_size = int(os.environ.get("FUNCDIFF_JIT_CACHE_SIZE", "64"))
+
+
+config = _Config()
+
+
+# -- staging ------------------------------------------------------------------
+
+
+def _split_static(args, kwargs, static_argnums, static_argnames):
+    nargs = len(args)
+    static_nums = {a % nargs for a in static_argnums if -nargs <= a < nargs}
+    dyn_args = tuple(a for i, a in enumerate(args) if i not in static_nums)
+    static_args = tuple((i, args[i]) for i in sorted(static_nums))
+    dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_argnames}
+    static_kwargs = tuple(sorted((k, v) for k, v in kwargs.items() if k in static_argnames))
+    return dyn_args, dyn_kwargs, static_args, static_kwargs
+
+
+def _rebuild(dyn_args, dyn_kwargs, static_args, static_kwargs):
+    n = len(dyn_args) + len(static_args)
+    static = dict(static_args)
+    it = iter(dyn_args)
+    args = [static[i] if i in static else next(it) for i in range(n)]
+    return args, {**dyn_kwargs, **dict(static_kwargs)}
+
+
+def _stage(fun, leaves, in_tree, static_args, static_kwargs, name):
+    """Trace `fun` with abstract leaves; returns (Program, out_tree)."""
+    main = push_main(StagingTrace, name, fun)
+    try:
+        trace = main.trace
+        tracers = [trace.new_arg(get_aval(x)) for x in leaves]
+        dyn_args, dyn_kwargs = tree_unflatten(in_tree, tracers)
+        args, kwargs = _rebuild(dyn_args, dyn_kwargs, static_args, static_kwargs)
+        out = fun(*args, **kwargs)
+        out_leaves, out_tree = tree_flatten(out)
+        program = trace.build(tracers, out_leaves)
+    finally:
+        pop_main(main)
+    return program, out_tree
+
+
+def make_program(fun, static_argnums=()):
+    """Trace `fun` on abstract values and return the staged `Program`.
+
+    `str(program)` prints one equation per line with primitive names,
+    parameters, shapes and dtypes.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> print(fd.make_program(lambda x: fnp.sin(x) * 2.0)(fnp.ones(3)))
+        { lambda  ; a:float64[3] .
+            b:float64[3] = sin a
+            c:float64[3] = multiply b 2.0
+          in (c) }
+
+        ```
+    """
+    static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+
+    def make(*args, **kwargs):
+        dyn_args, dyn_kwargs, sa, sk = _split_static(args, kwargs, static_argnums, ())
+        leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
+        program, out_tree = _stage(fun, leaves, in_tree, sa, sk, "make_program")
+        program.out_tree = out_tree
+        return program
+
+    return make
+
+
+# -- optimization ---------------------------------------------------------------
+
+
+def _is_const(atom, consts):
+    return type(atom) is Literal or atom in consts
+
+
+def _const_val(atom, consts):
+    return atom.val if type(atom) is Literal else consts[atom]
+
+
+def _params_key(params):
+    try:
+        key = tuple(sorted(params.items()))
+        hash(key)
+        return key
+    except TypeError:
+        return None
+
+
+_FOLD_LIMIT = 1 << 16  # don't materialize big constants (broadcasts of scalars)
+
+
+def optimize(program):
+    """An optimized copy of `program`: no-ops removed, constants folded,
+    common subexpressions merged, dead code eliminated."""
+    consts = dict(program.consts)
+    subst = {}
+
+    def sub(a):
+        while type(a) is not Literal and a in subst:
+            a = subst[a]
+        return a
+
+    eqns = []
+    seen = {}
+    for e in program.eqns:
+        ins = [sub(a) for a in e.inputs]
+        prim = e.prim
+        # 1. no-ops that reverse mode and broadcasting rules produce
+        if not prim.multiple_results:
+            same = _noop_input(prim, ins, e.params, e.outputs[0].aval, consts)
+            if same is not None:
+                subst[e.outputs[0]] = same
+                continue
+        # 2. constant folding (small results only; no tracers from outer transforms)
+        if ins and all(_is_const(a, consts) for a in ins):
+            vals = [_const_val(a, consts) for a in ins]
+            if not any(isinstance(v, Tracer) for v in vals):
+                outs_avals = [v.aval for v in e.outputs]
+                if all(a.size <= _FOLD_LIMIT for a in outs_avals):
+                    with np.errstate(all="ignore"):
+                        res = prim.impl(*vals, **e.params)
+                    res = res if prim.multiple_results else [res]
+                    for v, r in zip(e.outputs, res):
+                        consts[v] = r
+                    continue
+        # 3. common subexpressions
+        pk = _params_key(e.params)
+        if pk is not None:
+            key = (prim, tuple(("L", type(a.val), a.val) if type(a) is Literal else id(a) for a in ins), pk)
+            prev = seen.get(key)
+            if prev is not None:
+                for v, p in zip(e.outputs, prev.outputs):
+                    subst[v] = p
+                continue
+        new = type(e)(prim, ins, e.params, e.outputs)
+        if pk is not None:
+            seen[key] = new
+        eqns.append(new)
+    outvars = [sub(v) for v in program.outvars]
+    # 4. dead code
+    live = {id(v) for v in outvars if type(v) is not Literal}
+    kept = []
+    for e in reversed(eqns):
+        if any(id(v) in live for v in e.outputs):
+            kept.append(e)
+            live.update(id(a) for a in e.inputs if type(a) is not Literal)
+    kept.reverse()
+    out = Program(program.invars, kept, outvars, consts)
+    out.out_tree = getattr(program, "out_tree", None)
+    return out
+
+
+def _noop_input(prim, ins, params, out_aval, consts):
+    """The input an equation passes through unchanged, or None."""
+    name = prim.name
+    if not ins:
+        return None
+    first = ins[0]
+    if name in ("reshape", "broadcast_to", "convert_element_type") or (
+        name == "transpose" and tuple(params.get("axes", ())) == tuple(range(len(out_aval.shape)))
+    ):
+        return first if type(first) is not Literal and first.aval == out_aval else None
+    if name in ("add", "subtract", "multiply") and len(ins) == 2:
+        neutral = 1 if name == "multiply" else 0
+        a, b = ins
+        for keep, other in ((a, b), (b, a)):
+            if name == "subtract" and keep is b:
+                continue
+            if type(keep) is Literal or keep.aval != out_aval:
+                continue
+            if _is_const(other, consts):
+                v = _const_val(other, consts)
+                if not isinstance(v, Tracer) and np.size(v) <= _FOLD_LIMIT and np.all(
+                    np.asarray(v) == neutral
+                ):
+                    return keep
+    return None
+
+
+# -- code generation --------------------------------------------------------------
+
+
+def compile_program(program):
+    """Python source of straight-line NumPy calls for `program`, compiled.
+
+    Returns a function of the flat inputs returning the flat outputs; its
+    source is in `fn.source`.
+    """
+    names = {}
+    ns = {}
+
+    def name(v):
+        if type(v) is Literal:
+            if type(v.val) in (int, bool) or (type(v.val) is float and np.isfinite(v.val)):
+                return repr(v.val)
+            key = f"_k{len(ns)}"
+            ns[key] = v.val
+            return key
+        n = names.get(id(v))
+        if n is None:
+            n = names[id(v)] = f"v{len(names)}"
+        return n
+
+    args = [name(v) for v in program.invars]
+    lines = []
+    for v, c in program.consts.items():
+        cname = f"_c{len(ns)}"
+        ns[cname] = c
+        names[id(v)] = cname
+    for i, e in enumerate(program.eqns):
+        fname = f"_{e.prim.name}_{i}"
+        ns[fname] = functools.partial(e.prim.impl, **e.params) if e.params else e.prim.impl
+        outs = ", ".join(name(v) for v in e.outputs)
+        if e.prim.multiple_results:
+            outs = outs + ("," if len(e.outputs) == 1 else "")
+        call = f"{fname}({', '.join(name(a) for a in e.inputs)})"
+        lines.append(f"    {outs} = {call}" if e.outputs else f"    {call}")
+    rets = ", ".join(name(v) for v in program.outvars)
+    src = f"def _compiled({', '.join(args)}):\n" + "\n".join(lines)
+    src += f"\n    return ({rets}{',' if len(program.outvars) == 1 else ''})\n"
+    exec(compile(src, "<funcdiff.jit>", "exec"), ns)  # noqa: S102
+    fn = ns["_compiled"]
+    fn.source = src
+    return fn
+
+
+# -- jit ----------------------------------------------------------------------------
+
+
+def _leaf_key(x):
+    if type(x) is float:
+        return ("f",)
+    if type(x) is int:
+        return ("i",)
+    if type(x) is bool:
+        return ("b",)
+    if type(x) is complex:
+        return ("c",)
+    a = get_aval(x)
+    return (a.shape, a.dtype)
+
+
+class _Compiled:
+    __slots__ = ("program", "fn", "out_tree", "has_tracer_consts")
+
+    def __init__(self, program, out_tree):
+        self.program = optimize(program)
+        self.out_tree = out_tree
+        self.has_tracer_consts = any(isinstance(c, Tracer) for c in self.program.consts.values())
+        self.fn = None if self.has_tracer_consts else compile_program(self.program)
+
+
+def jit(fun, static_argnums=(), static_argnames=()):
+    """Compile `fun`: trace once per input signature, then run optimized NumPy.
+
+    The cache key is the input pytree structure, each leaf's shape and dtype,
+    and the values of the static arguments (which must be hashable). Inside
+    the function, traced values are abstract: Python control flow on them
+    raises `ConcretizationError` (use `static_argnums`, `fnp.where` or `fd.cond`).
+
+    Args:
+        fun: the function to compile.
+        static_argnums: positions of arguments that are Python values baked
+            into the trace (a new trace per distinct value).
+        static_argnames: names of keyword arguments treated likewise.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> f = fd.jit(lambda x: fnp.sum(fnp.sin(x) ** 2))
+        >>> float(f(fnp.zeros(3)))
+        0.0
+        >>> f.cache_info()["misses"]
+        1
+
+        ```
+    """
+    static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    static_argnames = (static_argnames,) if isinstance(static_argnames, str) else tuple(
+        static_argnames
+    )
+    cache = collections.OrderedDict()
+    stats = {"hits": 0, "misses": 0}
+
+    def lookup(dyn_args, dyn_kwargs, sa, sk):
+        leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
+        try:
+            key = (in_tree, tuple(_leaf_key(x) for x in leaves), sa, sk)
+            hash(key)
+        except TypeError:
+            raise TypeError(
+                "jit: static arguments must be hashable; got "
+                f"{[type(v).__name__ for _, v in sa + sk]}"
+            ) from None
+        entry = cache.get(key)
+        if entry is None:
+            stats["misses"] += 1
+            if config.log_compiles:
+                log.warning(
+                    "jit: tracing %s for %s (trace #%d)",
+                    getattr(fun, "__name__", fun), key[1], stats["misses"],
+                )
+            program, out_tree = _stage(fun, leaves, in_tree, sa, sk, "jit")
+            entry = _Compiled(program, out_tree)
+            cache[key] = entry
+            if len(cache) > config.cache_size:
+                cache.popitem(last=False)
+        else:
+            stats["hits"] += 1
+            cache.move_to_end(key)
+        return entry, leaves
+
+    @functools.wraps(fun)
+    def jitted(*args, **kwargs):
+        dyn_args, dyn_kwargs, sa, sk = _split_static(args, kwargs, static_argnums, static_argnames)
+        entry, leaves = lookup(dyn_args, dyn_kwargs, sa, sk)
+        if entry.fn is not None and not any(isinstance(x, Tracer) for x in leaves):
+            outs = entry.fn(*leaves)
+        else:
+            outs = entry.program(*leaves)
+        return tree_unflatten(entry.out_tree, list(outs))
+
+    def lower(*args, **kwargs):
+        """The optimized Program for these arguments."""
+        dyn_args, dyn_kwargs, sa, sk = _split_static(args, kwargs, static_argnums, static_argnames)
+        return lookup(dyn_args, dyn_kwargs, sa, sk)[0].program
+
+    def source(*args, **kwargs):
+        """The generated Python source for these arguments (for debugging)."""
+        dyn_args, dyn_kwargs, sa, sk = _split_static(args, kwargs, static_argnums, static_argnames)
+        fn = lookup(dyn_args, dyn_kwargs, sa, sk)[0].fn
+        return fn.source if fn is not None else "<evaluated with bind: closes over tracers>"
+
+    jitted.lower = lower
+    jitted.source = source
+    jitted.cache_info = lambda: {**stats, "size": len(cache), "maxsize": config.cache_size}
+    jitted.clear_cache = cache.clear
+    return jitted
+
+
+_ = (ShapedArray, Var)
