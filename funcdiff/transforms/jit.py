@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import functools
 import logging
+import math
 import os
 
 import numpy as np
@@ -220,12 +221,76 @@ def _noop_input(prim, ins, params, out_aval, consts):
 # -- code generation --------------------------------------------------------------
 
 
+def _safe(fn, on_error):
+    def f(*a):
+        try:
+            return fn(*a)
+        except (OverflowError, ValueError, ZeroDivisionError):
+            return on_error(*a)
+
+    return f
+
+
+def _np_fallback(ufunc):
+    def f(*a):
+        with np.errstate(all="ignore"):
+            return float(ufunc(*a))
+
+    return f
+
+
+def _mul_safe_scalar(a, b):
+    return a * b if a != 0 and b != 0 else 0.0
+
+
+# Scalar-only float64 programs run on Python floats with the math module:
+# a name per primitive, as an expression template or a function.
+_SCALAR = {
+    "add": "({0} + {1})", "subtract": "({0} - {1})", "multiply": "({0} * {1})",
+    "negative": "(-{0})", "square": "({0} * {0})", "abs": "abs({0})",
+    "mul_safe": _mul_safe_scalar,
+    "sin": math.sin, "cos": math.cos, "tan": math.tan, "tanh": math.tanh,
+    "arctan": math.atan, "arcsinh": math.asinh,
+    "exp": _safe(math.exp, _np_fallback(np.exp)), "expm1": _safe(math.expm1, _np_fallback(np.expm1)),
+    "log": _safe(math.log, _np_fallback(np.log)), "log1p": _safe(math.log1p, _np_fallback(np.log1p)),
+    "sqrt": _safe(math.sqrt, _np_fallback(np.sqrt)),
+    "sinh": _safe(math.sinh, _np_fallback(np.sinh)), "cosh": _safe(math.cosh, _np_fallback(np.cosh)),
+    "divide": _safe(lambda a, b: a / b, _np_fallback(np.divide)),
+    "reciprocal": _safe(lambda a: 1.0 / a, _np_fallback(np.reciprocal)),
+    "power": _safe(math.pow, _np_fallback(np.power)),
+}
+
+
+def _scalar_program(program):
+    """True if every value is a float64 scalar and every primitive has a math form."""
+    f64 = np.dtype(np.float64)
+    for v in list(program.invars) + list(program.outvars):
+        if type(v) is not Literal and (v.aval.shape != () or v.aval.dtype != f64):
+            return False
+    for c in program.consts.values():
+        if not (isinstance(c, (float, np.floating)) and np.result_type(c) == f64):
+            return False
+    for e in program.eqns:
+        if e.prim.name not in _SCALAR or e.params or e.prim.multiple_results:
+            return False
+        if any(type(a) is Literal and type(a.val) is not float and type(a.val) is not int
+               for a in e.inputs):
+            return False
+        if e.outputs[0].aval.shape != () or e.outputs[0].aval.dtype != f64:
+            return False
+    return True
+
+
 def compile_program(program):
     """Python source of straight-line NumPy calls for `program`, compiled.
 
     Returns a function of the flat inputs returning the flat outputs; its
-    source is in `fn.source`.
+    source is in `fn.source`. Programs on float64 scalars only use Python
+    floats and the math module instead (NumPy's per-call overhead dominates
+    there), converting back to NumPy scalars at the end.
     """
+    if _scalar_program(program):
+        return _compile_scalar(program)
     names = {}
     ns = {}
 
@@ -256,6 +321,37 @@ def compile_program(program):
         call = f"{fname}({', '.join(name(a) for a in e.inputs)})"
         lines.append(f"    {outs} = {call}" if e.outputs else f"    {call}")
     rets = ", ".join(name(v) for v in program.outvars)
+    src = f"def _compiled({', '.join(args)}):\n" + "\n".join(lines)
+    src += f"\n    return ({rets}{',' if len(program.outvars) == 1 else ''})\n"
+    exec(compile(src, "<funcdiff.jit>", "exec"), ns)  # noqa: S102
+    fn = ns["_compiled"]
+    fn.source = src
+    return fn
+
+
+def _compile_scalar(program):
+    names, ns = {}, {"_f64": np.float64}
+
+    def name(v):
+        if type(v) is Literal:
+            return repr(float(v.val))
+        return names.setdefault(id(v), f"v{len(names)}")
+
+    args = [name(v) for v in program.invars]
+    lines = [f"    {a} = float({a})" for a in args]
+    for v, c in program.consts.items():
+        names[id(v)] = repr(float(c)) if np.isfinite(c) else f"float('{float(c)}')"
+    for i, e in enumerate(program.eqns):
+        op = _SCALAR[e.prim.name]
+        ins = [name(a) for a in e.inputs]
+        if isinstance(op, str):
+            expr = op.format(*ins)
+        else:
+            fname = f"_{e.prim.name}"
+            ns[fname] = op
+            expr = f"{fname}({', '.join(ins)})"
+        lines.append(f"    {name(e.outputs[0])} = {expr}")
+    rets = ", ".join(f"_f64({name(v)})" for v in program.outvars)
     src = f"def _compiled({', '.join(args)}):\n" + "\n".join(lines)
     src += f"\n    return ({rets}{',' if len(program.outvars) == 1 else ''})\n"
     exec(compile(src, "<funcdiff.jit>", "exec"), ns)  # noqa: S102
