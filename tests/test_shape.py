@@ -5,7 +5,7 @@ One table row per (function, arguments): `fn(m, *arrays)` is called with
 are the shapes of the random float inputs. Each row is checked for exact
 values (plain arrays, inside transforms and under `linearize`'s abstract
 tracing), derivatives to second order in forward and reverse mode against
-finite differences, float32 gradients, `linear_transpose` and `vmap`.
+finite differences, float32 gradients, `linear_transpose`, `vmap` and `jit`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ except ImportError:  # pragma: no cover
     check_grads = None
 
 
-def row(name, fn, *shapes, linear=True, vmap=True):
-    return pytest.param(fn, shapes, linear, vmap, id=name)
+def row(name, fn, *shapes, linear=True):
+    """`linear=False`: affine (a nonzero pad constant), so `linear_transpose` must refuse it."""
+    return pytest.param(fn, shapes, linear, id=name)
 
 
 ROWS = [
@@ -223,11 +224,11 @@ def _smooth(fn):
     return lambda *xs: tree_map(fnp.sin, fn(fnp, *[fnp.sin(x) for x in xs]))
 
 
-PARAMS = "fn, shapes, linear, vmap"
+PARAMS = "fn, shapes, linear"
 
 
 @pytest.mark.parametrize(PARAMS, ROWS)
-def test_values_plain(fn, shapes, linear, vmap):
+def test_values_plain(fn, shapes, linear):
     args = _inputs(shapes)
     got, want = fn(fnp, *args), fn(np, *args)
     _assert_same(got, want)
@@ -236,7 +237,7 @@ def test_values_plain(fn, shapes, linear, vmap):
 
 
 @pytest.mark.parametrize(PARAMS, ROWS)
-def test_values_traced(fn, shapes, linear, vmap):
+def test_values_traced(fn, shapes, linear):
     args = _inputs(shapes)
     want = fn(np, *args)
     out, tangent = fd.jvp(lambda *xs: fn(fnp, *xs), args, tree_map(np.ones_like, args))
@@ -250,12 +251,12 @@ def test_values_traced(fn, shapes, linear, vmap):
 
 
 @pytest.mark.parametrize(PARAMS, ROWS)
-def test_grads(fn, shapes, linear, vmap):
+def test_grads(fn, shapes, linear):
     check_grads(_smooth(fn), _inputs(shapes), order=2, modes=("fwd", "rev"))
 
 
 @pytest.mark.parametrize(PARAMS, ROWS)
-def test_float32(fn, shapes, linear, vmap):
+def test_float32(fn, shapes, linear):
     args = _inputs(shapes, np.float32)
     want = fn(np, *args)
     out = fd.jvp(lambda *xs: fn(fnp, *xs), args, args)[0]
@@ -270,7 +271,7 @@ def test_float32(fn, shapes, linear, vmap):
 
 
 @pytest.mark.parametrize(PARAMS, ROWS)
-def test_linear_transpose(fn, shapes, linear, vmap):
+def test_linear_transpose(fn, shapes, linear):
     args = _inputs(shapes)
     f = lambda *xs: fn(fnp, *xs)  # noqa: E731
     out, pullback = fd.vjp(f, *args)
@@ -289,13 +290,21 @@ def _assert_close(got, want):
 
 
 @pytest.mark.parametrize(PARAMS, ROWS)
-def test_vmap(fn, shapes, linear, vmap):
+def test_vmap(fn, shapes, linear):
     batch = [_inputs(shapes, seed=s) for s in range(3)]
     stacked = tuple(np.stack(xs) for xs in zip(*batch))
     got = fd.vmap(lambda *xs: fn(fnp, *xs))(*stacked)
     outs = [fn(np, *xs) for xs in batch]
     want = tree_map(lambda *ys: np.stack(ys), *outs)
     _assert_same(got, want)
+
+
+@pytest.mark.parametrize(PARAMS, ROWS)
+def test_jit(fn, shapes, linear):
+    if not hasattr(fd, "jit"):
+        pytest.skip("funcdiff.jit not available")
+    args = _inputs(shapes)
+    _assert_same(fd.jit(lambda *xs: fn(fnp, *xs))(*args), fn(np, *args))
 
 
 # -- primitives -------------------------------------------------------------------------
