@@ -1,0 +1,404 @@
+"""Table-driven tests of the elementwise primitives (and, at the end, other families).
+
+One row per function: the funcdiff function, its NumPy reference and how to
+draw inputs (one sampler per argument: a `(lo, hi)` interval or a function of
+`(rng, shape)`). `test_elementwise` expands every row over dtypes and shapes
+(0-d, (3,), size-1, broadcasting pairs, Python scalars) and checks
+
+* values and dtypes equal NumPy's, outside transforms and under `jvp`;
+* derivatives: `check_grads(order=2, modes=("fwd", "rev"))`, which covers
+  jvp-of-jvp, vjp-of-jvp, jvp-of-vjp and vjp-of-vjp;
+* non-differentiable rows: zero derivatives in both modes.
+
+`test_every_primitive_has_a_row` fails when a primitive is added to
+`funcdiff/primitives/elementwise.py` without a row here.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+
+import funcdiff as fd
+import funcdiff.numpy as fnp
+import funcdiff.primitives.elementwise as ew
+from funcdiff.core import Primitive
+from funcdiff.testing import check_grads
+from funcdiff.tree import tree_leaves, tree_map
+
+# --------------------------------------------------------------------------
+# Input samplers: each maps (rng, shape) to a float64 (or int) array.
+
+
+def pm(lo, hi):
+    """Magnitudes in (lo, hi), random signs: keeps values away from zero."""
+    return lambda rng, shape: rng.uniform(lo, hi, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def off_integers(rng, shape):
+    """Values in (-3, 3) at least 0.1 away from integers and half-integers."""
+    frac = rng.uniform(0.1, 0.4, shape) + rng.choice([0.0, 0.5], shape)
+    return rng.integers(-3, 3, shape) + frac
+
+
+def mod_dividend(rng, shape):
+    """x with x / y at least 0.1 away from integers for every y in +-{1, 2}."""
+    return 2 * rng.integers(-2, 2, shape) + rng.choice([0.0, 1.0], shape) + rng.uniform(
+        0.2, 0.8, shape
+    )
+
+
+def mod_divisor(rng, shape):
+    return rng.choice([-2.0, -1.0, 1.0, 2.0], shape)
+
+
+def truthy(rng, shape):
+    return rng.choice([0.0, 1.5, -0.5], shape)
+
+
+def specials(rng, shape):
+    return rng.choice([1.5, -0.5, 0.0, np.inf, -np.inf, np.nan], shape)
+
+
+def small_ints(rng, shape):
+    return rng.integers(-6, 7, shape)
+
+
+STD = (-2.0, 2.0)
+POS = (0.1, 5.0)
+
+
+class Op(NamedTuple):
+    prim: str  # the primitive this row covers
+    fn: Callable  # the funcdiff function
+    ref: Callable  # the NumPy reference
+    args: tuple  # one sampler per argument: (lo, hi) or a function (rng, shape) -> array
+    diff: bool = True  # False: the derivative must be zero
+    fd: bool = True  # whether finite differences agree with the derivative (check_grads)
+    dtypes: tuple = (np.float64, np.float32)
+    complex: bool = False  # also test complex128 inputs (both parts drawn from the samplers)
+    name: str = ""
+
+    @property
+    def id(self):
+        return self.name or self.prim
+
+
+def op(prim, *args, fn=None, ref=None, **kw):
+    fn = fn or getattr(fnp, prim)
+    ref = ref or getattr(np, prim)
+    return Op(prim, fn, ref, args, **kw)
+
+
+NONDIFF = dict(diff=False)
+INTS = dict(diff=False, dtypes=(np.int64, np.int32))
+
+ELEMENTWISE = [
+    # arithmetic
+    op("add", STD, STD, complex=True),
+    op("subtract", STD, STD, complex=True),
+    op("multiply", STD, STD, complex=True),
+    op("mul_safe", STD, STD, fn=ew.mul_safe, ref=np.multiply, complex=True),
+    op("negative", STD, complex=True),
+    op("divide", STD, pm(0.5, 2.0), complex=True),
+    op("power", (0.5, 2.0), STD, complex=True),
+    op("power", STD, fn=lambda x: fnp.power(x, 3), ref=lambda x: np.power(x, 3), name="cube"),
+    op("power", STD, fn=lambda x: x**2, ref=lambda x: x**2, name="pow_int2", complex=True),
+    op("power", (0.5, 2.0), fn=lambda x: x**-1.5, ref=lambda x: x**-1.5, name="pow_float"),
+    op("power", STD, fn=lambda x: x**0.0, ref=lambda x: x**0.0, name="pow_zero"),
+    op("power", (0.5, 2.0), fn=lambda y: fnp.power(2.0, y), ref=lambda y: np.power(2.0, y),
+       name="pow_const_base"),
+    # exponentials and logarithms
+    op("exp", STD, complex=True),
+    op("exp2", STD, complex=True),
+    op("expm1", STD, complex=True),
+    op("log", POS, complex=True),
+    op("log2", POS, complex=True),
+    op("log10", POS, complex=True),
+    op("log1p", (-0.5, 3.0), complex=True),
+    op("sqrt", POS, complex=True),
+    op("cbrt", pm(0.1, 5.0)),
+    op("square", STD, complex=True),
+    op("reciprocal", pm(0.5, 3.0), complex=True),
+    op("logaddexp", STD, STD),
+    op("logaddexp2", STD, STD),
+    # trigonometric and hyperbolic
+    op("sin", (-3.0, 3.0), complex=True),
+    op("cos", (-3.0, 3.0), complex=True),
+    op("tan", (-1.2, 1.2), complex=True),
+    op("arcsin", (-0.9, 0.9), complex=True),
+    op("arccos", (-0.9, 0.9), complex=True),
+    op("arctan", (-3.0, 3.0)),
+    op("sinh", STD, complex=True),
+    op("cosh", STD, complex=True),
+    op("tanh", (-1.2, 1.2), complex=True),
+    op("arcsinh", (-3.0, 3.0)),
+    op("arccosh", (1.1, 5.0), complex=True),
+    op("arctanh", (-0.9, 0.9), complex=True),
+    op("arctan2", STD, (0.5, 2.0)),
+    op("hypot", (0.5, 2.0), STD),
+    # piecewise
+    op("abs", STD, complex=True),
+    op("maximum", STD, STD),
+    op("minimum", STD, STD),
+    op("mod", mod_dividend, mod_divisor),
+    op("fmod", mod_dividend, mod_divisor),
+    op("copysign", pm(0.2, 2.0), pm(0.2, 2.0)),
+    op("where", pm(0.2, 2.0), STD, STD, fn=lambda c, x, y: fnp.where(c > 0, x, y),
+       ref=lambda c, x, y: np.where(c > 0, x, y)),
+    # no derivative
+    op("sign", pm(0.2, 2.0), **NONDIFF),
+    op("floor", off_integers, **NONDIFF),
+    op("ceil", off_integers, **NONDIFF),
+    op("trunc", off_integers, **NONDIFF),
+    op("rint", off_integers, **NONDIFF),
+    op("floor_divide", mod_dividend, mod_divisor, **NONDIFF),
+    op("heaviside", pm(0.2, 2.0), STD, **NONDIFF),
+    op("equal", STD, STD, **NONDIFF),
+    op("not_equal", STD, STD, **NONDIFF),
+    op("less", STD, STD, **NONDIFF),
+    op("less_equal", STD, STD, **NONDIFF),
+    op("greater", STD, STD, **NONDIFF),
+    op("greater_equal", STD, STD, **NONDIFF),
+    op("logical_and", truthy, truthy, **NONDIFF),
+    op("logical_or", truthy, truthy, **NONDIFF),
+    op("logical_xor", truthy, truthy, **NONDIFF),
+    op("logical_not", truthy, **NONDIFF),
+    op("isfinite", specials, **NONDIFF),
+    op("isnan", specials, **NONDIFF),
+    op("isinf", specials, **NONDIFF),
+    op("bitwise_and", small_ints, small_ints, **INTS),
+    op("bitwise_or", small_ints, small_ints, **INTS),
+    op("bitwise_xor", small_ints, small_ints, **INTS),
+    op("invert", small_ints, **INTS),
+    op("stop_gradient", STD, ref=lambda x: x, diff=False, fd=False, complex=True),
+    # complex parts (on real inputs too)
+    op("real", STD, complex=True),
+    op("imag", STD, complex=True),
+    op("conjugate", STD, fn=fnp.conj, ref=np.conj, complex=True),
+    # dtype conversion
+    op("convert_element_type", STD, fn=lambda x: fnp.astype(x, np.float32),
+       ref=lambda x: np.asarray(x).astype(np.float32), dtypes=(np.float64,),
+       name="to_float32"),
+    op("convert_element_type", STD, fn=lambda x: fnp.astype(x, np.float64),
+       ref=lambda x: np.asarray(x).astype(np.float64), dtypes=(np.float32,),
+       name="to_float64"),
+    op("convert_element_type", STD, fn=lambda x: fnp.astype(x, np.complex128),
+       ref=lambda x: np.asarray(x).astype(np.complex128), name="to_complex"),
+    op("convert_element_type", STD, fn=lambda x: fnp.astype(x, np.float64),
+       ref=lambda x: np.asarray(np.real(x)).astype(np.float64), dtypes=(np.complex128,),
+       name="complex_to_real"),
+    op("convert_element_type", (-5.0, 5.0), fn=lambda x: fnp.astype(x, np.int32),
+       ref=lambda x: np.asarray(x).astype(np.int32), name="to_int", **NONDIFF),
+]
+
+
+def test_every_primitive_has_a_row():
+    prims = {v.name for v in vars(ew).values() if isinstance(v, Primitive)}
+    covered = {row.prim for row in ELEMENTWISE}
+    assert prims - covered == set(), "elementwise primitives without a test row"
+    assert covered - prims == set(), "rows for primitives that do not exist"
+
+
+def test_row_ids_are_unique():
+    ids = [row.id for row in ELEMENTWISE]
+    assert len(ids) == len(set(ids))
+
+
+# --------------------------------------------------------------------------
+# Expanding the rows over dtypes and shapes. `None` is a Python scalar.
+
+SHAPES = {
+    1: [(), (3,), (1,), None],
+    2: [((), ()), ((3,), (3,)), ((1,), (1,)), ((3, 1), (4,)), ((2, 3), ()), ((3,), None),
+        (None, (2, 2)), (None, None)],
+    3: [((), (), ()), ((3,), (3,), (3,)), ((1,), (1,), (1,)), ((3, 1), (4,), (1,)),
+        ((3, 1), None, (4,)), (None, None, None)],
+}
+PY_DTYPES = (np.float64, np.complex128, np.int64)  # the dtypes Python scalars have
+
+
+def _cases(rows):
+    for row in rows:
+        dtypes = row.dtypes + ((np.complex128,) if row.complex else ())
+        for dtype in dtypes:
+            for shapes in SHAPES[len(row.args)]:
+                shapes = (shapes,) if len(row.args) == 1 else shapes
+                if all(s is None for s in shapes) and dtype not in PY_DTYPES:
+                    continue  # all-Python inputs are the float64/complex128/int64 case
+                sid = ",".join("py" if s is None else str(s) for s in shapes)
+                yield pytest.param(row, np.dtype(dtype), shapes,
+                                   id=f"{row.id}-{np.dtype(dtype).name}-{sid}")
+
+
+def _uniform(lo, hi):
+    return lambda rng, shape: rng.uniform(lo, hi, shape)
+
+
+def _draw(row, dtype, shapes):
+    rng = np.random.default_rng(zlib.crc32(f"{row.id}{dtype}{shapes}".encode()))
+    args = []
+    for sampler, shape in zip(row.args, shapes):
+        shp = () if shape is None else shape
+        if not callable(sampler):
+            sampler = _uniform(*sampler)
+        v = sampler(rng, shp)
+        if dtype.kind == "c":
+            v = v + 1j * sampler(rng, shp)
+        v = np.asarray(v).astype(dtype)
+        args.append(v.item() if shape is None else v)
+    return tuple(args)
+
+
+def _is_zero(t):
+    t = np.asarray(t)
+    return t.dtype == fd.float0 or not np.any(t)
+
+
+def _tangents(args):
+    rng = np.random.default_rng(1)
+
+    def one(x):
+        d = np.result_type(x)
+        if d.kind not in "fc":
+            return np.zeros(np.shape(x), fd.float0)
+        t = np.asarray(rng.standard_normal(np.shape(x))).astype(d)
+        return t if isinstance(x, np.ndarray) else t[()]
+
+    return tree_map(one, args)
+
+
+def _assert_same_values(got, want, ulps=0):
+    assert np.result_type(got) == np.result_type(want), (np.result_type(got), want)
+    assert np.shape(got) == np.shape(want)
+    if ulps and np.result_type(want).kind in "fc":
+        rtol = ulps * np.finfo(np.result_type(want)).eps
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=rtol, atol=0)
+    else:
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+def _assert_zero_derivatives(fn, args):
+    _, t_out = fd.jvp(fn, args, _tangents(args))
+    assert all(_is_zero(t) for t in tree_leaves(t_out)), t_out
+    out, pullback = fd.vjp(fn, *args)
+    cts = pullback(_tangents((out,))[0])
+    assert all(_is_zero(c) for c in tree_leaves(cts)), cts
+
+
+@pytest.mark.parametrize("row, dtype, shapes", list(_cases(ELEMENTWISE)))
+def test_elementwise(row, dtype, shapes):
+    args = _draw(row, dtype, shapes)
+    with np.errstate(all="ignore"):
+        want = row.ref(*args)
+    # values and dtypes: outside transforms exactly NumPy's; under jvp up to rounding
+    _assert_same_values(row.fn(*args), want)
+    out, _ = fd.jvp(row.fn, args, _tangents(args))
+    _assert_same_values(out, want, ulps=2)
+    if not row.diff:
+        _assert_zero_derivatives(row.fn, args)
+    if row.fd:
+        check_grads(row.fn, args, order=2, modes=("fwd", "rev"))
+
+
+# --------------------------------------------------------------------------
+# Second order, the four fwd/rev combinations spelled out
+
+
+def _d1(f):
+    return lambda x: fd.jvp(f, (x,), (1.0,))[1]
+
+
+SECOND = [
+    (fnp.sin, lambda x: -np.sin(x), 0.7),
+    (fnp.exp, np.exp, -0.3),
+    (fnp.log, lambda x: -1 / x**2, 1.7),
+    (fnp.sqrt, lambda x: -0.25 * x**-1.5, 2.5),
+    (fnp.tanh, lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2), 0.4),
+    (lambda x: x**3, lambda x: 6 * x, -1.2),
+    (lambda x: 1.0 / x, lambda x: 2 / x**3, 0.8),
+]
+
+
+@pytest.mark.parametrize("f, d2, x", SECOND, ids=lambda v: getattr(v, "__name__", None))
+def test_second_derivative_four_ways(f, d2, x):
+    want = d2(x)
+    np.testing.assert_allclose(fd.grad(fd.grad(f))(x), want, rtol=1e-12)  # rev of rev
+    np.testing.assert_allclose(_d1(fd.grad(f))(x), want, rtol=1e-12)  # fwd of rev
+    np.testing.assert_allclose(fd.grad(_d1(f))(x), want, rtol=1e-12)  # rev of fwd
+    np.testing.assert_allclose(_d1(_d1(f))(x), want, rtol=1e-12)  # fwd of fwd
+
+
+def test_second_order_binary_four_ways():
+    # f(x, y) = x**y: d2f/dxdy = x**(y-1) * (1 + y log x)
+    x, y = 1.3, 2.2
+    want = x ** (y - 1) * (1 + y * np.log(x))
+    f = fnp.power
+    dfdx_rev = fd.grad(f, argnums=0)
+    dfdx_fwd = lambda x, y: fd.jvp(lambda x: f(x, y), (x,), (1.0,))[1]  # noqa: E731
+    for dfdx in (dfdx_rev, dfdx_fwd):
+        np.testing.assert_allclose(fd.grad(dfdx, argnums=1)(x, y), want, rtol=1e-12)
+        got = fd.jvp(dfdx, (x, y), (0.0, 1.0))[1]
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------
+# Derivative conventions at kinks (the contract's minimum-norm subgradient)
+
+
+def test_abs_at_zero():
+    assert fd.grad(fnp.abs)(0.0) == 0.0
+    assert fd.jvp(fnp.abs, (0.0,), (1.0,))[1] == 0.0
+    assert fd.grad(lambda x: abs(x))(0.0) == 0.0
+
+
+def test_maximum_minimum_split_ties():
+    assert fd.grad(lambda x: fnp.maximum(x, 0.0))(0.0) == 0.5
+    assert fd.grad(lambda x: fnp.minimum(x, 0.0))(0.0) == 0.5
+    assert fd.jvp(lambda x: fnp.maximum(x, 0.0), (0.0,), (1.0,))[1] == 0.5
+    assert fd.grad(fnp.maximum, argnums=(0, 1))(1.0, 1.0) == (0.5, 0.5)
+    assert fd.grad(fnp.minimum, argnums=(0, 1))(1.0, 1.0) == (0.5, 0.5)
+
+
+def test_power_zero_exponent_at_zero():
+    assert fd.grad(lambda x: x**0.0)(0.0) == 0.0
+    assert fd.grad(lambda x: fnp.power(x, 0.0))(0.0) == 0.0
+    assert fd.jvp(lambda x: x**0.0, (0.0,), (1.0,))[1] == 0.0
+
+
+def test_sqrt_at_zero_is_inf():
+    assert fd.grad(fnp.sqrt)(0.0) == np.inf
+
+
+WHERE_CASES = [
+    (lambda x: fnp.sqrt(fnp.abs(x)), [0.0, 0.25]),
+    (fnp.sqrt, [0.0, 0.25]),
+    (fnp.log, [0.0, 0.25]),
+    (lambda x: 1.0 / x, [0.0, -1.0 / 16]),
+    (lambda x: x**0.5, [0.0, 0.25]),
+]
+WHERE_IDS = ["sqrt_abs", "sqrt", "log", "divide", "power"]
+
+
+@pytest.mark.parametrize("branch, want", WHERE_CASES, ids=WHERE_IDS)
+def test_where_unselected_inf_is_not_nan(branch, want):
+    def f(x):
+        return fnp.sum(fnp.where(x > 0, branch(x), 0.0))
+
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(fd.grad(f)(np.array([0.0, 4.0])), want)
+
+
+@pytest.mark.parametrize("branch, want", WHERE_CASES, ids=WHERE_IDS)
+def test_where_unselected_inf_is_not_nan_forward(branch, want):
+    # forward mode too: jacfwd and hessian (= jacfwd of jacrev) are built on jvp
+    def f(x):
+        return fnp.sum(fnp.where(x > 0, branch(x), 0.0))
+
+    with np.errstate(all="ignore"):
+        _, t = fd.jvp(f, (np.array([0.0, 4.0]),), (np.ones(2),))
+    assert t == sum(want)
