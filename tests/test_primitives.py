@@ -402,3 +402,146 @@ def test_where_unselected_inf_is_not_nan_forward(branch, want):
     with np.errstate(all="ignore"):
         _, t = fd.jvp(f, (np.array([0.0, 4.0]),), (np.ones(2),))
     assert t == sum(want)
+
+
+# --------------------------------------------------------------------------
+# A second table: reductions, shape functions, contractions and indexing.
+# Each row: the funcdiff function, its NumPy reference, one shape per argument.
+
+
+class Fn(NamedTuple):
+    name: str
+    fn: Callable
+    ref: Callable
+    shapes: tuple
+
+
+IDX = np.array([0, 2, 2, -1])  # repeated and negative indices: cotangents accumulate
+MASK = np.array([True, False, True])
+
+FAMILIES = [
+    # reductions
+    Fn("sum", fnp.sum, np.sum, [(3, 4)]),
+    Fn("sum_0d", fnp.sum, np.sum, [()]),
+    Fn("sum_axis", lambda x: fnp.sum(x, axis=1), lambda x: np.sum(x, axis=1), [(3, 4)]),
+    Fn("sum_axes_keepdims", lambda x: fnp.sum(x, axis=(0, -1), keepdims=True),
+       lambda x: np.sum(x, axis=(0, -1), keepdims=True), [(2, 3, 4)]),
+    Fn("mean", fnp.mean, np.mean, [(3, 4)]),
+    Fn("mean_axis_keepdims", lambda x: fnp.mean(x, axis=-1, keepdims=True),
+       lambda x: np.mean(x, axis=-1, keepdims=True), [(3, 4)]),
+    Fn("prod", fnp.prod, np.prod, [(5,)]),
+    Fn("prod_axis", lambda x: fnp.prod(x, axis=0), lambda x: np.prod(x, axis=0), [(3, 4)]),
+    Fn("var", fnp.var, np.var, [(3, 4)]),
+    Fn("var_axis_ddof", lambda x: fnp.var(x, axis=0, ddof=1),
+       lambda x: np.var(x, axis=0, ddof=1), [(4, 3)]),
+    Fn("std", fnp.std, np.std, [(5,)]),
+    Fn("std_axis", lambda x: fnp.std(x, axis=1, keepdims=True),
+       lambda x: np.std(x, axis=1, keepdims=True), [(3, 4)]),
+    Fn("max", fnp.max, np.max, [(3, 4)]),
+    Fn("max_axis", lambda x: fnp.max(x, axis=1), lambda x: np.max(x, axis=1), [(3, 4)]),
+    Fn("min", fnp.min, np.min, [(5,)]),
+    Fn("min_axis_keepdims", lambda x: fnp.min(x, axis=0, keepdims=True),
+       lambda x: np.min(x, axis=0, keepdims=True), [(3, 4)]),
+    Fn("cumsum", fnp.cumsum, np.cumsum, [(2, 3)]),
+    Fn("cumsum_axis", lambda x: fnp.cumsum(x, axis=-1), lambda x: np.cumsum(x, axis=-1),
+       [(3, 4)]),
+    # shapes
+    Fn("reshape", lambda x: fnp.reshape(x, (3, 4)), lambda x: np.reshape(x, (3, 4)), [(2, 6)]),
+    Fn("reshape_minus1", lambda x: fnp.reshape(x, (-1, 2)), lambda x: np.reshape(x, (-1, 2)),
+       [(2, 3, 2)]),
+    Fn("transpose", fnp.transpose, np.transpose, [(2, 3)]),
+    Fn("transpose_axes", lambda x: fnp.transpose(x, (2, 0, 1)),
+       lambda x: np.transpose(x, (2, 0, 1)), [(2, 3, 4)]),
+    Fn("concatenate", lambda a, b: fnp.concatenate([a, b]),
+       lambda a, b: np.concatenate([a, b]), [(2,), (3,)]),
+    Fn("concatenate_axis", lambda a, b: fnp.concatenate((a, b), axis=-1),
+       lambda a, b: np.concatenate((a, b), axis=-1), [(2, 3), (2, 2)]),
+    Fn("stack", lambda a, b: fnp.stack([a, b]), lambda a, b: np.stack([a, b]), [(3,), (3,)]),
+    Fn("stack_axis", lambda a, b, c: fnp.stack([a, b, c], axis=-1),
+       lambda a, b, c: np.stack([a, b, c], axis=-1), [(2, 3), (2, 3), (2, 3)]),
+    # contractions
+    Fn("einsum_matmul", lambda a, b: fnp.einsum("ij,jk->ik", a, b),
+       lambda a, b: np.einsum("ij,jk->ik", a, b), [(2, 3), (3, 4)]),
+    Fn("einsum_batch", lambda a, b: fnp.einsum("bij,bjk->bik", a, b),
+       lambda a, b: np.einsum("bij,bjk->bik", a, b), [(2, 2, 3), (2, 3, 2)]),
+    Fn("einsum_diag", lambda a: fnp.einsum("ii->i", a), lambda a: np.einsum("ii->i", a),
+       [(3, 3)]),
+    Fn("einsum_inner", lambda a, b: fnp.einsum("i,i->", a, b),
+       lambda a, b: np.einsum("i,i->", a, b), [(3,), (3,)]),
+    Fn("einsum_outer", lambda a, b: fnp.einsum("i,j->ij", a, b),
+       lambda a, b: np.einsum("i,j->ij", a, b), [(2,), (3,)]),
+    Fn("einsum_three", lambda a, b, c: fnp.einsum("ij,jk,k->i", a, b, c),
+       lambda a, b, c: np.einsum("ij,jk,k->i", a, b, c), [(2, 3), (3, 4), (4,)]),
+    Fn("dot_vv", fnp.dot, np.dot, [(3,), (3,)]),
+    Fn("dot_mv", fnp.dot, np.dot, [(2, 3), (3,)]),
+    Fn("dot_mm", fnp.dot, np.dot, [(2, 3), (3, 4)]),
+    Fn("dot_scalar", fnp.dot, np.dot, [(), (3,)]),
+    Fn("matmul", fnp.matmul, np.matmul, [(2, 3), (3, 4)]),
+    Fn("matmul_batched", fnp.matmul, np.matmul, [(2, 3, 4), (4, 2)]),
+    Fn("matmul_vm", fnp.matmul, np.matmul, [(3,), (3, 4)]),
+    Fn("matmul_operator", lambda a, b: a @ b, lambda a, b: a @ b, [(2, 3), (3,)]),
+    Fn("tensordot_2", lambda a, b: fnp.tensordot(a, b, axes=2),
+       lambda a, b: np.tensordot(a, b, axes=2), [(2, 3, 4), (3, 4, 2)]),
+    Fn("tensordot_pairs", lambda a, b: fnp.tensordot(a, b, axes=([0], [1])),
+       lambda a, b: np.tensordot(a, b, axes=([0], [1])), [(3, 2), (4, 3)]),
+    Fn("tensordot_0", lambda a, b: fnp.tensordot(a, b, axes=0),
+       lambda a, b: np.tensordot(a, b, axes=0), [(2,), (3,)]),
+    # indexing
+    Fn("take", lambda x: fnp.take(x, IDX), lambda x: np.take(x, IDX), [(5,)]),
+    Fn("take_axis", lambda x: fnp.take(x, IDX[:3], axis=1),
+       lambda x: np.take(x, IDX[:3], axis=1), [(2, 4)]),
+    Fn("getitem_slice", lambda x: x[1:3], lambda x: x[1:3], [(5,)]),
+    Fn("getitem_reverse", lambda x: x[::-1], lambda x: x[::-1], [(4,)]),
+    Fn("getitem_int", lambda x: x[1], lambda x: x[1], [(3, 2)]),
+    Fn("getitem_column", lambda x: x[:, -1], lambda x: x[:, -1], [(3, 4)]),
+    Fn("getitem_mixed", lambda x: x[None, ..., 1:], lambda x: x[None, ..., 1:], [(2, 3)]),
+    Fn("getitem_array", lambda x: x[IDX], lambda x: x[IDX], [(4,)]),
+    Fn("getitem_arrays", lambda x: x[[0, 1, 1], [2, 0, 0]], lambda x: x[[0, 1, 1], [2, 0, 0]],
+       [(2, 3)]),
+    Fn("getitem_mask", lambda x: x[MASK], lambda x: x[MASK], [(3,)]),
+    Fn("getitem_fnp", lambda x: fnp._getitem(x, (slice(None), 0)), lambda x: x[:, 0],
+       [(3, 2)]),
+]
+
+
+def test_family_row_names_are_unique():
+    names = [row.name for row in FAMILIES]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("row", FAMILIES, ids=lambda row: row.name)
+def test_families(row, dtype):
+    rng = np.random.default_rng(zlib.crc32(f"{row.name}{np.dtype(dtype)}".encode()))
+    # distinct values: no ties for max/min, no zero variance
+    args = tuple(
+        (rng.uniform(0.2, 2.0, s) * rng.choice([-1, 1], s)).astype(dtype) for s in row.shapes
+    )
+    want = row.ref(*args)
+    _assert_same_values(row.fn(*args), want)
+    out, _ = fd.jvp(row.fn, args, _tangents(args))
+    assert np.result_type(out) == np.result_type(want) and np.shape(out) == np.shape(want)
+    rtol = 50 * np.finfo(dtype).eps
+    np.testing.assert_allclose(np.asarray(out), want, rtol=rtol, atol=rtol)
+    check_grads(row.fn, args, order=2, modes=("fwd", "rev"))
+
+
+def test_max_min_split_ties_evenly():
+    x = np.array([1.0, 3.0, 3.0, -2.0])
+    np.testing.assert_array_equal(fd.grad(fnp.max)(x), [0.0, 0.5, 0.5, 0.0])
+    np.testing.assert_array_equal(fd.grad(lambda x: fnp.min(-x))(x), [0.0, -0.5, -0.5, 0.0])
+    _, t = fd.jvp(fnp.max, (x,), (np.array([0.0, 1.0, 3.0, 0.0]),))
+    assert t == 2.0
+
+
+def test_std_at_zero_variance_has_zero_gradient():
+    np.testing.assert_array_equal(fd.grad(fnp.std)(np.full(3, 2.0)), [0.0, 0.0, 0.0])
+
+
+def test_prod_with_zeros():
+    x = np.array([1.5, 0.0, 2.0])
+    np.testing.assert_array_equal(fd.grad(fnp.prod)(x), [0.0, 3.0, 0.0])
+    x = np.array([[1.5, 0.0, 2.0], [0.0, 0.0, 3.0], [1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(fd.grad(lambda x: fnp.sum(fnp.prod(x, axis=1)))(x),
+                                  [[0.0, 3.0, 0.0], [0.0, 0.0, 0.0], [6.0, 3.0, 2.0]])
+    check_grads(lambda x: fnp.prod(x, axis=1), (x,), order=2)

@@ -317,6 +317,16 @@ def test_complex_convention_real_function():
     assert fd.grad(lambda z: fnp.real(z))(1 + 2j) == 1
 
 
+def test_real_intermediates_get_real_cotangents():
+    # the cotangent of a real intermediate value is real, even when the function
+    # around it is complex; otherwise the imaginary part leaks into the gradient
+    z = 1 + 2j
+    g = fd.grad(lambda z: fnp.real(fnp.abs(z) * (1 + 1j)))(z)  # = grad |z|
+    np.testing.assert_allclose(g, np.conj(z) / abs(z), rtol=1e-14)
+    g = fd.grad(lambda z: fnp.real(fnp.exp(fnp.real(z)) * 1j * z))(z)  # -Im(z) e^Re(z)
+    np.testing.assert_allclose(g, -2 * np.e + 1j * np.e, rtol=1e-14)
+
+
 def test_vjp_is_linear_not_conjugate_linear():
     z = 0.3 - 0.8j
     _, pullback = fd.vjp(lambda z: z * (2 + 1j), z)
