@@ -411,7 +411,7 @@ def test_where_unselected_inf_is_not_nan_forward(branch, want):
 
 class Fn(NamedTuple):
     name: str
-    fn: Callable
+    fn: Callable | str  # a function, or the name of a funcdiff.numpy function
     ref: Callable
     shapes: tuple
 
@@ -421,35 +421,35 @@ MASK = np.array([True, False, True])
 
 FAMILIES = [
     # reductions
-    Fn("sum", fnp.sum, np.sum, [(3, 4)]),
-    Fn("sum_0d", fnp.sum, np.sum, [()]),
+    Fn("sum", "sum", np.sum, [(3, 4)]),
+    Fn("sum_0d", "sum", np.sum, [()]),
     Fn("sum_axis", lambda x: fnp.sum(x, axis=1), lambda x: np.sum(x, axis=1), [(3, 4)]),
     Fn("sum_axes_keepdims", lambda x: fnp.sum(x, axis=(0, -1), keepdims=True),
        lambda x: np.sum(x, axis=(0, -1), keepdims=True), [(2, 3, 4)]),
-    Fn("mean", fnp.mean, np.mean, [(3, 4)]),
+    Fn("mean", "mean", np.mean, [(3, 4)]),
     Fn("mean_axis_keepdims", lambda x: fnp.mean(x, axis=-1, keepdims=True),
        lambda x: np.mean(x, axis=-1, keepdims=True), [(3, 4)]),
-    Fn("prod", fnp.prod, np.prod, [(5,)]),
+    Fn("prod", "prod", np.prod, [(5,)]),
     Fn("prod_axis", lambda x: fnp.prod(x, axis=0), lambda x: np.prod(x, axis=0), [(3, 4)]),
-    Fn("var", fnp.var, np.var, [(3, 4)]),
+    Fn("var", "var", np.var, [(3, 4)]),
     Fn("var_axis_ddof", lambda x: fnp.var(x, axis=0, ddof=1),
        lambda x: np.var(x, axis=0, ddof=1), [(4, 3)]),
-    Fn("std", fnp.std, np.std, [(5,)]),
+    Fn("std", "std", np.std, [(5,)]),
     Fn("std_axis", lambda x: fnp.std(x, axis=1, keepdims=True),
        lambda x: np.std(x, axis=1, keepdims=True), [(3, 4)]),
-    Fn("max", fnp.max, np.max, [(3, 4)]),
+    Fn("max", "max", np.max, [(3, 4)]),
     Fn("max_axis", lambda x: fnp.max(x, axis=1), lambda x: np.max(x, axis=1), [(3, 4)]),
-    Fn("min", fnp.min, np.min, [(5,)]),
+    Fn("min", "min", np.min, [(5,)]),
     Fn("min_axis_keepdims", lambda x: fnp.min(x, axis=0, keepdims=True),
        lambda x: np.min(x, axis=0, keepdims=True), [(3, 4)]),
-    Fn("cumsum", fnp.cumsum, np.cumsum, [(2, 3)]),
+    Fn("cumsum", "cumsum", np.cumsum, [(2, 3)]),
     Fn("cumsum_axis", lambda x: fnp.cumsum(x, axis=-1), lambda x: np.cumsum(x, axis=-1),
        [(3, 4)]),
     # shapes
     Fn("reshape", lambda x: fnp.reshape(x, (3, 4)), lambda x: np.reshape(x, (3, 4)), [(2, 6)]),
     Fn("reshape_minus1", lambda x: fnp.reshape(x, (-1, 2)), lambda x: np.reshape(x, (-1, 2)),
        [(2, 3, 2)]),
-    Fn("transpose", fnp.transpose, np.transpose, [(2, 3)]),
+    Fn("transpose", "transpose", np.transpose, [(2, 3)]),
     Fn("transpose_axes", lambda x: fnp.transpose(x, (2, 0, 1)),
        lambda x: np.transpose(x, (2, 0, 1)), [(2, 3, 4)]),
     Fn("concatenate", lambda a, b: fnp.concatenate([a, b]),
@@ -472,13 +472,13 @@ FAMILIES = [
        lambda a, b: np.einsum("i,j->ij", a, b), [(2,), (3,)]),
     Fn("einsum_three", lambda a, b, c: fnp.einsum("ij,jk,k->i", a, b, c),
        lambda a, b, c: np.einsum("ij,jk,k->i", a, b, c), [(2, 3), (3, 4), (4,)]),
-    Fn("dot_vv", fnp.dot, np.dot, [(3,), (3,)]),
-    Fn("dot_mv", fnp.dot, np.dot, [(2, 3), (3,)]),
-    Fn("dot_mm", fnp.dot, np.dot, [(2, 3), (3, 4)]),
-    Fn("dot_scalar", fnp.dot, np.dot, [(), (3,)]),
-    Fn("matmul", fnp.matmul, np.matmul, [(2, 3), (3, 4)]),
-    Fn("matmul_batched", fnp.matmul, np.matmul, [(2, 3, 4), (4, 2)]),
-    Fn("matmul_vm", fnp.matmul, np.matmul, [(3,), (3, 4)]),
+    Fn("dot_vv", "dot", np.dot, [(3,), (3,)]),
+    Fn("dot_mv", "dot", np.dot, [(2, 3), (3,)]),
+    Fn("dot_mm", "dot", np.dot, [(2, 3), (3, 4)]),
+    Fn("dot_scalar", "dot", np.dot, [(), (3,)]),
+    Fn("matmul", "matmul", np.matmul, [(2, 3), (3, 4)]),
+    Fn("matmul_batched", "matmul", np.matmul, [(2, 3, 4), (4, 2)]),
+    Fn("matmul_vm", "matmul", np.matmul, [(3,), (3, 4)]),
     Fn("matmul_operator", lambda a, b: a @ b, lambda a, b: a @ b, [(2, 3), (3,)]),
     Fn("tensordot_2", lambda a, b: fnp.tensordot(a, b, axes=2),
        lambda a, b: np.tensordot(a, b, axes=2), [(2, 3, 4), (3, 4, 2)]),
@@ -512,18 +512,19 @@ def test_family_row_names_are_unique():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("row", FAMILIES, ids=lambda row: row.name)
 def test_families(row, dtype):
+    fn = getattr(fnp, row.fn) if isinstance(row.fn, str) else row.fn
     rng = np.random.default_rng(zlib.crc32(f"{row.name}{np.dtype(dtype)}".encode()))
     # distinct values: no ties for max/min, no zero variance
     args = tuple(
         (rng.uniform(0.2, 2.0, s) * rng.choice([-1, 1], s)).astype(dtype) for s in row.shapes
     )
     want = row.ref(*args)
-    _assert_same_values(row.fn(*args), want)
-    out, _ = fd.jvp(row.fn, args, _tangents(args))
+    _assert_same_values(fn(*args), want)
+    out, _ = fd.jvp(fn, args, _tangents(args))
     assert np.result_type(out) == np.result_type(want) and np.shape(out) == np.shape(want)
     rtol = 50 * np.finfo(dtype).eps
     np.testing.assert_allclose(np.asarray(out), want, rtol=rtol, atol=rtol)
-    check_grads(row.fn, args, order=2, modes=("fwd", "rev"))
+    check_grads(fn, args, order=2, modes=("fwd", "rev"))
 
 
 def test_max_min_split_ties_evenly():
