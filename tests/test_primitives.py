@@ -124,6 +124,7 @@ ELEMENTWISE = [
     op("cbrt", pm(0.1, 5.0)),
     op("square", STD, complex=True),
     op("reciprocal", pm(0.5, 3.0), complex=True),
+    op("sinc", STD, fn=lambda x: fnp.sinc(x), ref=np.sinc),
     op("logaddexp", STD, STD),
     op("logaddexp2", STD, STD),
     # trigonometric and hyperbolic
