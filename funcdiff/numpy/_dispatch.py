@@ -36,8 +36,10 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
             return fn(*inputs, **kwargs)
     elif method == "reduce" and name in ("add", "multiply", "maximum", "minimum"):
         red = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}[name]
+        kwargs.setdefault("axis", 0)  # ufunc.reduce's default, unlike numpy.sum's
         return _lookup("numpy", red)(*inputs, **kwargs)
     elif method == "accumulate" and name in ("add", "multiply"):
+        kwargs.setdefault("axis", 0)
         return _lookup("numpy", {"add": "cumsum", "multiply": "cumprod"}[name])(*inputs, **kwargs)
     raise TypeError(
         f"numpy.{name}{'' if method == '__call__' else '.' + method} is not supported on "

@@ -27,6 +27,8 @@ __all__ = [
     "minimum", "mod", "remainder", "multiply", "negative", "positive", "not_equal", "power",
     "pow", "real", "reciprocal", "rint", "round", "around", "sign", "sin", "sinh", "sqrt",
     "square", "subtract", "tan", "tanh", "trunc", "fix", "where", "astype", "stop_gradient",
+    "clip", "fmax", "fmin", "deg2rad", "rad2deg", "degrees", "radians", "sinc",
+    "float_power",
 ]
 
 absolute = abs
@@ -74,3 +76,61 @@ def stop_gradient(x):
     if _state.stack:
         return ew.stop_gradient_p.bind(x)
     return x
+
+
+_NOVALUE = object()
+
+
+def clip(a, a_min=_NOVALUE, a_max=_NOVALUE, out=None, *, min=None, max=None):  # noqa: A002
+    """`numpy.clip`; the derivative is 1 inside, 0 outside, 1/2 at a bound (ties split)."""
+    lo = min if a_min is _NOVALUE else a_min
+    hi = max if a_max is _NOVALUE else a_max
+    if not _state.stack:
+        return np.clip(a, lo, hi, out=out)
+    if lo is None and hi is None:
+        raise ValueError("One of max or min must be given")
+    if lo is not None:
+        a = maximum(a, lo)
+    if hi is not None:
+        a = minimum(a, hi)
+    return a
+
+
+def fmax(x1, x2):
+    """`numpy.fmax`: maximum ignoring NaNs (ties split the derivative)."""
+    if not _state.stack:
+        return np.fmax(x1, x2)
+    return where(isnan(x2), x1, where(isnan(x1), x2, maximum(x1, x2)))
+
+
+def fmin(x1, x2):
+    """`numpy.fmin`: minimum ignoring NaNs (ties split the derivative)."""
+    if not _state.stack:
+        return np.fmin(x1, x2)
+    return where(isnan(x2), x1, where(isnan(x1), x2, minimum(x1, x2)))
+
+
+def deg2rad(x):
+    """`numpy.deg2rad`."""
+    return np.deg2rad(x) if not _state.stack else multiply(x, np.pi / 180)
+
+
+def rad2deg(x):
+    """`numpy.rad2deg`."""
+    return np.rad2deg(x) if not _state.stack else multiply(x, 180 / np.pi)
+
+
+radians, degrees = deg2rad, rad2deg
+
+
+def sinc(x):
+    """`numpy.sinc`: sin(pi x) / (pi x), 1 at 0, with correct derivatives at 0."""
+    return ew.sinc(x)
+
+
+def float_power(x1, x2):
+    """`numpy.float_power`: power computed in float64 (or complex128)."""
+    if not _state.stack:
+        return np.float_power(x1, x2)
+    dt = np.result_type(ew.dtype_of(x1), ew.dtype_of(x2), np.float64)
+    return power(astype(x1, dt), astype(x2, dt) if not isinstance(x2, (int, float)) else x2)

@@ -79,9 +79,11 @@ def _elementwise_jvp(prim, partials, safe, primals, tangents):
         tout = term if tout is None else add(tout, term)
     if tout is not None:
         tout = broadcast_tangent(tout, shape_of(out))
-        if not isinstance(tout, Tracer):
-            od = dtype_of(out)
-            if dtype_of(tout) != od and od.kind in "fc":
+        od = dtype_of(out)
+        if dtype_of(tout) != od and od.kind in "fc":  # e.g. a Python scalar's float64 tangent
+            if isinstance(tout, Tracer):
+                tout = convert_element_type(tout, od)
+            else:
                 tout = np.asarray(tout, od)[()]
     return out, tout
 
@@ -93,7 +95,10 @@ def _elementwise_vjp(partials, safe, g, out, primals, argnums):
         if p is None:
             cts.append(None)
             continue
-        cts.append(unbroadcast(_scale(g, p(out, *primals), safe), shape_of(primals[i])))
+        ct = unbroadcast(_scale(g, p(out, *primals), safe), shape_of(primals[i]))
+        if dtype_of(ct).kind == "c" and dtype_of(primals[i]).kind != "c":
+            ct = real(ct)  # a real input gets a real cotangent
+        cts.append(ct)
     return cts
 
 
@@ -286,9 +291,21 @@ def _div0(a, b):
     return where(zero, 0.0, divide(a, where(zero, 1.0, b)))
 
 
+def _sinc_d(o, x):
+    # (cos(pi x) - sinc(x)) / x; near 0 its Taylor series -pi^2 x/3 + pi^4 x^3/30,
+    # so that higher derivatives at 0 are right too
+    small = less(abs(x), 1e-4)
+    safe_x = where(small, np.ones((), dtype_of(x)), x)
+    series = multiply(x, add(-np.pi**2 / 3, multiply(square(x), np.pi**4 / 30)))
+    return where(small, series, divide(subtract(cos(multiply(np.pi, x)), o), safe_x))
+
+
+sinc_p = elementwise("sinc", np.sinc, _sinc_d)
+
+
 # -- piecewise: minimum-norm subgradients at the kinks ---------------------
-def _tie_split(x, y, op):
-    gt = op(x, y).astype(np.result_type(x, y, np.float16))
+def _tie_split(o, x, y, op):
+    gt = op(x, y).astype(dtype_of(o))
     eq = equal(x, y).astype(gt.dtype)
     return add(gt, multiply(eq, 0.5))
 
@@ -298,28 +315,34 @@ abs_p = elementwise("abs", np.abs, lambda o, x: sign(x))
 
 def _abs_jvp(primals, tangents):
     (x,), (t,) = primals, tangents
+    out = abs(x)
     if dtype_of(x).kind != "c":
-        return abs(x), multiply(t, sign(x))
-    # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|, and 0 at z == 0
-    return abs(x), real(multiply(t, conj(sign(x))))
+        return out, multiply(t, sign(x))
+    # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z| (0 at z == 0)
+    return out, _div0(real(multiply(t, conj(x))), out)
+
+
+def _abs_vjp(g, out, primals, argnums):
+    (x,) = primals
+    if dtype_of(x).kind != "c":
+        return [multiply(g, sign(x))]
+    return [_div0(multiply(g, conj(x)), out)]
 
 
 abs_p.jvp = _abs_jvp
-abs_p.vjp = lambda g, out, primals, argnums: [
-    multiply(g, conj(sign(primals[0])) if dtype_of(primals[0]).kind == "c" else sign(primals[0]))
-]
+abs_p.vjp = _abs_vjp
 sign_p = nondifferentiable("sign", np.sign)
 maximum_p = elementwise(
     "maximum",
     np.maximum,
-    lambda o, x, y: _tie_split(x, y, greater),
-    lambda o, x, y: _tie_split(y, x, greater),
+    lambda o, x, y: _tie_split(o, x, y, greater),
+    lambda o, x, y: _tie_split(o, y, x, greater),
 )
 minimum_p = elementwise(
     "minimum",
     np.minimum,
-    lambda o, x, y: _tie_split(x, y, less),
-    lambda o, x, y: _tie_split(y, x, less),
+    lambda o, x, y: _tie_split(o, x, y, less),
+    lambda o, x, y: _tie_split(o, y, x, less),
 )
 mod_p = elementwise(
     "mod", np.mod, lambda o, x, y: ONE, lambda o, x, y: negative(floor(divide(x, y)))
@@ -365,20 +388,30 @@ def _where_impl(c, x, y):
     return np.where(c, x, y)
 
 
-where_p = elementwise(
-    "where",
-    _where_impl,
-    None,
-    lambda o, c, x, y: _select_mask(c, x, y, True),
-    lambda o, c, x, y: _select_mask(c, x, y, False),
-)
+def _where_jvp(primals, tangents):
+    (c, x, y), (_, tx, ty) = primals, tangents
+    out = where_p.bind(c, x, y)
+    zero = np.zeros((), dtype_of(out))
+    tout = where_p.bind(c, zero if tx is None else tx, zero if ty is None else ty)
+    return out, broadcast_tangent(tout, shape_of(out))
 
 
-def _select_mask(c, x, y, first):
-    dtype = np.result_type(dtype_of(x), dtype_of(y))
-    if not first:
-        c = logical_not(c)
-    return c.astype(dtype) if isinstance(c, Tracer) else np.asarray(c, dtype)
+def _where_vjp(g, out, primals, argnums):
+    c, x, y = primals
+    zero = np.zeros((), dtype_of(g))
+    picks = {1: (g, zero, x), 2: (zero, g, y)}
+    return [
+        None if i == 0 else unbroadcast(where_p.bind(c, picks[i][0], picks[i][1]), shape_of(picks[i][2]))
+        for i in argnums
+    ]
+
+
+# select, not multiply by a 0/1 mask: an infinite (co)tangent in the branch that
+# is not taken must not become 0 * inf = NaN
+where_p = Primitive("where", _where_impl)
+where_p.jvp = _where_jvp
+where_p.vjp = _where_vjp
+where_p.batch = lambda args, dims: _elementwise_batch(where_p, args, dims)
 
 
 # -- complex parts -----------------------------------------------------------
@@ -439,6 +472,7 @@ arctan2 = _fn(arctan2_p)
 hypot = _fn(hypot_p)
 abs = _fn(abs_p)  # noqa: A001
 sign = _fn(sign_p)
+sinc = _fn(sinc_p)
 maximum = _fn(maximum_p)
 minimum = _fn(minimum_p)
 mod = _fn(mod_p)

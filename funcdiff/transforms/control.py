@@ -216,7 +216,7 @@ def scan(f, init, xs, length=None, reverse=False):
     Example:
         ```python
         >>> import funcdiff as fd, funcdiff.numpy as fnp
-        >>> carry, ys = fd.scan(lambda c, x: (c + x, c * x), 0.0, fnp.arange(4.0))
+        >>> carry, ys = fd.scan(lambda c, x: (c + x, c + x), 0.0, fnp.arange(4.0))
         >>> float(carry), ys.tolist()
         (6.0, [0.0, 1.0, 3.0, 6.0])
 

@@ -14,6 +14,8 @@ from funcdiff.core import Trace, Tracer, get_aval, new_main
 from funcdiff.transforms.util import (
     check_tangents,
     flatten_fun_args,
+    float0,
+    strip_tracers,
     unflatten_out,
     zeros_like_aval,
 )
@@ -64,7 +66,7 @@ class JVPTrace(Trace):
         return JVPTracer(self, out, tout)
 
 
-def jvp_flat(fun, primals, tangents, name="jvp", fun_desc=None):
+def jvp_flat(fun, primals, tangents, name="jvp", fun_desc=None, store=None):
     """Run `fun(*primals)` with tangents; flat lists in, flat lists out.
 
     Returns (primals_out, tangents_out, out_tree, extra) where tangents_out
@@ -81,6 +83,8 @@ def jvp_flat(fun, primals, tangents, name="jvp", fun_desc=None):
             else:
                 out_primals.append(o)
                 out_tangents.append(None)
+        if store is not None and "aux" in store:
+            store["aux"] = strip_tracers(store["aux"], trace)
     return out_primals, out_tangents
 
 
@@ -115,7 +119,9 @@ def jvp(fun, primals, tangents, has_aux=False):
     flat_t, tree_t = tree_flatten(tuple(tangents))
     check_tangents(flat_p, tree_p, flat_t, tree_t, tuple(primals), tuple(tangents))
     flat_fun, out_store = flatten_fun_args(fun, tree_p, has_aux)
-    out_p, out_t = jvp_flat(flat_fun, flat_p, flat_t, fun_desc=fun)
+    # integer inputs carry float0 tangents: symbolic zeros for the rules
+    flat_t = [None if getattr(t, "dtype", None) == float0 else t for t in flat_t]
+    out_p, out_t = jvp_flat(flat_fun, flat_p, flat_t, fun_desc=fun, store=out_store)
     out_t = [zeros_like_aval(get_aval(p)) if t is None else t for p, t in zip(out_p, out_t)]
     out_tree = out_store["tree"]
     y = unflatten_out(out_tree, out_p)
