@@ -12,8 +12,6 @@ from funcdiff import numpy  # noqa: F401  (sets up Tracer methods)
 from funcdiff.core import Tracer
 from funcdiff.errors import ConcretizationError, TracerLeakError, UnsupportedPrimitiveError
 from funcdiff.transforms.api import linear_transpose, linearize, stop_gradient
-from funcdiff.transforms.jit import config, jit, make_program
-from funcdiff.transforms.jvp import jvp
 from funcdiff.transforms.control import (
     checkpoint,
     cond,
@@ -25,9 +23,11 @@ from funcdiff.transforms.control import (
 )
 from funcdiff.transforms.custom import custom_jvp, custom_vjp
 from funcdiff.transforms.jacobians import hessian, jacfwd, jacrev
+from funcdiff.transforms.jit import config, jit, make_program
+from funcdiff.transforms.jvp import jvp
 from funcdiff.transforms.reverse import grad, value_and_grad, vjp
-from funcdiff.transforms.vmap import axis_index, pmax, pmean, pmin, psum, vmap
 from funcdiff.transforms.util import float0
+from funcdiff.transforms.vmap import axis_index, pmax, pmean, pmin, psum, vmap
 
 __version__ = "0.1.0"
 

@@ -33,12 +33,14 @@ AXES = [0, 1, -1, None]
 def test_binary_elementwise_against_loop(f, ax0, ax1, n):
     if ax0 is None and ax1 is None:
         return  # nothing mapped: covered by test_axis_size
+
     def arg(ax):
         if ax is None:
             return rng.uniform(0.5, 2.0, (4,))
         shape = [4, 4]
         shape.insert(ax % 3 if ax < 0 else ax, n)
         return rng.uniform(0.5, 2.0, shape)
+
     x, y = arg(ax0), arg(ax1)
     got = fd.vmap(f, in_axes=(ax0, ax1))(x, y)
     want = loop(f, (ax0, ax1), (x, y))
@@ -120,7 +122,9 @@ def test_grad_of_vmap_and_vmap_of_vmap():
     g = fd.grad(lambda x: fnp.sum(fd.vmap(lambda r: fnp.sin(r) * r)(x)))(x)
     np.testing.assert_allclose(g, np.cos(x) * x + np.sin(x), rtol=1e-12)
     vv = fd.vmap(fd.vmap(lambda a, b: a * b, in_axes=(0, None)), in_axes=(None, 0))
-    np.testing.assert_allclose(vv(np.arange(3.0), np.arange(4.0)), np.outer(np.arange(4.0), np.arange(3.0)))
+    np.testing.assert_allclose(
+        vv(np.arange(3.0), np.arange(4.0)), np.outer(np.arange(4.0), np.arange(3.0))
+    )
 
 
 def test_jvp_of_vmap_and_vmap_of_jvp():
@@ -134,16 +138,28 @@ def test_jvp_of_vmap_and_vmap_of_jvp():
 
 def test_collectives():
     x = rng.normal(size=4)
-    np.testing.assert_allclose(fd.vmap(lambda v: fd.psum(v, "i"), axis_name="i")(x), np.full(4, x.sum()))
-    np.testing.assert_allclose(fd.vmap(lambda v: v - fd.pmean(v, "i"), axis_name="i")(x), x - x.mean())
-    np.testing.assert_allclose(fd.vmap(lambda v: fd.pmax(v, "i"), axis_name="i")(x), np.full(4, x.max()))
-    np.testing.assert_allclose(fd.vmap(lambda v: fd.pmin(v, "i"), axis_name="i")(x), np.full(4, x.min()))
-    np.testing.assert_allclose(fd.vmap(lambda v: v * fd.axis_index("i"), axis_name="i")(x), x * np.arange(4))
+    np.testing.assert_allclose(
+        fd.vmap(lambda v: fd.psum(v, "i"), axis_name="i")(x), np.full(4, x.sum())
+    )
+    np.testing.assert_allclose(
+        fd.vmap(lambda v: v - fd.pmean(v, "i"), axis_name="i")(x), x - x.mean()
+    )
+    np.testing.assert_allclose(
+        fd.vmap(lambda v: fd.pmax(v, "i"), axis_name="i")(x), np.full(4, x.max())
+    )
+    np.testing.assert_allclose(
+        fd.vmap(lambda v: fd.pmin(v, "i"), axis_name="i")(x), np.full(4, x.min())
+    )
+    np.testing.assert_allclose(
+        fd.vmap(lambda v: v * fd.axis_index("i"), axis_name="i")(x), x * np.arange(4)
+    )
 
 
 def test_nested_collectives_with_names():
     x = rng.normal(size=(3, 4))
-    f = fd.vmap(fd.vmap(lambda v: fd.psum(v, "i") + 10 * fd.psum(v, "j"), axis_name="j"), axis_name="i")
+    f = fd.vmap(
+        fd.vmap(lambda v: fd.psum(v, "i") + 10 * fd.psum(v, "j"), axis_name="j"), axis_name="i"
+    )
     want = x.sum(0, keepdims=True) + 10 * x.sum(1, keepdims=True)
     np.testing.assert_allclose(f(x), want)
     with pytest.raises(NameError, match="unbound axis name"):
@@ -152,9 +168,11 @@ def test_nested_collectives_with_names():
 
 def test_collectives_are_differentiable():
     x = rng.normal(size=4)
+
     # d/dx_j sum_k (x_k / sum(x)) ** 2 through pmean and psum against finite differences
     def f(x):
         return fnp.sum(fd.vmap(lambda v: (v / fd.psum(v, "i")) ** 2, axis_name="i")(x))
+
     g = fd.grad(f)(x)
     eps = 1e-6
     fdiff = np.array([(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(4)])
@@ -183,6 +201,7 @@ def test_jacobians_match_finite_differences():
 def test_jacobian_pytrees_argnums_has_aux():
     def f(p, x):
         return {"y": p["w"] * x, "z": fnp.sin(p["b"]) * 2.0}, "aux"
+
     p = {"w": rng.normal(size=3), "b": 0.3}
     x = rng.normal(size=3)
     for jac in (fd.jacfwd, fd.jacrev):

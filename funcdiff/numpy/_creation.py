@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff.core import Tracer, _state
+from funcdiff.core import Tracer
 from funcdiff.primitives.elementwise import convert_element_type, dtype_of, shape_of
 
 __all__ = [

@@ -265,7 +265,10 @@ arctanh_p = elementwise(
     "arctanh", np.arctanh, lambda o, x: reciprocal(subtract(1, square(x))), safe=True
 )
 logaddexp_p = elementwise(
-    "logaddexp", np.logaddexp, lambda o, x, y: exp(subtract(x, o)), lambda o, x, y: exp(subtract(y, o))
+    "logaddexp",
+    np.logaddexp,
+    lambda o, x, y: exp(subtract(x, o)),
+    lambda o, x, y: exp(subtract(y, o)),
 )
 logaddexp2_p = elementwise(
     "logaddexp2",
@@ -401,7 +404,9 @@ def _where_vjp(g, out, primals, argnums):
     zero = np.zeros((), dtype_of(g))
     picks = {1: (g, zero, x), 2: (zero, g, y)}
     return [
-        None if i == 0 else unbroadcast(where_p.bind(c, picks[i][0], picks[i][1]), shape_of(picks[i][2]))
+        None
+        if i == 0
+        else unbroadcast(where_p.bind(c, picks[i][0], picks[i][1]), shape_of(picks[i][2]))
         for i in argnums
     ]
 

@@ -167,7 +167,11 @@ def optimize(program):
         # 3. common subexpressions
         pk = _params_key(e.params)
         if pk is not None:
-            key = (prim, tuple(("L", type(a.val), a.val) if type(a) is Literal else id(a) for a in ins), pk)
+            key = (
+                prim,
+                tuple(("L", type(a.val), a.val) if type(a) is Literal else id(a) for a in ins),
+                pk,
+            )
             prev = seen.get(key)
             if prev is not None:
                 for v, p in zip(e.outputs, prev.outputs):
@@ -211,8 +215,10 @@ def _noop_input(prim, ins, params, out_aval, consts):
                 continue
             if _is_const(other, consts):
                 v = _const_val(other, consts)
-                if not isinstance(v, Tracer) and np.size(v) <= _FOLD_LIMIT and np.all(
-                    np.asarray(v) == neutral
+                if (
+                    not isinstance(v, Tracer)
+                    and np.size(v) <= _FOLD_LIMIT
+                    and np.all(np.asarray(v) == neutral)
                 ):
                     return keep
     return None
@@ -246,15 +252,26 @@ def _mul_safe_scalar(a, b):
 # Scalar-only float64 programs run on Python floats with the math module:
 # a name per primitive, as an expression template or a function.
 _SCALAR = {
-    "add": "({0} + {1})", "subtract": "({0} - {1})", "multiply": "({0} * {1})",
-    "negative": "(-{0})", "square": "({0} * {0})", "abs": "abs({0})",
+    "add": "({0} + {1})",
+    "subtract": "({0} - {1})",
+    "multiply": "({0} * {1})",
+    "negative": "(-{0})",
+    "square": "({0} * {0})",
+    "abs": "abs({0})",
     "mul_safe": _mul_safe_scalar,
-    "sin": math.sin, "cos": math.cos, "tan": math.tan, "tanh": math.tanh,
-    "arctan": math.atan, "arcsinh": math.asinh,
-    "exp": _safe(math.exp, _np_fallback(np.exp)), "expm1": _safe(math.expm1, _np_fallback(np.expm1)),
-    "log": _safe(math.log, _np_fallback(np.log)), "log1p": _safe(math.log1p, _np_fallback(np.log1p)),
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "tanh": math.tanh,
+    "arctan": math.atan,
+    "arcsinh": math.asinh,
+    "exp": _safe(math.exp, _np_fallback(np.exp)),
+    "expm1": _safe(math.expm1, _np_fallback(np.expm1)),
+    "log": _safe(math.log, _np_fallback(np.log)),
+    "log1p": _safe(math.log1p, _np_fallback(np.log1p)),
     "sqrt": _safe(math.sqrt, _np_fallback(np.sqrt)),
-    "sinh": _safe(math.sinh, _np_fallback(np.sinh)), "cosh": _safe(math.cosh, _np_fallback(np.cosh)),
+    "sinh": _safe(math.sinh, _np_fallback(np.sinh)),
+    "cosh": _safe(math.cosh, _np_fallback(np.cosh)),
     "divide": _safe(lambda a, b: a / b, _np_fallback(np.divide)),
     "reciprocal": _safe(lambda a: 1.0 / a, _np_fallback(np.reciprocal)),
     "power": _safe(math.pow, _np_fallback(np.power)),
@@ -273,8 +290,10 @@ def _scalar_program(program):
     for e in program.eqns:
         if e.prim.name not in _SCALAR or e.params or e.prim.multiple_results:
             return False
-        if any(type(a) is Literal and type(a.val) is not float and type(a.val) is not int
-               for a in e.inputs):
+        if any(
+            type(a) is Literal and type(a.val) is not float and type(a.val) is not int
+            for a in e.inputs
+        ):
             return False
         if e.outputs[0].aval.shape != () or e.outputs[0].aval.dtype != f64:
             return False
@@ -341,7 +360,7 @@ def _compile_scalar(program):
     lines = [f"    {a} = float({a})" for a in args]
     for v, c in program.consts.items():
         names[id(v)] = repr(float(c)) if np.isfinite(c) else f"float('{float(c)}')"
-    for i, e in enumerate(program.eqns):
+    for e in program.eqns:
         op = _SCALAR[e.prim.name]
         ins = [name(a) for a in e.inputs]
         if isinstance(op, str):
@@ -412,8 +431,8 @@ def jit(fun, static_argnums=(), static_argnames=()):
         ```
     """
     static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    static_argnames = (static_argnames,) if isinstance(static_argnames, str) else tuple(
-        static_argnames
+    static_argnames = (
+        (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
     )
     cache = collections.OrderedDict()
     stats = {"hits": 0, "misses": 0}
@@ -434,7 +453,9 @@ def jit(fun, static_argnums=(), static_argnames=()):
             if config.log_compiles:
                 log.warning(
                     "jit: tracing %s for %s (trace #%d)",
-                    getattr(fun, "__name__", fun), key[1], stats["misses"],
+                    getattr(fun, "__name__", fun),
+                    key[1],
+                    stats["misses"],
                 )
             program, out_tree = _stage(fun, leaves, in_tree, sa, sk, "jit")
             entry = _Compiled(program, out_tree)

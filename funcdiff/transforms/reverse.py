@@ -65,7 +65,16 @@ class RevTrace(Trace):
             a = args[0]
             p = a.primal
             out = prim.bind(p, **params) if isinstance(p, Tracer) else prim.impl(p, **params)
-            tape.append((prim, params, (p,), out, _ARG0, (a.node if a.index is None else (a.node, a.index),)))
+            tape.append(
+                (
+                    prim,
+                    params,
+                    (p,),
+                    out,
+                    _ARG0,
+                    (a.node if a.index is None else (a.node, a.index),),
+                )
+            )
         else:
             primals, argnums, parents = [], [], []
             lower = False

@@ -146,9 +146,7 @@ def _find_axis(name):
         trace = main.trace
         if isinstance(trace, BatchTrace) and trace.axis_name == name:
             return trace
-    names = [
-        m.trace.axis_name for m in _state.stack if isinstance(m.trace, BatchTrace)
-    ]
+    names = [m.trace.axis_name for m in _state.stack if isinstance(m.trace, BatchTrace)]
     raise NameError(
         f"unbound axis name: {name!r}. Collectives need an enclosing "
         f"vmap(..., axis_name={name!r}); the names in scope are {names}."
@@ -160,7 +158,9 @@ def _process_collective(trace, prim, vals, dims, params):
         # not ours: apply the collective lane by lane (it commutes with this map)
         out = prim.bind(*vals, **params)
         return BatchTracer(trace, out, dims[0])
-    return BatchTracer(trace, prim.reduce(trace, vals, dims), None if prim.name != "axis_index" else 0)
+    return BatchTracer(
+        trace, prim.reduce(trace, vals, dims), None if prim.name != "axis_index" else 0
+    )
 
 
 class CollectivePrimitive(Primitive):
@@ -420,7 +420,9 @@ def _batch_size(flat, axes, all_args, axis_size):
         listing = "\n".join(f"  {p}: size {n}" for p, n in sizes.items())
         extra = f"\n  axis_size={axis_size}" if axis_size is not None else ""
         raise ValueError(
-            "vmap got mapped axes of different sizes:\n" + listing + extra
+            "vmap got mapped axes of different sizes:\n"
+            + listing
+            + extra
             + "\nAll mapped axes must have the same size."
         )
     return values.pop()
