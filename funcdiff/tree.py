@@ -101,7 +101,7 @@ def keystr(path: Iterable[Any]) -> str:
     Returns:
         The concatenated entries, e.g. `"[0]['w'].field"`; `""` for the root.
 
-    Example:
+    Examples:
         >>> keystr((SequenceKey(0), DictKey("w"), GetAttrKey("field")))
         "[0]['w'].field"
     """
@@ -272,7 +272,7 @@ def register_pytree_node(
     Raises:
         ValueError: if `nodetype` is already registered (or is a built-in node type).
 
-    Example:
+    Examples:
         >>> class Pair:
         ...     def __init__(self, a, b):
         ...         self.a, self.b = a, b
@@ -314,7 +314,7 @@ def register_dataclass(cls: type, data_fields: Iterable[str], meta_fields: Itera
         ValueError: if `cls` is already registered, a name is listed twice, or (for
             a dataclass) the two lists do not cover exactly its `__init__` fields.
 
-    Example:
+    Examples:
         >>> @dataclasses.dataclass(frozen=True)
         ... class Dense:
         ...     w: Any
@@ -482,7 +482,7 @@ class PyTreeDef:
     types, dict keys and aux data all match. Obtain one from `tree_flatten` or
     `tree_structure`; do not construct it directly.
 
-    Example:
+    Examples:
         >>> treedef = tree_structure((1.0, {"a": 2.0, "b": None}))
         >>> treedef
         PyTreeDef((*, {'a': *, 'b': None}))
@@ -508,7 +508,7 @@ class PyTreeDef:
     def num_leaves(self) -> int:
         """Number of leaves in trees of this structure.
 
-        Example:
+        Examples:
             >>> tree_structure([1, (2, 3), None]).num_leaves
             3
         """
@@ -518,7 +518,7 @@ class PyTreeDef:
     def num_nodes(self) -> int:
         """Number of nodes, counting leaves, containers and `None` (as in JAX).
 
-        Example:
+        Examples:
             >>> tree_structure([1, (2, 3), None]).num_nodes
             6
         """
@@ -536,7 +536,7 @@ class PyTreeDef:
         Raises:
             ValueError: if the number of leaves is wrong.
 
-        Example:
+        Examples:
             >>> tree_structure({"a": 0, "b": (0, 0)}).unflatten([1, 2, 3])
             {'a': 1, 'b': (2, 3)}
         """
@@ -564,7 +564,7 @@ class PyTreeDef:
         Raises:
             ValueError: naming the path where `tree` does not match.
 
-        Example:
+        Examples:
             >>> tree_structure((0, {"a": 0})).flatten_up_to(([1, 2], {"a": (3, 4)}))
             [[1, 2], (3, 4)]
         """
@@ -578,7 +578,7 @@ class PyTreeDef:
     def paths(self) -> list[tuple]:
         """The key path of every leaf, in flattening order.
 
-        Example:
+        Examples:
             >>> [keystr(p) for p in tree_structure({"w": [0, 0]}).paths()]
             ["['w'][0]", "['w'][1]"]
         """
@@ -611,7 +611,7 @@ def tree_flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None):
         `(leaves, treedef)`: the leaves in order (dict children by sorted key) and
         a `PyTreeDef` to rebuild the tree with `tree_unflatten`.
 
-    Example:
+    Examples:
         >>> tree_flatten([1, {"b": 2, "a": 3}, None])
         ([1, 3, 2], PyTreeDef([*, {'a': *, 'b': *}, None]))
         >>> tree_flatten([1, (2, 3)], is_leaf=lambda x: isinstance(x, tuple))
@@ -632,7 +632,7 @@ def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> Any:
     Returns:
         The tree (dicts are rebuilt with sorted keys).
 
-    Example:
+    Examples:
         >>> leaves, treedef = tree_flatten((1, [2, 3]))
         >>> tree_unflatten(treedef, [x * 10 for x in leaves])
         (10, [20, 30])
@@ -643,7 +643,7 @@ def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> Any:
 def tree_leaves(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list:
     """The leaves of a pytree, in flattening order.
 
-    Example:
+    Examples:
         >>> tree_leaves({"x": (1, 2), "y": None, "z": 3})
         [1, 2, 3]
     """
@@ -655,7 +655,7 @@ def tree_leaves(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list
 def tree_structure(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> PyTreeDef:
     """The `PyTreeDef` of a pytree.
 
-    Example:
+    Examples:
         >>> tree_structure((1.0, {"a": 2.0, "b": None}))
         PyTreeDef((*, {'a': *, 'b': None}))
     """
@@ -673,7 +673,7 @@ def tree_flatten_with_path(tree: Any, is_leaf: Callable[[Any], bool] | None = No
         `([(path, leaf), ...], treedef)`, where each path is a tuple of key
         entries; render one with `keystr`.
 
-    Example:
+    Examples:
         >>> pairs, _ = tree_flatten_with_path([{"w": 1.0}, (2.0,)])
         >>> [(keystr(p), x) for p, x in pairs]
         [("[0]['w']", 1.0), ('[1][0]', 2.0)]
@@ -699,7 +699,7 @@ def tree_map(f: Callable[..., Any], tree: Any, *rest: Any, is_leaf=None) -> Any:
         ValueError: if a tree in `rest` has a different structure, naming the path
             where it first differs.
 
-    Example:
+    Examples:
         >>> tree_map(lambda x, y: x + y, {"a": 1, "b": (2, 3)}, {"a": 10, "b": (20, 30)})
         {'a': 11, 'b': (22, 33)}
     """
@@ -736,7 +736,7 @@ def broadcast_prefix(prefix_tree: Any, full_tree: Any, is_leaf=None) -> list:
     Raises:
         ValueError: naming the path where `prefix_tree` is not a prefix of `full_tree`.
 
-    Example:
+    Examples:
         >>> broadcast_prefix((0, None), ([1, 2], {"a": 3}))
         [0, 0, None]
     """
@@ -774,7 +774,7 @@ def ravel_pytree(tree: Any):
         to its original dtype and shape (leaves come back as arrays). An empty
         tree ravels to `numpy.zeros(0)`.
 
-    Example:
+    Examples:
         ```python
         flat, unravel = ravel_pytree({"w": np.ones((2, 2), np.float32), "b": np.zeros(3)})
         flat.shape, flat.dtype        # ((7,), dtype('float64'))
