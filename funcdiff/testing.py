@@ -344,8 +344,9 @@ def check_jvp(f, args, atol=None, rtol=None, eps=None):
     Args:
         f: function of pytrees of arrays.
         args: tuple of positional arguments.
-        atol, rtol: tolerances; default by dtype (`1e-5` for float64, `1e-2`
+        atol: absolute tolerance; default by dtype (`1e-5` for float64, `1e-2`
             for float32; the least precise input or output decides).
+        rtol: relative tolerance; default as for `atol`.
         eps: finite-difference step (see `numerical_jvp`).
 
     Raises:
@@ -378,7 +379,11 @@ def check_vjp(f, args, atol=None, rtol=None, eps=None):
     (the bound that leafwise tolerances `atol + rtol * |J v|` imply).
 
     Args:
-        f, args, atol, rtol, eps: as for `check_jvp`.
+        f: function of pytrees of arrays.
+        args: tuple of positional arguments.
+        atol: absolute tolerance, as for `check_jvp`.
+        rtol: relative tolerance, as for `check_jvp`.
+        eps: finite-difference step, as for `check_jvp`.
 
     Raises:
         GradientCheckError: (an `AssertionError`) on a mismatch.
@@ -411,8 +416,9 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), atol=None, rtol=None, ep
         args: tuple of positional arguments.
         order: highest derivative order to check.
         modes: a subset of `("fwd", "rev")`.
-        atol, rtol: tolerances; default by dtype (`1e-5` for float64, `1e-2`
+        atol: absolute tolerance; default by dtype (`1e-5` for float64, `1e-2`
             for float32).
+        rtol: relative tolerance; default as for `atol`.
         eps: finite-difference step (see `numerical_jvp`).
 
     Raises:
@@ -520,8 +526,9 @@ def arrays(shape=None, dtype=np.float64, min_value=-10.0, max_value=10.0, *,
     Args:
         shape: a shape, or a strategy for shapes (default `array_shapes()`).
         dtype: a float or complex dtype.
-        min_value, max_value: bounds of the elements (of their real and
-            imaginary parts for complex dtypes).
+        min_value: lower bound of the elements (of their real and imaginary
+            parts for complex dtypes).
+        max_value: upper bound, likewise.
         min_magnitude: smallest allowed absolute value.
         unique: whether the elements of one array are distinct.
 
