@@ -94,7 +94,8 @@ def _fnp():
 
 
 def _arr(x):
-    return x if isinstance(x, Tracer) else np.asarray(x)
+    """A tracer or an ndarray (nested lists holding tracers are stacked)."""
+    return x if isinstance(x, Tracer) else _fnp().asarray(x)
 
 
 def _prep(*xs):
@@ -204,8 +205,8 @@ def inv(a):
 
     Example:
         ```python
-        >>> import funcdiff as fd, funcdiff.numpy.linalg as la
-        >>> float(fd.grad(lambda x: la.inv(x * fd.numpy.eye(2))[0, 0])(2.0))
+        >>> import funcdiff as fd, funcdiff.numpy as fnp, funcdiff.numpy.linalg as la
+        >>> float(fd.grad(lambda x: la.inv(x * fnp.eye(2))[0, 0])(2.0))
         -0.25
 
         ```
@@ -218,7 +219,10 @@ def inv(a):
 
 
 def det(a):
-    """`numpy.linalg.det`; derivative `det(A) tr(A^-1 dA)` (A must be nonsingular).
+    """`numpy.linalg.det`; derivative `det(A) tr(A^-1 dA)`, computed with a solve.
+
+    The rules need a nonsingular `A` (at an exactly singular matrix the solve
+    raises `LinAlgError`, although the derivative, the cofactor matrix, exists).
 
     Example:
         ```python
@@ -262,7 +266,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
         ```python
         >>> import funcdiff as fd, funcdiff.numpy as fnp, funcdiff.numpy.linalg as la
         >>> fd.grad(lambda a: la.pinv(a).sum())(fnp.array([[2.0, 0.0]])).tolist()
-        [[-0.25, 0.0]]
+        [[-0.25, 0.25]]
 
         ```
     """
@@ -302,7 +306,7 @@ def lstsq(a, b, rcond=None):
         ```python
         >>> import funcdiff as fd, funcdiff.numpy as fnp, funcdiff.numpy.linalg as la
         >>> A = fnp.array([[1.0], [1.0]])
-        >>> fd.grad(lambda b: la.lstsq(A, b)[0][0])(fnp.array([1.0, 3.0])).tolist()
+        >>> fd.grad(lambda b: la.lstsq(A, b)[0][0])(fnp.array([1.0, 3.0])).round(6).tolist()
         [0.5, 0.5]
 
         ```
@@ -613,7 +617,7 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
     Example:
         ```python
         >>> import funcdiff as fd, funcdiff.numpy as fnp, funcdiff.numpy.linalg as la
-        >>> fd.grad(la.norm)(fnp.array([3.0, 4.0])).tolist()
+        >>> fd.grad(la.norm)(fnp.array([3.0, 4.0])).round(6).tolist()
         [0.6, 0.8]
         >>> fd.grad(la.norm)(fnp.zeros(2)).tolist()
         [0.0, 0.0]
