@@ -98,9 +98,24 @@ VALUE_CASES = {
     "matrix_norm": (la.matrix_norm, lambda s, d: (rand(s, d),)),
 }
 SQUARE_ONLY = {
-    "solve", "solve_vec", "inv", "det", "slogdet", "cholesky", "cholesky_upper", "eigh",
-    "eigh_U", "eigvalsh", "eig", "eigvals", "svd_hermitian", "pinv_hermitian", "matrix_power3",
-    "matrix_power-2", "cond", "cond_fro",
+    "solve",
+    "solve_vec",
+    "inv",
+    "det",
+    "slogdet",
+    "cholesky",
+    "cholesky_upper",
+    "eigh",
+    "eigh_U",
+    "eigvalsh",
+    "eig",
+    "eigvals",
+    "svd_hermitian",
+    "pinv_hermitian",
+    "matrix_power3",
+    "matrix_power-2",
+    "cond",
+    "cond_fro",
 }
 SHAPES = [(3, 3), (2, 3, 3), (1, 1), (4, 3), (3, 4), (2, 1, 4, 2)]
 
@@ -152,9 +167,18 @@ def test_integer_input_is_float64_and_float32_stays():
     assert inside(la.inv, a).dtype == np.float64
     assert inside(la.det, a).dtype == np.float64
     a32 = spd((3, 3), np.float32)
-    for f in (la.inv, la.det, la.cholesky, lambda x: la.eigh(x)[1], lambda x: la.svd(x)[0],
-              la.pinv, lambda x: la.qr(x)[1], la.norm, lambda x: la.norm(x, 2),
-              lambda x: la.slogdet(x)[1]):
+    for f in (
+        la.inv,
+        la.det,
+        la.cholesky,
+        lambda x: la.eigh(x)[1],
+        lambda x: la.svd(x)[0],
+        la.pinv,
+        lambda x: la.qr(x)[1],
+        la.norm,
+        lambda x: la.norm(x, 2),
+        lambda x: la.slogdet(x)[1],
+    ):
         assert inside(f, a32).dtype == np.float32
         g = fd.grad(lambda x, f=f: fnp.sum(f(x)))(a32)
         assert g.dtype == np.float32
@@ -184,6 +208,7 @@ def test_errors():
 # --------------------------------------------------------------------------------------------
 # Derivatives against central finite differences (forward and reverse)
 
+
 def _recon_eigh(a):
     w, v = la.eigh(a)
     return (v * w[..., None, :]) @ fnp.conj(fnp.swapaxes(v, -1, -2))
@@ -211,15 +236,24 @@ GRAD_CASES = {
     "eigvalsh": (la.eigvalsh, lambda s, d: (sym(s, d),), 2),
     "eigh_sum_f": (lambda a: fnp.sum(fnp.sin(la.eigh(a)[0])), lambda s, d: (sym(s, d),), 2),
     "eigh_recon": (_recon_eigh, lambda s, d: (sym(s, d),), 2),
-    "eigh_U_recon": (lambda a: _recon_eigh(fnp.conj(fnp.swapaxes(a, -1, -2))),
-                     lambda s, d: (sym(s, d),), 1),
+    "eigh_U_recon": (
+        lambda a: _recon_eigh(fnp.conj(fnp.swapaxes(a, -1, -2))),
+        lambda s, d: (sym(s, d),),
+        1,
+    ),
     "eigh_vec_abs2": (lambda a: _abs2(la.eigh(a)[1]), lambda s, d: (sym(s, d),), 1),
     "svdvals": (la.svdvals, lambda s, d: (rand(s, d),), 2),
     "svd_recon": (_recon_svd, lambda s, d: (rand(s, d),), 2),
-    "svd_u_abs2": (lambda a: _abs2(la.svd(a, full_matrices=False)[0]),
-                   lambda s, d: (rand(s, d),), 1),
-    "svd_vh_abs2": (lambda a: _abs2(la.svd(a, full_matrices=False)[2]),
-                    lambda s, d: (rand(s, d),), 1),
+    "svd_u_abs2": (
+        lambda a: _abs2(la.svd(a, full_matrices=False)[0]),
+        lambda s, d: (rand(s, d),),
+        1,
+    ),
+    "svd_vh_abs2": (
+        lambda a: _abs2(la.svd(a, full_matrices=False)[2]),
+        lambda s, d: (rand(s, d),),
+        1,
+    ),
     "svd_hermitian_s": (lambda a: la.svd(a, hermitian=True)[1], lambda s, d: (sym(s, d),), 1),
     "qr": (la.qr, lambda s, d: (rand(s, d) + np.eye(*s[-2:]) * 2,), 2),
     "qr_r": (lambda a: la.qr(a, "r"), lambda s, d: (rand(s, d) + np.eye(*s[-2:]) * 2,), 1),
@@ -232,9 +266,24 @@ GRAD_CASES = {
     "cond": (la.cond, lambda s, d: (general(s, d),), 1),
 }
 GRAD_SQUARE = {
-    "solve", "solve_vec", "inv", "det", "slogdet", "slogdet_sign", "cholesky", "cholesky_upper",
-    "eigvalsh", "eigh_sum_f", "eigh_recon", "eigh_U_recon", "eigh_vec_abs2", "svd_hermitian_s",
-    "eigvals", "matrix_power", "matrix_power_neg", "cond",
+    "solve",
+    "solve_vec",
+    "inv",
+    "det",
+    "slogdet",
+    "slogdet_sign",
+    "cholesky",
+    "cholesky_upper",
+    "eigvalsh",
+    "eigh_sum_f",
+    "eigh_recon",
+    "eigh_U_recon",
+    "eigh_vec_abs2",
+    "svd_hermitian_s",
+    "eigvals",
+    "matrix_power",
+    "matrix_power_neg",
+    "cond",
 }
 REAL_ONLY = {"slogdet_sign", "eigvals", "svd_hermitian_s", "cond"}
 
@@ -302,8 +351,9 @@ def test_tensorsolve_tensorinv_multi_dot():
     assert_same(inside(la.tensorsolve, a, b), np.linalg.tensorsolve(a, b))
     a2 = general((6, 6)).reshape(6, 2, 3)
     b2 = rand((2, 3))
-    assert_same(inside(lambda a, b: la.tensorsolve(a, b, (0,)), a2, b2),
-                np.linalg.tensorsolve(a2, b2, (0,)))
+    assert_same(
+        inside(lambda a, b: la.tensorsolve(a, b, (0,)), a2, b2), np.linalg.tensorsolve(a2, b2, (0,))
+    )
     assert_same(inside(lambda a: la.tensorinv(a, 1), a2), np.linalg.tensorinv(a2, 1))
     check_grads(la.tensorsolve, (a, b), order=1)
     check_grads(lambda a: la.tensorinv(a, 1), (a2,), order=1)
@@ -324,13 +374,20 @@ def test_array_api_functions():
     x, y = rand((2, 3, 3)), rand((2, 3, 3))
     v = rand(3)
     for f, args in [
-        (la.trace, (x,)), (lambda x: la.trace(x, offset=1), (x,)), (la.diagonal, (x,)),
-        (la.matrix_transpose, (x,)), (la.matmul, (x, y)), (la.vecdot, (x, y)),
-        (la.cross, (x, y)), (la.outer, (v, v)),
+        (la.trace, (x,)),
+        (lambda x: la.trace(x, offset=1), (x,)),
+        (la.diagonal, (x,)),
+        (la.matrix_transpose, (x,)),
+        (la.matmul, (x, y)),
+        (la.vecdot, (x, y)),
+        (la.cross, (x, y)),
+        (la.outer, (v, v)),
         (lambda a, b: la.tensordot(a, b, axes=1), (x, rand((3, 2)))),
-        (la.vector_norm, (x,)), (lambda x: la.vector_norm(x, axis=(0, 2), keepdims=True), (x,)),
+        (la.vector_norm, (x,)),
+        (lambda x: la.vector_norm(x, axis=(0, 2), keepdims=True), (x,)),
         (lambda x: la.vector_norm(x, ord=3, axis=1), (x,)),
-        (lambda x: la.matrix_norm(x, ord=1), (x,)), (lambda x: la.matrix_norm(x, ord="nuc"), (x,)),
+        (lambda x: la.matrix_norm(x, ord=1), (x,)),
+        (lambda x: la.matrix_norm(x, ord="nuc"), (x,)),
     ]:
         assert_same(inside(f, *args), f(*args))
         check_grads(f, args, order=1)
@@ -380,9 +437,20 @@ def test_norm_complex_and_int():
 
 @pytest.mark.parametrize(
     "ord,axis,shape",
-    [(None, None, (3,)), (2, None, (3,)), (None, None, (2, 3)), ("fro", None, (2, 3)),
-     (3, 0, (3,)), (1, None, (3,)), (np.inf, None, (3,)), (2, None, (2, 3)),
-     ("nuc", None, (2, 3)), (-2, None, (2, 2)), (1, None, (2, 3)), (np.inf, None, (2, 3))],
+    [
+        (None, None, (3,)),
+        (2, None, (3,)),
+        (None, None, (2, 3)),
+        ("fro", None, (2, 3)),
+        (3, 0, (3,)),
+        (1, None, (3,)),
+        (np.inf, None, (3,)),
+        (2, None, (2, 3)),
+        ("nuc", None, (2, 3)),
+        (-2, None, (2, 2)),
+        (1, None, (2, 3)),
+        (np.inf, None, (2, 3)),
+    ],
 )
 def test_norm_gradient_at_zero_is_zero(ord, axis, shape):
     x = np.zeros(shape)
@@ -488,6 +556,7 @@ def test_vmap_of_grad_and_grad_of_vmap():
 # --------------------------------------------------------------------------------------------
 # jit and linearize (abstract evaluation of every primitive)
 
+
 @pytest.mark.parametrize("name", sorted(VMAP_CASES))
 def test_jit(name):
     f, build = VMAP_CASES[name]
@@ -511,6 +580,7 @@ def test_linearize_and_jit_of_grad():
 # --------------------------------------------------------------------------------------------
 # More shapes and dtypes
 
+
 def test_solve_broadcasting_grads():
     a = general((2, 3, 3))
     check_grads(la.solve, (a, rand((3, 2))), order=2)
@@ -522,9 +592,18 @@ def test_solve_broadcasting_grads():
 @pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0)])
 @pytest.mark.parametrize(
     "f",
-    [la.inv, la.det, lambda x: la.slogdet(x)[1], la.cholesky, lambda x: la.eigh(x)[0],
-     lambda x: la.svd(x)[1], lambda x: la.qr(x)[1], la.pinv, la.norm,
-     lambda x: la.solve(x, fnp.ones(x.shape[:-1] + (2,)))],
+    [
+        la.inv,
+        la.det,
+        lambda x: la.slogdet(x)[1],
+        la.cholesky,
+        lambda x: la.eigh(x)[0],
+        lambda x: la.svd(x)[1],
+        lambda x: la.qr(x)[1],
+        la.pinv,
+        la.norm,
+        lambda x: la.solve(x, fnp.ones(x.shape[:-1] + (2,))),
+    ],
 )
 def test_empty_matrices(f, shape):
     a = np.zeros(shape)
@@ -534,8 +613,17 @@ def test_empty_matrices(f, shape):
 
 @pytest.mark.parametrize(
     "f",
-    [la.inv, la.det, lambda x: la.eigh(x)[1], lambda x: la.svd(x)[0], lambda x: la.qr(x)[0],
-     la.pinv, lambda x: la.slogdet(x)[0], lambda x: la.eig(x)[1], la.cholesky],
+    [
+        la.inv,
+        la.det,
+        lambda x: la.eigh(x)[1],
+        lambda x: la.svd(x)[0],
+        lambda x: la.qr(x)[0],
+        la.pinv,
+        lambda x: la.slogdet(x)[0],
+        lambda x: la.eig(x)[1],
+        la.cholesky,
+    ],
 )
 def test_complex64_stays_complex64(f):
     c = spd((3, 3), np.complex64)
@@ -557,8 +645,10 @@ def test_numpy_functions_dispatch_to_funcdiff():
     assert_same(fd.grad(lambda a: np.linalg.det(a))(a), fd.grad(la.det)(a))
     assert_same(fd.grad(lambda a: np.linalg.norm(a))(a), a / np.linalg.norm(a))
     s = spd((3, 3))
-    assert_same(fd.grad(lambda a: np.sum(np.linalg.cholesky(a)))(s),
-                fd.grad(lambda a: fnp.sum(la.cholesky(a)))(s))
+    assert_same(
+        fd.grad(lambda a: np.sum(np.linalg.cholesky(a)))(s),
+        fd.grad(lambda a: fnp.sum(la.cholesky(a)))(s),
+    )
 
 
 def test_vmap_grad_eig_complex_spectrum():
@@ -568,8 +658,7 @@ def test_vmap_grad_eig_complex_spectrum():
         w, v = la.eig(a)
         return fnp.sum(fnp.abs(v[0])) + fnp.sum(fnp.real(w**2))
 
-    assert_same(fd.vmap(fd.grad(f))(r), np.stack([fd.grad(f)(x) for x in r]), rtol=1e-8,
-                atol=1e-8)
+    assert_same(fd.vmap(fd.grad(f))(r), np.stack([fd.grad(f)(x) for x in r]), rtol=1e-8, atol=1e-8)
 
 
 def test_lstsq_under_vmap():

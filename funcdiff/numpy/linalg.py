@@ -77,10 +77,38 @@ except ImportError:  # pragma: no cover
     SVDResult = collections.namedtuple("SVDResult", "U S Vh")
 
 __all__ = [
-    "LinAlgError", "solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "eig",
-    "eigvals", "svd", "svdvals", "qr", "pinv", "lstsq", "norm", "vector_norm", "matrix_norm",
-    "cond", "matrix_rank", "matrix_power", "multi_dot", "tensorsolve", "tensorinv", "trace",
-    "diagonal", "matrix_transpose", "matmul", "outer", "cross", "vecdot", "tensordot",
+    "LinAlgError",
+    "solve",
+    "inv",
+    "det",
+    "slogdet",
+    "cholesky",
+    "eigh",
+    "eigvalsh",
+    "eig",
+    "eigvals",
+    "svd",
+    "svdvals",
+    "qr",
+    "pinv",
+    "lstsq",
+    "norm",
+    "vector_norm",
+    "matrix_norm",
+    "cond",
+    "matrix_rank",
+    "matrix_power",
+    "multi_dot",
+    "tensorsolve",
+    "tensorinv",
+    "trace",
+    "diagonal",
+    "matrix_transpose",
+    "matmul",
+    "outer",
+    "cross",
+    "vecdot",
+    "tensordot",
 ]
 
 _NoValue = np._NoValue
@@ -365,7 +393,7 @@ def tensorsolve(a, b, axes=None):
             order.remove(k)
             order.insert(an, k)
         a = fnp.transpose(a, order)
-    old = shape_of(a)[-(an - len(shape_of(b))):]
+    old = shape_of(a)[-(an - len(shape_of(b))) :]
     size = int(np.prod(old, dtype=np.int64))
     if int(np.prod(shape_of(a), dtype=np.int64)) != size**2:
         raise LinAlgError(
@@ -789,8 +817,10 @@ def multi_dot(arrays, *, out=None):
         return np.linalg.multi_dot(arrays, out=out)
     fnp = _fnp()
     if out is not None:
-        raise TypeError("funcdiff.numpy.linalg.multi_dot(..., out=...) is not supported "
-                        "inside transforms; use the returned value.")
+        raise TypeError(
+            "funcdiff.numpy.linalg.multi_dot(..., out=...) is not supported "
+            "inside transforms; use the returned value."
+        )
     arrays = [_arr(x) for x in arrays]
     if len(arrays) < 2:
         raise ValueError("Expecting at least two arrays.")
