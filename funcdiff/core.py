@@ -137,7 +137,9 @@ class Primitive:
         batch: `batch(args, dims, **params) -> (out, out_dim)` (vmap).
         abstract_eval: `abstract_eval(*avals, **params) -> aval` (staging).
         linear: which arguments the primitive is linear in, jointly
-            (`"all"`), separately (`"each"`, e.g. multiplication), or None.
+            (`"all"`), separately (`"each"`, e.g. multiplication), only in
+            some positions with the others held constant (a tuple, e.g.
+            `(1,)` for `solve(a, b)` in `b`), or None.
         fwd: optional `fwd(*primals, **params) -> (out, residuals)` used by
             reverse mode instead of `impl`; the residuals reach `vjp` as the
             keyword argument `residuals` (custom_vjp uses this).

@@ -29,3 +29,5 @@ __all__ = [
 ]
 
 _methods.attach()
+
+from funcdiff.numpy import linalg  # noqa: E402, F401  (fnp.linalg)

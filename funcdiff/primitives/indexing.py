@@ -280,7 +280,7 @@ def _gather_vjp(g, out, primals, argnums, index):
     return [scatter_add(zeros, g, index, *dyn) if i == 0 else None for i in argnums]
 
 
-gather_p = Primitive("gather", _gather_impl, linear="all")
+gather_p = Primitive("gather", _gather_impl, linear=(0,))
 gather_p.jvp = _gather_jvp
 gather_p.vjp = _gather_vjp
 gather_p.abstract_eval = lambda x, *dyn, index: ShapedArray(index.out_shape(x.shape, dyn), x.dtype)
@@ -329,7 +329,7 @@ def _scatter_abstract_eval(x, u, *dyn, index):
     return ShapedArray(x.shape, np.result_type(x.dtype, u.dtype))
 
 
-scatter_add_p = Primitive("scatter_add", _scatter_add_impl, linear="all")
+scatter_add_p = Primitive("scatter_add", _scatter_add_impl, linear=(0, 1))
 scatter_add_p.jvp = _scatter_add_jvp
 scatter_add_p.vjp = _scatter_add_vjp
 scatter_add_p.abstract_eval = _scatter_abstract_eval
@@ -393,7 +393,7 @@ def _scatter_set_vjp(g, out, primals, argnums, index):
     return cts
 
 
-scatter_set_p = Primitive("scatter_set", _scatter_set_impl, linear="all")
+scatter_set_p = Primitive("scatter_set", _scatter_set_impl, linear=(0, 1))
 scatter_set_p.jvp = _scatter_set_jvp
 scatter_set_p.vjp = _scatter_set_vjp
 scatter_set_p.abstract_eval = _scatter_abstract_eval

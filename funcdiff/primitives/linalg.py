@@ -160,7 +160,7 @@ def _bind(prim, *args, **params):
 
 
 # -- solve: x = a^-1 b for a stack of matrices b (..., M, K) ------------------------------
-solve_p = Primitive("solve", lambda a, b: np.linalg.solve(a, b))
+solve_p = Primitive("solve", lambda a, b: np.linalg.solve(a, b), linear=(1,))
 
 
 def solve(a, b):

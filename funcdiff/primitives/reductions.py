@@ -208,7 +208,7 @@ def _linrec_vjp(g, h, primals, argnums, axis, reverse):
     return [multiply(u, shift(h, axis, reverse)) if i == 0 else u for i in argnums]
 
 
-linear_recurrence_p = Primitive("linear_recurrence", _linrec_impl, linear="each")
+linear_recurrence_p = Primitive("linear_recurrence", _linrec_impl, linear=(1,))
 linear_recurrence_p.jvp = _linrec_jvp
 linear_recurrence_p.vjp = _linrec_vjp
 _batch_rule(linear_recurrence_p)
@@ -361,7 +361,7 @@ def _scatter_add_impl(g, idx, axis, size):
 
 
 gather_along_axis_p = Primitive(
-    "gather_along_axis", lambda x, idx, axis: np.take_along_axis(x, idx, axis=axis), linear="each"
+    "gather_along_axis", lambda x, idx, axis: np.take_along_axis(x, idx, axis=axis), linear=(0,)
 )
 gather_along_axis_p.jvp = lambda primals, tangents, axis: (
     gather_along_axis(primals[0], primals[1], axis),
@@ -373,7 +373,9 @@ gather_along_axis_p.vjp = lambda g, out, primals, argnums, axis: [
 ]
 _batch_rule(gather_along_axis_p)
 
-scatter_add_along_axis_p = Primitive("scatter_add_along_axis", _scatter_add_impl, linear="each")
+scatter_add_along_axis_p = Primitive(
+    "scatter_add_along_axis", _scatter_add_impl, linear=(0,)
+)
 scatter_add_along_axis_p.jvp = lambda primals, tangents, axis, size: (
     scatter_add_along_axis(primals[0], primals[1], axis, size),
     None if tangents[0] is None else scatter_add_along_axis(tangents[0], primals[1], axis, size),

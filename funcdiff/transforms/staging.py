@@ -12,9 +12,9 @@ import itertools
 
 import numpy as np
 
-from funcdiff.core import ShapedArray, Trace, Tracer, get_aval
+from funcdiff.core import ShapedArray, Trace, Tracer, get_aval, pop_main, push_main
 
-__all__ = ["Program", "StagingTrace", "StagingTracer", "Var"]
+__all__ = ["Program", "StagingTrace", "StagingTracer", "Var", "stage_flat"]
 
 
 class Var:
@@ -133,6 +133,30 @@ class StagingTrace(Trace):
         return Program([t.var for t in in_tracers], self.eqns, out_atoms, self.consts)
 
 
+def stage_flat(fn, avals, name="stage"):
+    """Stage `fn` (flat list of values in, flat list out) on abstract `avals`.
+
+    Returns `(program, hoisted)`: tracers of enclosing transforms that `fn`
+    closes over become the program's *first* inputs (their values are in
+    `hoisted`, to be passed as operands), so that a sub-program (a loop body, a
+    branch) stays a closed function that every transform can process.
+    """
+    main = push_main(StagingTrace, name, fn)
+    try:
+        trace = main.trace
+        ins = [trace.new_arg(a) for a in avals]
+        outs = fn(*ins)
+        program = trace.build(ins, list(outs))
+    finally:
+        pop_main(main)
+    lifted = [(v, c) for v, c in program.consts.items() if isinstance(c, Tracer)]
+    if lifted:
+        consts = {v: c for v, c in program.consts.items() if not isinstance(c, Tracer)}
+        invars = [v for v, _ in lifted] + list(program.invars)
+        program = Program(invars, program.eqns, program.outvars, consts)
+    return program, [c for _, c in lifted]
+
+
 class Program:
     """A staged function: input variables, equations, outputs and constants.
 
@@ -160,6 +184,28 @@ class Program:
                 env[id(e.outputs[0])] = out
         return [env[id(v)] for v in self.outvars]
 
+    def compiled(self):
+        """This program optimized and compiled to straight-line NumPy (cached)."""
+        fn = self.__dict__.get("_compiled")
+        if fn is None:
+            from funcdiff.transforms.jit import compile_program, optimize
+
+            fn = self.__dict__["_compiled"] = compile_program(optimize(self))
+        return fn
+
+    @property
+    def in_avals(self):
+        return [v.aval for v in self.invars]
+
+    @property
+    def out_avals(self):
+        return [v.aval for v in self.outvars]
+
+    def _repr_html_(self):
+        import html
+
+        return f"<pre>{html.escape(str(self))}</pre>"
+
     def linearity_error(self):
         """None if every equation is linear in the inputs, else a message."""
         lin = {id(v) for v in self.invars}
@@ -176,6 +222,8 @@ class Program:
                     f or z or (v in self.consts and not np.any(self.consts[v]))
                     for f, z, v in zip(flags, literal_zero, e.inputs)
                 )
+            if isinstance(kind, tuple):  # linear in these positions, the others constant
+                ok = all(i in kind for i, f in enumerate(flags) if f)
             if not ok:
                 return (
                     f"the function is not linear in its inputs: primitive `{e.prim.name}` is "
@@ -233,6 +281,8 @@ def _var_name(i):
 def _fmt(p):
     if isinstance(p, np.dtype):
         return p.name
+    if isinstance(p, Program):
+        return "\n        " + str(p).replace("\n", "\n        ") + "\n    "
     return repr(p)
 
 
