@@ -20,6 +20,30 @@ from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unf
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "checkpoint", "remat"]
 
 
+def _staging():
+    """True inside `jit`/`make_program`: loops and branches are staged as primitives."""
+    return any(m.name in ("jit", "make_program") for m in _state.stack)
+
+
+def _has_tracer(*trees):
+    return any(isinstance(x, Tracer) for t in trees for x in tree_flatten(t)[0])
+
+
+def _flat_fn(fn, in_trees, out_store=None, n_out_split=None):
+    """`fn` on pytrees as a function of flat leaves (for staging)."""
+
+    def flat(*leaves):
+        it = iter(leaves)
+        args = [tree_unflatten(t, [next(it) for _ in range(t.num_leaves)]) for t in in_trees]
+        out = fn(*args)
+        leaves_out, tree = tree_flatten(out)
+        if out_store is not None:
+            out_store.append(tree)
+        return leaves_out
+
+    return flat
+
+
 def _concrete(x):
     """(True, Python value) if `x` is concrete, else (False, None)."""
     if not isinstance(x, Tracer):
@@ -105,6 +129,10 @@ def cond(pred, true_fun, false_fun, *operands):
     known, p = _concrete(pred)
     if known:
         return true_fun(*operands) if p else false_fun(*operands)
+    if _staging():
+        from funcdiff import numpy as fnp
+
+        return _staged_switch(fnp.where(pred, 0, 1), [true_fun, false_fun], operands, "cond")
     t = true_fun(*operands)
     f = false_fun(*operands)
     _check_same("cond", "the false branch's output (vs the true branch's)", t, f)
@@ -131,6 +159,9 @@ def switch(index, branches, *operands):
         return branches[int(np.clip(i, 0, len(branches) - 1))](*operands)
     from funcdiff import numpy as fnp
 
+    if _staging():
+        return _staged_switch(index, branches, operands, "switch")
+
     index = fnp.clip(index, 0, len(branches) - 1)
     outs = [b(*operands) for b in branches]
     for o in outs[1:]:
@@ -139,6 +170,35 @@ def switch(index, branches, *operands):
     for k in range(len(outs) - 2, -1, -1):
         result = _select(fnp.equal(index, k), outs[k], result)
     return result
+
+
+def _staged_switch(index, branches, operands, name):
+    from funcdiff.primitives.control import bind_cond
+
+    leaves, tree = tree_flatten(operands)
+    stores = [[] for _ in branches]
+    fns = [_flat_fn(lambda ops, b=b: b(*ops), [tree], st) for b, st in zip(branches, stores)]
+    outs = bind_cond(index, fns, leaves)
+    trees = [st[0] for st in stores]
+    for t in trees[1:]:
+        if t != trees[0]:
+            raise TypeError(f"{name}: the branches return different structures: {trees}")
+    return tree_unflatten(trees[0], list(outs))
+
+
+def _staged_while(cond_fun, body_fun, init):
+    from funcdiff.primitives.control import bind_while
+
+    leaves, tree = tree_flatten(init)
+    store = []
+    cfn = _flat_fn(lambda v: cond_fun(v), [tree])
+    bfn = _flat_fn(lambda v: body_fun(v), [tree], store)
+    outs = bind_while(cfn, bfn, [], [], leaves)
+    if store and store[0] != tree:
+        raise TypeError(
+            f"while_loop: body_fun changed the carry structure: {tree} became {store[0]}"
+        )
+    return tree_unflatten(tree, list(outs))
 
 
 def while_loop(cond_fun, body_fun, init):
@@ -170,6 +230,8 @@ def while_loop(cond_fun, body_fun, init):
             _check_same("while_loop", "body_fun's output (vs its input)", val, new)
             val = new
             continue
+        if _staging():
+            return _staged_while(cond_fun, body_fun, val)
         # batched condition: freeze the finished examples
         if not np.any(_lanes(c)):
             return val
@@ -198,6 +260,9 @@ def fori_loop(lower, upper, body_fun, init):
             return i + 1, body_fun(i, v)
 
         return while_loop(lambda c: c[0] < upper, body, (lower, init))[1]
+    if _staging() and _has_tracer(init):
+        carry, _ = scan(lambda v, i: (body_fun(i, v), None), init, np.arange(int(lo), int(hi)))
+        return carry
     val = init
     for i in range(int(lo), int(hi)):
         new = body_fun(i, val)
@@ -236,6 +301,8 @@ def scan(f, init, xs, length=None, reverse=False):
             f"{sorted(lengths) if lengths else 'none: pass length= when xs is None'}"
         )
     n = lengths.pop()
+    if _staging() and _has_tracer(init, xs):
+        return _staged_scan(f, init, x_leaves, x_tree, n, reverse)
     carry = init
     ys = []
     order = range(n - 1, -1, -1) if reverse else range(n)
@@ -256,6 +323,29 @@ def scan(f, init, xs, length=None, reverse=False):
     y_tree = tree_flatten(ys[0])[1]
     stacked = [fnp.stack([yl[k] for yl in y_leaves]) for k in range(len(y_leaves[0]))]
     return carry, tree_unflatten(y_tree, stacked)
+
+
+def _staged_scan(f, init, x_leaves, x_tree, n, reverse):
+    from funcdiff.primitives.control import bind_scan
+
+    c_leaves, c_tree = tree_flatten(init)
+    store = {}
+
+    def body(*leaves):
+        carry = tree_unflatten(c_tree, leaves[: len(c_leaves)])
+        x = tree_unflatten(x_tree, leaves[len(c_leaves) :])
+        out = f(carry, x)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise TypeError("scan: f must return a pair (carry, y)")
+        new, y = out
+        _check_same("scan", "the carry returned by f (vs the carry passed in)", carry, new)
+        new_leaves = tree_flatten(new)[0]
+        y_leaves, store["y"] = tree_flatten(y)
+        return new_leaves + y_leaves
+
+    outs = bind_scan(body, [], c_leaves, x_leaves, n, reverse)
+    carry = tree_unflatten(c_tree, outs[: len(c_leaves)])
+    return carry, tree_unflatten(store["y"], outs[len(c_leaves) :])
 
 
 # -- checkpoint ------------------------------------------------------------------

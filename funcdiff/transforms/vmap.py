@@ -403,6 +403,37 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
     return vmapped
 
 
+def batch_flat(fun, args, in_axes, axis_size):
+    """Run `fun` (flat list in, flat list out) batched; report which outputs are batched.
+
+    Returns `(outs, out_dims)`: batched outputs have their batch axis at 0
+    (`out_dims` 0), outputs that do not depend on the mapped axis are returned
+    as they are (`out_dims` None). Rules of loop primitives use this to find
+    which parts of a loop state become batched.
+    """
+    main = push_main(BatchTrace, "vmap", fun)
+    try:
+        trace = main.trace
+        trace.axis_size = axis_size
+        trace.axis_name = None
+        boxed = [x if a is None else BatchTracer(trace, x, a) for x, a in zip(args, in_axes)]
+        outs, dims = [], []
+        for o in fun(*boxed):
+            if isinstance(o, BatchTracer) and o._trace is trace:
+                if o.bdim is None:
+                    outs.append(o.val)
+                    dims.append(None)
+                else:
+                    outs.append(moveaxis_to(o.val, o.bdim, 0))
+                    dims.append(0)
+            else:
+                outs.append(o)
+                dims.append(None)
+    finally:
+        pop_main(main)
+    return outs, dims
+
+
 def _batch_size(flat, axes, all_args, axis_size):
     sizes = {}
     for (path, _), x, a in zip(tree_flatten_with_path(all_args)[0], flat, axes):
