@@ -23,7 +23,7 @@ import numpy as np
 from funcdiff.core import Primitive, _state
 from funcdiff.primitives.elementwise import dtype_of, shape_of
 from funcdiff.transforms.util import float0
-from funcdiff.tree import tree_flatten, tree_structure, tree_unflatten
+from funcdiff.tree import tree_flatten, tree_unflatten
 
 __all__ = ["custom_jvp", "custom_vjp"]
 
@@ -67,6 +67,46 @@ def _batch_all_front(vals, dims):
 
     size = next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not None)
     return [bdim_to_front(v, d, size) for v, d in zip(vals, dims)]
+
+
+class _Call:
+    """One call of a custom function: static (nondiff) arguments and traced leaves."""
+
+    def __init__(self, cf, args, kwargs, kind):
+        if kwargs:
+            raise TypeError(
+                f"{kind} function {cf.__name__}: pass arguments positionally "
+                f"(got keyword arguments {sorted(kwargs)})."
+            )
+        _check_nondiff(args, cf.nondiff_argnums, kind)
+        self.cf, self.n = cf, len(args)
+        self.static, self.dyn = _split(args, cf.nondiff_argnums)
+        self.nondiff = [self.static[i] for i in sorted(self.static)]
+        self.leaves, self.in_tree = tree_flatten(self.dyn)
+        self.out_tree = None
+
+    def args(self, leaves):
+        return _merge(self.static, tree_unflatten(self.in_tree, leaves), self.n)
+
+    def flatten_out(self, out):
+        flat, self.out_tree = tree_flatten(out)
+        return flat
+
+    def flat_fun(self, *leaves):
+        return self.flatten_out(self.cf.fun(*self.args(leaves)))
+
+    def flat_jvp(self, primals, tangents):
+        p = tuple(tree_unflatten(self.in_tree, primals))
+        t = tuple(tree_unflatten(self.in_tree, tangents))
+        out, tout = self.cf.jvp_rule(*self.nondiff, p, t)
+        flat = self.flatten_out(out)
+        tflat, ttree = tree_flatten(tout)
+        if ttree != self.out_tree:
+            raise TypeError(
+                f"the JVP rule of {self.cf.__name__} returned a tangent with structure "
+                f"{ttree}, but the output has structure {self.out_tree}."
+            )
+        return flat, tflat
 
 
 # -- custom_jvp -----------------------------------------------------------------
@@ -142,46 +182,18 @@ class custom_jvp:
         return jvp
 
     def __call__(self, *args, **kwargs):
-        if kwargs:
-            raise TypeError(
-                f"custom_jvp function {self.__name__}: pass arguments positionally "
-                f"(got keyword arguments {sorted(kwargs)})."
-            )
         if self.jvp_rule is None:
             raise AttributeError(
                 f"No JVP rule is defined for the custom_jvp function {self.__name__}; "
                 "define one with @f.defjvp."
             )
-        if not _state.stack:
+        if not _state.stack and not kwargs:
             return self.fun(*args)
-        _check_nondiff(args, self.nondiff_argnums, "custom_jvp")
-        n = len(args)
-        static, dyn = _split(args, self.nondiff_argnums)
-        leaves, in_tree = tree_flatten(dyn)
-        store = {}
-        nondiff = [static[i] for i in sorted(static)]
-
-        def flat_fun(*xs):
-            out = self.fun(*_merge(static, tree_unflatten(in_tree, xs), n))
-            flat, store["tree"] = tree_flatten(out)
-            return flat
-
-        def flat_jvp(primals, tangents):
-            p = tuple(tree_unflatten(in_tree, primals))
-            t = tuple(tree_unflatten(in_tree, tangents))
-            out, tout = self.jvp_rule(*nondiff, p, t)
-            flat, tree = tree_flatten(out)
-            tflat, ttree = tree_flatten(tout)
-            if ttree != tree:
-                raise TypeError(
-                    f"custom_jvp rule of {self.__name__} returned a tangent with structure "
-                    f"{ttree}, but the output has structure {tree}."
-                )
-            store["tree"] = tree
-            return flat, tflat
-
-        outs = custom_jvp_call_p.bind(*leaves, fun=flat_fun, jvp=flat_jvp, name=self.__name__)
-        return tree_unflatten(store["tree"], outs)
+        call = _Call(self, args, kwargs, "custom_jvp")
+        outs = custom_jvp_call_p.bind(
+            *call.leaves, fun=call.flat_fun, jvp=call.flat_jvp, name=self.__name__
+        )
+        return tree_unflatten(call.out_tree, outs)
 
 
 # -- custom_vjp -----------------------------------------------------------------
@@ -272,37 +284,22 @@ class custom_vjp:
         return jvp
 
     def __call__(self, *args, **kwargs):
-        if kwargs:
-            raise TypeError(
-                f"custom_vjp function {self.__name__}: pass arguments positionally "
-                f"(got keyword arguments {sorted(kwargs)})."
-            )
         if self.fwd is None:
             raise AttributeError(
                 f"No VJP is defined for the custom_vjp function {self.__name__}; define one "
                 "with f.defvjp(fwd, bwd)."
             )
-        if not _state.stack:
+        if not _state.stack and not kwargs:
             return self.fun(*args)
-        _check_nondiff(args, self.nondiff_argnums, "custom_vjp")
-        n = len(args)
-        static, dyn = _split(args, self.nondiff_argnums)
-        nondiff = [static[i] for i in sorted(static)]
-        leaves, in_tree = tree_flatten(dyn)
-        store = {}
-
-        def flat_fun(*xs):
-            out = self.fun(*_merge(static, tree_unflatten(in_tree, xs), n))
-            flat, store["tree"] = tree_flatten(out)
-            return flat
+        call = _Call(self, args, kwargs, "custom_vjp")
+        dyn = call.dyn
 
         def flat_fwd(*xs):
-            out, res = self.fwd(*_merge(static, tree_unflatten(in_tree, xs), n))
-            flat, store["tree"] = tree_flatten(out)
-            return flat, res
+            out, res = self.fwd(*call.args(xs))
+            return call.flatten_out(out), res
 
         def flat_bwd(res, g):
-            cts = self.bwd(*nondiff, res, tree_unflatten(store["tree"], g))
+            cts = self.bwd(*call.nondiff, res, tree_unflatten(call.out_tree, g))
             if not isinstance(cts, (tuple, list)) or len(cts) != len(dyn):
                 raise TypeError(
                     f"custom_vjp bwd of {self.__name__} must return a tuple with one "
@@ -314,23 +311,16 @@ class custom_vjp:
                 if ct is None:
                     flat.extend(_zero_tangent(x) for x in arg_leaves)
                     continue
-                parts = arg_tree.flatten_up_to(ct) if arg_tree != tree_structure(ct) else (
-                    tree_flatten(ct)[0]
-                )
+                parts = arg_tree.flatten_up_to(ct)
                 flat.extend(_zero_tangent(x) if c is None else c for x, c in zip(arg_leaves, parts))
             return flat
 
-        flat_jvp = None
-        if self.jvp_rule is not None:
-
-            def flat_jvp(primals, tangents):
-                p = tuple(tree_unflatten(in_tree, primals))
-                t = tuple(tree_unflatten(in_tree, tangents))
-                out, tout = self.jvp_rule(*nondiff, p, t)
-                store["tree"] = tree_structure(out)
-                return tree_flatten(out)[0], tree_flatten(tout)[0]
-
         outs = custom_vjp_call_p.bind(
-            *leaves, fun=flat_fun, fwd=flat_fwd, bwd=flat_bwd, jvp=flat_jvp, name=self.__name__
+            *call.leaves,
+            fun=call.flat_fun,
+            fwd=flat_fwd,
+            bwd=flat_bwd,
+            jvp=None if self.jvp_rule is None else call.flat_jvp,
+            name=self.__name__,
         )
-        return tree_unflatten(store["tree"], outs)
+        return tree_unflatten(call.out_tree, outs)
