@@ -30,4 +30,4 @@ __all__ = [
 
 _methods.attach()
 
-from funcdiff.numpy import linalg  # noqa: E402, F401  (fnp.linalg)
+from funcdiff.numpy import fft, linalg  # noqa: E402, F401  (fnp.fft, fnp.linalg)
