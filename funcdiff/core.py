@@ -48,13 +48,16 @@ _state = _State()
 class MainTrace:
     """One level of the interpreter stack: one active transform."""
 
-    __slots__ = ("level", "name", "fun", "alive", "trace")
+    __slots__ = ("level", "name", "fun", "alive", "residual", "trace")
 
     def __init__(self, level, trace_type, name, fun):
         self.level = level
         self.name = name  # transform name for messages: "grad", "jvp", "vmap", ...
         self.fun = fun  # the user function being transformed (for messages)
         self.alive = True
+        # True while reverse mode runs this (finished) level's backward pass: its
+        # tracers met there are residuals, i.e. stand for their primal values
+        self.residual = False
         self.trace = trace_type(self)
 
     def where(self):
@@ -105,8 +108,32 @@ def _leak_error(tracer):
     )
 
 
+class _Residuals:
+    """Returned by `find_top_trace` when `args` hold residual tracers (see below)."""
+
+
+RESIDUALS = _Residuals()
+
+
+def primal_values(args):
+    """`args` with tracers of levels in their backward pass replaced by their primals."""
+    out = []
+    for a in args:
+        if isinstance(a, (list, tuple)):
+            a = type(a)(primal_values(a)) if type(a) in (list, tuple) else a
+        while isinstance(a, Tracer) and not a._trace.main.alive and a._trace.main.residual:
+            a = a.primal
+        out.append(a)
+    return out
+
+
 def find_top_trace(args):
-    """The trace of the highest level among `args`' tracers, or None."""
+    """The trace of the highest level among `args`' tracers, or None.
+
+    Returns `RESIDUALS` when some argument is a tracer of a finished
+    reverse-mode level whose backward pass is running (a residual captured by
+    a closure): the caller binds again on `primal_values(args)`.
+    """
     top = None
     level = -1
     for a in args:
@@ -114,6 +141,8 @@ def find_top_trace(args):
             trace = a._trace
             main = trace.main
             if not main.alive:
+                if main.residual:
+                    return RESIDUALS
                 raise _leak_error(a)
             if main.level > level:
                 level = main.level
@@ -143,11 +172,14 @@ class Primitive:
         fwd: optional `fwd(*primals, **params) -> (out, residuals)` used by
             reverse mode instead of `impl`; the residuals reach `vjp` as the
             keyword argument `residuals` (custom_vjp uses this).
+        residuals: what reverse mode keeps for `vjp` (memory): None keeps the
+            inputs and the output; `"out"` only the output; `"inputs"` only the
+            inputs; `"shapes"` only their shapes and dtypes (`ShapedArray`s).
     """
 
     __slots__ = (
         "name", "impl", "jvp", "vjp", "batch", "abstract_eval", "multiple_results",
-        "linear", "fwd",
+        "linear", "fwd", "residuals",
     )
 
     def __init__(self, name, impl, *, multiple_results=False, linear=None):
@@ -160,11 +192,14 @@ class Primitive:
         self.multiple_results = multiple_results
         self.linear = linear
         self.fwd = None
+        self.residuals = None
 
     def bind(self, *args, **params):
         if _state.stack:
             trace = find_top_trace(args)
             if trace is not None:
+                if trace is RESIDUALS:
+                    return self.bind(*primal_values(args), **params)
                 return trace.process_primitive(self, args, params)
         return self.impl(*args, **params)
 
@@ -387,11 +422,13 @@ class Tracer:
 
     # -- NumPy protocols: numpy.sin(tracer), numpy.sum(tracer) dispatch here
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        _check_alive(inputs)
+        if _check_alive(inputs):
+            inputs = tuple(primal_values(inputs))
         return _fnp.dispatch_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        _check_alive(args)
+        if _check_alive(args):
+            args = tuple(primal_values(args))
         return _fnp.dispatch_function(func, args, kwargs)
 
 
@@ -411,11 +448,16 @@ def _user_frame():
 
 
 def _check_alive(args):
+    """Raise for a leaked tracer; True if some argument is a residual tracer."""
+    residual = False
     for a in args:
         if isinstance(a, Tracer) and not a._trace.main.alive:
-            raise _leak_error(a)
+            if not a._trace.main.residual:
+                raise _leak_error(a)
+            residual = True
         if isinstance(a, (list, tuple)):
-            _check_alive(a)
+            residual = _check_alive(a) or residual
+    return residual
 
 
 # Tracer operators and array methods are the funcdiff.numpy functions; that

@@ -286,5 +286,6 @@ def _einsum_abstract_eval(*avals, subscripts, path):
 
 einsum_p.jvp = _einsum_jvp
 einsum_p.vjp = _einsum_vjp
+einsum_p.residuals = "inputs"  # the output is not needed by the VJP
 einsum_p.batch = _einsum_batch
 einsum_p.abstract_eval = _einsum_abstract_eval

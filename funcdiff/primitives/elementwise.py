@@ -17,7 +17,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff.core import Primitive, Tracer, _state, find_top_trace
+from funcdiff.core import (
+    RESIDUALS,
+    Primitive,
+    ShapedArray,
+    Tracer,
+    _state,
+    find_top_trace,
+    primal_values,
+)
 
 ONE = "one"
 NEG_ONE = "neg_one"
@@ -29,11 +37,13 @@ _PY_SCALARS = (float, int, complex, bool)
 def shape_of(x):
     if type(x) in _PY_SCALARS:
         return ()
-    return x.shape if isinstance(x, (np.ndarray, Tracer, np.generic)) else np.shape(x)
+    return x.shape if isinstance(x, (np.ndarray, Tracer, np.generic, ShapedArray)) else np.shape(x)
 
 
 def dtype_of(x):
-    return x.dtype if isinstance(x, (np.ndarray, Tracer, np.generic)) else np.result_type(x)
+    if isinstance(x, (np.ndarray, Tracer, np.generic, ShapedArray)):
+        return x.dtype
+    return np.result_type(x)
 
 
 def unbroadcast(ct, shape):
@@ -121,7 +131,7 @@ def _quiet(partial):
     return quiet
 
 
-def elementwise(name, impl, *partials, safe=False, linear=None, quiet=True):
+def elementwise(name, impl, *partials, safe=False, linear=None, quiet=True, residuals=None):
     """Define an elementwise primitive from its partial derivatives.
 
     `safe=True` multiplies (co)tangents by partials with `mul_safe`, for
@@ -132,6 +142,7 @@ def elementwise(name, impl, *partials, safe=False, linear=None, quiet=True):
     if safe and quiet:
         partials = tuple(_quiet(p) for p in partials)
     prim = Primitive(name, impl, linear=linear)
+    prim.residuals = residuals  # "out": the partials use only the output; "shapes": nothing
     prim.jvp = lambda primals, tangents: _elementwise_jvp(prim, partials, safe, primals, tangents)
     if len(partials) == 1 and partials[0] is not None:
         (partial,) = partials  # unary: the cotangent already has the argument's shape
@@ -158,6 +169,8 @@ def _fn(prim, doc=None):
         if _state.stack:
             trace = find_top_trace(args)
             if trace is not None:
+                if trace is RESIDUALS:
+                    return f(*primal_values(args))
                 return trace.process_primitive(prim, args, empty)
         return impl(*args)
 
@@ -188,9 +201,16 @@ def _mul_safe_impl(a, b):
 
 
 # -- arithmetic -------------------------------------------------------------
-add_p = elementwise("add", np.add, lambda o, x, y: ONE, lambda o, x, y: ONE, linear="all")
+add_p = elementwise(
+    "add", np.add, lambda o, x, y: ONE, lambda o, x, y: ONE, linear="all", residuals="shapes"
+)
 subtract_p = elementwise(
-    "subtract", np.subtract, lambda o, x, y: ONE, lambda o, x, y: NEG_ONE, linear="all"
+    "subtract",
+    np.subtract,
+    lambda o, x, y: ONE,
+    lambda o, x, y: NEG_ONE,
+    linear="all",
+    residuals="shapes",
 )
 multiply_p = elementwise(
     "multiply", np.multiply, lambda o, x, y: y, lambda o, x, y: x, linear="each"
@@ -198,7 +218,9 @@ multiply_p = elementwise(
 mul_safe_p = elementwise(
     "mul_safe", _mul_safe_impl, lambda o, x, y: y, lambda o, x, y: x, safe=True, linear="each"
 )
-negative_p = elementwise("negative", np.negative, lambda o, x: NEG_ONE, linear="all")
+negative_p = elementwise(
+    "negative", np.negative, lambda o, x: NEG_ONE, linear="all", residuals="shapes"
+)
 divide_p = elementwise(
     "divide",
     np.true_divide,
@@ -231,22 +253,22 @@ def _pow_dy(o, x, y):
 power_p = elementwise("power", np.power, _pow_dx, _pow_dy, safe=True, quiet=False)
 
 # -- transcendental ---------------------------------------------------------
-exp_p = elementwise("exp", np.exp, lambda o, x: o)
+exp_p = elementwise("exp", np.exp, lambda o, x: o, residuals="out")
 exp2_p = elementwise("exp2", np.exp2, lambda o, x: multiply(o, np.log(2.0)))
-expm1_p = elementwise("expm1", np.expm1, lambda o, x: add(o, 1))
+expm1_p = elementwise("expm1", np.expm1, lambda o, x: add(o, 1), residuals="out")
 log_p = elementwise("log", np.log, lambda o, x: reciprocal(x), safe=True)
 log2_p = elementwise("log2", np.log2, lambda o, x: reciprocal(multiply(x, np.log(2.0))), safe=True)
 log10_p = elementwise(
     "log10", np.log10, lambda o, x: reciprocal(multiply(x, np.log(10.0))), safe=True
 )
 log1p_p = elementwise("log1p", np.log1p, lambda o, x: reciprocal(add(x, 1)), safe=True)
-sqrt_p = elementwise("sqrt", np.sqrt, lambda o, x: divide(0.5, o), safe=True)
+sqrt_p = elementwise("sqrt", np.sqrt, lambda o, x: divide(0.5, o), safe=True, residuals="out")
 cbrt_p = elementwise("cbrt", np.cbrt, lambda o, x: divide(1.0, multiply(3.0, square(o))), safe=True)
 square_p = elementwise("square", np.square, lambda o, x: multiply(x, 2))
 reciprocal_p = elementwise("reciprocal", np.reciprocal, lambda o, x: negative(square(o)), safe=True)
 sin_p = elementwise("sin", np.sin, lambda o, x: cos(x))
 cos_p = elementwise("cos", np.cos, lambda o, x: negative(sin(x)))
-tan_p = elementwise("tan", np.tan, lambda o, x: add(1, square(o)))
+tan_p = elementwise("tan", np.tan, lambda o, x: add(1, square(o)), residuals="out")
 arcsin_p = elementwise(
     "arcsin", np.arcsin, lambda o, x: reciprocal(sqrt(subtract(1, square(x)))), safe=True
 )
@@ -256,7 +278,7 @@ arccos_p = elementwise(
 arctan_p = elementwise("arctan", np.arctan, lambda o, x: reciprocal(add(1, square(x))))
 sinh_p = elementwise("sinh", np.sinh, lambda o, x: cosh(x))
 cosh_p = elementwise("cosh", np.cosh, lambda o, x: sinh(x))
-tanh_p = elementwise("tanh", np.tanh, lambda o, x: subtract(1, square(o)))
+tanh_p = elementwise("tanh", np.tanh, lambda o, x: subtract(1, square(o)), residuals="out")
 arcsinh_p = elementwise("arcsinh", np.arcsinh, lambda o, x: reciprocal(sqrt(add(square(x), 1))))
 arccosh_p = elementwise(
     "arccosh", np.arccosh, lambda o, x: reciprocal(sqrt(subtract(square(x), 1))), safe=True
@@ -283,9 +305,7 @@ arctan2_p = elementwise(
     lambda o, y, x: negative(divide(y, add(square(x), square(y)))),
     safe=True,
 )
-hypot_p = elementwise(
-    "hypot", np.hypot, lambda o, x, y: _div0(x, o), lambda o, x, y: _div0(y, o)
-)
+hypot_p = elementwise("hypot", np.hypot, lambda o, x, y: _div0(x, o), lambda o, x, y: _div0(y, o))
 
 
 def _div0(a, b):
@@ -299,7 +319,7 @@ def _sinc_d(o, x):
     # so that higher derivatives at 0 are right too
     small = less(abs(x), 1e-4)
     safe_x = where(small, np.ones((), dtype_of(x)), x)
-    series = multiply(x, add(-np.pi**2 / 3, multiply(square(x), np.pi**4 / 30)))
+    series = multiply(x, add(-(np.pi**2) / 3, multiply(square(x), np.pi**4 / 30)))
     return where(small, series, divide(subtract(cos(multiply(np.pi, x)), o), safe_x))
 
 
@@ -563,7 +583,8 @@ convert_element_type_p = Primitive("convert_element_type", _convert_impl, linear
 convert_element_type_p.jvp = _convert_jvp
 convert_element_type_p.vjp = _convert_vjp
 convert_element_type_p.batch = lambda args, dims, dtype: (
-    convert_element_type(args[0], dtype), dims[0]
+    convert_element_type(args[0], dtype),
+    dims[0],
 )
 
 

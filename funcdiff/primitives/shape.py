@@ -27,6 +27,7 @@ def linear_primitive(name, impl, transpose, *, multiple_results=False):
     tangents are instantiated only when some other tangent is nonzero).
     """
     prim = Primitive(name, impl, multiple_results=multiple_results, linear="all")
+    prim.residuals = "shapes"  # a transpose needs only shapes, never values
 
     def jvp(primals, tangents, **params):
         out = prim.bind(*primals, **params)

@@ -412,18 +412,24 @@ def checkpoint(fun, policy=None):
     if policy is not None:
         raise NotImplementedError("checkpoint: only policy=None (save nothing) is supported")
 
-    def wrapped(*args):
+    def wrapped(*args, **kwargs):
         if not _state.stack:
-            return fun(*args)
-        leaves, in_tree = tree_flatten(args)
+            return fun(*args, **kwargs)
+        from funcdiff.transforms.custom import ClosureConversion
+
+        leaves, in_tree = tree_flatten((args, kwargs))
+        n = len(leaves)
+        closure = ClosureConversion(fun)  # closed-over tracers (e.g. parameters) become operands
         store = {}
 
         def flat_fun(*xs):
-            out = fun(*tree_unflatten(in_tree, xs))
+            with closure.substituted(xs[n:]):
+                a, k = tree_unflatten(in_tree, xs[:n])
+                out = fun(*a, **k)
             flat, store["tree"] = tree_flatten(out)
             return flat
 
-        outs = checkpoint_p.bind(*leaves, fun=flat_fun)
+        outs = checkpoint_p.bind(*leaves, *closure.values, fun=flat_fun)
         return tree_unflatten(store["tree"], outs)
 
     wrapped.__name__ = f"checkpoint_{getattr(fun, '__name__', 'fun')}"

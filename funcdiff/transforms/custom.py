@@ -17,10 +17,11 @@ other primitive:
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
 
 import numpy as np
 
-from funcdiff.core import Primitive, _state
+from funcdiff.core import Primitive, Tracer, _state
 from funcdiff.primitives.elementwise import dtype_of, shape_of
 from funcdiff.transforms.util import float0
 from funcdiff.tree import tree_flatten, tree_unflatten
@@ -31,6 +32,10 @@ __all__ = ["custom_jvp", "custom_vjp"]
 def _zero_tangent(x):
     dt = dtype_of(x)
     return np.zeros(shape_of(x), dt if dt.kind in "fc" else float0)
+
+
+def _nonzero(t):
+    return t is not None and (isinstance(t, Tracer) or getattr(t, "dtype", None) != float0)
 
 
 def _instantiate(primals, tangents):
@@ -67,6 +72,50 @@ def _batch_all_front(vals, dims):
 
     size = next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not None)
     return [bdim_to_front(v, d, size) for v, d in zip(vals, dims)]
+
+
+class ClosureConversion:
+    """Tracers that a function closes over, made explicit operands.
+
+    A custom rule or a checkpoint must see every value its function depends on
+    as an operand: a traced value captured by a Python closure would otherwise
+    be invisible to the primitive (vmap could not batch it, checkpoint would
+    record the closure's computation). The function's closure cells holding
+    tracers (inside any pytree) are listed here, and `substituted(values)`
+    temporarily puts other values in those cells while the function runs.
+    """
+
+    def __init__(self, *fns):
+        self.cells, self.leaves, self.trees = [], [], []
+        for fn in fns:
+            for cell in getattr(fn, "__closure__", None) or ():
+                if any(cell is c for c in self.cells):
+                    continue
+                try:
+                    contents = cell.cell_contents
+                except ValueError:  # an empty cell
+                    continue
+                leaves, tree = tree_flatten(contents)
+                if any(isinstance(x, Tracer) and x._trace.main.alive for x in leaves):
+                    self.cells.append(cell)
+                    self.leaves.append(leaves)
+                    self.trees.append(tree)
+        self.values = [x for leaves in self.leaves for x in leaves]
+
+    def __len__(self):
+        return len(self.values)
+
+    @contextmanager
+    def substituted(self, values):
+        saved = [c.cell_contents for c in self.cells]
+        it = iter(values)
+        try:
+            for cell, leaves, tree in zip(self.cells, self.leaves, self.trees):
+                cell.cell_contents = tree_unflatten(tree, [next(it) for _ in leaves])
+            yield
+        finally:
+            for cell, value in zip(self.cells, saved):
+                cell.cell_contents = value
 
 
 class _Call:
@@ -190,8 +239,34 @@ class custom_jvp:
         if not _state.stack and not kwargs:
             return self.fun(*args)
         call = _Call(self, args, kwargs, "custom_jvp")
+        closure = ClosureConversion(self.fun, self.jvp_rule)
+        if not len(closure):
+            outs = custom_jvp_call_p.bind(
+                *call.leaves, fun=call.flat_fun, jvp=call.flat_jvp, name=self.__name__
+            )
+            return tree_unflatten(call.out_tree, outs)
+        n = len(call.leaves)
+
+        def fun(*xs):
+            with closure.substituted(xs[n:]):
+                return call.flat_fun(*xs[:n])
+
+        def jvp(primals, tangents):
+            # the rule covers the arguments; the closed-over values are
+            # differentiated through the function's body
+            from funcdiff.transforms.jvp import jvp_flat
+
+            with closure.substituted(primals[n:]):
+                out, tout = call.flat_jvp(primals[:n], tangents[:n])
+            if any(_nonzero(t) for t in tangents[n:]):
+                _, t_closure = jvp_flat(
+                    lambda *c: fun(*primals[:n], *c), primals[n:], tangents[n:]
+                )
+                tout = [t if tc is None else t + tc for t, tc in zip(tout, t_closure)]
+            return out, tout
+
         outs = custom_jvp_call_p.bind(
-            *call.leaves, fun=call.flat_fun, jvp=call.flat_jvp, name=self.__name__
+            *call.leaves, *closure.values, fun=fun, jvp=jvp, name=self.__name__
         )
         return tree_unflatten(call.out_tree, outs)
 

@@ -62,8 +62,29 @@ class JVPTrace(Trace):
             return prim.bind(*primals, **params)
         out, tout = prim.rule("jvp")(primals, tangents, **params)
         if prim.multiple_results:
-            return [JVPTracer(self, o, t) for o, t in zip(out, tout)]
+            return [self._merge(o, t) for o, t in zip(out, tout)]
         return JVPTracer(self, out, tout)
+
+    def _merge(self, o, t):
+        """Output of a rule that may hold this trace's own tracers.
+
+        A custom rule (custom_jvp, checkpoint) runs user code, which can close
+        over tracers of this very trace: then its output already carries the
+        tangent of that closure path, and its tangent expression is a tracer
+        whose primal is the rule's tangent. Both paths add up.
+        """
+        if isinstance(t, JVPTracer) and t._trace is self:
+            t = t.primal
+        if isinstance(o, JVPTracer) and o._trace is self:
+            extra = o.tangent
+            o = o.primal
+            if extra is not None:
+                t = extra if t is None else add_tangents(t, extra)
+        return JVPTracer(self, o, t)
+
+
+def add_tangents(a, b):
+    return a + b
 
 
 def jvp_flat(fun, primals, tangents, name="jvp", fun_desc=None, store=None):

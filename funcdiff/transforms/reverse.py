@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff.core import Trace, Tracer, get_aval, pop_main, push_main
+from funcdiff.core import Primitive, Trace, Tracer, get_aval, pop_main, push_main
 from funcdiff.transforms.util import (
     flatten_fun_args,
     float0,
@@ -65,16 +65,11 @@ class RevTrace(Trace):
             a = args[0]
             p = a.primal
             out = prim.bind(p, **params) if isinstance(p, Tracer) else prim.impl(p, **params)
-            tape.append(
-                (
-                    prim,
-                    params,
-                    (p,),
-                    out,
-                    _ARG0,
-                    (a.node if a.index is None else (a.node, a.index),),
-                )
-            )
+            parent = (a.node if a.index is None else (a.node, a.index),)
+            if prim.residuals is None:
+                tape.append((prim, params, (p,), out, _ARG0, parent))
+            else:
+                tape.append((prim, params, *_keep(prim.residuals, (p,), out), _ARG0, parent))
         else:
             primals, argnums, parents = [], [], []
             lower = False
@@ -92,23 +87,74 @@ class RevTrace(Trace):
                 params = {**params, "residuals": res}
             else:
                 out = prim.bind(*primals, **params) if lower else prim.impl(*primals, **params)
-            tape.append((prim, params, primals, out, argnums, parents))
+            if prim.residuals is None:
+                tape.append((prim, params, primals, out, argnums, parents))
+            else:
+                tape.append((prim, params, *_keep(prim.residuals, primals, out), argnums, parents))
         node = len(tape) - 1
         if prim.multiple_results:
+            if any(type(o) is RevTracer and o._trace is self for o in out):
+                return self._merge_closures(node, out)
             return [RevTracer(self, o, node, k) for k, o in enumerate(out)]
         return RevTracer(self, out, node)
+
+    def _merge_closures(self, node, out):
+        """Outputs of a custom rule that closed over this trace's own tracers.
+
+        Running the user's function recorded the closure path on this tape, so
+        such an output `o` is one of our tracers; the rule's node gives the
+        path through the arguments. The result depends on both: a merge entry
+        sends its cotangent to each.
+        """
+        tape = self.tape
+        entry = tape[node]
+        primals_out = [o.primal if type(o) is RevTracer and o._trace is self else o for o in out]
+        tape[node] = entry[:3] + (primals_out,) + entry[4:]
+        result = []
+        for k, o in enumerate(out):
+            if type(o) is RevTracer and o._trace is self:
+                parents = ((node, k), o.node if o.index is None else (o.node, o.index))
+                tape.append((merge_p, {}, (None, None), None, (0, 1), parents))
+                result.append(RevTracer(self, o.primal, len(tape) - 1))
+            else:
+                result.append(RevTracer(self, o, node, k))
+        return result
 
 
 _ARG0 = (0,)
 
+# the sum of two paths to one value (see RevTrace._merge_closures)
+merge_p = Primitive("closure_merge", lambda a, b: a)
+merge_p.vjp = lambda g, out, primals, argnums: [g for _ in argnums]
+merge_p.batch = lambda args, dims: (args[0], dims[0])
 
-def backward_pass(tape, out_cts, consume):
+
+def _keep(policy, primals, out):
+    """What a tape entry holds for the VJP rule (the rest is freed at once)."""
+    if policy == "out":
+        return [None] * len(primals), out
+    if policy == "inputs":
+        return primals, None
+    return [get_aval(p) for p in primals], None  # "shapes"
+
+
+def backward_pass(trace, out_cts, consume):
     """Propagate cotangents from the outputs back through `tape`.
 
     `out_cts` maps (node, index) -> cotangent. Returns the list of cotangents
     per tape position (only input positions are meaningful). With `consume`,
     each entry (and the residuals it holds) is released as soon as it is used.
     """
+    tape = trace.tape
+    main = trace.main
+    main.residual = True  # its tracers met in rules (closed over) are residuals
+    try:
+        return _backward(tape, out_cts, consume)
+    finally:
+        main.residual = False
+
+
+def _backward(tape, out_cts, consume):
     n = len(tape)
     cts = [None] * n
     for (node, index), ct in out_cts:
@@ -196,7 +242,7 @@ def _record(fun, flat_args, diff_mask, name, fun_desc, has_aux_store=None):
             has_aux_store["aux"] = strip_tracers(has_aux_store["aux"], trace)
     finally:
         pop_main(main)
-    return trace.tape, outs, nodes, in_nodes
+    return trace, outs, nodes, in_nodes
 
 
 def vjp(fun, *primals, has_aux=False):
@@ -224,7 +270,7 @@ def vjp(fun, *primals, has_aux=False):
     """
     flat, in_tree = tree_flatten(primals)
     flat_fun, store = flatten_fun_args(fun, in_tree, has_aux)
-    tape, outs, nodes, in_nodes = _record(
+    trace, outs, nodes, in_nodes = _record(
         flat_fun, flat, [True] * len(flat), "vjp", fun, store if has_aux else None
     )
     out_tree = store["tree"]
@@ -247,7 +293,7 @@ def vjp(fun, *primals, has_aux=False):
                 )
             if node is not None:
                 seeds.append((node, c))
-        got = backward_pass(tape, seeds, consume=False)
+        got = backward_pass(trace, seeds, consume=False)
         cts = [_cast_ct(got.get(n), a) for n, a in zip(in_nodes, in_avals)]
         return tree_unflatten(in_tree, cts)
 
@@ -363,7 +409,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
             return [out]
 
         store = {}
-        tape, outs, nodes, in_nodes = _record(
+        trace, outs, nodes, in_nodes = _record(
             flat_fun, flat, mask, name, fun, store if has_aux else None
         )
         (y,), (node,) = outs, nodes
@@ -376,8 +422,8 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
         got = {}
         if node is not None:
             seed = 1.0 if dtype is _F64 and not shape else np.ones(shape, dtype)
-            got = backward_pass(tape, [(node, seed)], True)
-        del tape
+            got = backward_pass(trace, [(node, seed)], True)
+        del trace
         grads = []
         for leaf, n, d in zip(flat, in_nodes, mask):
             ct = got.get(n)
