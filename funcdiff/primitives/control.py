@@ -432,6 +432,20 @@ def bind_cond(index, branch_fns, operands):
     """Stage each branch on the operands' avals; bind `cond_p` with a shared signature."""
     avals = [_aval(o) for o in operands]
     staged = [stage_flat(fn, avals, "cond branch") for fn in branch_fns]
+    first = staged[0][0].out_avals
+    for k, (prog, _) in enumerate(staged[1:], 1):
+        outs = prog.out_avals
+        if len(outs) != len(first):
+            raise TypeError(
+                f"cond/switch: branch {k} returns {len(outs)} leaves, branch 0 {len(first)}"
+            )
+        for i, (a, b) in enumerate(zip(first, outs)):
+            if a != b:
+                raise TypeError(
+                    f"cond/switch: output leaf {i} is {a.str_short()} in branch 0 but "
+                    f"{b.str_short()} in branch {k}; every branch must return the same shapes "
+                    "and dtypes (cast with .astype, or reshape)."
+                )
     hoisted = [h for _, hs in staged for h in hs]
     programs, start = [], 0
     for prog, hs in staged:
