@@ -1,0 +1,49 @@
+"""SciPy's API, differentiable (the optional `scipy` extra: `pip install funcdiff[scipy]`).
+
+Submodules, imported on first use:
+
+- `funcdiff.scipy.special`: special functions (`gammaln`, `erf`, `logsumexp`, ...);
+- `funcdiff.scipy.stats`: distributions as modules (`funcdiff.scipy.stats.norm.logpdf`);
+- `funcdiff.scipy.signal`: `convolve`;
+- `funcdiff.scipy.linalg` and `funcdiff.scipy.integrate` (`odeint`).
+
+Outside transforms the functions call SciPy itself; inside transforms they
+are differentiable (any order) and batchable.
+
+```python
+import funcdiff as fd
+from funcdiff.scipy import special, stats
+
+fd.grad(lambda mu: stats.norm.logpdf(1.0, mu, 2.0))(0.5)   # 0.125
+```
+"""
+
+import importlib
+
+try:
+    import scipy  # noqa: F401
+except ImportError as e:  # ModuleNotFoundError, or scipy blocked in sys.modules
+    raise ImportError("funcdiff.scipy needs SciPy: pip install funcdiff[scipy]") from e
+
+__all__ = ["special", "stats", "signal", "linalg", "integrate"]
+
+_OPTIONAL = ("linalg", "integrate")  # written separately; absent while in progress
+
+
+def __getattr__(name):
+    if name not in __all__:
+        raise AttributeError(f"module 'funcdiff.scipy' has no attribute {name!r}")
+    try:
+        module = importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as e:
+        if name in _OPTIONAL and e.name == f"{__name__}.{name}":
+            raise AttributeError(
+                f"funcdiff.scipy.{name} is not available in this version of funcdiff"
+            ) from None
+        raise
+    globals()[name] = module
+    return module
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
