@@ -190,8 +190,9 @@ def _mul_safe_impl(a, b):
         return np.zeros((), np.result_type(a, b))[()]
     with np.errstate(invalid="ignore"):
         r = np.multiply(a, b)
-    if r == r if np.ndim(r) == 0 else not np.isnan(np.add.reduce(r, axis=None)):
-        return r  # no NaN: nothing to fix (the common case)
+        # no NaN (the common case): nothing to fix; the sum is a cheap test for it
+        if r == r if np.ndim(r) == 0 else not np.isnan(np.add.reduce(r, axis=None)):
+            return r
     zero = (np.asarray(a) == 0) | (np.asarray(b) == 0)
     if np.any(zero):
         r = np.where(zero, np.zeros((), np.result_type(r)), r)
