@@ -223,13 +223,18 @@ class Primitive:
 
 
 class ShapedArray:
-    """The abstract value of an array: its shape and dtype."""
+    """The abstract value of an array: its shape and dtype.
 
-    __slots__ = ("shape", "dtype")
+    `weak` marks a value that stands for a Python scalar, which NumPy's type
+    promotion treats as weakly typed (`float32_array * 0.5` stays float32).
+    """
 
-    def __init__(self, shape, dtype):
+    __slots__ = ("shape", "dtype", "weak")
+
+    def __init__(self, shape, dtype, weak=False):
         self.shape = tuple(shape)
         self.dtype = np.dtype(dtype)
+        self.weak = weak
 
     @property
     def ndim(self):
@@ -250,7 +255,8 @@ class ShapedArray:
         return hash((self.shape, self.dtype))
 
     def str_short(self):
-        return f"{self.dtype.name}[{','.join(map(str, self.shape))}]"
+        weak = "~" if self.weak else ""
+        return f"{weak}{self.dtype.name}[{','.join(map(str, self.shape))}]"
 
     __repr__ = str_short
 
@@ -261,6 +267,8 @@ def get_aval(x):
         return x.aval
     if isinstance(x, np.ndarray):
         return ShapedArray(x.shape, x.dtype)
+    if type(x) in (float, int, complex, bool):
+        return ShapedArray((), np.result_type(x), weak=True)
     return ShapedArray(np.shape(x), np.result_type(x))
 
 

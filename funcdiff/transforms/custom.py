@@ -105,6 +105,31 @@ class ClosureConversion:
     def __len__(self):
         return len(self.values)
 
+    def wrap(self, fun, jvp, n):
+        """`fun` and a JVP rule over (n arguments, then the closed-over values).
+
+        The rule covers the arguments; the closed-over values are
+        differentiated through the function's body and the two tangents add.
+        """
+
+        def fun_all(*xs):
+            with self.substituted(xs[n:]):
+                return fun(*xs[:n])
+
+        def jvp_all(primals, tangents):
+            from funcdiff.transforms.jvp import jvp_flat
+
+            with self.substituted(primals[n:]):
+                out, tout = jvp(primals[:n], tangents[:n])
+            if any(_nonzero(t) for t in tangents[n:]):
+                _, t_closure = jvp_flat(
+                    lambda *c: fun_all(*primals[:n], *c), primals[n:], tangents[n:]
+                )
+                tout = [t if tc is None else t + tc for t, tc in zip(tout, t_closure)]
+            return out, tout
+
+        return fun_all, jvp_all
+
     @contextmanager
     def substituted(self, values):
         saved = [c.cell_contents for c in self.cells]
@@ -245,26 +270,7 @@ class custom_jvp:
                 *call.leaves, fun=call.flat_fun, jvp=call.flat_jvp, name=self.__name__
             )
             return tree_unflatten(call.out_tree, outs)
-        n = len(call.leaves)
-
-        def fun(*xs):
-            with closure.substituted(xs[n:]):
-                return call.flat_fun(*xs[:n])
-
-        def jvp(primals, tangents):
-            # the rule covers the arguments; the closed-over values are
-            # differentiated through the function's body
-            from funcdiff.transforms.jvp import jvp_flat
-
-            with closure.substituted(primals[n:]):
-                out, tout = call.flat_jvp(primals[:n], tangents[:n])
-            if any(_nonzero(t) for t in tangents[n:]):
-                _, t_closure = jvp_flat(
-                    lambda *c: fun(*primals[:n], *c), primals[n:], tangents[n:]
-                )
-                tout = [t if tc is None else t + tc for t, tc in zip(tout, t_closure)]
-            return out, tout
-
+        fun, jvp = closure.wrap(call.flat_fun, call.flat_jvp, len(call.leaves))
         outs = custom_jvp_call_p.bind(
             *call.leaves, *closure.values, fun=fun, jvp=jvp, name=self.__name__
         )
@@ -390,12 +396,44 @@ class custom_vjp:
                 flat.extend(_zero_tangent(x) if c is None else c for x, c in zip(arg_leaves, parts))
             return flat
 
+        flat_jvp = None if self.jvp_rule is None else call.flat_jvp
+        closure = ClosureConversion(self.fun, self.fwd, self.bwd, self.jvp_rule)
+        if not len(closure):
+            outs = custom_vjp_call_p.bind(
+                *call.leaves,
+                fun=call.flat_fun,
+                fwd=flat_fwd,
+                bwd=flat_bwd,
+                jvp=flat_jvp,
+                name=self.__name__,
+            )
+            return tree_unflatten(call.out_tree, outs)
+        # closed-over tracers become operands: bwd covers the arguments, the body
+        # gives the closed-over values' cotangents
+        n = len(call.leaves)
+        fun_all, jvp_all = closure.wrap(call.flat_fun, flat_jvp or call.flat_jvp, n)
+
+        def fwd_all(*xs):
+            with closure.substituted(xs[n:]):
+                out, res = flat_fwd(*xs[:n])
+            return out, (res, xs[:n], xs[n:])
+
+        def bwd_all(residuals, g):
+            from funcdiff.transforms.reverse import vjp
+
+            res, args, closed = residuals
+            with closure.substituted(closed):
+                cts = flat_bwd(res, g)
+            _, pullback = vjp(lambda *c: fun_all(*args, *c), *closed)
+            return list(cts) + list(pullback(list(g)))
+
         outs = custom_vjp_call_p.bind(
             *call.leaves,
-            fun=call.flat_fun,
-            fwd=flat_fwd,
-            bwd=flat_bwd,
-            jvp=None if self.jvp_rule is None else call.flat_jvp,
+            *closure.values,
+            fun=fun_all,
+            fwd=fwd_all,
+            bwd=bwd_all,
+            jvp=None if flat_jvp is None else jvp_all,
             name=self.__name__,
         )
         return tree_unflatten(call.out_tree, outs)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import inspect
 import logging
 import math
 import os
@@ -42,6 +43,22 @@ config = _Config()
 
 
 # -- staging ------------------------------------------------------------------
+
+
+def _static_spec(fun, static_argnums, static_argnames):
+    """Static positions and names, each completed from the other via the signature."""
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+    try:
+        params = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):
+        return nums, names
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    names = tuple(names) + tuple(
+        positional[i] for i in nums if -len(positional) <= i < len(positional)
+    )
+    nums = tuple(nums) + tuple(positional.index(n) for n in names if n in positional)
+    return tuple(dict.fromkeys(nums)), tuple(dict.fromkeys(names))
 
 
 def _split_static(args, kwargs, static_argnums, static_argnames):
@@ -95,10 +112,10 @@ def make_program(fun, static_argnums=()):
 
         ```
     """
-    static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    static_argnums, static_argnames = _static_spec(fun, static_argnums, ())
 
     def make(*args, **kwargs):
-        dyn_args, dyn_kwargs, sa, sk = _split_static(args, kwargs, static_argnums, ())
+        dyn_args, dyn_kwargs, sa, sk = _split_static(args, kwargs, static_argnums, static_argnames)
         leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
         program, out_tree = _stage(fun, leaves, in_tree, sa, sk, "make_program")
         program.out_tree = out_tree
@@ -205,8 +222,8 @@ def _noop_input(prim, ins, params, out_aval, consts):
         name == "transpose" and tuple(params.get("axes", ())) == tuple(range(len(out_aval.shape)))
     ):
         return first if type(first) is not Literal and first.aval == out_aval else None
-    if name in ("add", "subtract", "multiply") and len(ins) == 2:
-        neutral = 1 if name == "multiply" else 0
+    if name in ("add", "subtract", "multiply", "mul_safe") and len(ins) == 2:
+        neutral = 1 if name in ("multiply", "mul_safe") else 0
         a, b = ins
         for keep, other in ((a, b), (b, a)):
             if name == "subtract" and keep is b:
@@ -227,30 +244,14 @@ def _noop_input(prim, ins, params, out_aval, consts):
 # -- code generation --------------------------------------------------------------
 
 
-def _safe(fn, on_error):
-    def f(*a):
-        try:
-            return fn(*a)
-        except (OverflowError, ValueError, ZeroDivisionError):
-            return on_error(*a)
-
-    return f
-
-
-def _np_fallback(ufunc):
-    def f(*a):
-        with np.errstate(all="ignore"):
-            return float(ufunc(*a))
-
-    return f
-
-
 def _mul_safe_scalar(a, b):
     return a * b if a != 0 and b != 0 else 0.0
 
 
 # Scalar-only float64 programs run on Python floats with the math module:
-# a name per primitive, as an expression template or a function.
+# an expression template or a function per primitive. Where math raises
+# (log(0), exp(1000), sin(inf), 1/0) the whole call reruns as NumPy code, which
+# returns NumPy's inf/nan.
 _SCALAR = {
     "add": "({0} + {1})",
     "subtract": "({0} - {1})",
@@ -258,6 +259,8 @@ _SCALAR = {
     "negative": "(-{0})",
     "square": "({0} * {0})",
     "abs": "abs({0})",
+    "divide": "({0} / {1})",
+    "reciprocal": "(1.0 / {0})",
     "mul_safe": _mul_safe_scalar,
     "sin": math.sin,
     "cos": math.cos,
@@ -265,16 +268,14 @@ _SCALAR = {
     "tanh": math.tanh,
     "arctan": math.atan,
     "arcsinh": math.asinh,
-    "exp": _safe(math.exp, _np_fallback(np.exp)),
-    "expm1": _safe(math.expm1, _np_fallback(np.expm1)),
-    "log": _safe(math.log, _np_fallback(np.log)),
-    "log1p": _safe(math.log1p, _np_fallback(np.log1p)),
-    "sqrt": _safe(math.sqrt, _np_fallback(np.sqrt)),
-    "sinh": _safe(math.sinh, _np_fallback(np.sinh)),
-    "cosh": _safe(math.cosh, _np_fallback(np.cosh)),
-    "divide": _safe(lambda a, b: a / b, _np_fallback(np.divide)),
-    "reciprocal": _safe(lambda a: 1.0 / a, _np_fallback(np.reciprocal)),
-    "power": _safe(math.pow, _np_fallback(np.power)),
+    "exp": math.exp,
+    "expm1": math.expm1,
+    "log": math.log,
+    "log1p": math.log1p,
+    "sqrt": math.sqrt,
+    "sinh": math.sinh,
+    "cosh": math.cosh,
+    "power": math.pow,
 }
 
 
@@ -309,7 +310,20 @@ def compile_program(program):
     there), converting back to NumPy scalars at the end.
     """
     if _scalar_program(program):
-        return _compile_scalar(program)
+        fast, slow = _compile_scalar(program), _compile_numpy(program)
+
+        def run(*args):
+            try:
+                return fast(*args)
+            except (ValueError, OverflowError, ZeroDivisionError):
+                return slow(*args)
+
+        run.source = fast.source
+        return run
+    return _compile_numpy(program)
+
+
+def _compile_numpy(program):
     names = {}
     ns = {}
 
@@ -331,6 +345,13 @@ def compile_program(program):
         cname = f"_c{len(ns)}"
         ns[cname] = c
         names[id(v)] = cname
+    # free each intermediate after its last use, as eager evaluation would
+    last_use = {}
+    for i, e in enumerate(program.eqns):
+        for a in e.inputs:
+            if type(a) is not Literal:
+                last_use[id(a)] = i
+    keep = {id(v) for v in program.outvars} | {id(v) for v in program.consts}
     for i, e in enumerate(program.eqns):
         fname = f"_{e.prim.name}_{i}"
         ns[fname] = functools.partial(e.prim.impl, **e.params) if e.params else e.prim.impl
@@ -339,6 +360,16 @@ def compile_program(program):
             outs = outs + ("," if len(e.outputs) == 1 else "")
         call = f"{fname}({', '.join(name(a) for a in e.inputs)})"
         lines.append(f"    {outs} = {call}" if e.outputs else f"    {call}")
+        dead = sorted(
+            {
+                name(a)
+                for a in e.inputs
+                if type(a) is not Literal and last_use[id(a)] == i and id(a) not in keep
+            }
+        )
+        dead += [name(v) for v in e.outputs if id(v) not in last_use and id(v) not in keep]
+        if dead:
+            lines.append(f"    del {', '.join(dead)}")
     rets = ", ".join(name(v) for v in program.outvars)
     src = f"def _compiled({', '.join(args)}):\n" + "\n".join(lines)
     src += f"\n    return ({rets}{',' if len(program.outvars) == 1 else ''})\n"
@@ -430,10 +461,7 @@ def jit(fun, static_argnums=(), static_argnames=()):
 
         ```
     """
-    static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    static_argnames = (
-        (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
-    )
+    static_argnums, static_argnames = _static_spec(fun, static_argnums, static_argnames)
     cache = collections.OrderedDict()
     stats = {"hits": 0, "misses": 0}
 

@@ -74,12 +74,25 @@ def default_abstract_eval(prim, avals, params):
 
     `avals` holds a `ShapedArray` per argument, or the Python scalar itself.
     """
-    args = [np.zeros(a.shape, a.dtype) if isinstance(a, ShapedArray) else a for a in avals]
+    args = [
+        (a.dtype.type(0).item() if a.weak else np.zeros(a.shape, a.dtype))
+        if isinstance(a, ShapedArray)
+        else a
+        for a in avals
+    ]
     with np.errstate(all="ignore"):
         out = prim.impl(*args, **params)
+    # results computed from Python scalars only stay weakly typed
+    weak = all(not isinstance(a, ShapedArray) or a.weak for a in avals)
     if prim.multiple_results:
-        return [get_aval(o) for o in out]
-    return get_aval(out)
+        return [_weaken(get_aval(o), weak) for o in out]
+    return _weaken(get_aval(out), weak)
+
+
+def _weaken(aval, weak):
+    if weak and aval.shape == () and not aval.weak:
+        return ShapedArray((), aval.dtype, weak=True)
+    return aval
 
 
 class StagingTrace(Trace):
@@ -113,7 +126,11 @@ class StagingTrace(Trace):
                 atoms.append(t.var)
                 avals.append(t.var.aval)
         rule = prim.abstract_eval
-        out_aval = rule(*avals, **params) if rule else default_abstract_eval(prim, avals, params)
+        if rule is None or any(not isinstance(a, ShapedArray) or a.weak for a in avals):
+            # Python scalars (literals, weak values): NumPy's promotion decides
+            out_aval = default_abstract_eval(prim, avals, params)
+        else:
+            out_aval = rule(*avals, **params)
         if prim.multiple_results:
             outs = [Var(a) for a in out_aval]
             self.eqns.append(Eqn(prim, atoms, params, outs))
@@ -283,6 +300,8 @@ def _fmt(p):
         return p.name
     if isinstance(p, Program):
         return "\n        " + str(p).replace("\n", "\n        ") + "\n    "
+    if isinstance(p, tuple) and p and all(isinstance(x, Program) for x in p):
+        return "(" + ",".join(_fmt(x) for x in p) + ")"
     return repr(p)
 
 
