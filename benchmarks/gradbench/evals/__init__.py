@@ -1,0 +1,1 @@
+"""One module per GradBench eval: `prepare(input)`, `FUNCTIONS`, `to_json(function, result)`."""

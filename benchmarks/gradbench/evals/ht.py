@@ -1,0 +1,162 @@
+"""GradBench `ht`: ADBench's hand-tracking residuals and their Jacobian.
+
+`theta` (26) poses a skinned hand model: 3 global rotation (angle-axis), 3 global translation
+and 20 finger angles, laid into per-bone Euler angles (`_pose_index`). Each bone's relative
+transform is its base transform times the rotation `Rz Ry Rx` of its Euler angles; the
+transforms are chained through `parents` and multiplied by the inverse base absolutes; every
+vertex is the weight-blended image of its base position under those transforms, optionally
+mirrored, then rotated and translated globally. The residuals are
+`points[i] - vertex[correspondences[i]]` (3 per correspondence), or, when `us` is not empty,
+`points[i] - (u0 v0 + u1 v1 + (1 - u0 - u1) v2)` over the triangle `correspondences[i]`.
+
+The Jacobian is `fd.jacfwd` with respect to `theta` (26 columns). Residual `i` depends only on
+its own `us[i]`, so the two `us` columns (first, as in GradBench) are the derivatives with
+respect to one shift `(d0, d1)` added to every `us[i]`: 28 forward-mode columns in all.
+"""
+
+import functools
+
+import numpy as np
+
+import funcdiff as fd
+import funcdiff.numpy as fnp
+
+
+@functools.cache
+def _pose_index(n_bones):
+    """Gather index into `[theta (26), 0, 1]` of the (n_bones + 3, 3) pose parameters.
+
+    Row 0: global rotation, row 1: scale (ones), row 2: global translation, row 3 + i: the
+    Euler angles of bone i (fingers: three bones each, the first with two angles, then one
+    bone without parameters).
+    """
+    zero, one = 26, 27
+    idx = np.full((n_bones + 3, 3), zero, dtype=np.intp)
+    idx[0] = [0, 1, 2]
+    idx[1] = one
+    idx[2] = [3, 4, 5]
+    i_theta, row = 6, 5
+    for _finger in range(5):
+        for joint in range(3):
+            idx[row, 0] = i_theta
+            i_theta += 1
+            if joint == 0:
+                idx[row, 1] = i_theta
+                i_theta += 1
+            row += 1
+        row += 1
+    return idx
+
+
+def _rot_x(a):
+    c, s, z, o = fnp.cos(a), fnp.sin(a), fnp.zeros_like(a), fnp.ones_like(a)
+    return fnp.stack([o, z, z, z, c, -s, z, s, c], axis=-1).reshape(a.shape + (3, 3))
+
+
+def _rot_y(a):
+    c, s, z, o = fnp.cos(a), fnp.sin(a), fnp.zeros_like(a), fnp.ones_like(a)
+    return fnp.stack([c, z, s, z, o, z, -s, z, c], axis=-1).reshape(a.shape + (3, 3))
+
+
+def _rot_z(a):
+    c, s, z, o = fnp.cos(a), fnp.sin(a), fnp.zeros_like(a), fnp.ones_like(a)
+    return fnp.stack([c, -s, z, s, c, z, z, z, o], axis=-1).reshape(a.shape + (3, 3))
+
+
+def angle_axis_to_rotation(aa):
+    norm = fnp.sqrt(fnp.sum(aa * aa))
+    if norm < 1e-4:  # concrete under grad/jvp/jacfwd
+        return fnp.eye(3) + 0.0 * aa[:, None]
+    x, y, z = aa[0] / norm, aa[1] / norm, aa[2] / norm
+    s, c = fnp.sin(norm), fnp.cos(norm)
+    return fnp.stack(
+        [
+            x * x + (1 - x * x) * c, x * y * (1 - c) - z * s, x * z * (1 - c) + y * s,
+            x * y * (1 - c) + z * s, y * y + (1 - y * y) * c, y * z * (1 - c) - x * s,
+            x * z * (1 - c) - y * s, z * y * (1 - c) + x * s, z * z + (1 - z * z) * c,
+        ]
+    ).reshape(3, 3)  # fmt: skip
+
+
+def vertex_positions(theta, model):
+    """(n_verts, 3) posed vertex positions."""
+    n_bones = model["base_relatives"].shape[0]
+    pose = fnp.concatenate([theta, fnp.array([0.0, 1.0])])[_pose_index(n_bones)]
+    angles = pose[3:]  # (n_bones, 3): x, z, y
+    rot = fnp.matmul(fnp.matmul(_rot_z(angles[:, 1]), _rot_y(angles[:, 2])), _rot_x(angles[:, 0]))
+    base = model["base_relatives"]
+    # base @ [[R, 0], [0, 1]]: rotate the first three columns, keep the translation column
+    relatives = fnp.concatenate([fnp.matmul(base[:, :, :3], rot), base[:, :, 3:]], axis=2)
+    absolutes = []
+    for i, parent in enumerate(model["parents"]):
+        absolutes.append(relatives[i] if parent < 0 else absolutes[parent] @ relatives[i])
+    transforms = fnp.matmul(fnp.stack(absolutes), model["inverse_base_absolutes"])[:, :3, :]
+    blended = fnp.einsum("vb,bjk->vjk", model["weights"], transforms)  # (n_verts, 3, 4)
+    positions = fnp.einsum("vjk,vk->vj", blended, model["base_positions"])
+    if model["is_mirrored"]:
+        positions = positions * np.array([-1.0, 1.0, 1.0])
+    rotation = angle_axis_to_rotation(pose[0]) * pose[1]  # columns scaled by pose[1]
+    return fnp.matmul(positions, rotation.T) + pose[2]
+
+
+def residuals(theta, us, data):
+    """Flat residuals `points - hand points`, 3 per correspondence."""
+    verts = vertex_positions(theta, data["model"])
+    corr = data["correspondences"]
+    if us is None:
+        hand = verts[corr]
+    else:
+        tri = data["model"]["triangles"][corr]  # (n_corr, 3)
+        u0, u1 = us[:, 0:1], us[:, 1:2]
+        hand = u0 * verts[tri[:, 0]] + u1 * verts[tri[:, 1]] + (1.0 - u0 - u1) * verts[tri[:, 2]]
+    return fnp.ravel(data["points"] - hand)
+
+
+def objective(args):
+    return residuals(*args)
+
+
+def jacobian(args):
+    theta, us, data = args
+    if us is None:
+        return fd.jacfwd(residuals)(theta, None, data)
+
+    def shifted(params):  # params = [d0, d1, theta]: d shifts every us[i]
+        return residuals(params[2:], us + params[:2], data)
+
+    return fd.jacfwd(shifted)(fnp.concatenate([np.zeros(2), theta]))
+
+
+FUNCTIONS = {"objective": objective, "jacobian": jacobian}
+
+
+def prepare(input):
+    data = input["data"]
+    model = data["model"]
+
+    def arr(v, dtype=np.float64):
+        return np.asarray(v, dtype=dtype)
+
+    us = arr(input["us"]).reshape(-1, 2) if len(input["us"]) else None
+    model = {
+        "parents": [int(p) for p in model["parents"]],
+        "base_relatives": arr(model["base_relatives"]).reshape(-1, 4, 4),
+        "inverse_base_absolutes": arr(model["inverse_base_absolutes"]).reshape(-1, 4, 4),
+        "base_positions": arr(model["base_positions"]).reshape(-1, 4),
+        "weights": arr(model["weights"]).reshape(len(model["base_positions"]), -1),
+        "triangles": arr(model["triangles"], np.intp).reshape(-1, 3),
+        "is_mirrored": bool(model["is_mirrored"]),
+    }
+    return (
+        arr(input["theta"]),
+        us,
+        {
+            "model": model,
+            "correspondences": arr(data["correspondences"], np.intp),
+            "points": arr(data["points"]).reshape(-1, 3),
+        },
+    )
+
+
+def to_json(function, result):
+    return np.asarray(result).tolist()
