@@ -280,7 +280,7 @@ def gmm_reference(alpha, mu, q, l, x, m, gamma):  # noqa: E741 (GradBench's name
     return log_lik + log_prior
 
 
-@pytest.mark.parametrize("d,k,m", [(1, 2, 0), (3, 2, 1), (4, 3, 0)])
+@pytest.mark.parametrize("d,k,m", [(1, 2, 0), (3, 2, 1), (4, 3, 0), (5, 2, 2)])  # 2k < d: direct
 def test_gmm(tool, d, k, m):
     rng = np.random.default_rng(d * 10 + k)
     n, gamma = 6, 0.8

@@ -8,11 +8,12 @@ column) and precision `Q_k^T Q_k`:
         + K (nD log(gamma / sqrt 2) - log Gamma_D(n / 2))
         - sum_k (gamma^2 / 2 |Q_k|_F^2 - m sum_j q_kj)              with n = D + m + 1
 
-The quadratic form is expanded with the precision `P_k = Q_k^T Q_k`:
+When `K >= D / 2` the quadratic form is expanded with the precision `P_k = Q_k^T Q_k`:
 `|Q_k (x_i - mu_k)|^2 = <x_i x_i^T, P_k> - 2 x_i . P_k mu_k + mu_k . P_k mu_k`, so all `N x K`
 of them are two matrix products (no `N x K x D` intermediate; the first over the upper
-triangle of the symmetric `P_k`). The gradient is `fd.grad` of this with respect to
-`(alpha, mu, q, l)`, eager.
+triangle of the symmetric `P_k`); for few components `Q_k x_i` is one matrix product
+`x @ [Q_1^T ... Q_K^T]` instead (no `N x D^2` intermediate). The gradient is `fd.grad` of
+this with respect to `(alpha, mu, q, l)`, eager.
 """
 
 import functools
@@ -49,6 +50,27 @@ def log_multigamma(a, d):
     )
 
 
+def _quadratic_forms(qmat, mu, x):
+    """`|Q_k (x_i - mu_k)|^2` for all `i, k` as
+    `x_i^T P_k x_i - 2 x_i . (P_k mu_k) + mu_k . (P_k mu_k)` with `P_k = Q_k^T Q_k`."""
+    n_pts, d = x.shape
+    prec = fnp.einsum("kij,kil->kjl", qmat, qmat)  # (K, D, D)
+    pmu = fnp.einsum("kjl,kl->kj", prec, mu)  # (K, D)
+    # <x x^T, P> over the upper triangle of the symmetric P (off-diagonal terms twice)
+    iu, ju = np.triu_indices(d)
+    xx = x[:, iu] * (x[:, ju] * np.where(iu == ju, 1.0, 2.0))  # data only: no gradient
+    return fnp.matmul(xx, prec[:, iu, ju].T) - 2.0 * fnp.matmul(x, pmu.T) + fnp.sum(mu * pmu, 1)
+
+
+def _quadratic_forms_direct(qmat, mu, x):
+    """`|Q_k x_i - Q_k mu_k|^2`, the `Q_k x_i` for all `i, k` by one matrix product."""
+    n_pts, d = x.shape
+    k = mu.shape[0]
+    qt = fnp.reshape(fnp.transpose(qmat, (2, 0, 1)), (d, k * d))  # qt[j, (k, i)] = Q_k[i, j]
+    diff = fnp.reshape(fnp.matmul(x, qt), (n_pts, k, d)) - fnp.einsum("kij,kj->ki", qmat, mu)
+    return fnp.sum(diff * diff, axis=2)
+
+
 def objective(params, x, m, gamma):
     alpha, mu, q, lower = params["alpha"], params["mu"], params["q"], params["l"]
     n_pts, d = x.shape
@@ -57,15 +79,7 @@ def objective(params, x, m, gamma):
     sum_q = fnp.sum(q, axis=1)  # (K,)
     lpad = fnp.concatenate([lower, fnp.zeros((k, 1))], axis=1)
     qmat = fnp.reshape(lpad[:, _tril_gather(d)], (k, d, d)) + qdiag[:, :, None] * np.eye(d)
-    # |Q_k (x_i - mu_k)|^2 = x_i^T P_k x_i - 2 x_i . (P_k mu_k) + mu_k . (P_k mu_k), P_k = Q_k^T Q_k
-    prec = fnp.einsum("kij,kil->kjl", qmat, qmat)  # (K, D, D)
-    pmu = fnp.einsum("kjl,kl->kj", prec, mu)  # (K, D)
-    # <x x^T, P> over the upper triangle of the symmetric P (off-diagonal terms twice)
-    iu, ju = np.triu_indices(d)
-    xx = x[:, iu] * (x[:, ju] * np.where(iu == ju, 1.0, 2.0))  # data only: no gradient
-    quad = (
-        fnp.matmul(xx, prec[:, iu, ju].T) - 2.0 * fnp.matmul(x, pmu.T) + fnp.sum(mu * pmu, axis=1)
-    )  # (N, K)
+    quad = _quadratic_forms(qmat, mu, x) if 2 * k >= d else _quadratic_forms_direct(qmat, mu, x)
     beta = (alpha + sum_q) - 0.5 * quad
     nu = d + m + 1
     const = -n_pts * d * 0.5 * math.log(2 * math.pi) + k * (

@@ -7,8 +7,12 @@ import funcdiff.numpy as fnp
 
 
 def lse(x):
-    """`max(x) + log(sum(exp(x - max(x))))`, written from its primitive elements."""
-    a = fnp.max(x)
+    """`max(x) + log(sum(exp(x - max(x))))`, written from its primitive elements.
+
+    The shift `a = max(x)` cancels out of the value, so its derivative contribution is exactly
+    zero: `fd.stop_gradient` skips differentiating the max (half the gradient's time).
+    """
+    a = fd.stop_gradient(fnp.max(x))
     return a + fnp.log(fnp.sum(fnp.exp(x - a)))
 
 
