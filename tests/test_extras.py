@@ -1,0 +1,353 @@
+"""funcdiff/numpy/_extras.py: values against NumPy, derivatives, vmap and jit.
+
+Table-driven: each case is a function of some arrays (the other arguments
+bound in a lambda). For every case the value computed on traced arguments
+(inside `jvp`, and inside `jit`) must equal NumPy's (values, shape, dtype);
+differentiable cases pass `check_grads` to second order in forward and
+reverse mode; and `vmap` over a batch of arguments equals a loop.
+"""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+
+import funcdiff as fd
+import funcdiff.numpy as fnp
+from funcdiff.errors import ConcretizationError
+from funcdiff.numpy import _extras as ex
+from funcdiff.testing import check_grads
+
+RNG = np.random.default_rng(0)
+nan, inf = np.nan, np.inf
+
+
+def randn(*shape, dtype=np.float64):
+    return np.asarray(RNG.standard_normal(shape), dtype)
+
+
+def crandn(*shape, dtype=np.complex128):
+    return np.asarray(RNG.standard_normal(shape) + 1j * RNG.standard_normal(shape), dtype)
+
+
+def coords(n):
+    """Increasing, non-uniform coordinates."""
+    return np.cumsum(RNG.uniform(0.5, 1.5, n))
+
+
+# (id, funcdiff function, numpy function, args, differentiable)
+# The functions take the array arguments positionally; other arguments are bound.
+def case(name, f, g, args, diff=True):
+    return pytest.param(f, g, args, diff, id=name)
+
+
+CASES = [
+    # angle
+    case("angle", ex.angle, np.angle, (crandn(5),)),
+    case("angle-deg", lambda z: ex.angle(z, deg=True), lambda z: np.angle(z, deg=True),
+         (crandn(2, 3),)),
+    case("angle-c64", ex.angle, np.angle, (crandn(4, dtype=np.complex64),)),
+    case("angle-real", ex.angle, np.angle, (np.array([-2.0, 0.5, -0.5, 3.0]),)),
+    case("angle-zeros", ex.angle, np.angle, (np.array([0.0, -0.0, 1.0]),), diff=False),
+    case("angle-complex-zeros", ex.angle, np.angle,
+         (np.array([0j, complex(-0.0, 0.0), complex(0.0, -0.0), 1j]),), diff=False),
+    # real_if_close
+    case("real_if_close-real", ex.real_if_close, np.real_if_close,
+         (np.array([1.0 + 1e-15j, 2.0 - 1e-16j]),), diff=False),  # dtype jumps under FD
+    case("real_if_close-complex", ex.real_if_close, np.real_if_close, (crandn(3),)),
+    # nan_to_num
+    case("nan_to_num", lambda x: ex.nan_to_num(3.0 * x), lambda x: np.nan_to_num(3.0 * x),
+         (np.array([nan, inf, -inf, 1.5, -2.0]),)),
+    case("nan_to_num-values",
+         lambda x: ex.nan_to_num(x, nan=-1.0, posinf=9.0, neginf=-9.0),
+         lambda x: np.nan_to_num(x, nan=-1.0, posinf=9.0, neginf=-9.0),
+         (np.array([[nan, 1.0], [inf, -inf]], np.float32),)),
+    case("nan_to_num-complex", ex.nan_to_num, np.nan_to_num,
+         (np.array([complex(nan, 1.0), complex(2.0, inf), 1.0 - 2.0j]),)),
+    # isclose / allclose (no derivative)
+    case("isclose", ex.isclose, np.isclose,
+         (np.array([1.0, 1e10, nan, inf, 0.0]), np.array([1.0 + 1e-9, 1.0001e10, nan, inf, 1e-9])),
+         diff=False),
+    case("isclose-equal_nan", lambda a, b: ex.isclose(a, b, equal_nan=True, atol=0.1),
+         lambda a, b: np.isclose(a, b, equal_nan=True, atol=0.1),
+         (np.array([nan, 1.0, 2.0], np.float32), np.array([nan, 1.05, 2.5], np.float32)),
+         diff=False),
+    case("allclose", ex.allclose, np.allclose, (randn(3), randn(3)), diff=False),
+    # diff
+    case("diff", ex.diff, np.diff, (randn(6),)),
+    case("diff-n2-axis0", lambda a: ex.diff(a, n=2, axis=0), lambda a: np.diff(a, n=2, axis=0),
+         (randn(5, 3),)),
+    case("diff-prepend-append", lambda a, p: ex.diff(a, prepend=p, append=1.5),
+         lambda a, p: np.diff(a, prepend=p, append=1.5), (randn(3, 4), randn(3, 1))),
+    case("diff-prepend-scalar", lambda a, p: ex.diff(a, axis=0, prepend=p),
+         lambda a, p: np.diff(a, axis=0, prepend=p), (randn(3, 2), randn())),
+    case("diff-f32-n3", lambda a: ex.diff(a, 3), lambda a: np.diff(a, 3),
+         (randn(2, 6, dtype=np.float32),)),
+    # gradient
+    case("gradient", ex.gradient, np.gradient, (randn(6),)),
+    case("gradient-h", ex.gradient, np.gradient, (randn(5), 0.7)),
+    case("gradient-h-edge2", lambda f, h: ex.gradient(f, h, edge_order=2),
+         lambda f, h: np.gradient(f, h, edge_order=2), (randn(5), 0.7)),
+    case("gradient-coords", ex.gradient, np.gradient, (randn(6), coords(6))),
+    case("gradient-coords-edge2", lambda f, x: ex.gradient(f, x, edge_order=2),
+         lambda f, x: np.gradient(f, x, edge_order=2), (randn(5), coords(5))),
+    case("gradient-2d", ex.gradient, np.gradient, (randn(4, 3),)),
+    case("gradient-2d-mixed", lambda f, x: ex.gradient(f, x, 0.5, edge_order=2),
+         lambda f, x: np.gradient(f, x, 0.5, edge_order=2), (randn(4, 3), coords(4))),
+    case("gradient-axis", lambda f: ex.gradient(f, 2.0, axis=-1),
+         lambda f: np.gradient(f, 2.0, axis=-1), (randn(2, 3, 4),)),
+    case("gradient-f32", lambda f: ex.gradient(f, edge_order=2),
+         lambda f: np.gradient(f, edge_order=2), (randn(5, dtype=np.float32),)),
+    case("gradient-n2", ex.gradient, np.gradient, (randn(2),)),
+    # linspace
+    case("linspace", lambda a, b: ex.linspace(a, b, 7), lambda a, b: np.linspace(a, b, 7),
+         (randn(), randn())),
+    case("linspace-arrays", lambda a, b: ex.linspace(a, b, 4, axis=-1),
+         lambda a, b: np.linspace(a, b, 4, axis=-1), (randn(3, 1), randn(2))),
+    case("linspace-noendpoint-retstep", lambda a, b: ex.linspace(a, b, 5, endpoint=False,
+                                                                  retstep=True),
+         lambda a, b: np.linspace(a, b, 5, endpoint=False, retstep=True), (randn(2), randn())),
+    case("linspace-num1", lambda a, b: ex.linspace(a, b, 1), lambda a, b: np.linspace(a, b, 1),
+         (randn(), randn())),
+    case("linspace-f32", lambda a: ex.linspace(a, 2.0, 6, axis=1),
+         lambda a: np.linspace(a, 2.0, 6, axis=1), (randn(2, 3, dtype=np.float32),)),
+    case("linspace-int", lambda a: ex.linspace(a, 10, 4, dtype=int),
+         lambda a: np.linspace(a, 10, 4, dtype=int), (np.array(0.5),), diff=False),
+    # meshgrid
+    case("meshgrid", ex.meshgrid, np.meshgrid, (randn(3), randn(2))),
+    case("meshgrid-ij-3", lambda x, y, z: ex.meshgrid(x, y, z, indexing="ij"),
+         lambda x, y, z: np.meshgrid(x, y, z, indexing="ij"), (randn(3), randn(2), randn(4))),
+    case("meshgrid-sparse", lambda x, y, z: ex.meshgrid(x, y, z, sparse=True),
+         lambda x, y, z: np.meshgrid(x, y, z, sparse=True), (randn(3), randn(2), randn(4))),
+    # partition
+    case("partition", lambda a: ex.partition(a, 2), lambda a: np.partition(a, 2), (randn(40),)),
+    case("partition-kths-axis0", lambda a: ex.partition(a, [1, -2], axis=0),
+         lambda a: np.partition(a, [1, -2], axis=0), (randn(30, 3),)),
+    case("partition-axis-none", lambda a: ex.partition(a, 5, axis=None),
+         lambda a: np.partition(a, 5, axis=None), (randn(4, 5),)),
+    case("argpartition", lambda a: ex.argpartition(a, 3), lambda a: np.argpartition(a, 3),
+         (randn(50),), diff=False),
+    # convolve / correlate
+    *[case(f"convolve-{n}-{m}-{mode}", lambda a, v, mode=mode: ex.convolve(a, v, mode),
+           lambda a, v, mode=mode: np.convolve(a, v, mode), (randn(n), randn(m)))
+      for n, m in [(5, 3), (3, 5), (4, 4), (2, 7), (1, 1)] for mode in ("full", "same", "valid")],
+    *[case(f"correlate-{n}-{m}-{mode}", lambda a, v, mode=mode: ex.correlate(a, v, mode),
+           lambda a, v, mode=mode: np.correlate(a, v, mode), (randn(n), randn(m)))
+      for n, m in [(5, 3), (3, 5), (4, 4), (2, 7), (1, 1)] for mode in ("full", "same", "valid")],
+    case("convolve-complex", ex.convolve, np.convolve, (crandn(5), crandn(2))),
+    case("correlate-complex-same", lambda a, v: ex.correlate(a, v, "same"),
+         lambda a, v: np.correlate(a, v, "same"), (crandn(2), crandn(5))),
+    case("convolve-f32", ex.convolve, np.convolve,
+         (randn(6, dtype=np.float32), randn(3, dtype=np.float32))),
+    case("convolve-scalar", ex.convolve, np.convolve, (randn(), randn(3))),
+    # polyval
+    case("polyval", ex.polyval, np.polyval, (randn(4), randn(3, 2))),
+    case("polyval-f32", ex.polyval, np.polyval,
+         (randn(3, dtype=np.float32), randn(5, dtype=np.float32))),
+    case("polyval-complex", ex.polyval, np.polyval, (crandn(3), crandn(2))),
+]
+
+
+def _inexact(a):
+    return np.result_type(a).kind in "fc"
+
+
+def traced(f, args):
+    """`f(*args)` computed on traced arguments (inside jvp, concrete tracers)."""
+    idx = [i for i, a in enumerate(args) if _inexact(a)]
+
+    def g(*xs):
+        full = list(args)
+        for i, x in zip(idx, xs):
+            full[i] = x
+        return f(*full)
+
+    primals = tuple(args[i] for i in idx)
+    return fd.jvp(g, primals, tuple(np.zeros_like(p) for p in primals))[0]
+
+
+def assert_like(got, want, exact=False):
+    if isinstance(want, (tuple, list)):
+        assert isinstance(got, tuple) and len(got) == len(want)
+        for g, w in zip(got, want):
+            assert_like(g, w, exact)
+        return
+    g, w = np.asarray(got), np.asarray(want)
+    assert g.shape == w.shape, (g.shape, w.shape)
+    assert g.dtype == w.dtype, (g.dtype, w.dtype)
+    if exact or w.dtype.kind in "biu":
+        np.testing.assert_array_equal(g, w)
+    else:
+        tol = 1e-5 if np.finfo(w.dtype).bits == 32 else 1e-12
+        np.testing.assert_allclose(g, w, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("f, g, args, differentiable", CASES)
+def test_values_like_numpy(f, g, args, differentiable):
+    want = g(*args)
+    assert_like(f(*args), want, exact=True)  # outside transforms: NumPy itself
+    assert_like(traced(f, args), want)
+
+
+@pytest.mark.parametrize("f, g, args, differentiable", CASES)
+def test_jit_like_numpy(f, g, args, differentiable):
+    if f is ex.real_if_close:
+        with pytest.raises(ConcretizationError, match="fnp.real"):
+            fd.jit(f)(*args)
+        return
+    if f is ex.allclose:  # a 0-d boolean array under jit
+        assert bool(fd.jit(f)(*args)) == g(*args)
+        return
+    assert_like(fd.jit(f)(*args), g(*args))
+
+
+@pytest.mark.parametrize("f, g, args, differentiable", CASES)
+def test_derivatives_second_order(f, g, args, differentiable):
+    if not differentiable:
+        pytest.skip("no derivative")
+    idx = [i for i, a in enumerate(args) if _inexact(a)]
+
+    def h(*xs):
+        full = list(args)
+        for i, x in zip(idx, xs):
+            full[i] = x
+        return f(*full)
+
+    with np.errstate(invalid="ignore"):  # inf - inf in the finite differences of nan_to_num
+        check_grads(h, tuple(args[i] for i in idx), order=2, modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("f, g, args, differentiable", CASES)
+def test_vmap_matches_loop(f, g, args, differentiable):
+    with np.errstate(invalid="ignore"):  # complex nan/inf
+        batched = [np.stack([a, a * 0.5 + 0.25, -a]) for a in map(np.asarray, args)]
+    if f is ex.real_if_close:
+        with pytest.raises(ConcretizationError):
+            fd.vmap(f)(*batched)
+        return
+    got = fd.vmap(f)(*batched)
+    want = [g(*[b[i] for b in batched]) for i in range(3)]
+    if isinstance(want[0], tuple):
+        want = tuple(np.stack([w[k] for w in want]) for k in range(len(want[0])))
+    else:
+        want = np.stack(want)
+    assert_like(got, want)
+
+
+def test_vmap_in_axes_and_unbatched_argument():
+    a, v = randn(4, 6), randn(3)
+    got = fd.vmap(ex.convolve, in_axes=(1, None))(a, v)
+    np.testing.assert_allclose(got, np.stack([np.convolve(a[:, i], v) for i in range(6)]))
+    got = fd.vmap(lambda p, x: ex.polyval(p, x), in_axes=(None, 0))(randn(3), randn(5, 2))
+    assert got.shape == (5, 2)
+
+
+# -- conventions ------------------------------------------------------------------------
+def test_angle_derivative_at_zero_is_zero():
+    assert fd.grad(ex.angle)(0j) == 0
+    assert fd.grad(ex.angle)(0.0) == 0
+    _, t = fd.jvp(ex.angle, (np.array([0j, 1j]),), (np.array([1 + 1j, 1.0 + 0j]),))
+    np.testing.assert_allclose(t, [0.0, -1.0])
+    # d angle / dz for real output: df/dx - i df/dy = (-y + i x) / |z|^2 ... conj convention
+    z = 1.0 + 2.0j
+    np.testing.assert_allclose(fd.grad(ex.angle)(z), (-2.0 - 1.0j) / 5)
+
+
+def test_nan_to_num_replaced_elements_have_zero_gradient():
+    x = np.array([nan, inf, -inf, 2.0])
+    g = fd.grad(lambda x: fnp.sum(ex.nan_to_num(x, posinf=5.0, neginf=-5.0) ** 2))(x)
+    np.testing.assert_array_equal(g, [0.0, 0.0, 0.0, 4.0])
+    g = fd.grad(lambda x: fnp.sum(ex.nan_to_num(x, posinf=x[3])))(x)  # traced replacement
+    np.testing.assert_array_equal(g, [0.0, 0.0, 0.0, 2.0])
+
+
+def test_real_if_close_derivatives():
+    z = np.array([1.0 + 1e-15j, 2.0 - 1e-16j])
+    g = fd.grad(lambda z: fnp.sum(ex.real_if_close(z) * np.array([2.0, 3.0])))(z)
+    np.testing.assert_array_equal(g, [2.0, 3.0])  # real part passes; conj convention
+    check_grads(lambda z: ex.real_if_close(z), (crandn(3),), order=2)  # stays complex
+
+
+def test_partition_values_follow_elements_with_ties():
+    x = np.array([3.0, 1.0, 3.0, 0.0, 2.0])
+    g = fd.grad(lambda x: fnp.sum(ex.partition(x, 3)[3:] * 10.0))(x)
+    assert g.sum() == 20.0 and g[3] == 0 and g[1] == 0  # the two largest, wherever they are
+
+
+def test_linspace_derivatives_in_start_and_stop():
+    ga, gb = fd.grad(lambda a, b: fnp.sum(ex.linspace(a, b, 5) * fnp.arange(5.0)),
+                     argnums=(0, 1))(0.0, 1.0)
+    w = np.arange(5) / 4
+    np.testing.assert_allclose([ga, gb], [np.sum((1 - w) * np.arange(5)), np.sum(w * np.arange(5))])
+    step = fd.grad(lambda b: ex.linspace(0.0, b, 5, retstep=True)[1])(2.0)
+    assert step == 0.25
+
+
+def test_gradient_differentiable_in_coordinates():
+    f = randn(6)
+    x = coords(6)
+    check_grads(lambda x: ex.gradient(f, x, edge_order=2), (x,), order=2)
+
+
+def test_integer_and_bool_inputs():
+    i = np.arange(6) ** 2
+    for fn, gn in [(ex.diff, np.diff), (ex.gradient, np.gradient)]:
+        assert_like(fd.jit(fn)(i), gn(i))
+    b = np.array([True, False, False, True])
+    assert_like(fd.jit(ex.diff)(b), np.diff(b))
+    assert_like(fd.jit(ex.convolve)(np.arange(4), np.arange(3)), np.convolve(np.arange(4),
+                                                                             np.arange(3)))
+
+
+def test_numpy_errors_inside_transforms():
+    jit = fd.jit
+    with pytest.raises(ValueError, match="at least one dimensional"):
+        jit(ex.diff)(np.float64(1.0))
+    with pytest.raises(ValueError, match="non-negative"):
+        jit(lambda a: ex.diff(a, -1))(randn(3))
+    with pytest.raises(np.exceptions.AxisError):
+        jit(lambda a: ex.diff(a, axis=2))(randn(3))
+    with pytest.raises(ValueError, match="too small"):
+        jit(lambda f: ex.gradient(f, edge_order=2))(randn(2))
+    with pytest.raises(ValueError, match="greater than 2"):
+        jit(lambda f: ex.gradient(f, edge_order=3))(randn(5))
+    with pytest.raises(TypeError, match="invalid number of arguments"):
+        jit(lambda f: ex.gradient(f, 1.0, 2.0))(randn(5))
+    with pytest.raises(ValueError, match="must match the length"):
+        jit(lambda f: ex.gradient(f, np.arange(3.0)))(randn(5))
+    with pytest.raises(ValueError, match="'valid', 'same', or 'full'"):
+        jit(lambda a: ex.convolve(a, a, "middle"))(randn(3))
+    with pytest.raises(ValueError, match="too deep"):
+        jit(lambda a: ex.convolve(a, a))(randn(2, 2))
+    with pytest.raises(ValueError, match="cannot be empty"):
+        jit(lambda a: ex.convolve(a, np.zeros(0)))(randn(3))
+    with pytest.raises(ValueError, match="indexing"):
+        jit(lambda a: ex.meshgrid(a, a, indexing="xx"))(randn(3))
+    with pytest.raises(ValueError, match="must be non-negative"):
+        jit(lambda a: ex.linspace(a, 1.0, -1))(0.0)
+    with pytest.raises(ValueError):
+        jit(lambda a: ex.partition(a, 5))(randn(3))
+
+
+def test_numpy_functions_dispatch_to_extras():
+    names = [n for n in ex.__all__ if hasattr(fnp, n)]
+    if not names:
+        pytest.skip("funcdiff.numpy does not star-import _extras yet")
+    assert names == ex.__all__, "funcdiff.numpy exports only part of _extras"
+    for n in names:
+        assert getattr(fnp, n) is getattr(ex, n)
+    g = fd.grad(lambda x: np.sum(np.diff(x) ** 2))(np.array([1.0, 3.0, 2.0]))
+    np.testing.assert_allclose(g, [-4.0, 6.0, -2.0])
+
+
+def test_docstring_examples(monkeypatch):
+    for n in ex.__all__:  # the examples say fnp.<name>
+        monkeypatch.setattr(fnp, n, getattr(ex, n), raising=False)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    report = []
+    for test in doctest.DocTestFinder(exclude_empty=True).find(ex):
+        runner.run(test, out=report.append)
+    assert runner.tries > 10
+    assert runner.failures == 0, "".join(report)
