@@ -12,6 +12,8 @@ from funcdiff.numpy._creation import *  # noqa: F403
 from funcdiff.numpy._creation import __all__ as _creation_all
 from funcdiff.numpy._elementwise import *  # noqa: F403
 from funcdiff.numpy._elementwise import __all__ as _elementwise_all
+from funcdiff.numpy._extras import *  # noqa: F403
+from funcdiff.numpy._extras import __all__ as _extras_all
 from funcdiff.numpy._indexing import *  # noqa: F403
 from funcdiff.numpy._indexing import __all__ as _indexing_all
 from funcdiff.numpy._reductions import *  # noqa: F403
@@ -26,6 +28,7 @@ __all__ = [
     *_shape_all,
     *_indexing_all,
     *_contraction_all,
+    *_extras_all,
 ]
 
 _methods.attach()

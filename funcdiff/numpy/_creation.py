@@ -25,7 +25,7 @@ pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, np.newaxis
 dtype, finfo, iinfo, issubdtype = np.dtype, np.finfo, np.iinfo, np.issubdtype
 floating, complexfloating, integer = np.floating, np.complexfloating, np.integer
 inexact, number, promote_types = np.inexact, np.number, np.promote_types
-zeros, ones, full, empty, eye, identity = np.zeros, np.ones, np.full, np.empty, np.eye, np.identity
+zeros, ones, empty, eye, identity = np.zeros, np.ones, np.empty, np.eye, np.identity
 
 
 def _has_tracer(obj):
@@ -125,3 +125,16 @@ def iscomplexobj(x):
 def isrealobj(x):
     """`numpy.isrealobj`, also for traced values."""
     return not iscomplexobj(x)
+
+
+def full(shape, fill_value, dtype=None, order="C"):
+    """`numpy.full`; differentiable in `fill_value` (a scalar or broadcastable array)."""
+    if not _has_tracer(fill_value):
+        return np.full(shape, fill_value, dtype=dtype, order=order)
+    from funcdiff.primitives.shape import broadcast_to
+
+    value = array(fill_value)
+    if dtype is not None:
+        value = convert_element_type(value, dtype)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    return broadcast_to(value, shape)

@@ -360,7 +360,7 @@ def lstsq(a, b, rcond=None):
         rank = np.int32(np.sum(sv > rcond * sv.max())) if sv.size else np.int32(0)
         full = int(rank) == n
     else:
-        rank = fnp.sum((s > rcond * fnp.max(s, axis=-1)).astype(np.int32))
+        rank = fnp.sum((s > rcond * fnp.max(s, axis=-1)).astype(np.int32), dtype=np.int32)
         full = True
     if m > n and full:
         resid = fnp.sum(_abs2(b - fnp.matmul(a, x)), axis=0)
