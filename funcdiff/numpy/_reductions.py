@@ -168,6 +168,8 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, wh
     if dtype is not None:
         a = convert_element_type(a, dtype)
     s = rp.reduce_sum(_masked(a, where, 0), axes)
+    if dtype is not None and dtype_of(s) != np.dtype(dtype):
+        s = convert_element_type(s, dtype)  # NumPy sums small integers in the platform int
     if initial is not _NoValue:
         s = ew.add(s, np.asarray(initial, dtype_of(s)))
     return _finish(s, axes, shape, keepdims)
