@@ -28,19 +28,31 @@ __all__ = ["vmap", "BatchTrace", "BatchTracer", "psum", "pmean", "pmax", "pmin",
 
 
 class BatchTracer(Tracer):
-    __slots__ = ("val", "bdim")
+    __slots__ = ("val", "bdim", "_aval")
 
     def __init__(self, trace, val, bdim):
         self._trace = trace
         self.val = val
         self.bdim = bdim
+        self._aval = None
 
     @property
     def aval(self):
-        shape = shape_of(self.val)
-        if self.bdim is not None:
-            shape = shape[: self.bdim] + shape[self.bdim + 1 :]
-        return ShapedArray(shape, dtype_of(self.val))
+        aval = self._aval
+        if aval is None:  # computed once: rules ask for shapes many times
+            shape = shape_of(self.val)
+            if self.bdim is not None:
+                shape = shape[: self.bdim] + shape[self.bdim + 1 :]
+            aval = self._aval = ShapedArray(shape, dtype_of(self.val))
+        return aval
+
+    @property
+    def shape(self):
+        return self.aval.shape
+
+    @property
+    def dtype(self):
+        return self.aval.dtype
 
     def concrete(self):
         if self.bdim is None:
@@ -364,6 +376,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
     """
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
+    prefix_cache = {}  # argument structure -> in_axes per leaf
 
     def vmapped(*args, **kwargs):
         if isinstance(in_axes, tuple) and len(in_axes) != len(args):
@@ -373,10 +386,12 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
             )
         all_args = (args, kwargs)
         flat, in_tree = tree_flatten(all_args)
-        try:
-            axes = broadcast_prefix((in_axes, 0), all_args)
-        except ValueError as e:
-            raise ValueError(f"vmap: in_axes does not match the arguments: {e}") from None
+        axes = prefix_cache.get(in_tree)
+        if axes is None:
+            try:
+                axes = prefix_cache[in_tree] = broadcast_prefix((in_axes, 0), all_args)
+            except ValueError as e:
+                raise ValueError(f"vmap: in_axes does not match the arguments: {e}") from None
         axes = [_normalize_axis(a, len(shape_of(x)), "in_axes") for a, x in zip(axes, flat)]
         size = _batch_size(flat, axes, all_args, axis_size)
         main = push_main(BatchTrace, "vmap", fun)
@@ -435,10 +450,9 @@ def batch_flat(fun, args, in_axes, axis_size):
 
 
 def _batch_size(flat, axes, all_args, axis_size):
-    sizes = {}
-    for (path, _), x, a in zip(tree_flatten_with_path(all_args)[0], flat, axes):
-        if a is not None:
-            sizes[_argpath(path)] = shape_of(x)[a]
+    sizes = {shape_of(x)[a] for x, a in zip(flat, axes) if a is not None}
+    if len(sizes) == 1 and (axis_size is None or axis_size in sizes):
+        return sizes.pop()
     if not sizes:
         if axis_size is None:
             raise ValueError(
@@ -446,17 +460,18 @@ def _batch_size(flat, axes, all_args, axis_size):
                 "is unknown; pass axis_size=N."
             )
         return axis_size
-    values = set(sizes.values())
-    if len(values) > 1 or (axis_size is not None and axis_size not in values):
-        listing = "\n".join(f"  {p}: size {n}" for p, n in sizes.items())
-        extra = f"\n  axis_size={axis_size}" if axis_size is not None else ""
-        raise ValueError(
-            "vmap got mapped axes of different sizes:\n"
-            + listing
-            + extra
-            + "\nAll mapped axes must have the same size."
-        )
-    return values.pop()
+    named = {}  # a mismatch: name every mapped argument with its size
+    for (path, _), x, a in zip(tree_flatten_with_path(all_args)[0], flat, axes):
+        if a is not None:
+            named[_argpath(path)] = shape_of(x)[a]
+    listing = "\n".join(f"  {p}: size {n}" for p, n in named.items())
+    extra = f"\n  axis_size={axis_size}" if axis_size is not None else ""
+    raise ValueError(
+        "vmap got mapped axes of different sizes:\n"
+        + listing
+        + extra
+        + "\nAll mapped axes must have the same size."
+    )
 
 
 def _argpath(path):
