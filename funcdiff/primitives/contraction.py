@@ -281,7 +281,8 @@ def _einsum_batch(args, dims, subscripts, path):
 def _einsum_abstract_eval(*avals, subscripts, path):
     ins, out = split_subscripts(subscripts)
     sizes = {c: n for t, a in zip(ins, avals) for c, n in zip(t, a.shape)}
-    return ShapedArray(tuple(sizes[c] for c in out), np.result_type(*(a.dtype for a in avals)))
+    dtypes = [a.dtype.type(0).item() if a.weak else a.dtype for a in avals]  # weak scalars
+    return ShapedArray(tuple(sizes[c] for c in out), np.result_type(*dtypes))
 
 
 einsum_p.jvp = _einsum_jvp

@@ -20,6 +20,9 @@ from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unf
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "checkpoint", "remat"]
 
 
+_PY_SCALARS = (int, float, complex, bool)
+
+
 def _staging():
     """True inside `jit`/`make_program`: loops and branches are staged as primitives."""
     return any(m.name in ("jit", "make_program") for m in _state.stack)
@@ -86,7 +89,7 @@ def _check_same(name, what, before, after):
     for path, x, y in zip(paths, lb, la):
         sx, sy = tuple(shape_of(x)), tuple(shape_of(y))
         dx, dy = np.dtype(dtype_of(x)), np.dtype(dtype_of(y))
-        weak = isinstance(x, (int, float, complex)) or isinstance(y, (int, float, complex))
+        weak = type(x) in _PY_SCALARS or type(y) in _PY_SCALARS  # NumPy scalars have a dtype
         if sx != sy or (dx != dy and not weak):
             raise TypeError(
                 f"{name}: {what} leaf {path or '(root)'} changed from {dx.name}{list(sx)} to "

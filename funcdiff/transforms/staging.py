@@ -82,17 +82,10 @@ def default_abstract_eval(prim, avals, params):
     ]
     with np.errstate(all="ignore"):
         out = prim.impl(*args, **params)
-    # results computed from Python scalars only stay weakly typed
-    weak = all(not isinstance(a, ShapedArray) or a.weak for a in avals)
+    # (NumPy returns NumPy scalars even from Python scalars: results are never weak)
     if prim.multiple_results:
-        return [_weaken(get_aval(o), weak) for o in out]
-    return _weaken(get_aval(out), weak)
-
-
-def _weaken(aval, weak):
-    if weak and aval.shape == () and not aval.weak:
-        return ShapedArray((), aval.dtype, weak=True)
-    return aval
+        return [get_aval(o) for o in out]
+    return get_aval(out)
 
 
 class StagingTrace(Trace):
@@ -126,11 +119,11 @@ class StagingTrace(Trace):
                 atoms.append(t.var)
                 avals.append(t.var.aval)
         rule = prim.abstract_eval
-        if rule is None or any(not isinstance(a, ShapedArray) or a.weak for a in avals):
-            # Python scalars (literals, weak values): NumPy's promotion decides
+        if rule is None:  # run the implementation on zeros (Python scalars stay weak)
             out_aval = default_abstract_eval(prim, avals, params)
-        else:
-            out_aval = rule(*avals, **params)
+        else:  # shape rules see ShapedArrays; Python scalars come as weak ones
+            out_aval = rule(*[a if isinstance(a, ShapedArray) else get_aval(a) for a in avals],
+                            **params)
         if prim.multiple_results:
             outs = [Var(a) for a in out_aval]
             self.eqns.append(Eqn(prim, atoms, params, outs))
