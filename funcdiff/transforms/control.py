@@ -193,14 +193,15 @@ def _staged_while(cond_fun, body_fun, init):
     from funcdiff.primitives.control import bind_while
 
     leaves, tree = tree_flatten(init)
-    store = []
+
+    def checked_body(v):
+        new = body_fun(v)
+        _check_same("while_loop", "body_fun's output (vs its input)", v, new)
+        return new
+
     cfn = _flat_fn(lambda v: cond_fun(v), [tree])
-    bfn = _flat_fn(lambda v: body_fun(v), [tree], store)
+    bfn = _flat_fn(checked_body, [tree])
     outs = bind_while(cfn, bfn, [], [], leaves)
-    if store and store[0] != tree:
-        raise TypeError(
-            f"while_loop: body_fun changed the carry structure: {tree} became {store[0]}"
-        )
     return tree_unflatten(tree, list(outs))
 
 
@@ -264,8 +265,11 @@ def fori_loop(lower, upper, body_fun, init):
 
         return while_loop(lambda c: c[0] < upper, body, (lower, init))[1]
     if _staging() and _has_tracer(init):
-        carry, _ = scan(lambda v, i: (body_fun(i, v), None), init, np.arange(int(lo), int(hi)))
-        return carry
+        idx = np.arange(int(lo), int(hi))
+        return _staged_scan(
+            lambda v, i: (body_fun(i, v), None), init, [idx], tree_flatten(idx)[1], len(idx),
+            False, "fori_loop", "body_fun's output (vs its input)",
+        )[0]
     val = init
     for i in range(int(lo), int(hi)):
         new = body_fun(i, val)
@@ -320,15 +324,33 @@ def scan(f, init, xs, length=None, reverse=False):
         ys.append(y)
     if reverse:
         ys.reverse()
-    if not ys:
-        return carry, None
+    if not ys:  # length 0: the ys' shapes come from f run on abstract values
+        from funcdiff.core import ShapedArray, get_aval
+        from funcdiff.transforms.staging import stage_flat
+
+        c_leaves, c_tree = tree_flatten(init)
+        store = {}
+
+        def probe(*leaves):
+            carry_in = tree_unflatten(c_tree, leaves[: len(c_leaves)])
+            x = tree_unflatten(x_tree, leaves[len(c_leaves) :])
+            y_leaves, store["y"] = tree_flatten(f(carry_in, x)[1])
+            return y_leaves
+
+        avals = [get_aval(c) for c in c_leaves] + [
+            ShapedArray(shape_of(x)[1:], dtype_of(x)) for x in x_leaves
+        ]
+        prog, _ = stage_flat(probe, avals, "scan")
+        ys = [np.zeros((0,) + a.shape, a.dtype) for a in prog.out_avals]
+        return carry, tree_unflatten(store["y"], ys)
     y_leaves = [tree_flatten(y)[0] for y in ys]
     y_tree = tree_flatten(ys[0])[1]
     stacked = [fnp.stack([yl[k] for yl in y_leaves]) for k in range(len(y_leaves[0]))]
     return carry, tree_unflatten(y_tree, stacked)
 
 
-def _staged_scan(f, init, x_leaves, x_tree, n, reverse):
+def _staged_scan(f, init, x_leaves, x_tree, n, reverse, name="scan",
+                 what="the carry returned by f (vs the carry passed in)"):
     from funcdiff.primitives.control import bind_scan
 
     c_leaves, c_tree = tree_flatten(init)
@@ -341,7 +363,7 @@ def _staged_scan(f, init, x_leaves, x_tree, n, reverse):
         if not (isinstance(out, tuple) and len(out) == 2):
             raise TypeError("scan: f must return a pair (carry, y)")
         new, y = out
-        _check_same("scan", "the carry returned by f (vs the carry passed in)", carry, new)
+        _check_same(name, what, carry, new)
         new_leaves = tree_flatten(new)[0]
         y_leaves, store["y"] = tree_flatten(y)
         return new_leaves + y_leaves
