@@ -80,6 +80,9 @@ def push_main(trace_type, name, fun=None):
 
 def pop_main(main):
     main.alive = False
+    # Break the main <-> trace cycle, so that a finished trace (and a reverse-mode
+    # tape with its residuals) is freed by reference counting, not by a later GC.
+    main.trace = None
     stack = _state.stack
     if stack and stack[-1] is main:
         stack.pop()

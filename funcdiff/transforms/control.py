@@ -391,10 +391,16 @@ def _ckpt_jvp(primals, tangents, fun):
 def _ckpt_vjp(g, out, primals, argnums, fun):
     from funcdiff.transforms.reverse import vjp
 
-    # Re-run the function now, recording its residuals only for this backward step.
-    _, pullback = vjp(lambda *xs: fun(*xs), *primals)
-    cts = pullback(list(g))
-    return [cts[i] for i in argnums]
+    # Re-run the function now, recording its residuals only for this backward step,
+    # and only for the inputs that need a cotangent.
+    def f(*diff):
+        args = list(primals)
+        for i, x in zip(argnums, diff):
+            args[i] = x
+        return fun(*args)
+
+    _, pullback = vjp(f, *[primals[i] for i in argnums])
+    return list(pullback(list(g)))
 
 
 def _ckpt_batch(vals, dims, fun):
