@@ -302,8 +302,9 @@ logaddexp2_p = elementwise(
 arctan2_p = elementwise(
     "arctan2",
     np.arctan2,
-    lambda o, y, x: divide(x, add(square(x), square(y))),
-    lambda o, y, x: negative(divide(y, add(square(x), square(y)))),
+    # x / (x^2 + y^2), written as x / h / h with h = hypot(x, y): no under/overflow
+    lambda o, y, x: divide(divide(x, hypot(x, y)), hypot(x, y)),
+    lambda o, y, x: negative(divide(divide(y, hypot(x, y)), hypot(x, y))),
     safe=True,
 )
 hypot_p = elementwise("hypot", np.hypot, lambda o, x, y: _div0(x, o), lambda o, x, y: _div0(y, o))
@@ -468,7 +469,17 @@ multiply = _fn(multiply_p)
 mul_safe = _fn(mul_safe_p, "Multiply, with 0 * inf == 0 (used by derivative rules).")
 negative = _fn(negative_p)
 divide = _fn(divide_p)
-power = _fn(power_p)
+_power = _fn(power_p)
+
+
+def power(x1, x2):
+    """Elementwise `numpy.power`, differentiable (`x ** 2` runs as `square`, like NumPy)."""
+    if type(x2) is int and x2 == 2:
+        return square(x1)
+    return _power(x1, x2)
+
+
+power.primitive = power_p
 exp = _fn(exp_p)
 exp2 = _fn(exp2_p)
 expm1 = _fn(expm1_p)
