@@ -126,8 +126,6 @@ API_MODULES = ["funcdiff", "funcdiff.tree", "funcdiff.errors", "funcdiff.testing
 
 @pytest.mark.parametrize("modname", API_MODULES)
 def test_api_page_lists_every_public_name(modname):
-    if importlib.util.find_spec(modname) is None:
-        pytest.skip(f"{modname} does not exist yet")
     module, names = _public_names(modname)
     entries = set(_api_entries())
     documented = []

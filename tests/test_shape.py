@@ -301,8 +301,6 @@ def test_vmap(fn, shapes, linear):
 
 @pytest.mark.parametrize(PARAMS, ROWS)
 def test_jit(fn, shapes, linear):
-    if not hasattr(fd, "jit"):
-        pytest.skip("funcdiff.jit not available")
     args = _inputs(shapes)
     _assert_same(fd.jit(lambda *xs: fn(fnp, *xs))(*args), fn(np, *args))
 
