@@ -240,6 +240,7 @@ def workload1(peers, rounds, batch_seconds, failures):
 def workload2(peers, rounds, batch_seconds, failures):
     cands = {
         "funcdiff": (fd.grad(chain_fd), X_CHAIN),
+        "funcdiff jit": (fd.jit(fd.grad(chain_fd)), X_CHAIN),
         "reference": (hand_chain_grad, X_CHAIN),
         "hand numpy": (hand_chain_grad_numpy, X_CHAIN),
     }
@@ -283,7 +284,11 @@ def workload2(peers, rounds, batch_seconds, failures):
 
 
 def workload3(peers, rounds, batch_seconds, failures):
-    cands = {"funcdiff": (fd.grad(poly_fd), X_POLY), "reference": (hand_poly_grad, X_POLY)}
+    cands = {
+        "funcdiff": (fd.grad(poly_fd), X_POLY),
+        "funcdiff jit": (fd.jit(fd.grad(poly_fd)), X_POLY),
+        "reference": (hand_poly_grad, X_POLY),
+    }
     if "autograd" in peers:
         autograd, anp = peers["autograd"]
         cands["autograd"] = (autograd.grad(lambda x: anp.sin(x) * x**2), X_POLY)
