@@ -28,8 +28,8 @@ def bars(doc):
         for t in row.get("targets", []):
             if t.get("ratio") is None or t.get("limit") is None:
                 continue
-            tag = f"{row['label']} " if row.get("label") else ""
-            label = f"#{row['workload']} {tag}{row['size']}: {t['name']}"
+            tag = row.get("label") or row.get("name", "")
+            label = f"#{row['workload']} {tag} {row['size']}: {t['name']}"
             out.append((label, t["ratio"], t["limit"], t["met"], row["workload"]))
     return out
 
@@ -51,7 +51,7 @@ def plot(doc, out):
                 ax.axhline(y - 0.5, color="0.8", linewidth=0.8)
         ax.set_yticks(list(ys))
         ax.set_yticklabels([label for label, *_ in items], fontsize=7)
-        ax.invert_yaxis()
+        ax.set_ylim(len(items) - 0.5, -0.5)  # first bar on top, no margins
         ax.set_xscale("log")
         ax.set_xlabel("ratio (log scale); black tick = target limit; green = met, red = missed")
     meta = doc.get("meta", {})

@@ -11,8 +11,8 @@ FAILURE (left out of the timings; exit status 1).
 
 Usage (from the repository root):
 
-    python benchmarks/run.py                  # everything, full sizes (about 25 min here)
-    python benchmarks/run.py --quick          # the smallest size of each workload (< 10 min)
+    python benchmarks/run.py                  # everything, full sizes (about 18 min here)
+    python benchmarks/run.py --quick          # the smallest size of each workload (~4 min)
     python benchmarks/run.py --only gmm,ba    # some workloads (names or numbers)
     python benchmarks/run.py --smoke --only overhead --peers ''   # seconds: a plumbing test
     python benchmarks/run.py --json out.json  # default: benchmarks/results.json
