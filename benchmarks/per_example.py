@@ -85,12 +85,13 @@ def interleaved(candidates, rounds, batch_seconds, budget=None, min_rounds=5):
     for n in names:
         ks[n], per_call[n] = _calibrate(candidates[n], batch_seconds)
     if budget is not None:
-        per_round = sum(ks[n] * per_call[n] for n in names)
+        per_round = sum((ks[n] + 1) * per_call[n] for n in names)
         rounds = max(min_rounds, min(rounds, int(budget / per_round)))
     samples = {n: [] for n in names}
     for r in range(rounds):
         s = r % len(names)
         for n in names[s:] + names[:s]:
+            candidates[n]()  # untimed: the caches the previous candidate left are not its cost
             samples[n].append(_time_batch(candidates[n], ks[n]))
     return samples, ks
 

@@ -178,11 +178,15 @@ class Primitive:
         residuals: what reverse mode keeps for `vjp` (memory): None keeps the
             inputs and the output; `"out"` only the output; `"inputs"` only the
             inputs; `"shapes"` only their shapes and dtypes (`ShapedArray`s).
+        specialize: optional `specialize(avals, **params) -> callable | None`: an
+            implementation for inputs of these abstract values only (shapes known,
+            so work like parsing subscripts is done once); `jit`'s generated code
+            calls it instead of `impl`.
     """
 
     __slots__ = (
         "name", "impl", "jvp", "vjp", "batch", "abstract_eval", "multiple_results",
-        "linear", "fwd", "residuals",
+        "linear", "fwd", "residuals", "specialize",
     )
 
     def __init__(self, name, impl, *, multiple_results=False, linear=None):
@@ -196,6 +200,7 @@ class Primitive:
         self.linear = linear
         self.fwd = None
         self.residuals = None
+        self.specialize = None
 
     def bind(self, *args, **params):
         if _state.stack:
@@ -264,14 +269,35 @@ class ShapedArray:
     __repr__ = str_short
 
 
+def _shaped(shape, dtype, weak=False):
+    """A `ShapedArray` from a tuple and a `numpy.dtype` (no conversions: the hot path)."""
+    a = _new_aval(ShapedArray)
+    a.shape, a.dtype, a.weak = shape, dtype, weak
+    return a
+
+
+_new_aval = object.__new__
+_F64_DTYPE = np.dtype(np.float64)
+_WEAK_SCALAR_AVALS = {
+    t: ShapedArray((), np.result_type(t(0)), weak=True) for t in (float, int, complex, bool)
+}
+
+
 def get_aval(x):
     """The `ShapedArray` of a value or tracer."""
+    t = type(x)
+    if t is np.ndarray:
+        return _shaped(x.shape, x.dtype)
+    if t is np.float64:
+        return _shaped((), _F64_DTYPE)
     if isinstance(x, Tracer):
         return x.aval
     if isinstance(x, np.ndarray):
-        return ShapedArray(x.shape, x.dtype)
-    if type(x) in (float, int, complex, bool):
-        return ShapedArray((), np.result_type(x), weak=True)
+        return _shaped(x.shape, x.dtype)
+    if t in _WEAK_SCALAR_AVALS:
+        if t is int and not -(2**63) <= x < 2**63:
+            return ShapedArray((), np.result_type(x), weak=True)  # NumPy's error for huge ints
+        return _WEAK_SCALAR_AVALS[t]
     return ShapedArray(np.shape(x), np.result_type(x))
 
 

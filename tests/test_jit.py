@@ -910,3 +910,59 @@ def test_docs_jit_page_runs(capsys):
     assert len(listings) >= 4
     for listing in listings:
         assert listing in printed, f"docs/jit.md shows output that is not printed:\n{listing}"
+
+
+def test_dispatch_fast_path_keys_structure_shapes_dtypes_and_scalar_kinds():
+    calls = []
+
+    def f(x, tree):
+        calls.append(1)
+        return x * 2 + sum(fnp.sum(v) for v in fd.tree.tree_leaves(tree))
+
+    jf = fd.jit(f)
+    args = [
+        (2.0, {"a": np.ones(2)}),
+        (2, {"a": np.ones(2)}),  # a Python int: a new (weakly typed int) trace
+        (np.float64(2.0), {"a": np.ones(2)}),
+        (np.array(2.0), {"a": np.ones(2)}),  # same key as np.float64: shape (), float64
+        (2.0, {"a": np.ones(3)}),
+        (2.0, {"b": np.ones(2)}),
+        (2.0, {"a": np.ones(2, np.float32)}),
+        (2.0, [np.ones(2), np.ones(2)]),
+        (2.0, [np.ones(2)]),
+    ]
+    for x, tree in args * 2:  # the second pass hits the cache every time
+        np.testing.assert_allclose(jf(x, tree), f(x, tree))
+    info = jf.cache_info()
+    assert info["misses"] == 8 and info["hits"] == 10, info
+    assert len(calls) == 8 + 18  # traces + the direct calls above
+
+
+def test_generated_code_reuses_dead_fresh_buffers_only():
+    def chain(x):
+        return fnp.tanh(fnp.exp(fnp.sin(x) * 2.0) + 1.0)
+
+    x = np.linspace(-1.0, 1.0, 7)
+    src = fd.jit(chain).source(x)
+    assert src.count("out=") == 4, src  # multiply, exp, add, tanh: into dead inputs
+    assert "out=v0" not in src  # never into the caller's argument
+    np.testing.assert_allclose(fd.jit(chain)(x), chain(x))
+    np.testing.assert_array_equal(x, np.linspace(-1.0, 1.0, 7))
+
+    def views(x):
+        a = fnp.sin(x)
+        b = fnp.reshape(a, (-1,))  # a view of a's buffer, still alive below
+        c = fnp.cos(a)  # a is dead here, but b points into it: no reuse
+        return b, c * 3.0, a.T + 0.5
+
+    x = np.arange(6.0).reshape(2, 3)
+    got, want = fd.jit(views)(x), views(x)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w)
+
+    def kept(x):
+        a = fnp.sin(x)
+        return a, fnp.cos(a)  # a is an output: never overwritten
+
+    np.testing.assert_allclose(fd.jit(kept)(x)[0], np.sin(x))
+    assert "out=" not in fd.jit(kept).source(x)

@@ -12,7 +12,17 @@ import importlib
 _UFUNC_ALIASES = {"absolute": "abs", "conjugate": "conj", "true_divide": "divide"}
 
 
+_FOUND = {}
+
+
 def _lookup(module_name, name):
+    key = (module_name, name)
+    if key not in _FOUND:
+        _FOUND[key] = _find(module_name, name)
+    return _FOUND[key]
+
+
+def _find(module_name, name):
     mod = "funcdiff.numpy"
     if module_name.startswith("numpy.") and module_name.split(".")[1] in ("linalg", "fft"):
         mod = "funcdiff.numpy." + module_name.split(".")[1]
@@ -22,7 +32,14 @@ def _lookup(module_name, name):
         return None
 
 
+_BY_UFUNC = {}  # ufunc -> its funcdiff.numpy function, for plain calls
+
+
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
+    if method == "__call__" and not kwargs:
+        fn = _BY_UFUNC.get(ufunc)
+        if fn is not None:
+            return fn(*inputs)
     name = ufunc.__name__
     if kwargs.get("out") is not None:
         raise TypeError(
@@ -33,6 +50,8 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
     if method == "__call__":
         fn = _lookup("numpy", name) or _lookup("numpy", _UFUNC_ALIASES.get(name, ""))
         if fn is not None:
+            if not kwargs:
+                _BY_UFUNC[ufunc] = fn
             return fn(*inputs, **kwargs)
     elif method == "reduce" and name in ("add", "multiply", "maximum", "minimum"):
         red = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}[name]

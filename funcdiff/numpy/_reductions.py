@@ -16,6 +16,8 @@ transforms.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from funcdiff.core import Tracer, _state
@@ -78,7 +80,7 @@ def _finish(x, axes, shape, keepdims):
 
 
 def _size(shape, axes):
-    return int(np.prod([shape[i] for i in axes], dtype=np.int64))
+    return math.prod([shape[i] for i in axes])
 
 
 def _kind(a):

@@ -35,13 +35,17 @@ _PY_SCALARS = (float, int, complex, bool)
 
 
 def shape_of(x):
-    if type(x) in _PY_SCALARS:
+    t = type(x)
+    if t is np.ndarray or t is ShapedArray:
+        return x.shape
+    if t in _PY_SCALARS:
         return ()
     return x.shape if isinstance(x, (np.ndarray, Tracer, np.generic, ShapedArray)) else np.shape(x)
 
 
 def dtype_of(x):
-    if isinstance(x, (np.ndarray, Tracer, np.generic, ShapedArray)):
+    t = type(x)
+    if t is np.ndarray or t is ShapedArray or isinstance(x, (np.ndarray, Tracer, np.generic)):
         return x.dtype
     return np.result_type(x)
 

@@ -17,6 +17,8 @@ that they can be differentiated again. Conventions:
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from funcdiff.core import Primitive, _state
@@ -75,8 +77,17 @@ def _sum_transpose(g, primals, argnums, axes):
     return [broadcast_to(reshape(g, _keepdims_shape(shape, axes)), shape)]
 
 
-reduce_sum_p = _batch_rule(
-    linear_primitive("reduce_sum", lambda x, axes: np.sum(x, axis=axes), _sum_transpose)
+def _sum_impl(x, axes):
+    if type(x) is np.ndarray and x.dtype.kind in "fc":
+        return np.add.reduce(x, axis=axes)  # numpy.sum without its Python wrapper
+    return np.sum(x, axis=axes)
+
+
+reduce_sum_p = _batch_rule(linear_primitive("reduce_sum", _sum_impl, _sum_transpose))
+reduce_sum_p.specialize = lambda avals, axes: (
+    functools.partial(np.add.reduce, axis=axes)
+    if avals[0].shape and avals[0].dtype.kind in "fc"
+    else None
 )
 
 
@@ -111,8 +122,8 @@ def _extremum(name, impl):
     return _batch_rule(prim)
 
 
-reduce_max_p = _extremum("reduce_max", np.max)
-reduce_min_p = _extremum("reduce_min", np.min)
+reduce_max_p = _extremum("reduce_max", np.maximum.reduce)
+reduce_min_p = _extremum("reduce_min", np.minimum.reduce)
 
 
 def reduce_max(x, axes):

@@ -13,6 +13,8 @@ repeat, diagonal, split, ...) is composed from these six primitives.
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from funcdiff.core import Primitive, ShapedArray, _state
@@ -54,10 +56,13 @@ def _batch_front(x, d):
 # -- reshape -----------------------------------------------------------------
 reshape_p = linear_primitive(
     "reshape",
-    lambda x, shape: np.reshape(x, shape),
+    lambda x, shape: x.reshape(shape) if type(x) is np.ndarray else np.reshape(x, shape),
     lambda g, primals, argnums, shape: [reshape(g, shape_of(primals[0]))],
 )
 reshape_p.abstract_eval = lambda a, shape: ShapedArray(shape, a.dtype)
+reshape_p.specialize = lambda avals, shape: (
+    operator.methodcaller("reshape", shape) if avals[0].shape else None
+)
 
 
 def _reshape_batch(args, dims, shape):

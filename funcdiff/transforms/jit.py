@@ -17,13 +17,14 @@ import functools
 import inspect
 import logging
 import math
+import operator
 import os
 
 import numpy as np
 
 from funcdiff.core import ShapedArray, Tracer, get_aval, pop_main, push_main
 from funcdiff.transforms.staging import Literal, Program, StagingTrace, Var
-from funcdiff.tree import tree_flatten, tree_unflatten
+from funcdiff.tree import _flatten, tree_flatten, tree_unflatten
 
 __all__ = ["jit", "make_program", "config"]
 
@@ -352,13 +353,26 @@ def _compile_numpy(program):
             if type(a) is not Literal:
                 last_use[id(a)] = i
     keep = {id(v) for v in program.outvars} | {id(v) for v in program.consts}
+    reusable = _reusable_buffers(program)
     for i, e in enumerate(program.eqns):
         fname = f"_{e.prim.name}_{i}"
-        ns[fname] = functools.partial(e.prim.impl, **e.params) if e.params else e.prim.impl
+        fn = None
+        if e.prim.specialize is not None:
+            fn = e.prim.specialize([a.aval for a in e.inputs], **e.params)
+        if fn is None:
+            fn = functools.partial(e.prim.impl, **e.params) if e.params else e.prim.impl
+        ns[fname] = fn
         outs = ", ".join(name(v) for v in e.outputs)
         if e.prim.multiple_results:
             outs = outs + ("," if len(e.outputs) == 1 else "")
-        call = f"{fname}({', '.join(name(a) for a in e.inputs)})"
+        call_args = [name(a) for a in e.inputs]
+        donors = [  # a dead input whose buffer the output can take (no new array)
+            a for a in e.inputs
+            if id(a) in reusable.get(id(e), ()) and last_use[id(a)] == i and id(a) not in keep
+        ]
+        if donors:
+            call_args.append(f"out={name(donors[0])}")
+        call = f"{fname}({', '.join(call_args)})"
         lines.append(f"    {outs} = {call}" if e.outputs else f"    {call}")
         dead = sorted(
             {
@@ -377,6 +391,43 @@ def _compile_numpy(program):
     fn = ns["_compiled"]
     fn.source = src
     return fn
+
+
+def _ufunc_eqn(e):
+    return isinstance(e.prim.impl, np.ufunc) and not e.params and len(e.outputs) == 1
+
+
+def _reusable_buffers(program):
+    """For each ufunc equation, the inputs whose buffer it may overwrite (`out=`).
+
+    An input qualifies when a ufunc equation or a contraction of several
+    operands produced it (a fresh array nothing else points into), every use of
+    it is a ufunc equation (no view of it exists), and it has the output's
+    shape (not 0-d) and dtype. Whether it is dead there is checked by the caller.
+    """
+    produced = set()
+    only_ufunc_uses = {}
+    for e in program.eqns:
+        ok = _ufunc_eqn(e)
+        for a in e.inputs:
+            if type(a) is not Literal:
+                only_ufunc_uses[id(a)] = only_ufunc_uses.get(id(a), True) and ok
+        fresh = ok or (e.prim.name == "einsum" and len(e.inputs) > 1)
+        if fresh and e.outputs[0].aval.shape:
+            produced.add(id(e.outputs[0]))
+    out = {}
+    for e in program.eqns:
+        if not _ufunc_eqn(e) or not e.outputs[0].aval.shape:
+            continue
+        o = e.outputs[0].aval
+        cands = {
+            id(a) for a in e.inputs
+            if type(a) is not Literal and id(a) in produced and only_ufunc_uses[id(a)]
+            and a.aval.shape == o.shape and a.aval.dtype == o.dtype
+        }
+        if cands:
+            out[id(e)] = cands
+    return out
 
 
 def _compile_scalar(program):
@@ -427,13 +478,38 @@ def _leaf_key(x):
 
 
 class _Compiled:
-    __slots__ = ("program", "fn", "out_tree", "has_tracer_consts")
+    __slots__ = ("program", "fn", "out_tree", "has_tracer_consts", "unflatten")
 
     def __init__(self, program, out_tree):
         self.program = optimize(program)
         self.out_tree = out_tree
         self.has_tracer_consts = any(isinstance(c, Tracer) for c in self.program.consts.values())
         self.fn = None if self.has_tracer_consts else compile_program(self.program)
+        if out_tree == _LEAF:
+            self.unflatten = _first
+        else:
+            self.unflatten = lambda outs: tree_unflatten(out_tree, list(outs))
+
+
+_LEAF = tree_flatten(0.0)[1]
+_first = operator.itemgetter(0)
+_SCALAR_KEYS = {float: ("f",), int: ("i",), bool: ("b",), complex: ("c",)}
+
+
+def _fast_key(leaves):
+    """The cache key of plain array/scalar leaves (what `_leaf_key` gives), or None."""
+    key = []
+    for x in leaves:
+        t = type(x)
+        if t is np.ndarray:
+            key.append((x.shape, x.dtype))
+        elif t in _SCALAR_KEYS:
+            key.append(_SCALAR_KEYS[t])
+        elif isinstance(x, np.generic):
+            key.append(((), x.dtype))
+        else:
+            return None  # tracers and other leaves take the general path
+    return tuple(key)
 
 
 def jit(fun, static_argnums=(), static_argnames=()):
@@ -464,6 +540,10 @@ def jit(fun, static_argnums=(), static_argnames=()):
     static_argnums, static_argnames = _static_spec(fun, static_argnums, static_argnames)
     cache = collections.OrderedDict()
     stats = {"hits": 0, "misses": 0}
+    # the dispatch fast path: (tree node, leaf keys) -> entry, for calls with no static
+    # or keyword arguments whose leaves are plain arrays and scalars
+    fast = {}
+    use_fast = not static_argnums and not static_argnames
 
     def lookup(dyn_args, dyn_kwargs, sa, sk):
         leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
@@ -490,20 +570,36 @@ def jit(fun, static_argnums=(), static_argnames=()):
             cache[key] = entry
             if len(cache) > config.cache_size:
                 cache.popitem(last=False)
+                fast.clear()
         else:
             stats["hits"] += 1
             cache.move_to_end(key)
-        return entry, leaves
+        return entry, leaves, key
 
     @functools.wraps(fun)
     def jitted(*args, **kwargs):
+        fast_key = None
+        if use_fast and not kwargs:
+            leaves = []
+            node = _flatten(args, None, leaves)
+            k = _fast_key(leaves)
+            if k is not None:
+                fast_key = (node, k)
+                hit = fast.get(fast_key)
+                if hit is not None:
+                    key, entry = hit
+                    stats["hits"] += 1
+                    cache.move_to_end(key)
+                    return entry.unflatten(entry.fn(*leaves))
         dyn_args, dyn_kwargs, sa, sk = _split_static(args, kwargs, static_argnums, static_argnames)
-        entry, leaves = lookup(dyn_args, dyn_kwargs, sa, sk)
+        entry, leaves, key = lookup(dyn_args, dyn_kwargs, sa, sk)
         if entry.fn is not None and not any(isinstance(x, Tracer) for x in leaves):
             outs = entry.fn(*leaves)
+            if fast_key is not None:
+                fast[fast_key] = (key, entry)
         else:
             outs = entry.program(*leaves)
-        return tree_unflatten(entry.out_tree, list(outs))
+        return entry.unflatten(outs)
 
     def lower(*args, **kwargs):
         """The optimized Program for these arguments."""
@@ -519,7 +615,11 @@ def jit(fun, static_argnums=(), static_argnames=()):
     jitted.lower = lower
     jitted.source = source
     jitted.cache_info = lambda: {**stats, "size": len(cache), "maxsize": config.cache_size}
-    jitted.clear_cache = cache.clear
+    def clear_cache():
+        cache.clear()
+        fast.clear()
+
+    jitted.clear_cache = clear_cache
     return jitted
 
 

@@ -39,6 +39,16 @@ class RevTracer(Tracer):
     def aval(self):
         return get_aval(self.primal)
 
+    @property
+    def shape(self):
+        p = self.primal
+        return p.shape if type(p) is np.ndarray else get_aval(p).shape
+
+    @property
+    def dtype(self):
+        p = self.primal
+        return p.dtype if type(p) is np.ndarray else get_aval(p).dtype
+
     def concrete(self):
         p = self.primal
         return p.concrete() if isinstance(p, Tracer) else p
