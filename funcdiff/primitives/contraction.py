@@ -273,11 +273,17 @@ def _einsum_vjp(g, out, primals, argnums, subscripts, path):
     return cts
 
 
-def _einsum_batch(args, dims, subscripts, path):
+@lru_cache(maxsize=1024)
+def _batched_subscripts(subscripts, dims):
+    """`subscripts` with a new label for the batch axes `dims`, first in the output."""
     ins, out = split_subscripts(subscripts)
     b = next(c for c in LETTERS if c not in subscripts)
     terms = [t if d is None else t[:d] + b + t[d:] for t, d in zip(ins, dims)]
-    return einsum(",".join(terms) + "->" + b + out, *args), 0
+    return ",".join(terms) + "->" + b + out
+
+
+def _einsum_batch(args, dims, subscripts, path):
+    return einsum(_batched_subscripts(subscripts, tuple(dims)), *args), 0
 
 
 def _einsum_abstract_eval(*avals, subscripts, path):

@@ -117,10 +117,23 @@ def _elementwise_vjp(partials, safe, g, out, primals, argnums):
 
 
 def _elementwise_batch(prim, args, dims, **params):
-    from funcdiff.primitives.shape import move_batch_axes
+    if not _aligned(args, dims):
+        from funcdiff.primitives.shape import move_batch_axes
 
-    args = move_batch_axes(args, dims)
+        args = move_batch_axes(args, dims)
     return prim.bind(*args, **params), 0
+
+
+def _aligned(args, dims):
+    """True when broadcasting already lines the batch axes up: every batched argument
+    has it first and the same rank, and no unbatched one has a higher rank."""
+    rank = None
+    for a, d in zip(args, dims):
+        if d is not None:
+            if d != 0 or (rank is not None and len(shape_of(a)) != rank):
+                return False
+            rank = len(shape_of(a))
+    return all(d is not None or len(shape_of(a)) < rank for a, d in zip(args, dims))
 
 
 def _quiet(partial):

@@ -14,7 +14,15 @@ import warnings
 
 import numpy as np
 
-from funcdiff.core import Primitive, ShapedArray, Trace, Tracer, _state, pop_main, push_main
+from funcdiff.core import (
+    Primitive,
+    Trace,
+    Tracer,
+    _shaped,
+    _state,
+    pop_main,
+    push_main,
+)
 from funcdiff.primitives.elementwise import dtype_of, shape_of
 from funcdiff.tree import (
     broadcast_prefix,
@@ -43,16 +51,18 @@ class BatchTracer(Tracer):
             shape = shape_of(self.val)
             if self.bdim is not None:
                 shape = shape[: self.bdim] + shape[self.bdim + 1 :]
-            aval = self._aval = ShapedArray(shape, dtype_of(self.val))
+            aval = self._aval = _shaped(shape, dtype_of(self.val))
         return aval
 
     @property
     def shape(self):
-        return self.aval.shape
+        aval = self._aval
+        return (aval if aval is not None else self.aval).shape
 
     @property
     def dtype(self):
-        return self.aval.dtype
+        aval = self._aval
+        return (aval if aval is not None else self.aval).dtype
 
     def concrete(self):
         if self.bdim is None:
