@@ -85,3 +85,46 @@ def test_unknown_workload_is_an_error(tmp_path):
     proc, doc = run(tmp_path, "--only", "no-such-workload")
     assert proc.returncode != 0 and doc is None
     assert "unknown workload" in proc.stderr
+
+
+FAKE_MANUAL = """#!{python}
+# stands in for GradBench's C++ gmm tool: same command line and output format
+import json, sys, time
+sys.path[:0] = [{evals!r}, {root!r}]
+from evals import gmm
+inp = json.load(open(sys.argv[1]))
+args = gmm.prepare(inp)
+times = []
+for _ in range(inp.get("min_runs", 1)):
+    t0 = time.perf_counter_ns()
+    g = gmm.FUNCTIONS[sys.argv[2]](args)
+    times.append(time.perf_counter_ns() - t0)
+out = gmm.to_json(sys.argv[2], g)
+if {wrong}:
+    out["alpha"][0] += 1.0
+print(json.dumps(out))
+print(json.dumps({{"name": "prepare", "nanoseconds": 1}}))
+for t in times:
+    print(json.dumps({{"name": "evaluate", "nanoseconds": t}}))
+"""
+
+
+@pytest.mark.parametrize("wrong", [False, True])
+def test_cpp_manual_tool_is_checked_and_timed_when_built(tmp_path, monkeypatch, wrong):
+    tool = tmp_path / "bin" / "gmm"
+    tool.parent.mkdir()
+    tool.write_text(FAKE_MANUAL.format(python=sys.executable, wrong=wrong, root=str(ROOT),
+                                       evals=str(ROOT / "benchmarks" / "gradbench")))
+    tool.chmod(0o755)
+    monkeypatch.setenv("FUNCDIFF_GRADBENCH_MANUAL", str(tool.parent))
+    proc, doc = run(tmp_path, "--only", "gmm")
+    (row,) = doc["rows"]
+    if wrong:
+        assert proc.returncode == 1
+        assert any("C++ manual differs from funcdiff" in f for f in doc["failures"])
+        assert "C++ manual" not in row["medians"]
+    else:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert row["medians"]["C++ manual"] > 0
+        assert row["ratios"]["funcdiff eager / C++ manual"] > 0
+        assert "| C++ manual |" in proc.stdout  # under "Other candidates"

@@ -14,9 +14,13 @@ under the main table).
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -206,6 +210,85 @@ def measure_runs(cands, runs):
         "rounds": runs,
         "method": "single calls",
     }
+
+
+# --------------------------------------------------------------------------
+# GradBench's C++ manual tool, when built here (benchmarks/gradbench/build_manual.py)
+
+MANUAL_ENV = "FUNCDIFF_GRADBENCH_MANUAL"
+MANUAL = "C++ manual"
+
+
+def manual_binary(module):
+    """Path of GradBench's C++ manual tool for `module`, if `$FUNCDIFF_GRADBENCH_MANUAL` names
+    a directory holding it (built by benchmarks/gradbench/build_manual.py), else None."""
+    folder = os.environ.get(MANUAL_ENV)
+    path = os.path.join(folder, module) if folder else None
+    return path if path and os.access(path, os.X_OK) else None
+
+
+def run_manual(binary, inp, function, runs):
+    """(output, seconds of each of `runs` evaluations) of the C++ tool on the GradBench
+    input `inp`; parsing the input and printing the output are outside its timings."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump({**inp, "min_runs": runs}, f)
+        f.flush()
+        proc = subprocess.run([binary, f.name, function], capture_output=True, text=True,
+                              check=True)  # fmt: skip
+    lines = proc.stdout.splitlines()
+    times = [json.loads(ln) for ln in lines[1:]]
+    return json.loads(lines[0]), [t["nanoseconds"] * 1e-9 for t in times if t["name"] == "evaluate"]
+
+
+def gradbench_mismatch(got, want):
+    """Largest |x - y| / max(1, |x| + |y|) over two JSON values (GradBench's check)."""
+    if isinstance(want, dict):
+        return max((gradbench_mismatch(got[k], want[k]) for k in want), default=0.0)
+    if isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want):
+            return math.inf
+        return max((gradbench_mismatch(g, w) for g, w in zip(got, want)), default=0.0)
+    return abs(got - want) / max(1.0, abs(got) + abs(want))
+
+
+def add_manual(ctx, label, timing, cands, binary, inp, function, want_json, rounds=None):
+    """Time the C++ manual tool beside the funcdiff candidates of `cands`, into `timing`.
+
+    Its output is first checked against `want_json` (funcdiff's, in GradBench's format,
+    with GradBench's tolerance 1e-4). Then each round times every funcdiff candidate
+    (an untimed warm-up call, then a batch of calls, as `measure` does) and one run of the
+    tool evaluating the function as many times; the ratios are paired per round.
+    Adds the tool's median, quartiles and the ratios "funcdiff ... / C++ manual".
+    """
+    try:
+        out, times = run_manual(binary, inp, function, 3)
+    except (OSError, subprocess.CalledProcessError, ValueError) as e:
+        ctx.fail(f"{label}: {MANUAL} failed ({type(e).__name__}: {str(e)[:200]})")
+        return None
+    err = gradbench_mismatch(out, want_json)
+    if not err <= 1e-4:
+        ctx.fail(f"{label}: {MANUAL} differs from funcdiff (GradBench error {err:.3g})")
+        return err
+    per_call = min(times)
+    rounds = rounds or ctx.pick(max(ctx.min_rounds, 11), 5, 1)
+    fd_names = [n for n in cands if n.startswith("funcdiff")]
+    ks = {n: timing["batch_k"].get(n, 1) for n in fd_names}
+    runs = max(1, min(1 << 12, round(ctx.batch / per_call)))
+    samples = {n: [] for n in [*fd_names, MANUAL]}
+    for _ in range(rounds):
+        for n in fd_names:
+            cands[n]()
+            samples[n].append(pe._time_batch(cands[n], ks[n]))
+        samples[MANUAL].append(statistics.median(run_manual(binary, inp, function, runs)[1]))
+    cpp = samples[MANUAL]
+    timing["medians"][MANUAL] = statistics.median(cpp)
+    timing["quartiles"][MANUAL] = [float(q) for q in np.percentile(cpp, [25, 75])]
+    timing["batch_k"][MANUAL] = runs
+    for n in fd_names:
+        timing["ratios"][f"{n} / {MANUAL}"] = statistics.median(
+            a / b for a, b in zip(samples[n], cpp)
+        )
+    return err
 
 
 def short(name):
