@@ -966,3 +966,42 @@ def test_generated_code_reuses_dead_fresh_buffers_only():
 
     np.testing.assert_allclose(fd.jit(kept)(x)[0], np.sin(x))
     assert "out=" not in fd.jit(kept).source(x)
+
+
+def test_long_programs_are_split_into_chunks(monkeypatch):
+    from funcdiff.transforms import jit as jit_module
+
+    monkeypatch.setattr(jit_module, "CHUNK", 3)
+    rng = np.random.default_rng(0)
+    W, x = rng.standard_normal((4, 3)), rng.standard_normal(4)
+    W0, x0 = W.copy(), x.copy()
+
+    def mlp(W, x):  # arrays: NumPy code with del, out= and constants
+        h = fnp.tanh(x @ W) * np.arange(1.0, 4.0)
+        return fnp.sum(fnp.sin(h) ** 2) + fnp.sum(W)
+
+    def chain(x):  # float64 scalars: the math-module code
+        for _ in range(10):
+            x = fnp.sin(x) * 1.1
+        return x
+
+    def several(x, W):  # an input returned as is, an input used late, a constant output
+        y = fnp.cos(x) + 1.0
+        z = y * 2.0 - x
+        return x, z @ W, np.ones(2), fnp.exp(z)
+
+    cases = [
+        (fd.grad(mlp, argnums=(0, 1)), (W, x)),
+        (fd.grad(chain), (0.5,)),
+        (several, (x, W)),
+        (fd.jacrev(several, argnums=1), (x, W)),
+    ]
+    for f, args in cases:
+        jf = fd.jit(f)
+        got, want = fd.tree.tree_leaves(jf(*args)), fd.tree.tree_leaves(f(*args))
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+        assert "def _chunk1(_s)" in jf.source(*args)
+    np.testing.assert_array_equal(W, W0)  # no out= into an argument
+    np.testing.assert_array_equal(x, x0)

@@ -633,3 +633,23 @@ def test_pullback_is_reusable():
     b = pullback(np.array([1.0, 1.0]))[0]
     np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(pullback(np.array([2.0, 0.0]))[0], [4 * np.cos(0.1), 0.0])
+
+
+@pytest.mark.parametrize("name", ["tanh", "sin", "cos", "sinh", "cosh", "tan"])
+def test_unary_vjp_on_arrays_allocates_one_new_array(name):
+    """The partial is a new array, so the pullback multiplies into it (peak memory)."""
+    import tracemalloc
+
+    f = getattr(fnp, name)
+    x = np.linspace(-1.0, 1.0, 250_000)  # 2 MB
+    g = np.ones_like(x)
+    _, pullback = fd.vjp(f, x)
+    tracemalloc.start()
+    try:
+        (ct,) = pullback(g)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.6 * x.nbytes, (name, peak / x.nbytes)  # two arrays would be 2.0x
+    h = 1e-6
+    np.testing.assert_allclose(ct, (f(x + h) - f(x - h)) / (2 * h), rtol=1e-6, atol=1e-8)

@@ -83,6 +83,28 @@ def _scale(t, d, safe):
     return mul_safe(t, d) if safe else t * d
 
 
+def _scale_into(t, d):
+    """`t * d`, written into `d` when both are arrays alike (`d` is a new array)."""
+    if type(t) is np.ndarray and type(d) is np.ndarray and t.shape == d.shape and (
+        t.dtype == d.dtype
+    ):
+        return np.multiply(t, d, out=d)
+    return _scale(t, d, False)
+
+
+def _one_buffer(traced, inner, outer, *c):
+    """The partial `traced(x)` (funcdiff ops: differentiable), computed for a NumPy array
+    as `outer(*c, inner(x))` in one new buffer."""
+
+    def partial(x):
+        if type(x) is np.ndarray:
+            d = inner(x)  # a NumPy scalar for a 0-d x
+            return outer(*c, d, out=d) if type(d) is np.ndarray else outer(*c, d)
+        return traced(x)
+
+    return partial
+
+
 def _elementwise_jvp(prim, partials, safe, primals, tangents):
     out = prim.bind(*primals)
     tout = None
@@ -148,13 +170,18 @@ def _quiet(partial):
     return quiet
 
 
-def elementwise(name, impl, *partials, safe=False, linear=None, quiet=True, residuals=None):
+def elementwise(
+    name, impl, *partials, safe=False, linear=None, quiet=True, residuals=None, fresh=False
+):
     """Define an elementwise primitive from its partial derivatives.
 
     `safe=True` multiplies (co)tangents by partials with `mul_safe`, for
     partials that can be infinite (sqrt, log, division, power); those partials
     are computed without NumPy's divide-by-zero warnings unless `quiet=False`
-    (a partial that silences what it needs itself).
+    (a partial that silences what it needs itself). `fresh=True` says that the
+    (unary) partial always returns a new array, never an input or the output:
+    on NumPy arrays the VJP then multiplies into that array instead of
+    allocating one more (reverse mode's peak memory).
     """
     if safe and quiet:
         partials = tuple(_quiet(p) for p in partials)
@@ -163,7 +190,10 @@ def elementwise(name, impl, *partials, safe=False, linear=None, quiet=True, resi
     prim.jvp = lambda primals, tangents: _elementwise_jvp(prim, partials, safe, primals, tangents)
     if len(partials) == 1 and partials[0] is not None:
         (partial,) = partials  # unary: the cotangent already has the argument's shape
-        prim.vjp = lambda g, out, primals, argnums: [_scale(g, partial(out, *primals), safe)]
+        if fresh and not safe:
+            prim.vjp = lambda g, out, primals, argnums: [_scale_into(g, partial(out, *primals))]
+        else:
+            prim.vjp = lambda g, out, primals, argnums: [_scale(g, partial(out, *primals), safe)]
     else:
         prim.vjp = lambda g, out, primals, argnums: _elementwise_vjp(
             partials, safe, g, out, primals, argnums
@@ -284,9 +314,13 @@ sqrt_p = elementwise("sqrt", np.sqrt, lambda o, x: divide(0.5, o), safe=True, re
 cbrt_p = elementwise("cbrt", np.cbrt, lambda o, x: divide(1.0, multiply(3.0, square(o))), safe=True)
 square_p = elementwise("square", np.square, lambda o, x: multiply(x, 2))
 reciprocal_p = elementwise("reciprocal", np.reciprocal, lambda o, x: negative(square(o)), safe=True)
-sin_p = elementwise("sin", np.sin, lambda o, x: cos(x))
-cos_p = elementwise("cos", np.cos, lambda o, x: negative(sin(x)))
-tan_p = elementwise("tan", np.tan, lambda o, x: add(1, square(o)), residuals="out")
+sin_p = elementwise("sin", np.sin, lambda o, x: cos(x), fresh=True)
+_neg_sin = _one_buffer(lambda x: negative(sin(x)), np.sin, np.negative)
+cos_p = elementwise("cos", np.cos, lambda o, x: _neg_sin(x), fresh=True)
+_one_plus_square = _one_buffer(lambda o: add(1, square(o)), np.square, np.add, 1)
+tan_p = elementwise(
+    "tan", np.tan, lambda o, x: _one_plus_square(o), residuals="out", fresh=True
+)
 arcsin_p = elementwise(
     "arcsin", np.arcsin, lambda o, x: reciprocal(sqrt(subtract(1, square(x)))), safe=True
 )
@@ -294,9 +328,12 @@ arccos_p = elementwise(
     "arccos", np.arccos, lambda o, x: negative(reciprocal(sqrt(subtract(1, square(x))))), safe=True
 )
 arctan_p = elementwise("arctan", np.arctan, lambda o, x: reciprocal(add(1, square(x))))
-sinh_p = elementwise("sinh", np.sinh, lambda o, x: cosh(x))
-cosh_p = elementwise("cosh", np.cosh, lambda o, x: sinh(x))
-tanh_p = elementwise("tanh", np.tanh, lambda o, x: subtract(1, square(o)), residuals="out")
+sinh_p = elementwise("sinh", np.sinh, lambda o, x: cosh(x), fresh=True)
+cosh_p = elementwise("cosh", np.cosh, lambda o, x: sinh(x), fresh=True)
+_one_minus_square = _one_buffer(lambda o: subtract(1, square(o)), np.square, np.subtract, 1)
+tanh_p = elementwise(
+    "tanh", np.tanh, lambda o, x: _one_minus_square(o), residuals="out", fresh=True
+)
 arcsinh_p = elementwise("arcsinh", np.arcsinh, lambda o, x: reciprocal(sqrt(add(square(x), 1))))
 arccosh_p = elementwise(
     "arccosh", np.arccosh, lambda o, x: reciprocal(sqrt(subtract(square(x), 1))), safe=True

@@ -311,21 +311,102 @@ def compile_program(program):
     there), converting back to NumPy scalars at the end.
     """
     if _scalar_program(program):
-        fast, slow = _compile_scalar(program), _compile_numpy(program)
+        fast, slow = _compile_scalar(program), []
 
         def run(*args):
             try:
                 return fast(*args)
             except (ValueError, OverflowError, ZeroDivisionError):
-                return slow(*args)
+                if not slow:  # compiled on first need
+                    slow.append(_compile_numpy(program))
+                return slow[0](*args)
 
         run.source = fast.source
         return run
     return _compile_numpy(program)
 
 
+CHUNK = 1000  # equations per generated function (longer programs are split, see _Names)
+
+
+class _Names:
+    """Python names of a Program's values in the generated source.
+
+    A Program of at most `CHUNK` equations becomes one function and every value a local
+    variable. A longer one becomes a function per `CHUNK` equations, called in turn by the
+    main function; a value used outside the chunk that computes it (and every input and
+    output) lives in a slot of a list `_s` shared by the chunks. (CPython runs one function
+    of 1e5 statements markedly slower per statement than one of 1e3.)
+    """
+
+    def __init__(self, program):
+        eqns = program.eqns
+        self.chunked = len(eqns) > CHUNK
+        self.local, self.slot = {}, {}
+        if not self.chunked:
+            return
+        where = {}
+        for i, e in enumerate(eqns):
+            for v in e.outputs:
+                where[id(v)] = i // CHUNK
+        for v in program.invars:
+            self.slot[id(v)] = len(self.slot)
+        for i, e in enumerate(eqns):
+            for a in e.inputs:
+                if type(a) is not Literal and id(a) in where and where[id(a)] != i // CHUNK:
+                    self.slot.setdefault(id(a), len(self.slot))
+        for v in program.outvars:
+            if id(v) in where:
+                self.slot.setdefault(id(v), len(self.slot))
+
+    def __call__(self, v):
+        k = self.slot.get(id(v))
+        if k is not None:
+            return f"_s[{k}]"
+        n = self.local.get(id(v))
+        if n is None:
+            n = self.local[id(v)] = f"v{len(self.local)}"
+        return n
+
+    def free(self, vs):
+        """Statements releasing the values `vs` after their last use."""
+        local = [self(v) for v in vs if id(v) not in self.slot]
+        out = [f"del {', '.join(sorted(local))}"] if local else []
+        return out + [f"{self(v)} = None" for v in vs if id(v) in self.slot]
+
+    def assemble(self, program, args, prologue, eqn_lines, rets, ns):
+        """Compile the function of `args` running `prologue` then the equations' lines."""
+        if not self.chunked:
+            body = prologue + [ln for lines in eqn_lines for ln in lines]
+            src = f"def _compiled({', '.join(args)}):\n" + "\n".join(f"    {ln}" for ln in body)
+        else:
+            src = ""
+            calls = []
+            for c in range(0, len(eqn_lines), CHUNK):
+                body = [ln for lines in eqn_lines[c:c + CHUNK] for ln in lines] or ["pass"]
+                src += f"def _chunk{c // CHUNK}(_s):\n" + "\n".join(f"    {ln}" for ln in body)
+                src += "\n\n"
+                calls.append(f"_chunk{c // CHUNK}(_s)")
+            body = [f"_s = [None] * {len(self.slot)}", *prologue, *calls]
+            src += f"def _compiled({', '.join(args)}):\n" + "\n".join(f"    {ln}" for ln in body)
+        src += f"\n    return ({rets}{',' if len(program.outvars) == 1 else ''})\n"
+        exec(compile(src, "<funcdiff.jit>", "exec"), ns)  # noqa: S102
+        fn = ns["_compiled"]
+        fn.source = src
+        return fn
+
+
+def _arguments(program, names, convert="{}"):
+    """Parameter names of the generated function and the prologue storing them."""
+    if not names.chunked:
+        args = [names(v) for v in program.invars]
+        return args, [f"{a} = {convert.format(a)}" for a in args if convert != "{}"]
+    args = [f"a{i}" for i in range(len(program.invars))]
+    return args, [f"{names(v)} = {convert.format(a)}" for v, a in zip(program.invars, args)]
+
+
 def _compile_numpy(program):
-    names = {}
+    names = _Names(program)
     ns = {}
 
     def name(v):
@@ -335,17 +416,13 @@ def _compile_numpy(program):
             key = f"_k{len(ns)}"
             ns[key] = v.val
             return key
-        n = names.get(id(v))
-        if n is None:
-            n = names[id(v)] = f"v{len(names)}"
-        return n
+        return names(v)
 
-    args = [name(v) for v in program.invars]
-    lines = []
     for v, c in program.consts.items():
         cname = f"_c{len(ns)}"
         ns[cname] = c
-        names[id(v)] = cname
+        names.local[id(v)] = cname
+    args, prologue = _arguments(program, names)
     # free each intermediate after its last use, as eager evaluation would
     last_use = {}
     for i, e in enumerate(program.eqns):
@@ -354,6 +431,7 @@ def _compile_numpy(program):
                 last_use[id(a)] = i
     keep = {id(v) for v in program.outvars} | {id(v) for v in program.consts}
     reusable = _reusable_buffers(program)
+    eqn_lines = []
     for i, e in enumerate(program.eqns):
         fname = f"_{e.prim.name}_{i}"
         fn = None
@@ -373,24 +451,17 @@ def _compile_numpy(program):
         if donors:
             call_args.append(f"out={name(donors[0])}")
         call = f"{fname}({', '.join(call_args)})"
-        lines.append(f"    {outs} = {call}" if e.outputs else f"    {call}")
-        dead = sorted(
-            {
-                name(a)
-                for a in e.inputs
-                if type(a) is not Literal and last_use[id(a)] == i and id(a) not in keep
-            }
-        )
-        dead += [name(v) for v in e.outputs if id(v) not in last_use and id(v) not in keep]
-        if dead:
-            lines.append(f"    del {', '.join(dead)}")
+        lines = [f"{outs} = {call}" if e.outputs else call]
+        dead = {
+            id(a): a
+            for a in e.inputs
+            if type(a) is not Literal and last_use[id(a)] == i and id(a) not in keep
+        }
+        dead.update((id(v), v) for v in e.outputs if id(v) not in last_use and id(v) not in keep)
+        lines += names.free(list(dead.values()))
+        eqn_lines.append(lines)
     rets = ", ".join(name(v) for v in program.outvars)
-    src = f"def _compiled({', '.join(args)}):\n" + "\n".join(lines)
-    src += f"\n    return ({rets}{',' if len(program.outvars) == 1 else ''})\n"
-    exec(compile(src, "<funcdiff.jit>", "exec"), ns)  # noqa: S102
-    fn = ns["_compiled"]
-    fn.source = src
-    return fn
+    return names.assemble(program, args, prologue, eqn_lines, rets, ns)
 
 
 def _ufunc_eqn(e):
@@ -431,17 +502,18 @@ def _reusable_buffers(program):
 
 
 def _compile_scalar(program):
-    names, ns = {}, {"_f64": np.float64}
+    names = _Names(program)
+    ns = {"_f64": np.float64}
 
     def name(v):
         if type(v) is Literal:
             return repr(float(v.val))
-        return names.setdefault(id(v), f"v{len(names)}")
+        return names(v)
 
-    args = [name(v) for v in program.invars]
-    lines = [f"    {a} = float({a})" for a in args]
     for v, c in program.consts.items():
-        names[id(v)] = repr(float(c)) if np.isfinite(c) else f"float('{float(c)}')"
+        names.local[id(v)] = repr(float(c)) if np.isfinite(c) else f"float('{float(c)}')"
+    args, prologue = _arguments(program, names, "float({})")
+    eqn_lines = []
     for e in program.eqns:
         op = _SCALAR[e.prim.name]
         ins = [name(a) for a in e.inputs]
@@ -451,14 +523,9 @@ def _compile_scalar(program):
             fname = f"_{e.prim.name}"
             ns[fname] = op
             expr = f"{fname}({', '.join(ins)})"
-        lines.append(f"    {name(e.outputs[0])} = {expr}")
+        eqn_lines.append([f"{name(e.outputs[0])} = {expr}"])
     rets = ", ".join(f"_f64({name(v)})" for v in program.outvars)
-    src = f"def _compiled({', '.join(args)}):\n" + "\n".join(lines)
-    src += f"\n    return ({rets}{',' if len(program.outvars) == 1 else ''})\n"
-    exec(compile(src, "<funcdiff.jit>", "exec"), ns)  # noqa: S102
-    fn = ns["_compiled"]
-    fn.source = src
-    return fn
+    return names.assemble(program, args, prologue, eqn_lines, rets, ns)
 
 
 # -- jit ----------------------------------------------------------------------------
