@@ -155,6 +155,8 @@ def _aligned(args, dims):
             if d != 0 or (rank is not None and len(shape_of(a)) != rank):
                 return False
             rank = len(shape_of(a))
+    if rank is None:  # nothing batched
+        return True
     return all(d is not None or len(shape_of(a)) < rank for a, d in zip(args, dims))
 
 
