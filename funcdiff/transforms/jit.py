@@ -532,14 +532,9 @@ def _compile_scalar(program):
 
 
 def _leaf_key(x):
-    if type(x) is float:
-        return ("f",)
-    if type(x) is int:
-        return ("i",)
-    if type(x) is bool:
-        return ("b",)
-    if type(x) is complex:
-        return ("c",)
+    key = _SCALAR_KEYS.get(type(x))
+    if key is not None:
+        return key
     a = get_aval(x)
     return (a.shape, a.dtype)
 
