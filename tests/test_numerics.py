@@ -261,6 +261,31 @@ def test_binary_values_like_numpy_with_broadcasting(name, data):
         check_grads(f, (x, y), order=1)
 
 
+SCALARS = [2.0, np.float64(-3.5), 3, 0.0, np.float64(0.0), 2**70, True, np.float32(1.5), np.inf]
+
+
+@pytest.mark.parametrize("name", ["add", "subtract", "multiply", "divide"])
+def test_scalar_arithmetic_is_numpys(name):
+    """Float scalars take a Python-operator path (not the ufunc): same value, type and
+    warnings as NumPy for every pair of Python/NumPy scalars, eager and inside grad."""
+    def outcome(fn, a, b):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                r = fn(a, b)
+            except Exception as e:  # e.g. NumPy's OverflowError for 2**70 + 2**70
+                return type(e), None, None
+        return type(r), r, [w.category for w in caught]
+
+    f, u = getattr(fnp, name), getattr(np, name)
+    for a in SCALARS:
+        for b in SCALARS:
+            (gt, got, gw), (wt, want, ww) = outcome(f, a, b), outcome(u, a, b)
+            assert gt is wt and gw == ww, (a, b, got, want, gw, ww)
+            np.testing.assert_equal(got, want)
+    assert fd.grad(lambda x: f(x, 4.0))(2.0) == fd.grad(lambda x: f(x, np.ones(()) * 4.0))(2.0)
+
+
 REDUCTIONS = {
     "sum": (fnp.sum, np.sum), "mean": (fnp.mean, np.mean), "var": (fnp.var, np.var),
     "std": (fnp.std, np.std), "max": (fnp.max, np.max), "prod": (fnp.prod, np.prod),

@@ -15,6 +15,8 @@ times an infinite partial is zero (`mul_safe`), so an unselected branch of
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from funcdiff.core import (
@@ -31,23 +33,27 @@ ONE = "one"
 NEG_ONE = "neg_one"
 
 
-_PY_SCALARS = (float, int, complex, bool)
+_SCALAR_SHAPE_TYPES = frozenset({float, int, complex, bool, np.float64, np.float32})
 
 
 def shape_of(x):
     t = type(x)
     if t is np.ndarray or t is ShapedArray:
         return x.shape
-    if t in _PY_SCALARS:
+    if t in _SCALAR_SHAPE_TYPES:
         return ()
     return x.shape if isinstance(x, (np.ndarray, Tracer, np.generic, ShapedArray)) else np.shape(x)
+
+
+_PY_DTYPES = {float: np.dtype(float), complex: np.dtype(complex), bool: np.dtype(bool)}
 
 
 def dtype_of(x):
     t = type(x)
     if t is np.ndarray or t is ShapedArray or isinstance(x, (np.ndarray, Tracer, np.generic)):
         return x.dtype
-    return np.result_type(x)
+    d = _PY_DTYPES.get(t)  # (a dtype is falsy: len() counts its fields)
+    return np.result_type(x) if d is None else d
 
 
 def unbroadcast(ct, shape):
@@ -132,7 +138,7 @@ def _elementwise_vjp(partials, safe, g, out, primals, argnums):
             cts.append(None)
             continue
         ct = unbroadcast(_scale(g, p(out, *primals), safe), shape_of(primals[i]))
-        if dtype_of(ct).kind == "c" and dtype_of(primals[i]).kind != "c":
+        if type(ct) is not float and dtype_of(ct).kind == "c" and dtype_of(primals[i]).kind != "c":
             ct = real(ct)  # a real input gets a real cotangent
         cts.append(ct)
     return cts
@@ -172,8 +178,35 @@ def _quiet(partial):
     return quiet
 
 
+_F64 = np.float64
+_NUMBERS = frozenset({float, np.float64, int})
+
+
+def _scalar_first(ufunc, op):
+    """`ufunc(a, b)`, computed as NumPy scalar arithmetic `op` when one is a float64
+    scalar and the other a float or int: same value, dtype and warnings, in ~0.15 us
+    instead of the ufunc's ~0.9 us (what eager scalar code, and every backward pass on
+    scalars, pays per operation)."""
+
+    def impl(a, b):
+        ta, tb = type(a), type(b)
+        if ta is _F64:
+            if tb in _NUMBERS:
+                return op(a, b)
+        elif ta is float:
+            if tb in _NUMBERS:
+                return op(_F64(a), b)
+        elif ta is int and (tb is _F64 or tb is float):
+            return op(a, _F64(b))
+        return ufunc(a, b)
+
+    impl.__name__ = impl.__qualname__ = ufunc.__name__
+    return impl
+
+
 def elementwise(
-    name, impl, *partials, safe=False, linear=None, quiet=True, residuals=None, fresh=False
+    name, impl, *partials, safe=False, linear=None, quiet=True, residuals=None, fresh=False,
+    scalar=None,
 ):
     """Define an elementwise primitive from its partial derivatives.
 
@@ -183,11 +216,15 @@ def elementwise(
     (a partial that silences what it needs itself). `fresh=True` says that the
     (unary) partial always returns a new array, never an input or the output:
     on NumPy arrays the VJP then multiplies into that array instead of
-    allocating one more (reverse mode's peak memory).
+    allocating one more (reverse mode's peak memory). `scalar`, for a binary ufunc
+    `impl`, is the Python operator that computes it on float64 scalars (see
+    `_scalar_first`); compiled code (`jit`) still calls the ufunc.
     """
     if safe and quiet:
         partials = tuple(_quiet(p) for p in partials)
-    prim = Primitive(name, impl, linear=linear)
+    prim = Primitive(name, impl if scalar is None else _scalar_first(impl, scalar), linear=linear)
+    if scalar is not None:
+        prim.specialize = lambda avals: impl
     prim.residuals = residuals  # "out": the partials use only the output; "shapes": nothing
     prim.jvp = lambda primals, tangents: _elementwise_jvp(prim, partials, safe, primals, tangents)
     if len(partials) == 1 and partials[0] is not None:
@@ -252,7 +289,13 @@ def _mul_safe_impl(a, b):
 
 # -- arithmetic -------------------------------------------------------------
 add_p = elementwise(
-    "add", np.add, lambda o, x, y: ONE, lambda o, x, y: ONE, linear="all", residuals="shapes"
+    "add",
+    np.add,
+    lambda o, x, y: ONE,
+    lambda o, x, y: ONE,
+    linear="all",
+    residuals="shapes",
+    scalar=operator.add,
 )
 subtract_p = elementwise(
     "subtract",
@@ -261,9 +304,15 @@ subtract_p = elementwise(
     lambda o, x, y: NEG_ONE,
     linear="all",
     residuals="shapes",
+    scalar=operator.sub,
 )
 multiply_p = elementwise(
-    "multiply", np.multiply, lambda o, x, y: y, lambda o, x, y: x, linear="each"
+    "multiply",
+    np.multiply,
+    lambda o, x, y: y,
+    lambda o, x, y: x,
+    linear="each",
+    scalar=operator.mul,
 )
 mul_safe_p = elementwise(
     "mul_safe", _mul_safe_impl, lambda o, x, y: y, lambda o, x, y: x, safe=True, linear="each"
@@ -277,6 +326,7 @@ divide_p = elementwise(
     lambda o, x, y: divide(1.0, y),
     lambda o, x, y: negative(divide(o, y)),
     safe=True,
+    scalar=operator.truediv,
 )
 
 

@@ -434,12 +434,7 @@ def _compile_numpy(program):
     eqn_lines = []
     for i, e in enumerate(program.eqns):
         fname = f"_{e.prim.name}_{i}"
-        fn = None
-        if e.prim.specialize is not None:
-            fn = e.prim.specialize([a.aval for a in e.inputs], **e.params)
-        if fn is None:
-            fn = functools.partial(e.prim.impl, **e.params) if e.params else e.prim.impl
-        ns[fname] = fn
+        ns[fname] = _numpy_fn(e)
         outs = ", ".join(name(v) for v in e.outputs)
         if e.prim.multiple_results:
             outs = outs + ("," if len(e.outputs) == 1 else "")
@@ -464,8 +459,17 @@ def _compile_numpy(program):
     return names.assemble(program, args, prologue, eqn_lines, rets, ns)
 
 
+def _numpy_fn(e):
+    """The function generated code calls for equation `e`."""
+    if e.prim.specialize is not None:
+        fn = e.prim.specialize([a.aval for a in e.inputs], **e.params)
+        if fn is not None:
+            return fn
+    return functools.partial(e.prim.impl, **e.params) if e.params else e.prim.impl
+
+
 def _ufunc_eqn(e):
-    return isinstance(e.prim.impl, np.ufunc) and not e.params and len(e.outputs) == 1
+    return not e.params and len(e.outputs) == 1 and isinstance(_numpy_fn(e), np.ufunc)
 
 
 def _reusable_buffers(program):

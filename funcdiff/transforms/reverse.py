@@ -80,6 +80,27 @@ class RevTrace(Trace):
                 tape.append((prim, params, (p,), out, _ARG0, parent))
             else:
                 tape.append((prim, params, *_keep(prim.residuals, (p,), out), _ARG0, parent))
+        elif len(args) == 2 and prim.fwd is None and prim.residuals is None:
+            a, b = args
+            if type(a) is RevTracer and a._trace is self:
+                pa = a.primal
+                if type(b) is RevTracer and b._trace is self:
+                    pb = b.primal
+                    argnums = _ARG01
+                    parents = (a.node if a.index is None else (a.node, a.index),
+                               b.node if b.index is None else (b.node, b.index))
+                else:
+                    pb, argnums = b, _ARG0
+                    parents = (a.node if a.index is None else (a.node, a.index),)
+            else:  # only b is ours
+                pa, pb, argnums = a, b.primal, _ARG1
+                parents = (b.node if b.index is None else (b.node, b.index),)
+            primals = (pa, pb)
+            if isinstance(pa, Tracer) or isinstance(pb, Tracer):
+                out = prim.bind(pa, pb, **params)
+            else:
+                out = prim.impl(pa, pb, **params)
+            tape.append((prim, params, primals, out, argnums, parents))
         else:
             primals, argnums, parents = [], [], []
             lower = False
@@ -132,6 +153,8 @@ class RevTrace(Trace):
 
 
 _ARG0 = (0,)
+_ARG1 = (1,)
+_ARG01 = (0, 1)
 
 # the sum of two paths to one value (see RevTrace._merge_closures)
 merge_p = Primitive("closure_merge", lambda a, b: a)
@@ -353,6 +376,7 @@ def _check_diff_input(leaf, where, name, holomorphic, allow_int):
 
 
 _F64 = np.dtype(np.float64)
+_LEAF_TYPES = {float, np.ndarray, np.float64, np.float32}
 
 
 def _check_grad_output(aval, holomorphic):
@@ -394,8 +418,10 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
             single, nums = True, _ARG0
         else:
             single, nums = _argnums_tuple(argnums, len(args), name)
-        diff_args = tuple(args[i] for i in nums)
-        flat, in_tree = tree_flatten(diff_args)
+        if single and type(args[nums[0]]) in _LEAF_TYPES:
+            flat, in_tree = [args[nums[0]]], None  # one array or float: no tree to walk
+        else:
+            flat, in_tree = tree_flatten(tuple(args[i] for i in nums))
         mask = [_is_float_leaf(leaf) for leaf in flat]
         if holomorphic or not all(mask):
             mask = [
@@ -406,8 +432,11 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
 
         def flat_fun(*leaves):
             full = list(args)
-            for i, a in zip(nums, tree_unflatten(in_tree, leaves)):
-                full[i] = a
+            if in_tree is None:
+                full[nums[0]] = leaves[0]
+            else:
+                for i, a in zip(nums, tree_unflatten(in_tree, leaves)):
+                    full[i] = a
             out = fun(*full, **kwargs)
             if has_aux:
                 if not (isinstance(out, (tuple, list)) and len(out) == 2):
@@ -437,14 +466,17 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
         grads = []
         for leaf, n, d in zip(flat, in_nodes, mask):
             ct = got.get(n)
-            if d and type(ct) is np.float64 and type(leaf) is float:
-                grads.append(ct)  # the common scalar case needs no cast
+            if d and type(leaf) is float and (type(ct) is np.float64 or type(ct) is float):
+                grads.append(np.float64(ct))  # the common scalar case needs no cast
             elif d:
                 grads.append(_cast_ct(ct, get_aval(leaf)))
             else:
                 grads.append(np.zeros(np.shape(leaf), float0))
-        g = tree_unflatten(in_tree, grads)
-        g = g[0] if single else g
+        if in_tree is None:
+            g = grads[0]
+        else:
+            g = tree_unflatten(in_tree, grads)
+            g = g[0] if single else g
         if has_aux:
             return (y, store["aux"]), g
         return y, g
