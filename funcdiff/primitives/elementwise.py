@@ -149,21 +149,30 @@ def _elementwise_batch(prim, args, dims, **params):
         from funcdiff.primitives.shape import move_batch_axes
 
         args = move_batch_axes(args, dims)
-    return prim.bind(*args, **params), 0
+    for a in args:
+        if isinstance(a, Tracer):  # values of a lower level: bind there
+            return prim.bind(*args, **params), 0
+    return prim.impl(*args, **params), 0
 
 
 def _aligned(args, dims):
     """True when broadcasting already lines the batch axes up: every batched argument
     has it first and the same rank, and no unbatched one has a higher rank."""
-    rank = None
+    if len(args) == 1:
+        return dims[0] == 0
+    rank = -1
     for a, d in zip(args, dims):
         if d is not None:
-            if d != 0 or (rank is not None and len(shape_of(a)) != rank):
+            r = len(shape_of(a))
+            if d != 0 or (rank >= 0 and r != rank):
                 return False
-            rank = len(shape_of(a))
-    if rank is None:  # nothing batched
+            rank = r
+    if rank < 0:  # nothing batched
         return True
-    return all(d is not None or len(shape_of(a)) < rank for a, d in zip(args, dims))
+    for a, d in zip(args, dims):
+        if d is None and len(shape_of(a)) >= rank:
+            return False
+    return True
 
 
 def _quiet(partial):

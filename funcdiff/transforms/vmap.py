@@ -387,6 +387,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
     prefix_cache = {}  # argument structure -> in_axes per leaf
+    out_cache = {}  # output structure -> out_axes per leaf
 
     def vmapped(*args, **kwargs):
         if isinstance(in_axes, tuple) and len(in_axes) != len(args):
@@ -402,7 +403,12 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
                 axes = prefix_cache[in_tree] = broadcast_prefix((in_axes, 0), all_args)
             except ValueError as e:
                 raise ValueError(f"vmap: in_axes does not match the arguments: {e}") from None
-        axes = [_normalize_axis(a, len(shape_of(x)), "in_axes") for a, x in zip(axes, flat)]
+        axes = [
+            a
+            if a is None or (type(a) is int and a == 0 and shape_of(x))
+            else _normalize_axis(a, len(shape_of(x)), "in_axes")
+            for a, x in zip(axes, flat)
+        ]
         size = _batch_size(flat, axes, all_args, axis_size)
         main = push_main(BatchTrace, "vmap", fun)
         try:
@@ -413,10 +419,12 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
             a, k = tree_unflatten(in_tree, boxed)
             out = fun(*a, **k)
             out_flat, out_tree = tree_flatten(out)
-            try:
-                oaxes = broadcast_prefix(out_axes, out)
-            except ValueError as e:
-                raise ValueError(f"vmap: out_axes does not match the outputs: {e}") from None
+            oaxes = out_cache.get(out_tree)
+            if oaxes is None:
+                try:
+                    oaxes = out_cache[out_tree] = broadcast_prefix(out_axes, out)
+                except ValueError as e:
+                    raise ValueError(f"vmap: out_axes does not match the outputs: {e}") from None
             results = [_unbatch(trace, o, ax, size) for o, ax in zip(out_flat, oaxes)]
         finally:
             pop_main(main)
@@ -495,6 +503,8 @@ def _argpath(path):
 
 
 def _unbatch(trace, o, ax, size):
+    if type(o) is BatchTracer and o._trace is trace and o.bdim == 0 and ax == 0:
+        return o.val  # the common case: batch axis already first
     if isinstance(o, BatchTracer) and o._trace is trace and o.bdim is not None:
         if ax is None:
             raise ValueError(
