@@ -80,7 +80,7 @@ class RevTrace(Trace):
                 tape.append((prim, params, (p,), out, _ARG0, parent))
             else:
                 tape.append((prim, params, *_keep(prim.residuals, (p,), out), _ARG0, parent))
-        elif len(args) == 2 and prim.fwd is None and prim.residuals is None:
+        elif len(args) == 2 and prim.fwd is None:
             a, b = args
             if type(a) is RevTracer and a._trace is self:
                 pa = a.primal
@@ -100,7 +100,10 @@ class RevTrace(Trace):
                 out = prim.bind(pa, pb, **params)
             else:
                 out = prim.impl(pa, pb, **params)
-            tape.append((prim, params, primals, out, argnums, parents))
+            if prim.residuals is None:
+                tape.append((prim, params, primals, out, argnums, parents))
+            else:
+                tape.append((prim, params, *_keep(prim.residuals, primals, out), argnums, parents))
         else:
             primals, argnums, parents = [], [], []
             lower = False
@@ -164,11 +167,14 @@ merge_p.batch = lambda args, dims: (args[0], dims[0])
 
 def _keep(policy, primals, out):
     """What a tape entry holds for the VJP rule (the rest is freed at once)."""
-    if policy == "out":
-        return [None] * len(primals), out
     if policy == "inputs":
         return primals, None
-    return [get_aval(p) for p in primals], None  # "shapes"
+    if policy == "out":
+        return [None] * len(primals), out
+    return [p if type(p) in _SHAPE_ONLY else get_aval(p) for p in primals], None  # "shapes"
+
+
+_SHAPE_ONLY = frozenset({float, int, bool, complex})  # no memory to free: keep as they are
 
 
 def backward_pass(trace, out_cts, consume):
@@ -418,7 +424,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
             single, nums = True, _ARG0
         else:
             single, nums = _argnums_tuple(argnums, len(args), name)
-        if single and type(args[nums[0]]) in _LEAF_TYPES:
+        if single and (type(args[nums[0]]) in _LEAF_TYPES or isinstance(args[nums[0]], Tracer)):
             flat, in_tree = [args[nums[0]]], None  # one array or float: no tree to walk
         else:
             flat, in_tree = tree_flatten(tuple(args[i] for i in nums))
