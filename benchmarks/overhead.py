@@ -170,16 +170,17 @@ def load_peers(wanted):
 # Workloads
 
 
-def chain_fd(x):
-    for _ in range(CHAIN):
+def chain_fd(x, n=CHAIN):
+    for _ in range(n):
         x = fnp.sin(x)
     return x
 
 
-def hand_chain_grad(x):
-    """d/dx of sin(sin(...sin(x))): forward storing the inputs, backward multiplying cos."""
+def hand_chain_grad(x, n=CHAIN):
+    """d/dx of sin(sin(...sin(x))) (n sines): forward storing the inputs, backward
+    multiplying the cosines."""
     xs = []
-    for _ in range(CHAIN):
+    for _ in range(n):
         xs.append(x)
         x = math.sin(x)
     g = 1.0

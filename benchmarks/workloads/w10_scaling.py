@@ -11,12 +11,12 @@ N = 1e3 (eager jax costs ~170 us per op here and jit compiles the unrolled chain
 """
 
 import gc
-import math
 import time
 import tracemalloc
 
+import overhead as oh
+
 import funcdiff as fd
-import funcdiff.numpy as fnp
 from workloads.common import check, jax_ready, make_row, measure, progress, value_target
 
 NUMBER, NAME, TITLE = 10, "scaling", "grad of a chain of N `sin` (scaling)"
@@ -24,23 +24,6 @@ PEERS = ("autograd", "torch", "jax")
 NS = (1000, 10000, 100000)
 X0 = 0.5
 LIMIT = 1.5
-
-
-def chain(x, n):
-    for _ in range(n):
-        x = fnp.sin(x)
-    return x
-
-
-def hand(x, n):
-    xs = []
-    for _ in range(n):
-        xs.append(x)
-        x = math.sin(x)
-    g = 1.0
-    for v in reversed(xs):
-        g *= math.cos(v)
-    return g
 
 
 def peak_bytes(fn):
@@ -56,13 +39,13 @@ def peak_bytes(fn):
 
 
 def candidates(peers, n):
-    g = fd.grad(lambda x: chain(x, n))
-    jg = fd.jit(fd.grad(lambda x: chain(x, n)))
+    g = fd.grad(lambda x: oh.chain_fd(x, n))
+    jg = fd.jit(fd.grad(lambda x: oh.chain_fd(x, n)))
     t0 = time.perf_counter()
     jg(X0)  # compile
     compile_s = time.perf_counter() - t0
     cands = {"funcdiff eager": lambda: g(X0), "funcdiff jit": lambda: jg(X0),
-             "reference": lambda: hand(X0, n)}  # fmt: skip
+             "reference": lambda: oh.hand_chain_grad(X0, n)}  # fmt: skip
     if "autograd" in peers:
         autograd, anp = peers["autograd"]
 
