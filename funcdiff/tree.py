@@ -375,6 +375,10 @@ def register_dataclass(cls: type, data_fields: Iterable[str], meta_fields: Itera
 # A treedef node is `None` for a leaf, else a tuple `(kind, aux, children)` where
 # `children` is a tuple of nodes. Plain tuples make equality and hashing cheap.
 
+# Types known to be leaves without a look at namedtuple fields (the node types
+# registered later are never leaves: `_kinds` is consulted first).
+_leaf_types = {np.ndarray, np.float64, float, int, complex, bool, str}
+
 
 def _flatten(tree, is_leaf, leaves):
     if is_leaf is not None and is_leaf(tree):
@@ -382,7 +386,9 @@ def _flatten(tree, is_leaf, leaves):
         return None
     kind = _kinds.get(type(tree))
     if kind is None:
-        if not (isinstance(tree, tuple) and hasattr(type(tree), "_fields")):
+        if type(tree) in _leaf_types or not (
+            isinstance(tree, tuple) and hasattr(type(tree), "_fields")
+        ):
             leaves.append(tree)
             return None
         kind = _namedtuple_kind(type(tree))
@@ -492,10 +498,11 @@ class PyTreeDef:
         ('x', {'a': 'y', 'b': None})
     """
 
-    __slots__ = ("_counts", "_node")
+    __slots__ = ("_counts", "_node", "_num_leaves")
 
-    def __init__(self, node):
+    def __init__(self, node, num_leaves=None):
         self._node = node
+        self._num_leaves = num_leaves  # known when made by flattening
 
     def _leaf_and_node_counts(self) -> tuple[int, int]:
         try:
@@ -512,7 +519,8 @@ class PyTreeDef:
             >>> tree_structure([1, (2, 3), None]).num_leaves
             3
         """
-        return self._leaf_and_node_counts()[0]
+        n = self._num_leaves
+        return self._leaf_and_node_counts()[0] if n is None else n
 
     @property
     def num_nodes(self) -> int:
@@ -541,7 +549,8 @@ class PyTreeDef:
             {'a': 1, 'b': (2, 3)}
         """
         leaves = list(leaves)
-        if len(leaves) != self.num_leaves:
+        n = self._num_leaves
+        if len(leaves) != (self.num_leaves if n is None else n):
             raise ValueError(
                 f"tree_unflatten: {self} expects {self.num_leaves} leaves, got {len(leaves)}"
             )
@@ -619,7 +628,7 @@ def tree_flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None):
     """
     leaves: list = []
     node = _flatten(tree, is_leaf, leaves)
-    return leaves, PyTreeDef(node)
+    return leaves, PyTreeDef(node, len(leaves))
 
 
 def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> Any:

@@ -464,3 +464,32 @@ def test_reshape_speed_plain():
     t_np = min(timeit.repeat(lambda: np.reshape(x, (2, 3)), number=n, repeat=5)) / n
     t_fd = min(timeit.repeat(lambda: fnp.reshape(x, (2, 3)), number=n, repeat=5)) / n
     assert t_fd <= t_np + 2e-6  # target <= numpy + 0.5 us; loose here for noisy machines
+
+
+BROADCASTS = [
+    (np.float64(2.0), (2, 3)), (2.0, (3,)), (3, (2, 2)), (True, (2,)), (1 + 2j, (2,)),
+    (np.arange(3.0), (2, 3)), (np.arange(3.0).reshape(3, 1), (2, 3, 4)),
+    (np.ones((2, 3))[:, ::2], (4, 2, 2)), (np.arange(6).reshape(2, 3), (5, 2, 3)),
+    (np.array(1.0), ()), (np.ones((0,)), (3, 0)), (np.ones((1, 0)), (2, 0)),
+    (np.arange(3.0), (0, 3)), (np.array(["a"]), (3,)), (np.float32(1.5), (2, 1)),
+]
+
+
+@pytest.mark.parametrize("x, shape", BROADCASTS)
+def test_broadcast_view_is_numpys(x, shape):
+    """broadcast_to's direct view: the same shape, dtype, strides, values and read-only
+    flag as numpy.broadcast_to, and the same errors."""
+    got, want = sp.broadcast_to(x, shape), np.broadcast_to(x, shape)
+    assert (got.shape, got.dtype, got.strides) == (want.shape, want.dtype, want.strides)
+    assert not got.flags.writeable
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("x, shape", [(np.arange(3.0), (2, 4)), (np.ones((2, 3)), (3,)),
+                                      (np.ones(3), (-1, 3))])
+def test_broadcast_view_errors_are_numpys(x, shape):
+    with pytest.raises(ValueError) as want:
+        np.broadcast_to(x, shape)
+    with pytest.raises(ValueError) as got:
+        sp.broadcast_to(x, shape)
+    assert str(got.value) == str(want.value)

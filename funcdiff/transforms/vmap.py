@@ -396,13 +396,18 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
                 f"called with {len(args)} positional argument(s); give one entry per argument."
             )
         all_args = (args, kwargs)
-        flat, in_tree = tree_flatten(all_args)
-        axes = prefix_cache.get(in_tree)
+        if not kwargs and all(type(x) is np.ndarray for x in args):
+            flat, in_tree = list(args), None  # plain array arguments: no tree to walk
+            axes = prefix_cache.get(len(args))
+        else:
+            flat, in_tree = tree_flatten(all_args)
+            axes = prefix_cache.get(in_tree)
         if axes is None:
             try:
-                axes = prefix_cache[in_tree] = broadcast_prefix((in_axes, 0), all_args)
+                axes = broadcast_prefix((in_axes, 0), all_args)
             except ValueError as e:
                 raise ValueError(f"vmap: in_axes does not match the arguments: {e}") from None
+            prefix_cache[len(args) if in_tree is None else in_tree] = axes
         axes = [
             a
             if a is None or (type(a) is int and a == 0 and shape_of(x))
@@ -416,8 +421,13 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
             trace.axis_size = size
             trace.axis_name = axis_name
             boxed = [x if a is None else BatchTracer(trace, x, a) for x, a in zip(flat, axes)]
-            a, k = tree_unflatten(in_tree, boxed)
-            out = fun(*a, **k)
+            if in_tree is None:
+                out = fun(*boxed)
+            else:
+                a, k = tree_unflatten(in_tree, boxed)
+                out = fun(*a, **k)
+            if type(out) is BatchTracer and type(out_axes) is int:  # one array out
+                return _unbatch(trace, out, out_axes, size)
             out_flat, out_tree = tree_flatten(out)
             oaxes = out_cache.get(out_tree)
             if oaxes is None:
