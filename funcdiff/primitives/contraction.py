@@ -25,7 +25,7 @@ from functools import lru_cache, partial
 import numpy as np
 import opt_einsum
 
-from funcdiff.core import Primitive, ShapedArray, _state
+from funcdiff.core import Primitive, ShapedArray, Tracer, _state
 from funcdiff.primitives.elementwise import add, convert_element_type, dtype_of, shape_of
 from funcdiff.primitives.shape import broadcast_to, reshape
 
@@ -205,7 +205,9 @@ def einsum(subscripts, *operands):
     shapes = tuple([x.shape if type(x) is np.ndarray else shape_of(x) for x in operands])
     path = contraction_path(subscripts, shapes)
     if _state.stack:
-        return einsum_p.bind(*operands, subscripts=subscripts, path=path)
+        for x in operands:
+            if isinstance(x, Tracer):
+                return einsum_p.bind(*operands, subscripts=subscripts, path=path)
     return _einsum_impl(*operands, subscripts=subscripts, path=path)
 
 

@@ -81,14 +81,16 @@ class BatchTrace(Trace):
         vals, dims = [], []
         batched = False
         for a in args:
-            if isinstance(a, BatchTracer) and a._trace is self:
+            if type(a) is BatchTracer and a._trace is self:
                 vals.append(a.val)
-                dims.append(a.bdim)
-                batched = batched or a.bdim is not None
+                d = a.bdim
+                dims.append(d)
+                if d is not None:
+                    batched = True
             else:
                 vals.append(a)
                 dims.append(None)
-        if isinstance(prim, CollectivePrimitive):
+        if type(prim) is CollectivePrimitive:
             return _process_collective(self, prim, vals, dims, params)
         if not batched:
             return prim.bind(*vals, **params)
