@@ -493,7 +493,12 @@ def main(argv=None):
     rows = []
     for w in (workload1, workload2, workload3):
         rows += w(peers, args.rounds, args.batch, failures)
-    print(markdown(rows))
+    return report(rows, failures, info, args, markdown(rows))
+
+
+def report(rows, failures, info, args, table):
+    """Print `table` and the check failures, write --json; the exit status."""
+    print(table)
     if failures:
         print("\nCHECK FAILURES (excluded from timing):")
         for f in failures:

@@ -27,7 +27,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"  # one BLAS thread, set before NumPy is imported
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import math  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -41,7 +40,7 @@ for _p in (str(_HERE.parent), str(_HERE)):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from overhead import fmt_time, load_peers, meta  # noqa: E402
+from overhead import fmt_time, load_peers, meta, report  # noqa: E402
 
 import funcdiff as fd  # noqa: E402
 import funcdiff.numpy as fnp  # noqa: E402
@@ -398,19 +397,6 @@ def parse_args(argv, doc, budget_full, budget_quick):
     args.batch = args.batch or 0.004
     args.budget = args.budget or (budget_quick if args.quick else budget_full)
     return args
-
-
-def report(rows, failures, info, args, table):
-    print(table)
-    if failures:
-        print("\nCHECK FAILURES (excluded from timing):")
-        for f in failures:
-            print("  " + f)
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps({"meta": info, "rows": rows, "failures": failures}, indent=2) + "\n"
-        )
-    return 1 if failures else 0
 
 
 def main(argv=None):
