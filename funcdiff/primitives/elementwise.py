@@ -15,6 +15,7 @@ times an infinite partial is zero (`mul_safe`), so an unselected branch of
 
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
@@ -145,7 +146,7 @@ def _elementwise_vjp(partials, safe, g, out, primals, argnums):
 
 
 def _elementwise_batch(prim, args, dims, **params):
-    if not _aligned(args, dims):
+    if not (dims[0] == 0 if len(args) == 1 else _aligned(args, dims)):
         from funcdiff.primitives.shape import move_batch_axes
 
         args = move_batch_axes(args, dims)
@@ -158,8 +159,6 @@ def _elementwise_batch(prim, args, dims, **params):
 def _aligned(args, dims):
     """True when broadcasting already lines the batch axes up: every batched argument
     has it first and the same rank, and no unbatched one has a higher rank."""
-    if len(args) == 1:
-        return dims[0] == 0
     rank = -1
     for a, d in zip(args, dims):
         if d is not None:
@@ -246,7 +245,7 @@ def elementwise(
         prim.vjp = lambda g, out, primals, argnums: _elementwise_vjp(
             partials, safe, g, out, primals, argnums
         )
-    prim.batch = lambda args, dims, **params: _elementwise_batch(prim, args, dims, **params)
+    prim.batch = functools.partial(_elementwise_batch, prim)
     return prim
 
 
