@@ -146,7 +146,7 @@ def _elementwise_vjp(partials, safe, g, out, primals, argnums):
 
 
 def _elementwise_batch(prim, args, dims, **params):
-    if not (dims[0] == 0 if len(args) == 1 else _aligned(args, dims)):
+    if not _aligned(args, dims):
         from funcdiff.primitives.shape import move_batch_axes
 
         args = move_batch_axes(args, dims)
@@ -159,6 +159,8 @@ def _elementwise_batch(prim, args, dims, **params):
 def _aligned(args, dims):
     """True when broadcasting already lines the batch axes up: every batched argument
     has it first and the same rank, and no unbatched one has a higher rank."""
+    if len(args) == 1:
+        return dims[0] == 0
     rank = -1
     for a, d in zip(args, dims):
         if d is not None:

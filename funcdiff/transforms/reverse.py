@@ -74,12 +74,7 @@ class RevTrace(Trace):
         if len(args) == 1 and prim.fwd is None:  # fast path: unary primitives
             a = args[0]
             p = a.primal
-            if isinstance(p, Tracer):  # a lower level's tracer: its trace is the top one
-                t = p._trace
-                out = (t.process_primitive(prim, (p,), params) if t.main.alive
-                       else prim.bind(p, **params))  # fmt: skip
-            else:
-                out = prim.impl(p, **params)
+            out = prim.bind(p, **params) if isinstance(p, Tracer) else prim.impl(p, **params)
             parent = (a.node if a.index is None else (a.node, a.index),)
             if prim.residuals is None:
                 tape.append((prim, params, (p,), out, _ARG0, parent))
