@@ -295,6 +295,7 @@ def register_pytree_node(
         lambda aux, n: f"a {name} node with {n} children and aux data {aux!r}",
     )
     _registered.add(nodetype)
+    _leaf_types.discard(nodetype)
 
 
 def register_dataclass(cls: type, data_fields: Iterable[str], meta_fields: Iterable[str]) -> type:
@@ -367,6 +368,7 @@ def register_dataclass(cls: type, data_fields: Iterable[str], meta_fields: Itera
         summary,
     )
     _registered.add(cls)
+    _leaf_types.discard(cls)
     return cls
 
 
@@ -374,50 +376,177 @@ def register_dataclass(cls: type, data_fields: Iterable[str], meta_fields: Itera
 #
 # A treedef node is `None` for a leaf, else a tuple `(kind, aux, children)` where
 # `children` is a tuple of nodes. Plain tuples make equality and hashing cheap.
+#
+# Trees may be arbitrarily deep, so every walk below uses an explicit stack, never
+# Python recursion. Most walks follow one pattern: the open containers' iterators
+# wait on a stack while the current one is walked, a container child is descended
+# into at once (its parent's iterator pushed), and an exhausted iterator pops back
+# to the parent. Tuple `==` and `hash` recurse too (in C), so nodes `_PLAIN_DEPTH`
+# or more levels below the root are `_DeepNode`s, which compare and hash with
+# explicit stacks.
 
-# Types known to be leaves without a look at namedtuple fields (the node types
-# registered later are never leaves: `_kinds` is consulted first).
+# Types known to be leaves without a look at `_kinds` or namedtuple fields (a type
+# registered as a node later is taken out).
 _leaf_types = {np.ndarray, np.float64, float, int, complex, bool, str}
+
+# Nodes at this depth below the root or deeper are built as `_DeepNode`s, so a chain
+# of plain tuple nodes, which `==` and `hash` recurse through in C, is never longer.
+_PLAIN_DEPTH = 100
+
+
+class _DeepNode(tuple):
+    """A treedef node at least `_PLAIN_DEPTH` levels below the root.
+
+    The same `(kind, aux, children)` tuple, equal to and hashing like a plain one,
+    but `==` and `hash` use explicit stacks: tuple's own recurse in C, which raises
+    RecursionError (`==`) or overflows the C stack (`hash`) on deep trees. Every node
+    below a `_DeepNode` is one too.
+    """
+
+    _hash = None  # cached by __hash__ (an instance attribute once computed)
+
+    def __hash__(self):
+        if self._hash is None:
+            # hash the unhashed nodes below first, children before parents, so that
+            # tuple.__hash__ finds every child's hash cached
+            order, stack = [], [self]
+            while stack:
+                node = stack.pop()
+                order.append(node)
+                stack.extend(c for c in node[2] if c is not None and c._hash is None)
+            for node in reversed(order):
+                node._hash = tuple.__hash__(node)
+        return self._hash
+
+    def __eq__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return len(other) == 3 and _nodes_equal(self, other)
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+
+def _nodes_equal(a, b) -> bool:
+    """`a == b` for two treedef nodes (tuple semantics: `is` before `==`), without recursion."""
+    pairs = [(a, b)]
+    while pairs:
+        a, b = pairs.pop()
+        if a is b:
+            continue
+        if _differ_here(a, b):
+            return False
+        pairs.extend(zip(a[2], b[2]))
+    return True
+
+
+def _differ_here(a, b) -> bool:
+    """Whether two (non-identical) treedef nodes differ at their top: kind, aux or arity."""
+    return (
+        a is None
+        or b is None
+        or a[0] is not b[0]
+        or not (a[1] is b[1] or a[1] == b[1])
+        or len(a[2]) != len(b[2])
+    )
 
 
 def _flatten(tree, is_leaf, leaves):
-    if is_leaf is not None and is_leaf(tree):
-        leaves.append(tree)
-        return None
-    kind = _kinds.get(type(tree))
-    if kind is None:
-        if type(tree) in _leaf_types or not (
-            isinstance(tree, tuple) and hasattr(type(tree), "_fields")
-        ):
-            leaves.append(tree)
-            return None
-        kind = _namedtuple_kind(type(tree))
-    children, aux = kind.flatten(tree)
-    return (kind, aux, tuple([_flatten(c, is_leaf, leaves) for c in children]))
+    """Append the leaves of `tree` to `leaves`; return its treedef node."""
+    # the open containers above the current one, as (kind, aux, children iterator,
+    # child nodes so far); the bottom entry is a pseudo-container around the root,
+    # so the root's node ends up alone in its `nodes`
+    stack = []
+    kind = aux = None
+    it = iter((tree,))
+    nodes = []
+    while True:
+        for x in it:
+            t = type(x)
+            if (is_leaf is None or not is_leaf(x)) and t not in _leaf_types:
+                k = _kinds.get(t)
+                if k is None and isinstance(x, tuple) and hasattr(t, "_fields"):
+                    k = _namedtuple_kind(t)
+                if k is not None:
+                    children, a = k.flatten(x)
+                    stack.append((kind, aux, it, nodes))
+                    kind, aux, it, nodes = k, a, iter(children), []
+                    break
+            leaves.append(x)
+            nodes.append(None)
+        else:
+            if not stack:
+                return nodes[0]
+            node = (kind, aux, tuple(nodes))
+            if len(stack) > _PLAIN_DEPTH:
+                node = _DeepNode(node)
+            kind, aux, it, nodes = stack.pop()
+            nodes.append(node)
 
 
-def _build(node, it):
+def _build(node, leaves):
+    """Rebuild the tree of the container node `node`, its leaves taken from the
+    iterator `leaves`."""
+    stack = []
     kind, aux, children = node
-    return kind.unflatten(aux, [next(it) if c is None else _build(c, it) for c in children])
+    it = iter(children)
+    built = []
+    while True:
+        for c in it:
+            if c is None:
+                built.append(next(leaves))
+            else:
+                stack.append((kind, aux, it, built))
+                kind, aux, children = c
+                it = iter(children)
+                built = []
+                break
+        else:
+            x = kind.unflatten(aux, built)
+            if not stack:
+                return x
+            kind, aux, it, built = stack.pop()
+            built.append(x)
 
 
 def _count(node) -> tuple[int, int]:
     """(number of leaves, number of nodes) below and including `node`."""
-    if node is None:
-        return 1, 1
-    leaves, nodes = 0, 1
-    for c in node[2]:
-        nl, nn = _count(c)
-        leaves += nl
-        nodes += nn
+    leaves = nodes = 0
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        nodes += 1
+        if node is None:
+            leaves += 1
+        else:
+            stack.extend(node[2])
     return leaves, nodes
 
 
 def _render(node) -> str:
     if node is None:
         return "*"
+    stack = []
     kind, aux, children = node
-    return kind.render(aux, [_render(c) for c in children])
+    it = iter(children)
+    strs = []
+    while True:
+        for c in it:
+            if c is None:
+                strs.append("*")
+            else:
+                stack.append((kind, aux, it, strs))
+                kind, aux, children = c
+                it = iter(children)
+                strs = []
+                break
+        else:
+            s = kind.render(aux, strs)
+            if not stack:
+                return s
+            kind, aux, it, strs = stack.pop()
+            strs.append(s)
 
 
 def _summary(node) -> str:
@@ -431,26 +560,58 @@ def _where(path) -> str:
     return f"at path {keystr(path)}" if path else "at the root"
 
 
-def _paths(node, prefix, out):
-    if node is None:
-        out.append(prefix)
-        return
+def _keyed(node, *more):
+    """zip(path keys, children of `node`, *more) for a container node."""
     kind, aux, children = node
-    for key, child in zip(kind.keys(aux, len(children)), children):
-        _paths(child, prefix + (key,), out)
+    return zip(kind.keys(aux, len(children)), children, *more)
 
 
-def _first_difference(a, b, path=()):
-    """(path, node_a, node_b) of the first place two treedef nodes differ, or None."""
-    if a == b:
-        return None
-    if a is None or b is None or a[0] is not b[0] or a[1] != b[1] or len(a[2]) != len(b[2]):
-        return path, a, b
-    for key, ca, cb in zip(a[0].keys(a[1], len(a[2])), a[2], b[2]):
-        diff = _first_difference(ca, cb, path + (key,))
-        if diff is not None:
-            return diff
-    return path, a, b  # unreachable unless aux equality is inconsistent
+def _paths(node) -> list[tuple]:
+    """The key path of every leaf below `node`, in flattening order."""
+    if node is None:
+        return [()]
+    out = []
+    prefix = []  # the keys down to the current container
+    stack = []  # the iterators of the containers above it
+    it = _keyed(node)
+    while True:
+        for key, child in it:
+            if child is None:
+                out.append((*prefix, key))
+            else:
+                stack.append(it)
+                prefix.append(key)
+                it = _keyed(child)
+                break
+        else:
+            if not stack:
+                return out
+            it = stack.pop()
+            prefix.pop()
+
+
+def _first_difference(a, b):
+    """(path, node_a, node_b) of the first place (in flattening order) where two
+    unequal treedef nodes differ."""
+    if _differ_here(a, b):
+        return (), a, b
+    prefix, stack = [], []
+    it = _keyed(a, b[2])
+    while True:
+        for key, x, y in it:
+            if x is y:
+                continue
+            if _differ_here(x, y):
+                return (*prefix, key), x, y
+            stack.append(it)
+            prefix.append(key)
+            it = _keyed(x, y[2])
+            break
+        else:
+            if not stack:
+                return (), a, b  # unreachable unless aux equality is inconsistent
+            it = stack.pop()
+            prefix.pop()
 
 
 def _shallow_node(tree):
@@ -462,10 +623,9 @@ def _shallow_node(tree):
     return (kind, aux, (None,) * len(list(children)))
 
 
-def _flatten_up_to(node, tree, path, out):
-    if node is None:
-        out.append(tree)
-        return
+def _match(node, tree, path):
+    """zip(path keys, child nodes, child subtrees) of `tree`, which must have the top
+    level of the container node `node`; ValueError naming `path` if it has not."""
     kind, aux, nodes = node
     if _kind_of(tree) is not kind:
         found = _summary(_shallow_node(tree))
@@ -477,8 +637,30 @@ def _flatten_up_to(node, tree, path, out):
     if tree_aux != aux or len(children) != len(nodes):
         got = kind.summary(tree_aux, len(children))
         raise ValueError(f"{_where(path)}: expected {_summary(node)}, got {got}")
-    for key, child_node, child in zip(kind.keys(aux, len(nodes)), nodes, children):
-        _flatten_up_to(child_node, child, path + (key,), out)
+    return _keyed(node, children)
+
+
+def _flatten_up_to(node, tree, out):
+    """Append to `out` the subtree of `tree` at each leaf of `node`."""
+    if node is None:
+        out.append(tree)
+        return
+    prefix, stack = [], []
+    it = _match(node, tree, prefix)
+    while True:
+        for key, child_node, child in it:
+            if child_node is None:
+                out.append(child)
+            else:
+                stack.append(it)
+                prefix.append(key)
+                it = _match(child_node, child, prefix)
+                break
+        else:
+            if not stack:
+                return
+            it = stack.pop()
+            prefix.pop()
 
 
 class PyTreeDef:
@@ -579,7 +761,7 @@ class PyTreeDef:
         """
         out: list = []
         try:
-            _flatten_up_to(self._node, tree, (), out)
+            _flatten_up_to(self._node, tree, out)
         except ValueError as e:
             raise ValueError(f"tree does not match the structure {self}: {e}") from None
         return out
@@ -591,9 +773,7 @@ class PyTreeDef:
             >>> [keystr(p) for p in tree_structure({"w": [0, 0]}).paths()]
             ["['w'][0]", "['w'][1]"]
         """
-        out: list = []
-        _paths(self._node, (), out)
-        return out
+        return _paths(self._node)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, PyTreeDef) and self._node == other._node
@@ -756,7 +936,7 @@ def broadcast_prefix(prefix_tree: Any, full_tree: Any, is_leaf=None) -> list:
     prefix_leaves, prefix_def = tree_flatten(prefix_tree, prefix_leaf)
     try:
         subtrees = []
-        _flatten_up_to(prefix_def._node, full_tree, (), subtrees)
+        _flatten_up_to(prefix_def._node, full_tree, subtrees)
     except ValueError as e:
         raise ValueError(
             f"broadcast_prefix: prefix tree {prefix_def} is not a prefix of the full tree: {e}"

@@ -506,6 +506,223 @@ def test_ravel_pytree_wrong_length():
         unravel(np.ones(4))
 
 
+# --------------------------------------------------------------------------- deep trees
+# Every walk over a tree uses an explicit stack, so depth is bounded by memory only
+# (Python recursion would stop near 500 levels: RecursionError).
+
+DEEP = 5_000
+
+
+def _nest(depth, wrap, leaf=1.0):
+    """`leaf` wrapped `depth` times: `wrap(subtree, level)` builds one level."""
+    tree = leaf
+    for level in range(depth):
+        tree = wrap(tree, level)
+    return tree
+
+
+def _mixed_level(t, i):
+    return [
+        lambda: [t],
+        lambda: (t, 2.0),
+        lambda: {"a": t, "b": None},
+        lambda: Point(t, 3.0),
+        lambda: collections.OrderedDict([("z", t), ("y", 4.0)]),
+    ][i % 5]()
+
+
+# (builder, path key of the child at each level, extra leaves per level)
+DEEP_KINDS = {
+    "lists": (lambda t, i: [t], SequenceKey(0), 0),
+    "tuples": (lambda t, i: (t, 2.0), SequenceKey(0), 1),
+    "dicts": (lambda t, i: {"a": t, "b": None}, DictKey("a"), 0),
+}
+
+
+def _deep(kind, depth=DEEP, leaf=1.0):
+    if kind == "mixed":
+        return _nest(depth, _mixed_level, leaf)
+    return _nest(depth, DEEP_KINDS[kind][0], leaf)
+
+
+def _same_containers(a, b):
+    """Iterative `assert_same_tree` for deep trees (leaves compared with `is`)."""
+    todo = [(a, b)]
+    while todo:
+        a, b = todo.pop()
+        assert type(a) is type(b)
+        if isinstance(a, dict):
+            assert list(a) == list(b)
+            todo.extend((a[k], b[k]) for k in a)
+        elif isinstance(a, (tuple, list)):
+            assert len(a) == len(b)
+            todo.extend(zip(a, b))
+        elif a is not None:
+            assert a is b
+
+
+@pytest.mark.parametrize("kind", ["lists", "tuples", "dicts", "mixed"])
+def test_deep_round_trip(kind):
+    tree = _deep(kind)
+    leaves, treedef = tree_flatten(tree)
+    assert leaves[0] == 1.0 and treedef.num_leaves == len(leaves)
+    assert tree_leaves(tree) == leaves
+    rebuilt = tree_unflatten(treedef, leaves)
+    _same_containers(tree, rebuilt)
+    assert treedef.unflatten(leaves) is not tree
+    assert tree_structure(rebuilt) == treedef
+
+
+@pytest.mark.parametrize("kind", ["lists", "tuples", "dicts", "mixed"])
+def test_deep_treedefs_compare_and_hash(kind):
+    a, b = tree_structure(_deep(kind)), tree_structure(_deep(kind, leaf="other"))
+    assert a == b and not (a != b)
+    assert hash(a) == hash(b)
+    assert {a: "hit"}[b] == "hit"
+    # one difference at the very bottom makes them unequal
+    bottom = tree_structure(_deep(kind, leaf=[1.0]))
+    assert bottom != a and not (bottom == a)
+    assert hash(bottom) != hash(a)
+    assert tree_structure(_deep(kind, depth=DEEP - 1)) != a
+
+
+@pytest.mark.parametrize("kind", ["lists", "tuples", "dicts"])
+def test_deep_counts_paths_and_repr(kind):
+    _, key, extra = DEEP_KINDS[kind]
+    tree = _deep(kind)
+    treedef = tree_structure(tree)
+    assert treedef.num_leaves == 1 + extra * DEEP
+    # every level: the container, plus a None child (dicts) or a leaf (tuples)
+    assert treedef.num_nodes == 1 + DEEP * (1 + extra + (kind == "dicts"))
+    paths = treedef.paths()
+    assert len(paths) == treedef.num_leaves
+    assert paths[0] == (key,) * DEEP
+    pairs, treedef2 = tree_flatten_with_path(tree)
+    assert treedef2 == treedef
+    assert len(pairs) == len(paths) and pairs[0] == (paths[0], 1.0)
+    assert [len(p) for p, _ in pairs] == [len(p) for p in paths]
+    if extra:  # the sibling leaf at each level, outermost last
+        assert pairs[-1] == ((SequenceKey(1),), 2.0)
+        assert pairs[1] == ((key,) * (DEEP - 1) + (SequenceKey(1),), 2.0)
+    assert keystr(paths[0]) == str(key) * DEEP
+    text = repr(treedef)
+    assert text.startswith("PyTreeDef(") and text.count("*") == treedef.num_leaves
+    if kind == "lists":
+        assert text == "PyTreeDef(" + "[" * DEEP + "*" + "]" * DEEP + ")"
+
+
+def test_deep_repr_mixed():
+    text = repr(tree_structure(_deep("mixed", depth=5)))
+    assert text == "PyTreeDef(OrderedDict({'z': Point(x={'a': ([*], *), 'b': None}, y=*), 'y': *}))"
+    assert repr(tree_structure(_deep("mixed"))).count("Point(x=") == DEEP // 5
+
+
+@pytest.mark.parametrize("kind", ["lists", "tuples", "dicts", "mixed"])
+def test_deep_tree_map_over_two_trees(kind):
+    a, b = _deep(kind), _deep(kind, leaf=10.0)
+    out = tree_map(lambda x, y: x + y, a, b)
+    assert tree_structure(out) == tree_structure(a)
+    assert tree_leaves(out) == [x + y for x, y in zip(tree_leaves(a), tree_leaves(b))]
+    assert tree_leaves(out)[0] == 11.0
+
+
+def test_deep_tree_map_mismatch_names_the_deep_path():
+    a, b = _deep("lists"), _deep("lists", leaf=(1.0,))
+    with pytest.raises(ValueError, match=r"at path (\[0\]){5000}: expected a leaf, got a tuple"):
+        tree_map(lambda x, y: x, a, b)
+
+
+def test_deep_is_leaf():
+    tree = _deep("lists", leaf=(1.0, 2.0))
+    leaves, treedef = tree_flatten(tree, is_leaf=lambda x: isinstance(x, tuple))
+    assert leaves == [(1.0, 2.0)]
+    assert tree_structure(tree) != treedef
+    _same_containers(tree_unflatten(treedef, leaves), tree)
+
+
+@pytest.mark.parametrize("kind", ["lists", "tuples", "dicts", "mixed"])
+def test_deep_flatten_up_to_and_broadcast_prefix(kind):
+    full = _deep(kind, leaf={"w": np.ones(2), "b": (1.0, 2.0)})
+    prefix = _deep(kind, leaf=0)
+    n_full, n_prefix = len(tree_leaves(full)), len(tree_leaves(prefix))
+    subtrees = tree_structure(prefix).flatten_up_to(full)
+    assert len(subtrees) == n_prefix
+    assert subtrees[0] == {"w": subtrees[0]["w"], "b": (1.0, 2.0)}
+    assert tree_structure(full).flatten_up_to(full) == tree_leaves(full)
+    assert broadcast_prefix(7, full) == [7] * n_full
+    axes = broadcast_prefix(prefix, full)
+    assert axes == [0] * 3 + tree_leaves(prefix)[1:]
+    assert len(axes) == n_full == n_prefix + 2
+
+
+def test_deep_flatten_up_to_mismatch_names_the_deep_path():
+    treedef = tree_structure(_deep("lists", leaf=(0, 0)))
+    with pytest.raises(ValueError, match=r"at path (\[0\]){5000}: expected a tuple of length 2"):
+        treedef.flatten_up_to(_deep("lists", leaf=(1, 2, 3)))
+    with pytest.raises(ValueError, match=r"broadcast_prefix.*at path (\[0\]){5000}: expected"):
+        broadcast_prefix(_deep("lists", leaf=(0, 0)), _deep("lists", leaf=[1.0, 2.0]))
+
+
+def test_deep_ravel_pytree():
+    tree = _deep("mixed", leaf=np.arange(3.0))
+    flat, unravel = ravel_pytree(tree)
+    n = len(tree_leaves(tree))
+    assert flat.shape == (n + 2,)
+    back = unravel(flat * 2)
+    assert tree_structure(back) == tree_structure(tree)
+    np.testing.assert_array_equal(np.asarray(tree_leaves(back)[0]), [0.0, 2.0, 4.0])
+
+
+def test_very_deep_tree():
+    depth = 100_000
+    tree = _deep("lists", depth=depth)
+    leaves, treedef = tree_flatten(tree)
+    assert leaves == [1.0] and treedef.num_leaves == 1
+    assert treedef == tree_structure(tree_unflatten(treedef, [2.0]))
+    assert hash(treedef) == hash(tree_structure(_deep("lists", depth=depth)))
+
+
+def test_deep_nodes_hash_and_compare_like_plain_tuples():
+    # the nodes deep in a treedef are tuple subclasses that hash and compare without
+    # recursion; they must agree with plain tuples (here 300 levels, which tuple's own
+    # hash and == still manage)
+    depth = 300
+    plain = None
+    for _ in range(depth):
+        plain = (tree_module._LIST, None, (plain,))
+    treedef = tree_structure(_deep("lists", depth=depth))
+    types, node = set(), treedef._node
+    while node is not None:
+        types.add(type(node))
+        node = node[2][0]
+    assert tuple in types and len(types) == 2  # plain near the root, the subclass below
+    assert hash(treedef) == hash(tree_module.PyTreeDef(plain)) == hash(plain)
+    assert treedef == tree_module.PyTreeDef(plain)
+    assert tree_module.PyTreeDef(plain) == treedef
+
+
+def _deep_args_fn(x, t):
+    import funcdiff.numpy as fnp
+
+    return fnp.sum(x) * tree_leaves(t)[0]
+
+
+@pytest.mark.parametrize("kind", ["lists", "tuples", "dicts", "mixed"])
+def test_deep_tree_arguments_to_transforms(kind):
+    import funcdiff as fd
+
+    x, t = np.arange(3.0), _deep(kind, leaf=2.0)
+    np.testing.assert_allclose(fd.grad(_deep_args_fn)(x, t), [2.0, 2.0, 2.0])
+    g_t = fd.grad(_deep_args_fn, argnums=1)(x, t)
+    assert tree_structure(g_t) == tree_structure(t) and tree_leaves(g_t)[0] == 3.0
+    jitted = fd.jit(_deep_args_fn)
+    assert float(jitted(x, t)) == 6.0
+    assert float(jitted(x + 1, _deep(kind, leaf=3.0))) == 18.0  # a second, equal structure
+    assert jitted.cache_info()["misses"] == 1
+    out = fd.vmap(_deep_args_fn, in_axes=(0, None))(np.ones((4, 3)), t)
+    np.testing.assert_allclose(out, [6.0] * 4)
+
+
 # --------------------------------------------------------------------------- docs
 
 
