@@ -677,3 +677,288 @@ def test_lists_holding_tracers():
     assert float(g) == 3.0
     g = fd.grad(lambda x: la.norm([x, 4.0]))(3.0)
     assert abs(float(g) - 0.6) < 1e-12
+
+
+# --------------------------------------------------------------------------------------------
+# det at singular matrices: its derivatives of every order are polynomials (the adjugate and
+# its derivatives), checked against finite differences of numpy.linalg.det. det is affine in
+# each entry, so central differences along one entry (and mixed ones along two) are exact up
+# to rounding, and five-point differences along any direction are exact for n <= 4.
+
+
+def singular(shape, rank, kind="integer", dtype=np.float64, seed=0):
+    """A (stack of) n x n matrices of exactly this rank: integer products (exactly singular
+    in floating point) or Gaussian products (singular up to rounding)."""
+    n = shape[-1]
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(int(np.prod(shape[:-2], dtype=int))):
+        while True:
+            if kind == "integer":
+                draw = lambda s: rng.integers(-3, 4, s).astype(dtype)  # noqa: E731
+            else:
+                draw = lambda s: rng.standard_normal(s).astype(dtype)  # noqa: E731
+            u, v = draw((n, rank)), draw((rank, n))
+            if np.dtype(dtype).kind == "c":
+                u, v = u + 1j * draw((n, rank)), v + 1j * draw((rank, n))
+            a = np.asarray(u @ v, dtype)
+            if np.linalg.matrix_rank(a) == rank:
+                break
+        out.append(a)
+    return np.stack(out).reshape(shape)
+
+
+def fd_grad(f, a, h=1e-2):
+    g = np.zeros(a.shape, np.result_type(a, f(a)))
+    for idx in np.ndindex(a.shape):
+        e = np.zeros_like(a)
+        e[idx] = h
+        g[idx] = (f(a + e) - f(a - e)) / (2 * h)
+    return g
+
+
+def fd_hess(f, a, h=0.1):
+    out = np.zeros(a.shape * 2, np.result_type(a, f(a)))
+    for i in np.ndindex(a.shape):
+        for j in np.ndindex(a.shape):
+            ei, ej = np.zeros_like(a), np.zeros_like(a)
+            ei[i], ej[j] = h, h
+            num = f(a + ei + ej) - f(a + ei - ej) - f(a - ei + ej) + f(a - ei - ej)
+            out[i + j] = num / (4 * h * h)
+    return out
+
+
+def fd_dir(f, a, e, h=0.1):
+    """Derivative along `e`: five points, exact for polynomials of degree <= 4."""
+    return (-f(a + 2 * h * e) + 8 * f(a + h * e) - 8 * f(a - h * e) + f(a - 2 * h * e)) / (12 * h)
+
+
+def det_sum(a):
+    return np.sum(np.linalg.det(a))
+
+
+def cofactors(a):
+    """C[i, j] = (-1)^(i+j) det(a without row i and column j), from numpy.linalg.det."""
+    n = a.shape[-1]
+    c = np.zeros_like(a)
+    for i in range(n):
+        for j in range(n):
+            m = np.delete(np.delete(a, i, axis=-2), j, axis=-1)
+            c[..., i, j] = (-1) ** (i + j) * (np.linalg.det(m) if n > 1 else 1.0)
+    return c
+
+
+def close(got, want, rtol=1e-9):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    scale = max(1.0, float(np.abs(want).max(initial=0.0)))
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * scale)
+
+
+# (n, rank): rank n - 1 and rank <= n - 2 for n = 1..4
+SINGULAR = [(1, 0), (2, 1), (2, 0), (3, 2), (3, 1), (3, 0), (4, 3), (4, 2), (4, 1), (4, 0)]
+
+
+@pytest.mark.parametrize("kind", ["integer", "float"])
+@pytest.mark.parametrize("n,rank", SINGULAR)
+def test_det_grad_at_singular(n, rank, kind):
+    a = singular((n, n), rank, kind)
+    want = fd_grad(np.linalg.det, a)
+    close(cofactors(a), want)  # the two references agree
+    g = fd.grad(la.det)(a)
+    close(g, want)
+    close(fd.vjp(la.det, a)[1](1.0)[0], want)
+    close(fd.jacrev(la.det)(a), want)
+    close(fd.jacfwd(la.det)(a), want)
+    if rank <= n - 2:  # all (n-1)-minors vanish
+        assert np.abs(g).max() <= 1e-12 * max(1.0, np.abs(a).max()) ** (n - 1)
+
+
+@pytest.mark.parametrize("kind", ["integer", "float"])
+@pytest.mark.parametrize("n,rank", SINGULAR)
+def test_det_jvp_at_singular(n, rank, kind):
+    a, e = singular((n, n), rank, kind), rand((n, n))
+    want = fd_dir(np.linalg.det, a, e)
+    close(fd.jvp(la.det, (a,), (e,))[1], want)
+    close(fd.linearize(la.det, a)[1](e), want)
+
+
+@pytest.mark.parametrize("kind", ["integer", "float"])
+@pytest.mark.parametrize("n,rank", SINGULAR)
+def test_det_hessian_at_singular(n, rank, kind):
+    a, e = singular((n, n), rank, kind), rand((n, n))
+    want = fd_hess(np.linalg.det, a)
+    close(fd.hessian(la.det)(a), want)
+    close(fd.jacfwd(fd.grad(la.det))(a), want)
+    close(fd.jacrev(fd.grad(la.det))(a), want)
+    want_e = np.einsum("ijkl,kl->ij", want, e)
+    close(fd.grad(lambda x: fnp.sum(fd.grad(la.det)(x) * e))(a), want_e)  # grad of grad
+    close(fd.jvp(fd.grad(la.det), (a,), (e,))[1], want_e)  # forward over reverse
+    close(
+        fd.jvp(lambda x: fd.jvp(la.det, (x,), (e,))[1], (a,), (e,))[1],
+        fd_dir(lambda x: fd_dir(np.linalg.det, x, e), a, e),
+    )  # forward over forward
+
+
+@pytest.mark.parametrize("n,rank", [(3, 2), (3, 1), (3, 0), (4, 3), (4, 2), (4, 1)])
+def test_det_third_derivative_at_singular(n, rank):
+    a, e = singular((n, n), rank), rand((n, n))
+    h = 0.1  # Hessian entries are polynomials of degree n - 2 <= 2 along e
+    want = (fd_hess(np.linalg.det, a + h * e) - fd_hess(np.linalg.det, a - h * e)) / (2 * h)
+    t_fwd = fd.jacfwd(fd.hessian(la.det))(a)
+    close(np.einsum("ijklmn,mn->ijkl", t_fwd, e), want, rtol=1e-8)
+    t_rev = fd.jacrev(fd.hessian(la.det))(a)
+    close(np.einsum("ijklmn,mn->ijkl", t_rev, e), want, rtol=1e-8)
+    # and the fourth, along e four times (d^4/dt^4 det(a + t e) = 24 x the t^4 coefficient)
+    d = la.det
+    for _ in range(4):
+        d = (lambda f: lambda x: fd.jvp(f, (x,), (e,))[1])(d)
+    ts = np.arange(-2.0, 3.0)
+    coef = np.polyfit(ts, [np.linalg.det(a + t * e) for t in ts], 4)  # exact: degree n <= 4
+    close(d(a), 24 * coef[0], rtol=1e-7)
+
+
+def test_det_derivatives_batched_singular():
+    a = np.stack([singular((3, 3), 2, seed=1), singular((3, 3), 1, seed=2)])
+    e = rand((2, 3, 3))
+    close(fd.grad(lambda x: fnp.sum(la.det(x)))(a), fd_grad(det_sum, a))
+    close(
+        fd.jvp(la.det, (a,), (e,))[1], np.array([fd_dir(np.linalg.det, x, y) for x, y in zip(a, e)])
+    )
+    close(fd.hessian(lambda x: fnp.sum(la.det(x)))(a), fd_hess(det_sum, a))
+    b = singular((2, 3, 3), 2, "float", seed=3)
+    close(fd.grad(lambda x: fnp.sum(la.det(x)))(b), fd_grad(det_sum, b))
+
+
+def test_det_vmap_at_singular():
+    a = np.stack([singular((3, 3), r, seed=r) for r in (2, 1, 0)] + [general((3, 3))])
+    e = rand((4, 3, 3))
+    g = fd.vmap(fd.grad(la.det))(a)
+    close(g, np.stack([fd.grad(la.det)(x) for x in a]))
+    close(g, np.stack([fd_grad(np.linalg.det, x) for x in a]))
+    h = fd.vmap(fd.hessian(la.det))(a)
+    close(h, np.stack([fd.hessian(la.det)(x) for x in a]))
+    close(h, np.stack([fd_hess(np.linalg.det, x) for x in a]))
+    # batched tangents at one singular matrix, and batched matrices with one tangent
+    hv = fd.vmap(lambda t: fd.jvp(fd.grad(la.det), (a[1],), (t,))[1])(e)
+    close(hv, np.stack([np.einsum("ijkl,kl->ij", h[1], t) for t in e]))
+    hv = fd.vmap(lambda x: fd.jvp(fd.grad(la.det), (x,), (e[0],))[1])(a)
+    close(hv, np.einsum("bijkl,kl->bij", h, e[0]))
+    t3 = fd.vmap(fd.jacfwd(fd.hessian(la.det)))(a[:2])
+    close(t3, np.stack([fd.jacfwd(fd.hessian(la.det))(x) for x in a[:2]]))
+
+
+def test_jit_grad_det_at_singular():
+    g, h = fd.jit(fd.grad(la.det)), fd.jit(fd.hessian(la.det))
+    for a in (
+        singular((3, 3), 2),
+        singular((3, 3), 1),
+        singular((4, 4), 2, "float"),
+        general((3, 3)),
+    ):
+        close(g(a), fd_grad(np.linalg.det, a))
+        close(h(a), fd_hess(np.linalg.det, a))
+    a = singular((2, 3, 3), 1)
+    close(fd.jit(fd.grad(lambda x: fnp.sum(la.det(x))))(a), fd_grad(det_sum, a))
+
+
+@pytest.mark.parametrize("n,rank", [(1, 0), (2, 1), (3, 2), (3, 1), (4, 2), (4, 1)])
+def test_det_complex_at_singular(n, rank):
+    a = singular((n, n), rank, dtype=np.complex128)
+    e = rand((n, n), np.complex128)
+    want = fd_grad(np.linalg.det, a)  # real steps: the complex derivative (det is holomorphic)
+    close(fd.grad(la.det, holomorphic=True)(a), want)
+    close(fd.vjp(la.det, a)[1](1.0 + 0j)[0], want)
+    close(fd.jvp(la.det, (a,), (e,))[1], fd_dir(np.linalg.det, a, e))
+    hess = fd_hess(np.linalg.det, a)
+    close(
+        fd.jvp(lambda x: fd.vjp(la.det, x)[1](1.0 + 0j)[0], (a,), (e,))[1],
+        np.einsum("ijkl,kl->ij", hess, e),
+    )
+    gg = fd.grad(lambda x: fd.grad(la.det, holomorphic=True)(x)[0, -1], holomorphic=True)(a)
+    close(gg, hess[0, -1])
+    check_grads(la.det, (a,), order=2)
+
+
+@pytest.mark.parametrize("kind", ["integer", "float"])
+def test_check_grads_det_at_singular(kind):
+    for n, rank in [(3, 1), (4, 2), (4, 3)]:
+        check_grads(la.det, (singular((n, n), rank, kind),), order=3)
+
+
+def test_det_near_singular_matches_differences():
+    # ill conditioned (not singular): the adjugate's derivative leaves its det * inverse
+    # formula for the SVD one; both must agree with the numbers
+    u, _ = np.linalg.qr(rand((4, 4)))
+    v, _ = np.linalg.qr(rand((4, 4)))
+    for s in ([2.0, 1.0, 0.5, 1e-7], [2.0, 1.0, 1e-6, 1e-9], [1.0, 1.0, 1.0, 1e-3]):
+        a = (u * s) @ v.T
+        close(fd.grad(la.det)(a), fd_grad(np.linalg.det, a))
+        close(fd.hessian(la.det)(a), fd_hess(np.linalg.det, a))
+
+
+@pytest.mark.parametrize(
+    "a",
+    [
+        general((3, 3)),
+        singular((3, 3), 2),
+        singular((4, 4), 1),
+        singular((4, 4), 2, "float"),
+        singular((5, 5), 3, "float"),
+        singular((2, 3, 3), 1),
+        np.zeros((3, 3)),
+        singular((3, 3), 2, dtype=np.complex128),
+        general((2, 4, 4), np.complex128),
+        singular((3, 3), 1, dtype=np.float32),
+        np.zeros((0, 0)),
+        np.array([[5.0]]),
+        np.array([[1.0, 2.0], [3.0, 4.0]]),
+    ],
+    ids=lambda a: f"{a.dtype}{a.shape}",
+)
+def test_adjugate_values(a):
+    from funcdiff.primitives.linalg import adjugate
+
+    want = np.swapaxes(cofactors(a), -1, -2)
+    got = adjugate(a)
+    assert got.dtype == a.dtype and got.shape == a.shape
+    close(got, want, rtol=1e-4 if a.dtype == np.float32 else 1e-9)
+    close(inside(adjugate, a), want, rtol=1e-4 if a.dtype == np.float32 else 1e-9)
+
+
+def test_det_float32_at_singular():
+    a = singular((3, 3), 1, dtype=np.float32)
+    g = fd.grad(la.det)(a)
+    assert g.dtype == np.float32
+    close(g, fd_grad(np.linalg.det, a.astype(np.float64)), rtol=1e-5)
+    h = fd.hessian(la.det)(a)
+    assert h.dtype == np.float32
+    close(h, fd_hess(np.linalg.det, a.astype(np.float64)), rtol=1e-5)
+
+
+def test_slogdet_at_singular_matrix_raises():
+    a = singular((3, 3), 2)
+    sign, logdet = inside(la.slogdet, a)  # the values are NumPy's: (0, -inf)
+    assert sign == 0 and logdet == -np.inf
+    for f in (
+        lambda: fd.grad(lambda x: la.slogdet(x).logabsdet)(a),
+        lambda: fd.jvp(lambda x: la.slogdet(x).logabsdet, (a,), (a,)),
+        lambda: fd.grad(lambda x: la.slogdet(x).sign)(a),
+        lambda: fd.grad(lambda x: la.slogdet(x).logabsdet)(a.astype(np.complex128)),
+        lambda: fd.grad(lambda x: fnp.sum(la.slogdet(x).logabsdet))(np.stack([general((3, 3)), a])),
+    ):
+        with pytest.raises(la.LinAlgError, match="slogdet: no derivative at a singular"):
+            f()
+    # abstract values (jit, vmap): the solve in the rule raises when it runs
+    with pytest.raises(la.LinAlgError):
+        fd.jit(fd.grad(lambda x: la.slogdet(x).logabsdet))(a)
+    with pytest.raises(la.LinAlgError):
+        fd.vmap(fd.grad(lambda x: la.slogdet(x).logabsdet))(a[None])
+
+
+def test_inv_and_solve_at_singular_matrix_raise():
+    a = singular((3, 3), 2)
+    with pytest.raises(la.LinAlgError):
+        fd.grad(lambda x: fnp.sum(la.inv(x)))(a)
+    with pytest.raises(la.LinAlgError):
+        fd.grad(lambda x: fnp.sum(la.solve(x, np.ones(3))))(a)

@@ -21,8 +21,10 @@ Conventions and limits (see also the primitives module):
   `svdvals`, `norm(x, 'nuc')`, ...) are fine. Complex eigenvectors of `eigh`
   and singular vectors are defined up to a phase: differentiate functions that
   do not depend on it (e.g. `U diag(s) V^H`, `|v|**2`).
-- `det`, `slogdet` and `inv` need a nonsingular matrix for derivatives (their
-  rules solve with it); `pinv` and `lstsq` are differentiated at constant rank.
+- `det` is differentiable to any order at every matrix, singular ones included
+  (its gradient is the cofactor matrix; no rule solves with `A`). `slogdet`,
+  `inv` and `solve` have no derivative at a singular matrix: they raise
+  `LinAlgError`. `pinv` and `lstsq` are differentiated at constant rank.
 - `norm` has gradient zero at zero (minimum-norm subgradient), for every `ord`.
 - `svd` derivatives need `full_matrices=False` (or a square matrix); `qr`
   derivatives support modes "reduced", "r" and, for M <= N, "complete".
@@ -47,7 +49,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from numpy.linalg import LinAlgError
 
-from funcdiff.core import Tracer, _state
+from funcdiff.core import Tracer, _state, concrete_value
 from funcdiff.errors import ConcretizationError
 from funcdiff.primitives import linalg as pl
 from funcdiff.primitives.elementwise import (
@@ -186,7 +188,7 @@ def _safe_sqrt(s):
 
 def _concrete_or_none(x):
     try:
-        return np.asarray(x)
+        return concrete_value(x)
     except ConcretizationError:
         return None
 
@@ -247,16 +249,24 @@ def inv(a):
 
 
 def det(a):
-    """`numpy.linalg.det`; derivative `det(A) tr(A^-1 dA)`, computed with a solve.
+    """`numpy.linalg.det`; derivative `tr(adj(A) dA)`, at every matrix.
 
-    The rules need a nonsingular `A` (at an exactly singular matrix the solve
-    raises `LinAlgError`, although the derivative, the cofactor matrix, exists).
+    The gradient is the cofactor matrix `adj(A)^T`, where `adj(A) = det(A) A^-1`
+    is the adjugate, a polynomial in `A`: it exists at singular matrices too, and
+    so do all higher derivatives (`hessian(det)` is finite at any rank). No rule
+    solves with `A`: the adjugate is `det(A) inv(A)` when the LU of `A` has no
+    zero pivot (accurate also for ill-conditioned `A`) and comes from the SVD
+    otherwise; its derivatives are exact polynomial formulas (SVD-based, and the
+    cofactor expansion over the minors from the third derivative of `det` on),
+    so rank `n - 1`, `n - 2` and lower are all handled.
 
     Example:
         ```python
         >>> import funcdiff as fd, funcdiff.numpy as fnp, funcdiff.numpy.linalg as la
         >>> fd.grad(la.det)(fnp.array([[2.0, 0.0], [0.0, 3.0]])).tolist()
         [[3.0, 0.0], [0.0, 2.0]]
+        >>> fd.grad(la.det)(fnp.array([[1.0, 2.0], [2.0, 4.0]])).tolist()  # singular
+        [[4.0, -2.0], [-2.0, 1.0]]
 
         ```
     """
@@ -269,6 +279,13 @@ def det(a):
 
 def slogdet(a):
     """`numpy.linalg.slogdet`: `(sign, logabsdet)`; d logabsdet = Re tr(A^-1 dA).
+
+    At a singular matrix (`sign` 0, `logabsdet` -inf) there is no derivative:
+    `log|det|` behaves like `log|x|` at 0 (it tends to -inf from every side, and
+    its slope to +inf on one side and -inf on the other). Derivatives there raise
+    `LinAlgError` (eagerly with a message saying so; under `jit` and `vmap`,
+    where values are abstract while tracing, NumPy's "Singular matrix" from the
+    solve). `det` is differentiable there.
 
     Example:
         ```python

@@ -1,4 +1,5 @@
-"""Linear-algebra primitives: solve, inv, det, slogdet, cholesky, eigh, eig, svd, qr, pinv.
+"""Linear-algebra primitives: solve, inv, adjugate, det, slogdet, cholesky, eigh, eig, svd,
+qr, pinv.
 
 Each implementation is the `numpy.linalg` function, which already works on
 stacks of matrices `(..., M, N)`. Each primitive is followed by its rules:
@@ -10,8 +11,8 @@ stacks of matrices `(..., M, N)`. Each primitive is followed by its rules:
 - Batching: NumPy's linalg broadcasts over leading axes, so the batch axis is
   moved to the front and the primitive is bound again (output batch axis 0).
 - Complex values follow JAX's convention (VJPs are linear, not
-  conjugate-linear). The VJPs of holomorphic maps (solve, inv, det) are
-  written with plain transposes. The others are written as the usual adjoint
+  conjugate-linear). The VJPs of holomorphic maps (solve, inv, adjugate, det)
+  are written with plain transposes. The others are written as the usual adjoint
   for the real inner product `Re tr(X^H Y)` and wrapped by `_adjoint_vjp`,
   which conjugates the cotangents in and out: that turns one convention into
   the other (`ct_jax = conj(adjoint(conj(g)))`).
@@ -19,6 +20,10 @@ stacks of matrices `(..., M, N)`. Each primitive is followed by its rules:
   The public functions (funcdiff/numpy/linalg.py) first rebuild the Hermitian
   matrix from that triangle, so these primitives may assume Hermitian inputs
   and derivatives agree with finite differences of NumPy's functions.
+
+Singular matrices: det's rules use the adjugate (its derivative), never a solve, so
+det is differentiable to any order at every matrix; slogdet, inv and solve have no
+derivative there and raise LinAlgError.
 
 Degenerate spectra: eigenvector derivatives (eigh, eig) contain 1/(λj - λi)
 and singular-vector derivatives (svd) 1/(sj² - si²); they are inf/NaN when
@@ -29,9 +34,12 @@ terms, so functions of the eigenvalues or singular values alone stay finite.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from funcdiff.core import Primitive, ShapedArray, _state
+from funcdiff.core import Primitive, ShapedArray, Tracer, _state, concrete_value
+from funcdiff.errors import ConcretizationError
 from funcdiff.primitives.elementwise import (
     conj,
     divide,
@@ -214,7 +222,252 @@ inv_p.batch = _batch_front(inv_p)
 inv_p.abstract_eval = lambda a: a
 
 
-# -- det: d det = det * tr(A^-1 dA); the VJP is the cofactor matrix g * det * A^-T -----------
+# -- adjugate: adj(A) = det(A) A^-1, the transposed cofactor matrix, exact at every rank ----
+# det's derivative is adj(A)^T and adj is a polynomial in A, so the derivatives of det of
+# every order exist at singular matrices too; they are built here without solving.
+#
+# Values (`_adjugate_np`): det(A) * inv(A) when the LU of A has no zero pivot and the inverse
+# is finite. That product stays accurate (normwise) when A is ill conditioned, even singular
+# up to rounding, as checked against exact rational arithmetic at ranks n - 1 and n - 2 (see
+# also G. W. Stewart, "On the adjugate matrix", Linear Algebra Appl. 283, 1998). Otherwise
+# the SVD A = U S V^H gives adj(A) = c V adj(S) U^H with c = det(U) det(V^H) and
+# adj(S) = diag(prod_{j != i} s_j), products taken without dividing.
+#
+# First derivative (`adjugate_jvp`, L(A)[E] = d adj(A)[E]): adj(A + E) = c V adj(S + F) U^H
+# with F = U^H E V exactly (U, V held fixed), and at a diagonal S
+#     d adj(S)[F] = diag(Q diag(F)) - Q * F,   Q_ij = prod_{l not in {i, j}} s_l (Q_ii = 0),
+# a polynomial in s: no singular-vector derivative, so it holds at repeated (zero) singular
+# values too. Where A is well conditioned the same map is det(A) (tr(X E) X - X E X), X = A^-1.
+# The map is its own transpose up to transposes (d adj(A)_ji / dA_kl = d2 det / dA_ij dA_kl
+# is symmetric), so the VJPs of adjugate and of adjugate_jvp in `e` are
+# E -> L(A)[E^T]^T.
+#
+# Second derivative, for the rules of adjugate_jvp in `a` (third derivatives of det): the
+# cofactor identity adj(A)_ji = (-1)^(i+j) det(M_ij), M_ij = A without row i and column j,
+# gives d2 adj(A)[X, Y]_ji = (-1)^(i+j) tr(L(M_ij)[X_ij] Y_ij) over the (n-1) x (n-1) minors
+# (one gather builds them all); adjugate_jvp on that stack recurses the same way down to
+# 2 x 2 matrices, where adj is linear and its second derivative is 0. Its cost is O(n^5).
+def _np_mT(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def _np_H(x):
+    x = np.swapaxes(x, -1, -2)
+    return x.conj() if x.dtype.kind == "c" else x
+
+
+def _adjugate_small(a):
+    """adj of 0 x 0 (empty), 1 x 1 ([[1]]) and 2 x 2 ([[d, -b], [-c, a]]) matrices, exactly."""
+    n = a.shape[-1]
+    if n < 2:
+        return np.ones_like(a)
+    out = np.empty_like(a)
+    out[..., 0, 0] = a[..., 1, 1]
+    out[..., 1, 1] = a[..., 0, 0]
+    out[..., 0, 1] = 0 - a[..., 0, 1]  # 0 - x, not -x: no negative zeros
+    out[..., 1, 0] = 0 - a[..., 1, 0]
+    return out
+
+
+def _prod_except_one(s):
+    """p[..., i] = prod_{j != i} s[..., j], without dividing (exact where some s_j are 0)."""
+    one = np.ones_like(s[..., :1])
+    pre = np.cumprod(np.concatenate([one, s[..., :-1]], axis=-1), axis=-1)
+    suf = np.cumprod(np.concatenate([one, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return pre * suf
+
+
+def _prod_except_two(s):
+    """q[..., i, j] = prod_{l not in {i, j}} s[..., l] off the diagonal, 0 on it."""
+    n = s.shape[-1]
+    eye = np.eye(n, dtype=bool)
+    t = np.where(eye, np.ones((), s.dtype), s[..., None, :])  # row i: s with s_i -> 1
+    return np.where(eye, np.zeros((), s.dtype), _prod_except_one(t))
+
+
+def _svd_parts(a):
+    """V, s, U^H and c = det(U) det(V^H) of A = U diag(s) V^H: adj(A) = c V adj(S) U^H."""
+    u, s, vh = np.linalg.svd(a)
+    c = (np.linalg.det(u) * np.linalg.det(vh))[..., None, None]
+    return _np_H(vh), s, _np_H(u), c
+
+
+def _regular_inverse(a):
+    """inv(a), or None where its LU has an exactly zero pivot or the inverse overflows."""
+    try:
+        x = np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return None
+    # finite? (a sum of squares: one BLAS call; it overflows only near 1e154, where the
+    # SVD route is the better one anyway)
+    return x if math.isfinite(np.vdot(x, x).real) else None
+
+
+def _adjugate_svd(a):
+    if not np.isfinite(a).all():  # NaN or inf in: NaN out, as det * inv would give
+        return np.full_like(a, np.nan)
+    v, s, uh, c = _svd_parts(a)
+    return np.matmul(c * v * _prod_except_one(s)[..., None, :], uh)
+
+
+def _adjugate_np(a):
+    """adj(a) of a stack of square NumPy matrices."""
+    if a.shape[-1] <= 2:
+        return _adjugate_small(a)
+    x = _regular_inverse(a)
+    if x is None:
+        return _adjugate_svd(a)
+    return x * np.linalg.det(a)[..., None, None]
+
+
+def _cofactor_np(a, d, g):
+    """g * adj(a)^T (det's VJP) on NumPy values, `d` = det(a) known: one LU, not two."""
+    x = _regular_inverse(a) if a.shape[-1] > 2 else None
+    if x is None:
+        return _np_mT(_adjugate_np(a)) * np.asarray(g)[..., None, None]
+    gd = g * d
+    return x.T * gd if x.ndim == 2 else _np_mT(x) * gd[..., None, None]
+
+
+def _well_conditioned(a, x):
+    """Whether det(A) (tr(X E) X - X E X), X = A^-1, is accurate: it cancels terms of size
+    |X|^2, so its error grows like eps * kappa(A); kappa_1 <= eps^(-1/4) keeps it small."""
+    with np.errstate(over="ignore"):
+        kappa = np.abs(a).sum(axis=-2).max(axis=-1) * np.abs(x).sum(axis=-2).max(axis=-1)
+    return bool(np.all(kappa <= np.finfo(x.dtype).eps ** -0.25))
+
+
+def _adjugate_jvp_inv(x, d, e):
+    """L(A)[E] = det(A) (tr(X E) X - X E X) from X = A^-1 and d = det(A)[..., None, None]."""
+    xe = np.matmul(x, e)
+    tr = np.trace(xe, axis1=-2, axis2=-1)[..., None, None]
+    return d * (tr * x - np.matmul(xe, x))
+
+
+def _adjugate_jvp_svd(a, e):
+    """L(A)[E] = c V (diag(Q diag(F)) - Q * F) U^H, F = U^H E V: exact at any rank."""
+    if not (np.isfinite(a).all() and np.isfinite(e).all()):
+        return np.full(np.broadcast_shapes(a.shape, e.shape), np.nan, np.result_type(a, e))
+    v, s, uh, c = _svd_parts(a)
+    f = np.matmul(np.matmul(uh, e), v)
+    q = _prod_except_two(s)
+    k = -q * f
+    i = np.arange(s.shape[-1])
+    k[..., i, i] = np.einsum("...ik,...k->...i", q, np.diagonal(f, 0, -2, -1))
+    return c * np.matmul(np.matmul(v, k), uh)
+
+
+def _adjugate_jvp_np(a, e):
+    """L(a)[e] = d adj(a)[e] for stacks of square NumPy matrices (leading axes broadcast)."""
+    n = a.shape[-1]
+    dtype = np.result_type(a, e)
+    if n <= 2:  # adj is constant (n <= 1) or linear (n = 2)
+        small = np.zeros_like(e) if n < 2 else _adjugate_small(e)
+        return np.broadcast_to(small, np.broadcast_shapes(a.shape, e.shape)).astype(dtype)
+    x = _regular_inverse(a)
+    if x is not None and _well_conditioned(a, x):
+        out = _adjugate_jvp_inv(x, np.linalg.det(a)[..., None, None], e)
+    else:
+        out = _adjugate_jvp_svd(a, e)
+    return out.astype(dtype, copy=False)
+
+
+def _adjugate_jvp_rule(primals, tangents):
+    (a,), (e,) = primals, tangents
+    if isinstance(a, Tracer) or isinstance(e, Tracer) or shape_of(a)[-1] <= 2:
+        return adjugate(a), adjugate_jvp(a, e)
+    # plain values: one inverse and one det serve the value and the derivative
+    x = _regular_inverse(a)
+    if x is None:
+        return _adjugate_svd(a), _adjugate_jvp_svd(a, e)
+    d = np.linalg.det(a)[..., None, None]
+    dot = _adjugate_jvp_inv(x, d, e) if _well_conditioned(a, x) else _adjugate_jvp_svd(a, e)
+    return x * d, dot
+
+
+adjugate_p = Primitive("adjugate", _adjugate_np)
+adjugate_jvp_p = Primitive("adjugate_jvp", _adjugate_jvp_np, linear=(1,))
+
+
+def adjugate(a):
+    """adj(A) = det(A) A^-1 (the transposed cofactor matrix) of a stack of square matrices,
+    at any rank; differentiable to any order (d det(A) = tr(adj(A) dA))."""
+    return _bind(adjugate_p, a)
+
+
+def adjugate_jvp(a, e):
+    """d adj(A)[E], linear in `e` (leading axes of `a` and `e` broadcast)."""
+    return _bind(adjugate_jvp_p, a, e)
+
+
+_MINORS = {}
+
+
+def _minor_index(n):
+    """Index arrays that gather the (n-1) x (n-1) minors M_ij of an n x n matrix into
+    axes (..., i, j, :, :), and the signs (-1)^(i+j)."""
+    if n not in _MINORS:
+        keep = np.array([[k for k in range(n) if k != i] for i in range(n)], dtype=np.intp)
+        ar = np.arange(n)
+        sign = 1 - 2 * ((ar[:, None] + ar[None, :]) % 2)
+        _MINORS[n] = (keep[:, None, :, None], keep[None, :, None, :], sign.astype(np.int8))
+    return _MINORS[n]
+
+
+def _adjugate_d2(a, x, y):
+    """d2 adj(A)[X, Y] (symmetric, bilinear), from the cofactor identity over the minors:
+    entry (j, i) is (-1)^(i+j) tr(L(M_ij)[X_ij] Y_ij). Zero for n <= 2 (callers skip it)."""
+    n = shape_of(a)[-1]
+    rows, cols, sign = _minor_index(n)
+    lm = adjugate_jvp(a[..., rows, cols], x[..., rows, cols])  # (..., n, n, n-1, n-1)
+    t = _fnp().sum(lm * _mT(y[..., rows, cols]), axis=(-2, -1))  # (..., n, n) at [i, j]
+    return _mT(t * sign)
+
+
+def _adjugate_vjp(g, out, primals, argnums):
+    return [_mT(adjugate_jvp(primals[0], _mT(g)))]
+
+
+adjugate_p.jvp = _adjugate_jvp_rule
+adjugate_p.vjp = _adjugate_vjp
+adjugate_p.residuals = "inputs"
+adjugate_p.batch = _batch_front(adjugate_p)
+adjugate_p.abstract_eval = lambda a: a
+
+
+def _adjugate_jvp_jvp(primals, tangents):
+    (a, e), (da, de) = primals, tangents
+    t = None if de is None else adjugate_jvp(a, de)
+    if da is not None and shape_of(a)[-1] > 2:
+        t2 = _adjugate_d2(a, e, da)
+        t = t2 if t is None else t + t2
+    return adjugate_jvp(a, e), t
+
+
+def _adjugate_jvp_vjp(g, out, primals, argnums):
+    a, e = primals
+    gt = _mT(g)
+    cts = []
+    for i in argnums:
+        if i == 1:
+            cts.append(unbroadcast(_mT(adjugate_jvp(a, gt)), shape_of(e)))
+        elif shape_of(a)[-1] > 2:  # d/dA <G, L(A)[E]> = d2 adj(A)[G^T, E]^T
+            cts.append(unbroadcast(_mT(_adjugate_d2(a, gt, e)), shape_of(a)))
+        else:
+            cts.append(None)
+    return cts
+
+
+adjugate_jvp_p.jvp = _adjugate_jvp_jvp
+adjugate_jvp_p.vjp = _adjugate_jvp_vjp
+adjugate_jvp_p.residuals = "inputs"
+adjugate_jvp_p.batch = lambda args, dims: (adjugate_jvp(*move_batch_axes(args, dims)), 0)
+adjugate_jvp_p.abstract_eval = lambda a, e: ShapedArray(
+    np.broadcast_shapes(a.shape, e.shape), np.result_type(a.dtype, e.dtype)
+)
+
+
+# -- det: d det = tr(adj(A) dA); the VJP is the cofactor matrix g * adj(A)^T (no solve) ------
 det_p = Primitive("det", np.linalg.det)
 
 
@@ -225,11 +478,24 @@ def det(a):
 def _det_jvp(primals, tangents):
     (a,), (da,) = primals, tangents
     d = det(a)
-    return d, d * _trace(solve(a, da))
+    if isinstance(a, Tracer):
+        return d, _fnp().sum(_mT(adjugate(a)) * da, axis=(-2, -1))
+    # plain values: det(A) is known, so the cofactors cost one LU (an inverse)
+    cof = _cofactor_np(a, d, np.ones((), a.dtype))
+    if isinstance(da, Tracer):
+        return d, _fnp().sum(cof * da, axis=(-2, -1))
+    return d, (cof * da).sum(axis=(-2, -1))
+
+
+def _det_vjp(g, d, primals, argnums):
+    (a,) = primals
+    if not _state.stack:  # a first-order backward pass: plain values, det(A) known
+        return [_cofactor_np(a, d, g)]
+    return [_scalar_mat(g) * _mT(adjugate(a))]
 
 
 det_p.jvp = _det_jvp
-det_p.vjp = lambda g, d, primals, argnums: [_scalar_mat(g * d) * _mT(inv(primals[0]))]
+det_p.vjp = _det_vjp
 det_p.batch = _batch_front(det_p)
 det_p.abstract_eval = lambda a: ShapedArray(a.shape[:-2], a.dtype)
 
@@ -242,9 +508,27 @@ def slogdet(a):
     return _bind(slogdet_p, a)
 
 
+def _check_nonsingular(sign):
+    """slogdet's derivative does not exist at a singular matrix: raise a clear LinAlgError
+    where the sign is known (abstract values of jit and vmap: the solve raises NumPy's
+    `LinAlgError: Singular matrix` when it runs)."""
+    try:
+        sign = concrete_value(sign)
+    except ConcretizationError:
+        return
+    if not np.all(sign):
+        raise np.linalg.LinAlgError(
+            "slogdet: no derivative at a singular matrix. log|det(A)| is -inf there and, "
+            "like log|x| at 0, has no derivative (d log|det| = tr(A^-1 dA), A^-1 does not "
+            "exist). det itself is differentiable everywhere (its gradient is the cofactor "
+            "matrix)."
+        )
+
+
 def _slogdet_jvp(primals, tangents):
     (a,), (da,) = primals, tangents
     sign, logdet = slogdet(a)
+    _check_nonsingular(sign)
     t = _trace(solve(a, da))
     if not _is_complex(a):
         return [sign, logdet], [None, t]
@@ -253,6 +537,7 @@ def _slogdet_jvp(primals, tangents):
 
 def _slogdet_vjp(g, out, primals, argnums):
     (g_sign, g_log), (sign, _) = g, out
+    _check_nonsingular(sign)
     c = g_log
     if _is_complex(primals[0]) and not _is_zero(g_sign):
         c = g_log + 1j * imag(g_sign * sign)
