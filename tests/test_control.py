@@ -247,6 +247,121 @@ def test_switch_errors():
         fd.vmap(lambda i: fd.switch(i, [lambda: 1.0, lambda: fnp.ones(2)]))(np.array([0, 1]))
 
 
+# ------------------------------------------------------------------ second order under jit
+# cond/switch on a traced predicate inside jit(hessian), jit(jacfwd(grad)), ...: the
+# batching rule of `cond` must report the outputs no branch batches as unbatched (the
+# primal outputs of a cond's JVP, which jacfwd maps with out_axes=None).
+
+
+def _cubic_or_square(v):
+    return fd.cond(v[0] > 0, lambda u: fnp.sum(u**3), lambda u: fnp.sum(u**2), v)
+
+
+def _linear_or_nonlinear(v):
+    return fd.cond(
+        v[1] > 0, lambda u: 2.0 * fnp.sum(u) + u[0], lambda u: fnp.sum(fnp.sin(u) * u), v
+    )
+
+
+def _ignores_operand(v):
+    return fd.cond(v[0] > 0, lambda u: fnp.sum(fnp.exp(u)), lambda u: np.float64(3.0), v)
+
+
+def _vector_branches(v):
+    w = fd.cond(v[0] > 0, lambda u: fnp.sin(u) * u[0], lambda u: u**2 - u, v)
+    return fnp.sum(w * v)
+
+
+def _closes_over_a_traced_value(v):
+    s = fnp.sum(v**2)  # hoisted into the branches as an operand
+    return fd.cond(v[2] > 0, lambda u: s * u[0], lambda u: fnp.cos(u[1]) * s, v)
+
+
+def _two_outputs(v):
+    a, b = fd.cond(
+        v[0] > 0,
+        lambda u: (fnp.sum(u**2), np.float64(1.0)),
+        lambda u: (fnp.sum(u), np.float64(2.0)),
+        v,
+    )
+    return a * b + a**2
+
+
+def _switch3(v):
+    i = (v[0] > 0).astype(np.int32) + (v[1] > 0).astype(np.int32)
+    return fd.switch(
+        i, [lambda u: fnp.sum(u**3), lambda u: 3.0 * u[0] - u[1], lambda u: np.float64(2.0)], v
+    )
+
+
+def _switch_two_operands(v):
+    i = (v[2] > 0).astype(np.int32) * 2
+    branches = [
+        lambda u, s: s * fnp.sum(u**2),
+        lambda u, s: s,
+        lambda u, s: fnp.sum(fnp.tanh(u)) + s**2,
+    ]
+    return fd.switch(i, branches, v, v[0] * v[1])
+
+
+SECOND_ORDER = [
+    _cubic_or_square, _linear_or_nonlinear, _ignores_operand, _vector_branches,
+    _closes_over_a_traced_value, _two_outputs, _switch3, _switch_two_operands,
+]
+# no coordinate near a predicate's kink (0): finite differences stay on one branch
+PTS = np.array([[0.7, 0.4, -1.2], [-0.6, 0.9, 0.5], [0.8, -0.7, 1.1], [-0.9, -0.3, -0.4]])
+
+
+def _fd_grad(f, x, h=1e-6):
+    e = np.eye(len(x)) * h
+    return np.array([(f(x + d) - f(x - d)) / (2 * h) for d in e])
+
+
+def _fd_hessian(f, x, h=1e-5):
+    g = fd.grad(f)
+    return np.stack([(g(x + d) - g(x - d)) / (2 * h) for d in np.eye(len(x)) * h], axis=1)
+
+
+@pytest.mark.parametrize("f", SECOND_ORDER, ids=lambda f: f.__name__)
+def test_second_derivatives_of_cond_and_switch_under_jit(f):
+    for x in PTS:
+        want = fd.hessian(f)(x)
+        close(want, _fd_hessian(f, x), 1e-6)
+        close(fd.grad(f)(x), _fd_grad(f, x), 1e-6)
+        for name, h in [
+            ("jit(hessian)", fd.jit(fd.hessian(f))),
+            ("jit(jacfwd(grad))", fd.jit(fd.jacfwd(fd.grad(f)))),
+            ("jit(jacrev(grad))", fd.jit(fd.jacrev(fd.grad(f)))),
+            ("jit(jacfwd(jit(grad)))", fd.jit(fd.jacfwd(fd.jit(fd.grad(f))))),
+        ]:
+            got = h(x)
+            assert got.shape == (3, 3), name
+            close(got, want)
+    grads = [fd.grad(f)(x) for x in PTS]
+    close(fd.vmap(fd.grad(f))(PTS), grads)  # a batched predicate: both branches, selected
+    close(fd.jit(fd.vmap(fd.grad(f)))(PTS), grads)
+    close(fd.jit(fd.vmap(fd.hessian(f)))(PTS), [fd.hessian(f)(x) for x in PTS])
+    close(fd.vmap(fd.jit(fd.grad(f)))(PTS), grads)
+
+
+def test_vmap_of_cond_with_an_unbatched_predicate_under_jit():
+    # the predicate is the same for every example: one cond of batched branches, whose
+    # outputs are batched in one branch and not in the other
+    def g(v, p):
+        return fd.cond(p > 0, lambda u: fnp.sum(u**2), lambda u: np.float64(3.0), v)
+
+    def two(v, p):
+        return fd.cond(p > 0, lambda u: (u * 2.0, np.float64(1.0)), lambda u: (-u, p * 2.0), v)
+
+    for p in (1.5, -1.5):
+        close(fd.jit(fd.vmap(g, (0, None)))(PTS, p), [g(x, p) for x in PTS])
+        close(fd.jit(fd.vmap(fd.grad(g), (0, None)))(PTS, p), [fd.grad(g)(x, p) for x in PTS])
+        a, b = fd.jit(fd.vmap(two, (0, None)))(PTS, p)
+        want = [two(x, p) for x in PTS]
+        close(a, [w[0] for w in want])
+        close(b, [w[1] for w in want])
+
+
 # ------------------------------------------------------------------ while_loop
 
 

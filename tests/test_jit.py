@@ -58,6 +58,38 @@ def _eqn_names(program):
     return [e.prim.name for e in program.eqns]
 
 
+def _assert_fresh(jitted, *args):
+    """Every array `jitted(*args)` returns is writeable and shares memory with no argument,
+    no other output and no output of another call; writing into it changes neither the
+    arguments nor what later calls return."""
+    arrays = [a for a in tree_leaves(args) if isinstance(a, np.ndarray)]
+    saved = [a.copy() for a in arrays]
+    first = jitted(*args)
+    want = [np.array(o, copy=True) for o in tree_leaves(first)]
+    outs = [o for o in tree_leaves(first) if isinstance(o, np.ndarray)]
+    for i, o in enumerate(outs):
+        assert o.flags.writeable, f"output {i} is read-only"
+        for a in arrays:
+            assert not np.shares_memory(o, a), f"output {i} shares memory with an argument"
+        for j, p in enumerate(outs[:i]):
+            assert not np.shares_memory(o, p), f"outputs {j} and {i} share memory"
+    with np.errstate(all="ignore"):
+        for o in outs:  # the caller owns its outputs: it may write into them
+            o[...] = ~o if o.dtype == np.bool_ else o + 1
+    second = jitted(*args)
+    got = tree_leaves(second)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    for a, b in zip(arrays, saved):
+        np.testing.assert_array_equal(a, b)
+    for o in outs:
+        for q in got:
+            if isinstance(q, np.ndarray):
+                assert not np.shares_memory(o, q), "two calls return the same memory"
+    return second
+
+
 # --------------------------------------------------------------------------
 # 1. The primitive tables under jit
 
@@ -70,6 +102,7 @@ def test_elementwise_under_jit(row, dtype, shapes):
         jitted = fd.jit(row.fn)
         _assert_close(jitted(*args), want)
         _assert_close(jitted(*args), want)  # second call: the cached, compiled program
+        _assert_fresh(jitted, *args)
     assert jitted.cache_info()["misses"] == 1
     if row.diff and row.fd:
         argnums = tuple(range(len(args)))
@@ -96,6 +129,7 @@ def test_families_under_jit(row, dtype):
     jitted = fd.jit(fn)
     _assert_close(jitted(*args), want)
     _assert_close(jitted(*args), want)
+    _assert_fresh(jitted, *args)  # views (reshape, diagonal, flip, ...) are copied
     argnums = tuple(range(len(args)))
 
     def loss(*a):
@@ -1024,3 +1058,224 @@ def test_repeated_chunks_share_code(monkeypatch):
         calls = src.count("    _chunk")
         assert calls >= 900 // 12  # forward and backward, split every 12 equations
         assert src.count("def _chunk") <= 12  # the repeated middle shares a few functions
+
+
+# --------------------------------------------------------------------------
+# 10. Outputs are fresh arrays; static keys tell types apart; argument checks
+
+
+def _ident_custom_jvp():
+    @fd.custom_jvp
+    def ident(x):
+        return x
+
+    @ident.defjvp
+    def _(primals, tangents):
+        return primals[0], tangents[0]
+
+    return ident
+
+
+M3 = np.arange(9.0).reshape(3, 3) + 1.0
+_FRESH_CASES = {
+    # constants (folded, or cached at trace time) are never handed out by reference
+    "grad_of_linear": (fd.grad(lambda v: fnp.sum(2.0 * v)), (X3,), {}),
+    "zeros_static": (fnp.zeros, (3,), {"static_argnums": 0}),
+    "zeros_static_big": (fnp.zeros, ((300, 300),), {"static_argnums": 0}),
+    "ones_like": (lambda v: fnp.ones_like(v), (X3,), {}),
+    "zeros_like_big": (lambda v: fnp.zeros_like(v), (np.ones((300, 300)),), {}),
+    "hessian_constant": (fd.hessian(lambda v: fnp.sum(v**2)), (X3,), {}),
+    "jacrev_constant": (fd.jacrev(lambda v: 2.0 * v), (X3,), {}),
+    "jacfwd_constant": (fd.jacfwd(lambda v: 2.0 * v), (X3,), {}),
+    "value_and_grad": (fd.value_and_grad(lambda v: fnp.sum(2.0 * v)), (X3,), {}),
+    "constant_and_input": (lambda v: (v, np.ones(3), v), (X3,), {}),
+    # the caller's own input, returned as is (the optimizer removes no-ops)
+    "identity": (lambda v: v, (X3,), {}),
+    "copy_method": (lambda v: v.copy(), (X3,), {}),
+    "fnp_copy": (fnp.copy, (X3,), {}),
+    "fnp_array": (lambda v: fnp.array(v), (X3,), {}),
+    "fnp_asarray": (lambda v: fnp.asarray(v), (X3,), {}),
+    "astype_same": (lambda v: v.astype(np.float64), (X3,), {}),
+    "plus_zero": (lambda v: v + 0.0, (X3,), {}),
+    "minus_zero": (lambda v: v - 0.0, (X3,), {}),
+    "times_one": (lambda v: v * 1.0, (X3,), {}),
+    "stop_gradient": (fd.stop_gradient, (X3,), {}),
+    "identity_0d_int": (lambda v: v, (np.array(3),), {}),
+    "identity_in_tree": (lambda t: {"a": t[0], "b": (t[1], t[0])}, ((X3, M3),), {}),
+    # views of the input
+    "reshape": (lambda v: v.reshape(-1), (M3,), {}),
+    "ravel": (fnp.ravel, (M3,), {}),
+    "transpose": (lambda v: v.T, (M3,), {}),
+    "swapaxes": (lambda v: fnp.swapaxes(v, 0, 1), (M3,), {}),
+    "squeeze": (fnp.squeeze, (X3[None],), {}),
+    "expand_dims": (lambda v: fnp.expand_dims(v, 0), (X3,), {}),
+    "newaxis": (lambda v: v[None, :, None], (X3,), {}),
+    "slice": (lambda v: v[1:], (X3,), {}),
+    "reverse": (lambda v: v[::-1], (X3,), {}),
+    "row": (lambda v: v[1], (M3,), {}),
+    "column": (lambda v: v[:, 2], (M3,), {}),
+    "ellipsis": (lambda v: v[..., 1:], (M3,), {}),
+    "diagonal": (fnp.diagonal, (M3,), {}),
+    "einsum_diagonal": (lambda v: fnp.einsum("ii->i", v), (M3,), {}),
+    "einsum_transpose": (lambda v: fnp.einsum("ij->ji", v), (M3,), {}),
+    "real_of_real": (fnp.real, (X3,), {}),
+    "real_of_complex": (fnp.real, (X3 + 2j,), {}),
+    "imag_of_complex": (fnp.imag, (X3 + 2j,), {}),
+    "imag_of_real": (fnp.imag, (X3,), {}),  # NumPy's is read-only
+    "broadcast": (lambda v: fnp.broadcast_to(fnp.sum(v), (4, 3)), (X3,), {}),
+    "broadcast_input": (lambda v: fnp.broadcast_to(v, (2, 3)), (X3,), {}),
+    "atleast_2d": (fnp.atleast_2d, (X3,), {}),
+    # one array returned twice, or views of one array
+    "same_value_twice": (lambda v: (v * 2.0, v * 2.0), (X3,), {}),
+    "value_and_view": (lambda v: ((v * 2.0)[None], v * 2.0), (X3,), {}),
+    "overlapping_slices": (lambda v: ((v * 2.0)[1:], (v * 2.0)[:2]), (X3,), {}),
+    "scalar_twice": (lambda v: (fnp.sum(v), fnp.sum(v)), (X3,), {}),
+    # control flow and custom rules: what their implementations return
+    "cond_identity_branch": (
+        lambda v: fd.cond(v[0] > 0, lambda u: u, lambda u: -u, v), (X3,), {}),
+    "cond_constant_branch": (
+        lambda v: fd.cond(v[0] > 0, lambda u: -u, lambda u: np.ones(3), v), (-X3,), {}),
+    "cond_twice": (
+        lambda v: fd.cond(v[0] > 0, lambda u: (u * 2, u * 2), lambda u: (-u, u), v), (X3,), {}),
+    "switch_views": (
+        lambda i, v: fd.switch(i, [lambda u: u, lambda u: u * 2, lambda u: u.T], v),
+        (2, M3), {}),
+    "scan_carry_is_init": (
+        lambda c, xs: fd.scan(lambda c, x: (c, x * 2), c, xs), (X3, np.ones((2, 3))), {}),
+    "scan_carry_is_x": (
+        lambda c, xs: fd.scan(lambda c, x: (x, c * 2), c, xs), (X3, np.ones((2, 3))), {}),
+    "while_no_iteration": (
+        lambda v: fd.while_loop(lambda u: u[2] < 1.0, lambda u: u * 2, v), (X3,), {}),
+    "fori_loop_zero_trips": (lambda v: fd.fori_loop(0, 0, lambda i, u: u * 2, v), (X3,), {}),
+    "custom_jvp_identity": (lambda v: _ident_custom_jvp()(v), (X3,), {}),
+    "checkpoint_identity": (fd.checkpoint(lambda v: v), (X3,), {}),
+}
+
+
+@pytest.mark.parametrize("name", list(_FRESH_CASES))
+def test_jit_outputs_are_fresh_writeable_arrays(name):
+    fun, args, kw = _FRESH_CASES[name]
+    jitted = fd.jit(fun, **kw)
+    got = _assert_fresh(jitted, *args)
+    with np.errstate(all="ignore"):
+        _assert_close(got, fun(*args))
+    _assert_fresh(jitted, *args)  # and again from the cache (the dispatch fast path)
+
+
+def test_jit_copies_only_the_outputs_that_may_alias():
+    def loss(w, x):
+        return fnp.sum(fnp.tanh(x @ w) ** 2)
+
+    w, x = np.array([0.5, -1.0, 2.0]), np.ones((4, 3))
+    fresh = [
+        (fd.grad(loss), (w, x)),
+        (lambda v: fnp.sin(v) * 2.0, (X3,)),
+        (lambda v: (v * 2.0, v * 3.0), (X3,)),
+        (lambda v: ((v * 2.0)[1:], (v * 2.0)[:1]), (X3,)),  # disjoint blocks of one array
+        (fd.jacfwd(lambda a, b: a * b, argnums=(0, 1)), (X3, X3 + 1.0)),  # blocks, too
+        (lambda v: fd.cond(v[0] > 0, lambda u: u * 2, lambda u: -u, v), (X3,)),
+        (lambda v: fd.fori_loop(0, 3, lambda i, u: u * 2, v), (X3,)),
+        (lambda c, xs: fd.scan(lambda c, x: (c * x, c + x), c, xs), (X3, np.ones((2, 3)))),
+        (lambda v: fd.while_loop(lambda u: u[0] < 9.0, lambda u: u * 2, v + 1.0), (X3,)),
+    ]
+    for fun, args in fresh:
+        src = fd.jit(fun).source(*args)
+        assert ".copy()" not in src, src
+        _assert_fresh(fd.jit(fun), *args)
+    # exactly the aliasing outputs are copied, in the return statement
+    src = fd.jit(lambda v: (v * 2.0, v, v * 2.0, fnp.sin(v))).source(X3)
+    assert src.count(".copy()") == 2 and "copy" in src.splitlines()[-1], src
+    src = fd.jit(lambda v: v).source(np.array(3))  # 0-d: NumPy scalars are immutable
+    assert "type(v0) is _ndarray" in src, src
+
+
+def test_static_argument_keys_tell_types_apart():
+    x = np.arange(3)
+    for kw, call in [
+        ({"static_argnums": 1}, lambda f, k: f(x, k)),
+        ({"static_argnames": "k"}, lambda f, k: f(x, k=k)),
+    ]:
+        jf = fd.jit(lambda v, k: v * k, **kw)
+        values = (1, 1.0, True, np.float32(1.0), 1 + 0j)  # all equal, with equal hashes
+        for k in values * 2:
+            got, want = call(jf, k), x * k
+            assert got.dtype == want.dtype, (k, got.dtype, want.dtype)
+            np.testing.assert_array_equal(got, want)
+        info = jf.cache_info()
+        assert (info["misses"], info["hits"]) == (len(values), len(values)), info
+    # inside tuples and frozensets too
+    jf = fd.jit(lambda v, ks: v * sum(ks), static_argnums=1)
+    for ks in [(1, 2), (1.0, 2), (1, 2.0), frozenset({1}), frozenset({1.0})]:
+        got, want = jf(x, ks), x * sum(ks)
+        assert got.dtype == want.dtype, (ks, got.dtype, want.dtype)
+    assert jf.cache_info()["misses"] == 5
+    jf(x, (1, 2))
+    assert jf.cache_info()["hits"] == 1
+
+
+def test_static_argnums_out_of_range_is_an_error():
+    with pytest.raises(ValueError, match=r"static_argnums=\(5,\).*1 positional argument"):
+        fd.jit(lambda v: v, static_argnums=5)
+    with pytest.raises(ValueError, match=r"static_argnums=\(-3,\)"):
+        fd.jit(lambda v, k: v * k, static_argnums=-3)
+    with pytest.raises(ValueError, match="static_argnums"):
+        fd.make_program(lambda v: v, static_argnums=1)
+    with pytest.raises(TypeError, match="static_argnums must be ints"):
+        fd.jit(lambda v: v, static_argnums="1")
+    # with *args only the call can tell
+    star = fd.jit(lambda *a: a[0] * a[1], static_argnums=1)
+    np.testing.assert_array_equal(star(X3, 2), X3 * 2)
+    with pytest.raises(ValueError, match=r"static_argnums=\(1,\).*called with only 1 positional"):
+        star(X3)
+
+    def scaled(x, n=2):
+        return x * n
+
+    # a static parameter left at its default, or passed by keyword, is fine
+    by_position = fd.jit(scaled, static_argnums=1)
+    np.testing.assert_array_equal(by_position(X3), X3 * 2)
+    np.testing.assert_array_equal(by_position(X3, n=3), X3 * 3)
+    np.testing.assert_array_equal(by_position(X3, 4), X3 * 4)
+
+
+def test_static_argnames_that_name_no_parameter_is_an_error():
+    with pytest.raises(ValueError, match=r"static_argnames=\('k',\).*'k'"):
+        fd.jit(lambda v: v, static_argnames="k")
+
+    def positional_only(x, n, /):
+        return x * n
+
+    with pytest.raises(ValueError, match="positional-only"):
+        fd.jit(positional_only, static_argnames="n")
+    np.testing.assert_array_equal(fd.jit(positional_only, static_argnums=1)(X3, 2), X3 * 2)
+
+    def with_kwargs(x, **kw):
+        return x * kw["k"]
+
+    jf = fd.jit(with_kwargs, static_argnames="k")  # **kwargs may take any name
+    np.testing.assert_array_equal(jf(X3, k=2), X3 * 2)
+    np.testing.assert_array_equal(jf(X3, k=3), X3 * 3)
+    assert jf.cache_info()["misses"] == 2
+
+
+def test_huge_python_int_argument_is_a_clear_error():
+    f = fd.jit(lambda v, k: v * k)
+    for k in (2**63, 2**70, -(2**63) - 1):
+        with pytest.raises(OverflowError, match=r"'k'.*static_argnums.*float"):
+            f(X3, k)
+    with pytest.raises(OverflowError, match="keyword argument 'k'"):
+        f(X3, k=2**70)
+    with pytest.raises(OverflowError, match=r"\['a'\]\[1\]"):
+        fd.jit(lambda v, t: v * t["a"][1])(X3, {"a": (1, 2**64)})
+    with pytest.raises(OverflowError, match="'k'"):
+        fd.make_program(lambda v, k: v * k)(X3, 2**70)
+    # after a call with a small int (the dispatch fast path) as before it
+    np.testing.assert_array_equal(f(X3, 3), X3 * 3)
+    with pytest.raises(OverflowError, match="'k'"):
+        f(X3, 2**64)
+    # the int64 range itself is fine, and so is a static or float huge int
+    for k in (2**63 - 1, -(2**63)):
+        np.testing.assert_array_equal(f(X3, k), X3 * k)
+    np.testing.assert_array_equal(fd.jit(lambda v, k: v * k, static_argnums=1)(X3, 2**70),
+                                  X3 * 2**70)
+    np.testing.assert_array_equal(f(X3, float(2**70)), X3 * float(2**70))

@@ -508,19 +508,58 @@ def _cond_vjp(g, out, primals, argnums, branches):
 
 
 def _cond_batch(vals, dims, branches):
+    """Batch a `cond`: one `cond` of batched branches, or (batched index) every branch
+    run and the results selected per example.
+
+    With an unbatched index, an output is batched only if some branch makes it depend
+    on the mapped axis; the others keep batch dim None. (Reporting every output as
+    batched breaks `jacfwd` and `hessian` under `jit`: the primal outputs of a
+    `cond`'s JVP do not depend on the tangents being mapped, and `jacfwd` maps them
+    with `out_axes=None`.)
+    """
     from funcdiff import numpy as fnp
-    from funcdiff.transforms.vmap import bdim_to_front, vmap
+    from funcdiff.transforms.vmap import batch_flat, bdim_to_front, vmap
 
     size = next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not None)
     index, idim = vals[0], dims[0]
     ops = [v if d is None else bdim_to_front(v, d) for v, d in zip(vals[1:], dims[1:])]
-    axes = tuple(None if d is None else 0 for d in dims[1:])
-    vbranches = [vmap(lambda *a, b=b: list(b(*a)), in_axes=axes, axis_size=size) for b in branches]
+    axes = [None if d is None else 0 for d in dims[1:]]
     if idim is None:
-        outs = bind_cond(index, vbranches, ops)
-        return outs, [0] * len(outs)
+        # stage each batched branch once, noting which outputs it batches; then
+        # replay the staged branches, broadcasting an output that some other branch
+        # batches, so that all branches agree
+        avals = [_aval(o) for o in ops]
+        staged, out_dims = [], []
+        for b in branches:
+            found = []
+
+            def bbranch(*a, b=b, found=found):
+                outs, ds = batch_flat(lambda *x: list(b(*x)), a, axes, size)
+                found[:] = ds
+                return outs
+
+            staged.append(stage_flat(bbranch, avals, "cond branch"))
+            out_dims.append(found)
+        out_b = [any(d is not None for d in ds) for ds in zip(*out_dims)]
+
+        def replay(prog, hoisted, ds):
+            def branch(*a):
+                outs = prog(*hoisted, *a)
+                return [
+                    bdim_to_front(o, None, size) if b and d is None else o
+                    for o, d, b in zip(outs, ds, out_b)
+                ]
+
+            return branch
+
+        fns = [replay(p, h, ds) for (p, h), ds in zip(staged, out_dims)]
+        outs = bind_cond(index, fns, ops)
+        return outs, [0 if b else None for b in out_b]
     # a batched index: run every branch, select per example
     index = fnp.clip(bdim_to_front(index, idim), 0, len(branches) - 1)
+    vbranches = [
+        vmap(lambda *a, b=b: list(b(*a)), in_axes=tuple(axes), axis_size=size) for b in branches
+    ]
     results = [vb(*ops) for vb in vbranches]
     outs = []
     for k in range(len(results[0])):

@@ -18,59 +18,123 @@ import inspect
 import logging
 import math
 import operator
-import os
 import re
 
 import numpy as np
 
+from funcdiff._config import config
 from funcdiff.core import ShapedArray, Tracer, get_aval, pop_main, push_main
 from funcdiff.transforms.staging import Literal, Program, StagingTrace, Var
-from funcdiff.tree import _flatten, tree_flatten, tree_unflatten
+from funcdiff.tree import (
+    _flatten,
+    keystr,
+    tree_flatten,
+    tree_flatten_with_path,
+    tree_unflatten,
+)
 
 __all__ = ["jit", "make_program", "config"]
 
 log = logging.getLogger("funcdiff.jit")
 
 
-class _Config:
-    """Settings of `jit`: `log_compiles` (also env FUNCDIFF_LOG_COMPILES=1) and
-    `cache_size` (Programs kept per jitted function)."""
-
-    def __init__(self):
-        self.log_compiles = os.environ.get("FUNCDIFF_LOG_COMPILES", "") not in ("", "0")
-        self.cache_size = int(os.environ.get("FUNCDIFF_JIT_CACHE_SIZE", "64"))
-
-
-config = _Config()
 
 
 # -- staging ------------------------------------------------------------------
 
 
-def _static_spec(fun, static_argnums, static_argnames):
-    """Static positions and names, each completed from the other via the signature."""
+class _Statics:
+    """The static arguments of a jitted function: positions and names, each completed
+    from the other through the signature, checked against it (`_static_spec`)."""
+
+    __slots__ = ("nums", "names", "user_nums", "positional", "optional", "fname", "what")
+
+    def split(self, args, kwargs):
+        """(dynamic args, dynamic kwargs, static (position, value)s, static (name, value)s)."""
+        nargs = len(args)
+        static_nums = set()
+        for a in self.nums:
+            if -nargs <= a < nargs:
+                static_nums.add(a % nargs)
+            elif a in self.user_nums:
+                self._check_missing(a, nargs, kwargs)
+        names = self.names
+        if static_nums:
+            dyn_args = tuple(a for i, a in enumerate(args) if i not in static_nums)
+            static_args = tuple((i, args[i]) for i in sorted(static_nums))
+        else:
+            dyn_args, static_args = tuple(args), ()
+        if kwargs:
+            dyn_kwargs = {k: v for k, v in kwargs.items() if k not in names}
+            static_kwargs = tuple(sorted((k, v) for k, v in kwargs.items() if k in names))
+        else:
+            dyn_kwargs, static_kwargs = {}, ()
+        return dyn_args, dyn_kwargs, static_args, static_kwargs
+
+    def _check_missing(self, a, nargs, kwargs):
+        """A static position beyond the call's positional arguments: fine if that
+        parameter came by keyword or has a default, a ValueError otherwise."""
+        pos = self.positional
+        if pos is not None and 0 <= a < len(pos) and (pos[a] in kwargs or pos[a] in self.optional):
+            return
+        raise ValueError(
+            f"{self.what}: {self.fname} has static_argnums={self.user_nums} but was called with "
+            f"only {nargs} positional argument(s), so static_argnums={a} names none of them. "
+            "Pass the static argument positionally, or fix static_argnums."
+        )
+
+
+def _static_spec(fun, static_argnums, static_argnames, what="jit"):
+    """The `_Statics` of `fun`; a ValueError where the signature makes a static
+    position or name impossible (a position beyond the parameters with no *args, a
+    name that is no keyword parameter with no **kwargs)."""
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+    for a in nums:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{what}: static_argnums must be ints, got {a!r}")
+    nums = tuple(int(a) for a in nums)
+    for n in names:
+        if not isinstance(n, str):
+            raise TypeError(f"{what}: static_argnames must be strings, got {n!r}")
+    spec = _Statics()
+    spec.fname = getattr(fun, "__name__", None) or repr(fun)
+    spec.what = what
+    spec.user_nums = nums
+    spec.positional, spec.optional = None, frozenset()
     try:
         params = list(inspect.signature(fun).parameters.values())
     except (TypeError, ValueError):
-        return nums, names
+        spec.nums, spec.names = tuple(dict.fromkeys(nums)), frozenset(names)
+        return spec
+    kinds = {p.kind for p in params}
     positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if inspect.Parameter.VAR_POSITIONAL not in kinds:
+        bad = [a for a in nums if not -len(positional) <= a < len(positional)]
+        if bad:
+            raise ValueError(
+                f"{what}: {spec.fname} has static_argnums={nums} but takes only "
+                f"{len(positional)} positional argument(s) ({', '.join(positional) or 'none'}) "
+                f"and no *args: static_argnums {bad} name no parameter."
+            )
+    if inspect.Parameter.VAR_KEYWORD not in kinds:
+        keyword = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        bad = [n for n in names if n not in keyword]
+        if bad:
+            raise ValueError(
+                f"{what}: {spec.fname} has static_argnames={names} but no parameter that can "
+                f"be passed by keyword is named {', '.join(map(repr, bad))} (its keyword "
+                f"parameters: {', '.join(keyword) or 'none'}); use static_argnums for "
+                "positional-only parameters."
+            )
     names = tuple(names) + tuple(
         positional[i] for i in nums if -len(positional) <= i < len(positional)
     )
     nums = tuple(nums) + tuple(positional.index(n) for n in names if n in positional)
-    return tuple(dict.fromkeys(nums)), tuple(dict.fromkeys(names))
-
-
-def _split_static(args, kwargs, static_argnums, static_argnames):
-    nargs = len(args)
-    static_nums = {a % nargs for a in static_argnums if -nargs <= a < nargs}
-    dyn_args = tuple(a for i, a in enumerate(args) if i not in static_nums)
-    static_args = tuple((i, args[i]) for i in sorted(static_nums))
-    dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_argnames}
-    static_kwargs = tuple(sorted((k, v) for k, v in kwargs.items() if k in static_argnames))
-    return dyn_args, dyn_kwargs, static_args, static_kwargs
+    spec.nums, spec.names = tuple(dict.fromkeys(nums)), frozenset(names)
+    spec.positional = positional
+    spec.optional = frozenset(p.name for p in params if p.default is not p.empty)
+    return spec
 
 
 def _rebuild(dyn_args, dyn_kwargs, static_args, static_kwargs):
@@ -114,11 +178,12 @@ def make_program(fun, static_argnums=()):
 
         ```
     """
-    static_argnums, static_argnames = _static_spec(fun, static_argnums, ())
+    statics = _static_spec(fun, static_argnums, (), "make_program")
 
     def make(*args, **kwargs):
-        dyn_args, dyn_kwargs, sa, sk = _split_static(args, kwargs, static_argnums, static_argnames)
+        dyn_args, dyn_kwargs, sa, sk = statics.split(args, kwargs)
         leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
+        _leaf_keys(leaves, in_tree, statics, sa)  # a clear error for huge ints
         program, out_tree = _stage(fun, leaves, in_tree, sa, sk, "make_program")
         program.out_tree = out_tree
         return program
@@ -246,6 +311,211 @@ def _noop_input(prim, ins, params, out_aval, consts):
 # -- code generation --------------------------------------------------------------
 
 
+# Which outputs of a compiled Program must be copied so that every array a jitted
+# function returns is fresh and writeable: decided once, at compile time, from what
+# each primitive's implementation returns. A value's *roots* are the buffers it may be
+# or point into: an input ("in", i), a constant array (_CONST), a read-only array
+# (_READONLY), anything (_ANY: implementations that run arbitrary code), or a fresh
+# array made inside the Program (its Var; a branch's fresh arrays get tuples), or a
+# basic slice of one ("region", fresh root, sliced Var, index ranges per axis): the
+# blocks of a Jacobian split into outputs share a base but not memory, so they need
+# no copy.
+_CONST, _READONLY, _ANY = "const", "readonly", "any"
+_FORCED = frozenset({_CONST, _READONLY, _ANY})
+# the output is the first input or a view of it (reshape, transpose, basic slices;
+# np.real returns a real array itself; stop_gradient and closure_merge their input)
+_VIEW_OF_FIRST = frozenset({"reshape", "transpose", "real", "stop_gradient", "closure_merge"})
+
+
+def _eqn_roots(e, in_roots):
+    """The roots of each output of equation `e`, given those of its inputs."""
+    name = e.prim.name
+    if name in _VIEW_OF_FIRST:
+        return [in_roots[0]]
+    if name == "static_slice":
+        p = e.params
+        # normalized parameters: stop -1 (negative steps only) is "through 0", as in range
+        ranges = tuple(map(range, p["starts"], p["stops"], p["steps"]))
+        return [_sliced(in_roots[0], e.inputs[0], ranges)]
+    if name == "broadcast_to":  # a read-only view (stride 0)
+        return [in_roots[0] | {_READONLY}]
+    if name == "imag":  # a view of a complex array; a new read-only array of a real one
+        return [in_roots[0] if e.inputs[0].aval.dtype.kind == "c" else frozenset([_READONLY])]
+    if name == "einsum" and len(e.inputs) == 1:  # "ii->i", "ij->ji": numpy.einsum's views
+        return [in_roots[0] | {e.outputs[0]}]
+    if name == "gather":  # basic indexing is a view; 0-d integer operands may be too
+        from funcdiff.primitives.indexing import IndexArray
+
+        index = e.params["index"]
+        if index.basic:
+            ranges = _basic_ranges(index.entries, e.inputs[0].aval.shape)
+            return [_sliced(in_roots[0], e.inputs[0], ranges)]
+        if not any(isinstance(x, (bool, IndexArray)) for x in index.entries) and all(
+            a.aval.shape == () for a in e.inputs[1:]
+        ):
+            return [in_roots[0]]
+        return [frozenset([e.outputs[0]])]
+    if name == "cond":
+        return _cond_roots(e, in_roots)
+    if name == "scan":  # operands: consts, initial carries, xs (the body gets views x[i])
+        p = e.params
+        nc, nk = p["num_consts"], p["num_carry"]
+        carry = _loop_roots(
+            e, p["body"], in_roots[:nc], in_roots[nc : nc + nk], in_roots[nc + nk :],
+            p["length"] == 0,
+        )
+        return carry + [frozenset([v]) for v in e.outputs[nk:]]  # ys: stacked, new
+    if name == "while":  # operands: cond consts, body consts, initial carries
+        p = e.params
+        ncc, nbc = p["num_cconsts"], p["num_bconsts"]
+        return _loop_roots(
+            e, p["body"], in_roots[ncc : ncc + nbc], in_roots[ncc + nbc :], [], True
+        )
+    if any(callable(p) or isinstance(p, Program) for p in e.params.values()):
+        # while, custom_jvp/custom_vjp, checkpoint, odeint...: run arbitrary code
+        return [frozenset([_ANY])] * len(e.outputs)
+    return [frozenset([v]) for v in e.outputs]
+
+
+def _sliced(roots, var, ranges):
+    """The roots of a basic slice (index `ranges` per axis) of `var`, whose roots are
+    `roots`: a region of each fresh root (an input's view stays an input's)."""
+    if ranges is None or type(var) is Literal:
+        return roots
+    out = set()
+    for t in roots:
+        if t in _FORCED or (type(t) is tuple and t[0] == "in"):
+            out.add(t)
+        else:
+            base = t[1] if type(t) is tuple and t[0] == "region" else t
+            out.add(("region", base, id(var), ranges))
+    return frozenset(out)
+
+
+def _basic_ranges(entries, shape):
+    """The index ranges per axis of `shape` that a basic index (ints, slices, None,
+    Ellipsis) selects; None where that is not clear."""
+    consumed = sum(1 for x in entries if x is not None and x is not Ellipsis)
+    ranges, axis = [], 0
+    for x in entries:
+        if x is None:
+            continue
+        if x is Ellipsis:
+            for _ in range(len(shape) - consumed):
+                ranges.append(range(shape[axis]))
+                axis += 1
+            continue
+        if axis >= len(shape):
+            return None
+        n = shape[axis]
+        if isinstance(x, slice):
+            ranges.append(range(*x.indices(n)))
+        else:
+            i = int(x) + n if int(x) < 0 else int(x)
+            ranges.append(range(i, i + 1))
+        axis += 1
+    ranges.extend(range(n) for n in shape[axis:])
+    return tuple(ranges)
+
+
+def _overlap(a, b):
+    """Whether roots `a` and `b` may share memory."""
+    ra = type(a) is tuple and a[0] == "region"
+    rb = type(b) is tuple and b[0] == "region"
+    if (a[1] if ra else a) != (b[1] if rb else b):
+        return False
+    if not (ra and rb) or a[2] != b[2]:
+        return True  # the whole array, or slices of different views of it
+    return all(_meet(x, y) for x, y in zip(a[3], b[3]))
+
+
+def _meet(r, q):
+    """Whether the index ranges `r` and `q` share an index."""
+    if not r or not q:
+        return False
+    if abs(r.step) == 1 and abs(q.step) == 1:
+        return max(min(r), min(q)) <= min(max(r), max(q))
+    if len(r) * len(q) > 1 << 16:
+        return True
+    return not set(r).isdisjoint(q)
+
+
+def _cond_roots(e, in_roots):
+    """A cond's outputs: the union over the branches of what each output may be."""
+    ops = in_roots[1:]
+    outs = [set() for _ in e.outputs]
+    for b, branch in enumerate(e.params["branches"]):
+        for k, roots in enumerate(_memory_roots(optimize(branch))):  # what .compiled() runs
+            for t in roots:
+                if type(t) is tuple and t[0] == "in":
+                    outs[k] |= ops[t[1]]
+                elif t in _FORCED:
+                    outs[k].add(t)
+                else:  # fresh in the branch: fresh here, one token per branch
+                    outs[k].add((e.outputs[0], b, t))
+    return [frozenset(o) for o in outs]
+
+
+def _loop_roots(e, body, consts, init, extra, may_skip):
+    """The final carries of a loop whose `body` maps (consts, carry, extra) to the carry
+    first: what enters the last iteration is the initial carry or an earlier iteration's
+    result (a fixpoint); with `may_skip` (no iteration) the initial carry too."""
+    body_roots = _memory_roots(optimize(body))  # what .compiled() runs
+    nc, nk = len(consts), len(init)
+
+    def result(k, carry):
+        r = set()
+        for t in body_roots[k]:
+            if type(t) is tuple and t[0] == "in":
+                j = t[1]
+                r |= consts[j] if j < nc else carry[j - nc] if j < nc + nk else extra[j - nc - nk]
+            elif t in _FORCED:
+                r.add(t)
+            else:  # made by the body: new here
+                r.add((e.outputs[0], t))
+        return frozenset(r)
+
+    entering = list(init)
+    while True:
+        more = [entering[k] | result(k, entering) for k in range(nk)]
+        if more == entering:
+            break
+        entering = more
+    final = [result(k, entering) for k in range(nk)]
+    return [f | i for f, i in zip(final, init)] if may_skip else final
+
+
+def _memory_roots(program):
+    """The roots (see above) of each of `program`'s outputs."""
+    empty = frozenset()
+    roots = {id(v): frozenset([("in", i)]) for i, v in enumerate(program.invars)}
+    for v, c in program.consts.items():  # scalars are immutable
+        roots[id(v)] = frozenset([_CONST]) if isinstance(c, np.ndarray) else empty
+    unknown = frozenset([_ANY])
+    for e in program.eqns:
+        ins = [empty if type(a) is Literal else roots.get(id(a), unknown) for a in e.inputs]
+        for v, r in zip(e.outputs, _eqn_roots(e, ins)):
+            roots[id(v)] = r
+    return [empty if type(v) is Literal else roots.get(id(v), unknown) for v in program.outvars]
+
+
+def output_copies(program):
+    """For each output of `program`, whether the compiled function must return a copy:
+    it may be an input, a constant, read-only, or share memory with an earlier output."""
+    claimed, copies = [], []
+    for v, roots in zip(program.outvars, _memory_roots(program)):
+        if type(v) is Literal:
+            copies.append(False)
+            continue
+        copy = any(t in _FORCED or (type(t) is tuple and t[0] == "in") for t in roots) or any(
+            _overlap(t, c) for t in roots for c in claimed
+        )
+        if not copy:
+            claimed.extend(roots)
+        copies.append(copy)
+    return copies
+
+
 def _mul_safe_scalar(a, b):
     return a * b if a != 0 and b != 0 else 0.0
 
@@ -303,15 +573,21 @@ def _scalar_program(program):
     return True
 
 
-def compile_program(program):
+def compile_program(program, fresh_outputs=False):
     """Python source of straight-line NumPy calls for `program`, compiled.
 
     Returns a function of the flat inputs returning the flat outputs; its
     source is in `fn.source`. Programs on float64 scalars only use Python
     floats and the math module instead (NumPy's per-call overhead dominates
     there), converting back to NumPy scalars at the end.
+
+    With `fresh_outputs` (what `jit` uses), every array returned is a new, writeable
+    array that no input, constant, later call or other output shares: the outputs
+    that `output_copies` finds may alias one are copied in the return statement, the
+    others cost nothing. Without it (sub-programs: loop bodies and branches, run by
+    their primitives' implementations) outputs may be inputs, constants or views.
     """
-    if _scalar_program(program):
+    if _scalar_program(program):  # returns new float64 scalars: immutable
         fast, slow = _compile_scalar(program), []
 
         def run(*args):
@@ -319,12 +595,12 @@ def compile_program(program):
                 return fast(*args)
             except (ValueError, OverflowError, ZeroDivisionError):
                 if not slow:  # compiled on first need
-                    slow.append(_compile_numpy(program))
+                    slow.append(_compile_numpy(program, fresh_outputs))
                 return slow[0](*args)
 
         run.source = fast.source
         return run
-    return _compile_numpy(program)
+    return _compile_numpy(program, fresh_outputs)
 
 
 CHUNK = 1000  # equations per generated function (longer programs are split, see _Names)
@@ -448,7 +724,7 @@ def _arguments(program, names, convert="{}"):
     return args, [f"{names(v)} = {convert.format(a)}" for v, a in zip(program.invars, args)]
 
 
-def _compile_numpy(program):
+def _compile_numpy(program, fresh_outputs=False):
     names = _Names(program)
     ns = {}
 
@@ -505,8 +781,20 @@ def _compile_numpy(program):
         dead.update((id(v), v) for v in e.outputs if id(v) not in last_use and id(v) not in keep)
         lines += names.free(list(dead.values()))
         eqn_lines.append(lines)
-    rets = ", ".join(name(v) for v in program.outvars)
+    copies = output_copies(program) if fresh_outputs else [False] * len(program.outvars)
+    rets = ", ".join(_returned(name(v), v, c) for v, c in zip(program.outvars, copies))
+    ns["_ndarray"] = np.ndarray  # named last: constants keep their numbers
     return names.assemble(program, args, prologue, eqn_lines, rets, ns)
+
+
+def _returned(n, v, copy):
+    """The return expression of output `v` named `n`: a copy where `copy` says so (a 0-d
+    value may be an immutable scalar, which stays as it is)."""
+    if not copy:
+        return n
+    if v.aval.shape:
+        return f"{n}.copy()"
+    return f"({n}.copy() if type({n}) is _ndarray else {n})"
 
 
 def _numpy_fn(e):
@@ -599,12 +887,70 @@ def _compile_scalar(program):
 # -- jit ----------------------------------------------------------------------------
 
 
+_I64 = 2**63
+
+
 def _leaf_key(x):
-    key = _SCALAR_KEYS.get(type(x))
+    t = type(x)
+    key = _SCALAR_KEYS.get(t)
     if key is not None:
+        if t is int and not -_I64 <= x < _I64:
+            raise _HugeInt
         return key
     a = get_aval(x)
     return (a.shape, a.dtype)
+
+
+class _HugeInt(Exception):
+    pass
+
+
+def _leaf_keys(leaves, in_tree, statics, static_args):
+    """The cache keys of the dynamic leaves; an OverflowError naming the argument for a
+    Python int outside int64 (traced integers are int64)."""
+    try:
+        return tuple(_leaf_key(x) for x in leaves)
+    except _HugeInt:
+        pass
+    dyn_args, dyn_kwargs = tree_unflatten(in_tree, list(leaves))
+    paths, _ = tree_flatten_with_path((dyn_args, dyn_kwargs))
+    path, x = next(
+        (p, v) for p, v in paths if type(v) is int and not -_I64 <= v < _I64
+    )
+    static = {i for i, _ in static_args}
+    if path[0].idx == 0:  # a positional argument: its position among all of them
+        j = path[1].idx
+        pos = [i for i in range(len(dyn_args) + len(static)) if i not in static][j]
+        names = statics.positional
+        where = f"argument {names[pos]!r}" if names and pos < len(names) else f"argument {pos}"
+        where += f" (position {pos})" if names and pos < len(names) else ""
+        rest = path[2:]
+    else:
+        where, rest = f"keyword argument {path[1].key!r}", path[2:]
+    if rest:
+        where += f" at {keystr(rest)}"
+    text = f"{x}" if abs(x) < 10**30 else f"of {len(str(abs(x)))} digits"
+    raise OverflowError(
+        f"{statics.what}: {where} of {statics.fname} is the Python int {text}, outside the "
+        "int64 range that traced integers have. Mark it static (static_argnums or "
+        "static_argnames: its value is then baked into the trace) or pass it as a float "
+        "(float(k))."
+    )
+
+
+def _typed_key(v):
+    """A static value as a cache key that tells types apart: 1, 1.0 and True are equal
+    and hash alike in Python, but trace to different dtypes. Tuples and frozensets are
+    keyed element by element; unhashable values raise TypeError (here, or when the key
+    is hashed)."""
+    t = type(v)
+    if isinstance(v, tuple):
+        return (t, tuple([_typed_key(x) for x in v]))
+    if isinstance(v, frozenset):
+        return (t, frozenset([_typed_key(x) for x in v]))
+    if isinstance(v, (list, dict, set)):
+        raise TypeError(f"unhashable type: {t.__name__!r}")
+    return (t, v)
 
 
 class _Compiled:
@@ -614,7 +960,10 @@ class _Compiled:
         self.program = optimize(program)
         self.out_tree = out_tree
         self.has_tracer_consts = any(isinstance(c, Tracer) for c in self.program.consts.values())
-        self.fn = None if self.has_tracer_consts else compile_program(self.program)
+        self.fn = (
+            None if self.has_tracer_consts
+            else compile_program(self.program, fresh_outputs=True)
+        )
         if out_tree == _LEAF:
             self.unflatten = _first
         else:
@@ -634,6 +983,8 @@ def _fast_key(leaves):
         if t is np.ndarray:
             key.append((x.shape, x.dtype))
         elif t in _SCALAR_KEYS:
+            if t is int and not -_I64 <= x < _I64:
+                return None  # the general path raises a clear error
             key.append(_SCALAR_KEYS[t])
         elif isinstance(x, np.generic):
             key.append(((), x.dtype))
@@ -645,16 +996,30 @@ def _fast_key(leaves):
 def jit(fun, static_argnums=(), static_argnames=()):
     """Compile `fun`: trace once per input signature, then run optimized NumPy.
 
-    The cache key is the input pytree structure, each leaf's shape and dtype,
-    and the values of the static arguments (which must be hashable). Inside
-    the function, traced values are abstract: Python control flow on them
+    The cache key is the input pytree structure, each leaf's shape and dtype
+    (for a Python scalar, its type), and the static arguments' values with their
+    types (which must be hashable; `1`, `1.0` and `True` trace separately).
+    Inside the function, traced values are abstract: Python control flow on them
     raises `ConcretizationError` (use `static_argnums`, `fnp.where` or `fd.cond`).
+
+    Every array the jitted function returns is new and writeable: no argument,
+    constant, other output or later call's result shares its memory (outputs
+    that could are copied; that is decided once per trace).
 
     Args:
         fun: the function to compile.
         static_argnums: positions of arguments that are Python values baked
-            into the trace (a new trace per distinct value).
-        static_argnames: names of keyword arguments treated likewise.
+            into the trace (a new trace per distinct value). A position the
+            signature cannot have (beyond the parameters, no `*args`) raises
+            `ValueError` here; one beyond a call's positional arguments (that
+            is neither passed by keyword nor left at a default) at that call.
+        static_argnames: names of keyword arguments treated likewise. A name
+            that is no parameter that can be passed by keyword raises
+            `ValueError` here (unless `fun` takes `**kwargs`).
+
+    Raises:
+        OverflowError: at a call, for a dynamic Python int outside int64 (the
+            dtype integers are traced with); the message names the argument.
 
     Example:
         ```python
@@ -667,25 +1032,36 @@ def jit(fun, static_argnums=(), static_argnames=()):
 
         ```
     """
-    static_argnums, static_argnames = _static_spec(fun, static_argnums, static_argnames)
+    statics = _static_spec(fun, static_argnums, static_argnames)
+    split = statics.split
     cache = collections.OrderedDict()
     stats = {"hits": 0, "misses": 0}
     # the dispatch fast path: (tree node, leaf keys) -> entry, for calls with no static
     # or keyword arguments whose leaves are plain arrays and scalars
     fast = {}
-    use_fast = not static_argnums and not static_argnames
+    use_fast = not statics.nums and not statics.names
 
     def lookup(dyn_args, dyn_kwargs, sa, sk):
         leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
-        try:
-            key = (in_tree, tuple(_leaf_key(x) for x in leaves), sa, sk)
-            hash(key)
-        except TypeError:
-            raise TypeError(
-                "jit: static arguments must be hashable; got "
-                f"{[type(v).__name__ for _, v in sa + sk]}"
-            ) from None
-        entry = cache.get(key)
+        leaf_keys = _leaf_keys(leaves, in_tree, statics, sa)
+        if sa or sk:
+            try:
+                key = (
+                    in_tree,
+                    leaf_keys,
+                    tuple([(i, _typed_key(v)) for i, v in sa]),
+                    tuple([(k, _typed_key(v)) for k, v in sk]),
+                )
+                entry = cache.get(key)
+            except TypeError:
+                raise TypeError(
+                    "jit: static arguments must be hashable (they are part of the cache key); "
+                    f"got {', '.join(type(v).__name__ for _, v in sa + sk)}. Pass arrays as "
+                    "normal arguments and lists as tuples."
+                ) from None
+        else:
+            key = (in_tree, leaf_keys, (), ())
+            entry = cache.get(key)
         if entry is None:
             stats["misses"] += 1
             if config.log_compiles:
@@ -721,8 +1097,7 @@ def jit(fun, static_argnums=(), static_argnames=()):
                     stats["hits"] += 1
                     cache.move_to_end(key)
                     return entry.unflatten(entry.fn(*leaves))
-        dyn_args, dyn_kwargs, sa, sk = _split_static(args, kwargs, static_argnums, static_argnames)
-        entry, leaves, key = lookup(dyn_args, dyn_kwargs, sa, sk)
+        entry, leaves, key = lookup(*split(args, kwargs))
         if entry.fn is not None and not any(isinstance(x, Tracer) for x in leaves):
             outs = entry.fn(*leaves)
             if fast_key is not None:
@@ -733,13 +1108,11 @@ def jit(fun, static_argnums=(), static_argnames=()):
 
     def lower(*args, **kwargs):
         """The optimized Program for these arguments."""
-        dyn_args, dyn_kwargs, sa, sk = _split_static(args, kwargs, static_argnums, static_argnames)
-        return lookup(dyn_args, dyn_kwargs, sa, sk)[0].program
+        return lookup(*split(args, kwargs))[0].program
 
     def source(*args, **kwargs):
         """The generated Python source for these arguments (for debugging)."""
-        dyn_args, dyn_kwargs, sa, sk = _split_static(args, kwargs, static_argnums, static_argnames)
-        fn = lookup(dyn_args, dyn_kwargs, sa, sk)[0].fn
+        fn = lookup(*split(args, kwargs))[0].fn
         return fn.source if fn is not None else "<evaluated with bind: closes over tracers>"
 
     jitted.lower = lower
