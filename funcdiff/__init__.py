@@ -9,8 +9,15 @@ fd.grad(lambda x: fnp.sum(fnp.sin(x) * x ** 2))(fnp.ones(3))
 """
 
 from funcdiff import numpy  # noqa: F401  (sets up Tracer methods)
+from funcdiff._config import config
 from funcdiff.core import Tracer
-from funcdiff.errors import ConcretizationError, TracerLeakError, UnsupportedPrimitiveError
+from funcdiff.errors import (
+    ConcretizationError,
+    DetachError,
+    DetachWarning,
+    TracerLeakError,
+    UnsupportedPrimitiveError,
+)
 from funcdiff.transforms.api import linear_transpose, linearize, stop_gradient
 from funcdiff.transforms.control import (
     checkpoint,
@@ -23,7 +30,7 @@ from funcdiff.transforms.control import (
 )
 from funcdiff.transforms.custom import custom_jvp, custom_vjp
 from funcdiff.transforms.jacobians import hessian, jacfwd, jacrev
-from funcdiff.transforms.jit import config, jit, make_program
+from funcdiff.transforms.jit import jit, make_program
 from funcdiff.transforms.jvp import jvp
 from funcdiff.transforms.reverse import grad, value_and_grad, vjp
 from funcdiff.transforms.util import float0
@@ -63,6 +70,8 @@ __all__ = [
     "Tracer",
     "float0",
     "ConcretizationError",
+    "DetachError",
+    "DetachWarning",
     "TracerLeakError",
     "UnsupportedPrimitiveError",
 ]

@@ -18,7 +18,15 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from funcdiff.errors import ConcretizationError, TracerLeakError, UnsupportedPrimitiveError
+from funcdiff import _source
+from funcdiff._config import config as _config
+from funcdiff.errors import (
+    ConcretizationError,
+    DetachError,
+    DetachWarning,
+    TracerLeakError,
+    UnsupportedPrimitiveError,
+)
 
 __all__ = [
     "Primitive",
@@ -112,31 +120,52 @@ def _leak_error(tracer):
     )
 
 
-class _Residuals:
-    """Returned by `find_top_trace` when `args` hold residual tracers (see below)."""
+class _Rebind:
+    """Returned by `find_top_trace` when `args` must be normalized first (see below)."""
 
 
-RESIDUALS = _Residuals()
+RESIDUALS = _Rebind()
 
 
 def primal_values(args):
-    """`args` with tracers of levels in their backward pass replaced by their primals."""
+    """`args` normalized for binding: tracers of levels in their backward pass
+    replaced by their primals, and lists/tuples (array-likes, perhaps holding
+    tracers) made arrays as `funcdiff.numpy.asarray` makes them (stacked when
+    they hold tracers, so they stay differentiable)."""
     out = []
     for a in args:
-        if isinstance(a, (list, tuple)):
-            a = type(a)(primal_values(a)) if type(a) in (list, tuple) else a
+        if type(a) in _SEQUENCES:
+            a = _fnp.asarray(_primal_leaves(a))
         while isinstance(a, Tracer) and not a._trace.main.alive and a._trace.main.residual:
             a = a.primal
         out.append(a)
     return out
 
 
+def _primal_leaves(seq):
+    """A nested list/tuple with its residual tracers replaced by their primals."""
+    out = []
+    for a in seq:
+        if type(a) in _SEQUENCES:
+            a = _primal_leaves(a)
+        while isinstance(a, Tracer) and not a._trace.main.alive and a._trace.main.residual:
+            a = a.primal
+        out.append(a)
+    return out
+
+
+_SEQUENCES = (list, tuple)
+
+
 def find_top_trace(args):
     """The trace of the highest level among `args`' tracers, or None.
 
-    Returns `RESIDUALS` when some argument is a tracer of a finished
-    reverse-mode level whose backward pass is running (a residual captured by
-    a closure): the caller binds again on `primal_values(args)`.
+    Returns `RESIDUALS` when `args` must be normalized with `primal_values`
+    before binding: some argument is a list or tuple (an array-like, which
+    may hold tracers), or a tracer of a finished reverse-mode level whose
+    backward pass is running (a residual captured by a closure). Raises
+    `TracerLeakError` for a tracer of a finished transform, and a
+    `RuntimeError` for a tracer of a transform running in another thread.
     """
     top = None
     level = -1
@@ -151,7 +180,22 @@ def find_top_trace(args):
             if main.level > level:
                 level = main.level
                 top = trace
+        elif type(a) in _SEQUENCES:
+            return RESIDUALS
+    if top is not None:
+        stack = _state.stack
+        if level >= len(stack) or stack[level] is not top.main:
+            raise _thread_error(top.main)
     return top
+
+
+def _thread_error(main):
+    return RuntimeError(
+        f"A tracer of the `{main.name}` transform of {main.where()} was used in another "
+        f"thread than the one running `{main.name}`{_user_frame()}. funcdiff's transforms "
+        "are per thread: compute with traced values in the thread that called the "
+        f"transform, or apply `{main.name}` to the function the worker thread runs."
+    )
 
 
 # --------------------------------------------------------------------------
@@ -183,11 +227,14 @@ class Primitive:
             implementation for inputs of these abstract values only (shapes known,
             so work like parsing subscripts is done once); `jit`'s generated code
             calls it instead of `impl`.
+        nondiff: True when the output never carries a derivative of the inputs
+            (comparisons, `floor`, `stop_gradient`): reverse mode records nothing
+            for it, and its result converts to a plain value freely.
     """
 
     __slots__ = (
         "name", "impl", "jvp", "vjp", "batch", "abstract_eval", "multiple_results",
-        "linear", "fwd", "residuals", "specialize",
+        "linear", "fwd", "residuals", "specialize", "nondiff",
     )
 
     def __init__(self, name, impl, *, multiple_results=False, linear=None):
@@ -202,6 +249,7 @@ class Primitive:
         self.fwd = None
         self.residuals = None
         self.specialize = None
+        self.nondiff = False
 
     def bind(self, *args, **params):
         if _state.stack:
@@ -359,17 +407,33 @@ class Tracer:
 
     def _concrete_error(self, what):
         main = self._trace.main
-        static = (
-            " If the value is a Python setting (a flag, a size), mark its argument static: "
-            "`jit(f, static_argnums=...)`."
-            if main.name in ("jit", "make_program")
-            else ""
-        )
+        staged = main.name in ("jit", "make_program")
+        if what.startswith("bool"):
+            advice = (
+                "Use `funcdiff.numpy.where(pred, a, b)` instead of an `if`, or "
+                "`funcdiff.cond(pred, true_fun, false_fun, *operands)` for branches."
+            )
+        elif what.startswith(("int", "an index")):
+            advice = (
+                "Sizes and indices must be known while tracing: compute them from "
+                "`.shape`, or pass them as Python ints."
+            )
+        else:
+            advice = (
+                "Keep the computation in funcdiff: call `funcdiff.numpy` (or "
+                "`funcdiff.scipy`) functions on the traced value instead of converting "
+                "it (`fnp.sin(x)`, not `math.sin(x)`; `fnp.stack([...])`, not "
+                "`numpy.array([...])`)."
+            )
+        if staged:
+            advice += (
+                " If the value is a Python setting (a flag, a size), mark its argument "
+                "static: `jit(f, static_argnums=...)`."
+            )
         return ConcretizationError(
             f"{what} needs a concrete value, but this is an abstract traced value of "
             f"`{main.name}` (of {main.where()}), which stands for many values at once"
-            f"{_user_frame()}. Use `funcdiff.numpy.where(pred, a, b)` instead of an `if`, or "
-            f"`funcdiff.cond(pred, true_fun, false_fun, *operands)` for branches.{static}"
+            f"{_user_frame()}. {advice}"
         )
 
     # -- array attributes
@@ -401,31 +465,68 @@ class Tracer:
             raise TypeError("iteration over a 0-d traced array")
         return (self[i] for i in range(shape[0]))
 
-    # -- conversion to Python values (concrete tracers only)
+    # -- reading values (concrete tracers only) ---------------------------------
+    # Reading never detaches anything: a bool, an int or an index carries no
+    # derivative. Conversions that hand the value on as a plain float or array
+    # (float, complex, item, tolist, __array__) would silently drop a
+    # derivative, so they go through `_detached`, which raises DetachError when
+    # this value is being differentiated (see `carries_derivative`).
+    def _depends(self):
+        """True if this tracer's own transform differentiates it (a subclass tells)."""
+        return False
+
+    def _lower(self):
+        """The value this tracer boxes, one level down (None if there is none)."""
+        return None
+
     def __array__(self, dtype=None, copy=None):
-        v = np.asarray(self.concrete())
+        v = np.asarray(self._detached("numpy.asarray() / numpy.array()"))
         return v if dtype is None else v.astype(dtype)
 
     def __float__(self):
-        return float(self.concrete())
-
-    def __int__(self):
-        return int(self.concrete())
+        return float(self._detached("float()"))
 
     def __complex__(self):
-        return complex(self.concrete())
-
-    def __bool__(self):
-        return bool(self.concrete())
-
-    def __index__(self):
-        return int(np.asarray(self.concrete()).__index__())
+        return complex(self._detached("complex()"))
 
     def item(self, *args):
-        return np.asarray(self.concrete()).item(*args)
+        return np.asarray(self._detached(".item()")).item(*args)
 
     def tolist(self):
-        return np.asarray(self.concrete()).tolist()
+        return np.asarray(self._detached(".tolist()")).tolist()
+
+    def __int__(self):
+        return int(self._concrete_for("int()"))
+
+    def __bool__(self):
+        return bool(self._concrete_for("bool() (an `if` or `while` on a traced value)"))
+
+    def __index__(self):
+        return int(np.asarray(self._concrete_for("an index or size")).__index__())
+
+    def __round__(self, ndigits=None):
+        from funcdiff import numpy as fnp  # the operators' module (attached at import)
+
+        return fnp.round(self, ndigits or 0)
+
+    def _concrete_for(self, what):
+        try:
+            return self.concrete()
+        except ConcretizationError:
+            raise self._concrete_error(what) from None
+
+    def _detached(self, what):
+        """The concrete value, for a conversion that drops derivatives (see DetachError)."""
+        value = self._concrete_for(what)
+        mode = _config.detach
+        if mode != "allow":
+            carrier = carries_derivative(self)
+            if carrier is not None:
+                message = _detach_message(carrier, what)
+                if mode == "raise":
+                    raise DetachError(message)
+                _warn_detach(message)
+        return value
 
     def __repr__(self):
         name = type(self).__name__
@@ -471,28 +572,118 @@ class Tracer:
 
 
 def _user_frame():
-    """' at file:line' of the innermost frame outside funcdiff, for error messages."""
-    import os
-    import sys
+    """', used at file:line in function: text' of the user's code, for error messages."""
+    text = _source.where(_source.user_frame(2))
+    return f", used at {text}" if text else ""
 
-    pkg = os.path.dirname(os.path.abspath(__file__))
-    f = sys._getframe(2)
-    while f is not None:
-        fname = f.f_code.co_filename
-        if not os.path.abspath(fname).startswith(pkg) and "importlib" not in fname:
-            return f", used at {fname}:{f.f_lineno} in {f.f_code.co_name}"
-        f = f.f_back
-    return ""
+
+def has_tracer(*objs):
+    """True if one of `objs` is a tracer or a (nested) list or tuple holding one."""
+    todo = list(objs)
+    while todo:
+        x = todo.pop()
+        if isinstance(x, Tracer):
+            return True
+        if type(x) in _SEQUENCES:
+            todo.extend(x)
+    return False
+
+
+def traced(*objs):
+    """True inside a transform when one of `objs` is (or holds) a tracer."""
+    return bool(_state.stack) and has_tracer(*objs)
+
+
+def concrete_value(x):
+    """`x`'s concrete value as a NumPy array or scalar, for funcdiff's own reading
+    (a check, a rank, a mask): no DetachError, `ConcretizationError` when abstract."""
+    return np.asarray(x.concrete()) if isinstance(x, Tracer) else np.asarray(x)
+
+
+def carries_derivative(x):
+    """The tracer in `x`'s chain whose transform would lose a derivative if `x`
+    were converted to a plain value, or None.
+
+    A tracer carries a derivative when its own transform is live (not returned,
+    and not running its backward pass, where tracers stand for their values)
+    and differentiates it (a reverse-mode value computed from the inputs, a
+    forward-mode value with a nonzero tangent) and it is of a float or complex
+    dtype. The boxed value one level down is checked the same way.
+    """
+    while isinstance(x, Tracer):
+        main = x._trace.main
+        if main.alive and not main.residual and x._depends() and x.dtype.kind in "fc":
+            return x
+        x = x._lower()
+    return None
+
+
+def _detach_message(carrier, what):
+    main = carrier._trace.main
+    frame = _source.user_frame(3)
+    call = _source.library_call(3)
+    lines = [
+        f"{what} would drop the derivative of a value that `{main.name}` (of "
+        f"{main.where()}) is differentiating: the result would be a plain "
+        f"{'array' if 'array' in what else 'number'} that `{main.name}` cannot follow, so "
+        "the derivative through it would silently be zero."
+    ]
+    if frame is not None:
+        lines.append(f"  at {_source.where(frame)}")
+    if call is not None:
+        equivalent = _source.funcdiff_equivalent(call)
+        lines.append(f"It was called inside `{call}`, which converts its input to a NumPy array.")
+        if equivalent is not None:
+            lines.append(f"Fix: call `{equivalent}` instead; funcdiff can differentiate it.")
+        elif call in ("numpy.vectorize",):
+            lines.append("Fix: use `funcdiff.vmap(f)` instead of `numpy.vectorize(f)`.")
+        else:
+            lines.append(
+                f"funcdiff has no `{call}` yet: write it with `funcdiff.numpy` functions, "
+                "or give it a derivative rule with `funcdiff.custom_jvp` / `custom_vjp`."
+            )
+    else:
+        lines.append(
+            "Fix: keep the value traced: use `funcdiff.numpy` functions on it "
+            "(`fnp.sin(x)`, not `math.sin(x)`); to build an array from traced values use "
+            "`fnp.stack([...])` or `fnp.array([...])`, not `numpy.array([...])`."
+        )
+    lines.append(
+        "To detach on purpose, convert `funcdiff.stop_gradient(x)` instead (its result "
+        "converts freely); `funcdiff.config.update(\"detach\", \"warn\")` or `\"allow\"` "
+        "relaxes this check everywhere."
+    )
+    return "\n".join(lines)
+
+
+def _warn_detach(message):
+    import warnings
+
+    frame = _source.user_frame(3)
+    if frame is None:
+        warnings.warn(message, DetachWarning, stacklevel=4)
+    else:
+        warnings.warn_explicit(
+            message, DetachWarning, frame.f_code.co_filename, frame.f_lineno,
+            module=frame.f_globals.get("__name__"),
+        )
 
 
 def _check_alive(args):
-    """Raise for a leaked tracer; True if some argument is a residual tracer."""
+    """Raise for a leaked tracer or one of another thread; True if some argument is a
+    residual tracer."""
     residual = False
     for a in args:
-        if isinstance(a, Tracer) and not a._trace.main.alive:
-            if not a._trace.main.residual:
-                raise _leak_error(a)
-            residual = True
+        if isinstance(a, Tracer):
+            main = a._trace.main
+            if not main.alive:
+                if not main.residual:
+                    raise _leak_error(a)
+                residual = True
+            else:
+                stack = _state.stack
+                if main.level >= len(stack) or stack[main.level] is not main:
+                    raise _thread_error(main)
         if isinstance(a, (list, tuple)):
             residual = _check_alive(a) or residual
     return residual

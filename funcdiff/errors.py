@@ -1,6 +1,12 @@
 """The typed errors funcdiff raises (also re-exported from `funcdiff`)."""
 
-__all__ = ["ConcretizationError", "TracerLeakError", "UnsupportedPrimitiveError"]
+__all__ = [
+    "ConcretizationError",
+    "DetachError",
+    "DetachWarning",
+    "TracerLeakError",
+    "UnsupportedPrimitiveError",
+]
 
 
 class ConcretizationError(TypeError):
@@ -12,6 +18,33 @@ class ConcretizationError(TypeError):
         fd.vmap(lambda x: fnp.where(x > 0, 1.0, 0.0))(xs)  # works
         ```
     """
+
+
+class DetachError(TypeError):
+    """A conversion would hand a traced value on without its derivative.
+
+    `float(x)`, `complex(x)`, `x.item()`, `x.tolist()` and `numpy.asarray(x)` /
+    `numpy.array(x)` (and so every NumPy or SciPy function that converts its
+    input internally, `math.sin(x)`, `numpy.array([x, y])`) on a value that
+    `grad`, `vjp` or `jvp` is differentiating would return a plain number or
+    array that the transform cannot follow: the derivative through it would
+    silently be zero. The message names the line and the fix: the
+    `funcdiff.numpy` / `funcdiff.scipy` function to call instead, `fnp.stack` /
+    `fnp.array` for lists, or `funcdiff.stop_gradient(x)` to detach on purpose
+    (its result converts freely). `funcdiff.config.update("detach", "warn")` or
+    `"allow"` relaxes the check globally.
+
+    Example:
+        ```python
+        fd.grad(lambda x: math.sin(x))(1.0)      # raises DetachError
+        fd.grad(lambda x: fnp.sin(x))(1.0)       # works
+        fd.grad(lambda x: x * float(fd.stop_gradient(x)))(3.0)  # works: 3.0
+        ```
+    """
+
+
+class DetachWarning(UserWarning):
+    """Issued instead of `DetachError` when `config.update("detach", "warn")`."""
 
 
 class TracerLeakError(RuntimeError):

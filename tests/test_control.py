@@ -78,20 +78,57 @@ def test_cond_outside_transforms_returns_plain_values():
     assert fd.cond(np.bool_(True), lambda a, b: a - b, lambda a, b: b - a, 3.0, 1.0) == 2.0
 
 
-def test_cond_only_runs_the_taken_branch_when_the_predicate_is_concrete():
+def _concrete(x):
+    try:
+        bool(x > 0)
+    except fd.ConcretizationError:
+        return False
+    return True
+
+
+def test_cond_computes_only_the_taken_branch_when_the_predicate_is_concrete():
+    # the other branch is traced on abstract values only, to check its output type
     calls = []
 
     def a(x):
-        calls.append("a")
+        calls.append(("a", _concrete(x)))
         return x
 
     def b(x):
-        calls.append("b")
+        calls.append(("b", _concrete(x)))
         return -x
 
     fd.grad(lambda x: fd.cond(x > 0, a, b, x))(1.0)
+    assert calls == [("a", True), ("b", False)]
+    calls.clear()
     fd.jvp(lambda x: fd.cond(x > 0, a, b, x), (-1.0,), (1.0,))
-    assert calls == ["a", "b"]
+    assert calls == [("b", True), ("a", False)]
+
+
+@pytest.mark.parametrize("pred", [True, False])
+def test_cond_checks_every_branch_even_with_a_concrete_predicate(pred):
+    # code that passes eagerly must pass under vmap and jit: a branch returning another
+    # shape, dtype or structure is an error whichever branch is taken
+    x = np.array([1.0, -2.0, 3.0])
+    bad = [
+        (lambda v: v, lambda v: v[:1], "shape"),
+        (lambda v: v, lambda v: v.astype(np.float32), "dtype"),
+        (lambda v: v, lambda v: (v, v), "structure"),
+    ]
+    for t, f, what in bad:
+        for run in (lambda t=t, f=f: fd.cond(pred, t, f, x),
+                    lambda t=t, f=f: fd.grad(lambda v: fnp.sum(fd.cond(pred, t, f, v)))(x),
+                    lambda t=t, f=f: fd.jit(lambda v: fd.cond(pred, t, f, v))(x)):
+            with pytest.raises(TypeError, match="cond"):
+                run()
+            assert what
+        with pytest.raises(TypeError, match="switch"):
+            fd.switch(0 if pred else 1, [t, f], x)
+    # a branch that needs concrete values cannot be traced: it is not checked
+    needs_values = lambda v: v if float(fd.stop_gradient(v[0])) > 0 else -v  # noqa: E731
+    assert np.allclose(fd.cond(True, lambda v: 2 * v, needs_values, x), 2 * x)
+    # Python scalars and arrays of the same dtype agree
+    assert fd.cond(pred, lambda v: 1.0, lambda v: np.float64(2.0), x) in (1.0, 2.0)
 
 
 def test_cond_pytree_operands_and_outputs():

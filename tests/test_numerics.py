@@ -14,7 +14,9 @@ from __future__ import annotations
 import doctest
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -23,6 +25,8 @@ from hypothesis import strategies as st
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
+import funcdiff.primitives.elementwise as ew
+from funcdiff.core import Primitive
 from funcdiff.numpy import _extras
 from funcdiff.testing import array_shapes, arrays, check_grads
 
@@ -198,6 +202,268 @@ def test_logsumexp_of_rows_float32():
 @pytest.mark.parametrize("x", [1e-300, 1e300])
 def test_arctan2_derivative_at_tiny_and_huge(x):
     assert_finite_close(grad(fnp.arctan2, x, x), [1 / (2 * x), -1 / (2 * x)], rtol=1e-12)
+
+
+# ----------------------------------------------------------------- the branch not taken
+# A `where` whose untaken branch is infinite (or NaN) at some point: every derivative,
+# first and second order, reverse and forward, is the derivative of the branch taken
+# there. Each row: the function (elementwise), the first and second derivatives of
+# the selected branch (NumPy), points where the untaken branch is inf/NaN, and
+# ordinary points (also checked against central differences).
+_LN2 = np.log(2.0)
+
+
+def _sig(v):
+    return np.exp(-np.logaddexp(0.0, -v))
+
+
+class Branch(NamedTuple):
+    f: Callable
+    d1: Callable
+    d2: Callable
+    special: tuple
+    regular: tuple
+
+
+BRANCHES = {
+    "x*log(x)": Branch(
+        lambda v: fnp.where(v > 0, v * fnp.log(v), 0.0),
+        lambda v: np.where(v > 0, np.log(v) + 1, 0.0),
+        lambda v: np.where(v > 0, 1 / v, 0.0),
+        (0.0, -1.0), (0.5, 2.0)),
+    "mul_safe(x, log(x))": Branch(
+        lambda v: fnp.where(v > 0, ew.mul_safe(v, fnp.log(v)), 0.0),
+        lambda v: np.where(v > 0, np.log(v) + 1, 0.0),
+        lambda v: np.where(v > 0, 1 / v, 0.0),
+        (0.0, -1.0), (0.5, 2.0)),
+    "log(x)**2": Branch(
+        lambda v: fnp.where(v > 0, fnp.log(v) ** 2, 0.0),
+        lambda v: np.where(v > 0, 2 * np.log(v) / v, 0.0),
+        lambda v: np.where(v > 0, (2 - 2 * np.log(v)) / v**2, 0.0),
+        (0.0, -1.0), (0.5, 2.0)),
+    "log(x)*log(x)": Branch(
+        lambda v: fnp.where(v > 0, fnp.log(v) * fnp.log(v), 0.0),
+        lambda v: np.where(v > 0, 2 * np.log(v) / v, 0.0),
+        lambda v: np.where(v > 0, (2 - 2 * np.log(v)) / v**2, 0.0),
+        (0.0,), (0.5, 2.0)),
+    "exp": Branch(  # exp overflows where it is not taken
+        lambda v: fnp.where(v < 100, fnp.exp(v), v),
+        lambda v: np.where(v < 100, np.exp(v), 1.0),
+        lambda v: np.where(v < 100, np.exp(v), 0.0),
+        (1000.0, 2000.0), (-2.0, 0.5)),
+    "exp*x": Branch(  # multiply: an infinite partial (the other factor)
+        lambda v: fnp.where(v < 100, fnp.exp(v) * v, v),
+        lambda v: np.where(v < 100, np.exp(v) * (v + 1), 1.0),
+        lambda v: np.where(v < 100, np.exp(v) * (v + 2), 0.0),
+        (1000.0,), (-2.0, 0.5)),
+    "exp2": Branch(
+        lambda v: fnp.where(v < 100, fnp.exp2(v), v),
+        lambda v: np.where(v < 100, _LN2 * np.exp2(v), 1.0),
+        lambda v: np.where(v < 100, _LN2**2 * np.exp2(v), 0.0),
+        (2000.0,), (-2.0, 0.5)),
+    "expm1": Branch(
+        lambda v: fnp.where(v < 100, fnp.expm1(v), v),
+        lambda v: np.where(v < 100, np.exp(v), 1.0),
+        lambda v: np.where(v < 100, np.exp(v), 0.0),
+        (1000.0,), (-2.0, 0.5)),
+    "cosh": Branch(
+        lambda v: fnp.where(v < 100, fnp.cosh(v), v),
+        lambda v: np.where(v < 100, np.sinh(v), 1.0),
+        lambda v: np.where(v < 100, np.cosh(v), 0.0),
+        (1000.0,), (-2.0, 0.5)),
+    "sinh": Branch(
+        lambda v: fnp.where(v < 100, fnp.sinh(v), v),
+        lambda v: np.where(v < 100, np.cosh(v), 1.0),
+        lambda v: np.where(v < 100, np.sinh(v), 0.0),
+        (1000.0,), (-2.0, 0.5)),
+    "square": Branch(  # square of an infinite input: partial 2x = inf
+        lambda v: fnp.where(fnp.isfinite(v), v**2, 0.0),
+        lambda v: np.where(np.isfinite(v), 2 * v, 0.0),
+        lambda v: np.where(np.isfinite(v), 2.0, 0.0),
+        (np.inf, -np.inf), (-2.0, 0.5)),
+    "logaddexp": Branch(  # exp(x - out) is exp(inf - inf) = NaN at x = inf
+        lambda v: fnp.where(fnp.isfinite(v), fnp.logaddexp(v, 0.0), 0.0),
+        lambda v: np.where(np.isfinite(v), _sig(v), 0.0),
+        lambda v: np.where(np.isfinite(v), _sig(v) * _sig(-v), 0.0),
+        (np.inf,), (-2.0, 0.5)),
+    "hypot": Branch(  # x / hypot(x, 1) is inf / inf = NaN at x = inf
+        lambda v: fnp.where(fnp.isfinite(v), fnp.hypot(v, 1.0), 0.0),
+        lambda v: np.where(np.isfinite(v), v / np.hypot(v, 1.0), 0.0),
+        lambda v: np.where(np.isfinite(v), np.hypot(v, 1.0) ** -3, 0.0),
+        (np.inf,), (-2.0, 0.5)),
+    "sqrt": Branch(  # a safe primitive since before: still safe
+        lambda v: fnp.where(v > 0, fnp.sqrt(v), 0.0),
+        lambda v: np.where(v > 0, 0.5 / np.sqrt(v), 0.0),
+        lambda v: np.where(v > 0, -0.25 * v**-1.5, 0.0),
+        (0.0, -1.0), (0.5, 2.0)),
+}
+
+
+def _quietly(fn, *args):
+    """`fn(*args)` without NumPy's warnings: the untaken branches overflow, divide by
+    zero and take logs of negative numbers, as their NumPy forms would."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args)
+
+
+def _assert_derivative(got, want):
+    got = np.asarray(got, dtype=float)
+    assert np.all(np.isfinite(got)), got
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("name", sorted(BRANCHES))
+def test_untaken_inf_branch_reverse_mode(name):
+    f, d1, _, special, regular = BRANCHES[name]
+    v = np.array(special + regular)
+    want = _quietly(d1, v)
+    _assert_derivative(_quietly(fd.grad(lambda x: fnp.sum(f(x))), v), want)
+    for p, w in zip(v, want):  # floats: the scalar fast paths
+        _assert_derivative(_quietly(fd.grad(f), float(p)), w)
+    _, pullback = _quietly(fd.vjp, f, v)
+    _assert_derivative(_quietly(pullback, np.ones_like(v))[0], want)
+
+
+@pytest.mark.parametrize("name", sorted(BRANCHES))
+def test_untaken_inf_branch_forward_mode(name):
+    f, d1, _, special, regular = BRANCHES[name]
+    v = np.array(special + regular)
+    want = _quietly(d1, v)
+    _assert_derivative(_quietly(fd.jvp, f, (v,), (np.ones_like(v),))[1], want)
+    # the columns of the Jacobian: zero tangents at the infinite entries
+    _assert_derivative(_quietly(fd.jacfwd(f), v), np.diag(want))
+    for p, w in zip(v, want):
+        _assert_derivative(_quietly(fd.jvp, f, (float(p),), (1.0,))[1], w)
+
+
+@pytest.mark.parametrize("name", sorted(BRANCHES))
+def test_untaken_inf_branch_second_order(name):
+    f, _, d2, special, regular = BRANCHES[name]
+    v = np.array(special + regular)
+    want = np.diag(_quietly(d2, v))
+
+    def total(x):
+        return fnp.sum(f(x))
+
+    _assert_derivative(_quietly(fd.hessian(total), v), want)  # jacfwd(jacrev)
+    _assert_derivative(_quietly(fd.jacrev(fd.grad(total)), v), want)
+    _assert_derivative(_quietly(fd.jacfwd(fd.jacfwd(total)), v), want)
+    _assert_derivative(_quietly(fd.jacrev(fd.jacfwd(total)), v), want)
+    for p, w in zip(v, np.diag(want)):
+        _assert_derivative(_quietly(fd.grad(fd.grad(f)), float(p)), w)
+        _assert_derivative(_quietly(fd.jacfwd(fd.grad(f)), float(p)), w)
+
+
+@pytest.mark.parametrize("name", sorted(BRANCHES))
+def test_untaken_inf_branch_rows_match_finite_differences(name):
+    # the rows' derivatives, where both branches are finite, against central differences
+    f, d1, d2, _, regular = BRANCHES[name]
+    v = np.array(regular)
+    check_grads(f, (v,), order=2, modes=("fwd", "rev"))
+    np.testing.assert_allclose(fd.grad(lambda x: fnp.sum(f(x)))(v), d1(v), rtol=1e-12)
+    np.testing.assert_allclose(np.diag(fd.hessian(lambda x: fnp.sum(f(x)))(v)), d2(v),
+                               rtol=1e-10)
+
+
+_SPECIAL = np.array([0.0, -0.0, 1e-300, 0.5, -0.5, 1.0, -1.0, 2.0, 1000.0, -1000.0, 1e300,
+                     np.inf, -np.inf])
+_OWN_RULES = {"where", "real", "imag", "conjugate", "convert_element_type", "stop_gradient"}
+_INTEGER_ONLY = {"bitwise_and", "bitwise_or", "bitwise_xor", "invert"}
+
+
+def _arity(prim):
+    try:
+        with np.errstate(all="ignore"):
+            prim.impl(_SPECIAL)
+    except TypeError:
+        return 2
+    return 1
+
+
+@pytest.mark.parametrize(
+    "prim",
+    [p for p in vars(ew).values()
+     if isinstance(p, Primitive) and p.vjp is not None
+     and p.name not in _OWN_RULES | _INTEGER_ONLY],
+    ids=lambda p: p.name,
+)
+def test_zero_cotangent_and_tangent_stay_zero_at_every_input(prim):
+    # the property behind the rows above, for every elementwise primitive at once: a
+    # zero (co)tangent times any partial, infinite or NaN, is zero. Only the `bounded`
+    # ones (plain multiply) may give NaN, and only where their own value is NaN
+    # (sin and cos at +-inf).
+    if _arity(prim) == 1:
+        args = (_SPECIAL,)
+    else:
+        x, y = np.meshgrid(_SPECIAL, _SPECIAL)
+        args = (x.ravel(), y.ravel())
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = prim.impl(*args)
+        cts = prim.vjp(np.zeros(out.shape), out, args, tuple(range(len(args))))
+        _, tout = prim.jvp(args, tuple(np.zeros_like(a) for a in args))
+    allowed = np.isnan(out) if prim.name in {"sin", "cos"} else np.zeros(out.shape, bool)
+    for d in [*cts, tout]:
+        if d is None:  # no derivative (comparisons, floor, ...)
+            continue
+        d = np.broadcast_to(np.asarray(d), out.shape)
+        bad = ~((d == 0) | allowed)
+        assert not bad.any(), (prim.name, [a[bad] for a in args], d[bad])
+
+
+def test_selected_inf_and_nan_still_propagate():
+    # the safe product only zeroes a zero times inf: where the branch taken has an
+    # infinite derivative, it stays infinite (contract: grad(sqrt)(0) == inf)
+    inf = np.inf
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert fd.grad(fnp.sqrt)(0.0) == inf
+        assert fd.jvp(fnp.sqrt, (0.0,), (1.0,))[1] == inf
+        assert fd.grad(fd.grad(fnp.sqrt))(0.0) == -inf
+        assert fd.jacfwd(fd.grad(fnp.sqrt))(0.0) == -inf
+        assert fd.grad(lambda v: fnp.where(v >= 0, fnp.sqrt(v), 0.0))(0.0) == inf
+        g = fd.grad(lambda v: fnp.sum(fnp.where(v >= 0, fnp.sqrt(v), 0.0)))(
+            np.array([0.0, -1.0, 4.0]))
+        np.testing.assert_array_equal(g, [inf, 0.0, 0.25])
+        assert fd.grad(fnp.exp)(1000.0) == inf
+        assert fd.grad(lambda v: fnp.exp(v) * v)(1000.0) == inf
+        assert fd.grad(lambda v: fnp.where(v >= 0, v * fnp.log(v), 0.0))(0.0) == -inf
+        assert fd.grad(lambda v: fnp.where(fnp.isnan(v), 0.0, v**2))(inf) == inf
+        np.testing.assert_array_equal(fd.grad(lambda v: fnp.sum(v**2))(np.array([inf, 1.0])),
+                                      [inf, 2.0])
+        # a NaN derivative where the branch taken has none
+        assert np.isnan(fd.grad(fnp.sqrt)(-1.0))
+        assert np.isnan(fd.jvp(fnp.sqrt, (-1.0,), (1.0,))[1])
+        assert np.isnan(fd.grad(lambda v: fnp.sum(fnp.sqrt(v)))(np.array([-1.0, 4.0]))[0])
+
+
+def test_mul_safe_rules_are_safe_to_second_order():
+    inf = np.inf
+    # zero (co)tangent times the infinite factor: zero; a nonzero one: inf
+    assert fd.vjp(lambda a: ew.mul_safe(a, inf), 2.0)[1](0.0) == (0.0,)
+    assert fd.jvp(lambda a: ew.mul_safe(a, inf), (2.0,), (0.0,))[1] == 0.0
+    assert fd.grad(lambda a: ew.mul_safe(a, inf))(0.0) == inf
+    assert fd.grad(lambda b: ew.mul_safe(0.0, b))(inf) == 0.0
+    # the Hessian of a * b is [[0, 1], [1, 0]], also where b is infinite
+    for make in (fd.hessian, lambda f: fd.jacrev(fd.jacrev(f)),
+                 lambda f: fd.jacfwd(fd.jacfwd(f)), lambda f: fd.jacrev(fd.jacfwd(f))):
+        got = make(lambda v: ew.mul_safe(v[0], v[1]))(np.array([0.0, inf]))
+        np.testing.assert_array_equal(got, [[0.0, 1.0], [1.0, 0.0]])
+
+
+def test_inf_cotangent_through_real_keeps_a_zero_imaginary_part():
+    (ct,) = fd.vjp(fnp.real, 1.0 + 1.0j)[1](np.inf)
+    assert ct == complex(np.inf, 0.0) and ct.imag == 0.0
+    (ct,) = fd.vjp(fnp.real, np.complex64(1.0 + 1.0j))[1](np.float32(2.0))
+    assert ct.dtype == np.complex64 and ct == 2.0
+
+
+def test_complex_abs_in_the_untaken_branch():
+    z = complex(np.inf, 0.0)
+    with np.errstate(all="ignore"):
+        g = fd.grad(lambda z: fnp.where(fnp.abs(z) < 1e300, fnp.abs(z), 0.0))(z)
+    assert g == 0.0
 
 
 # ----------------------------------------------------------------- hypothesis vs NumPy

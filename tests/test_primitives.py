@@ -16,6 +16,7 @@ draw inputs (one sampler per argument: a `(lo, hi)` interval or a function of
 
 from __future__ import annotations
 
+import warnings
 import zlib
 from collections.abc import Callable
 from typing import NamedTuple
@@ -547,3 +548,79 @@ def test_prod_with_zeros():
     np.testing.assert_array_equal(fd.grad(lambda x: fnp.sum(fnp.prod(x, axis=1)))(x),
                                   [[0.0, 3.0, 0.0], [0.0, 0.0, 0.0], [6.0, 3.0, 2.0]])
     check_grads(lambda x: fnp.prod(x, axis=1), (x,), order=2)
+
+
+# --------------------------------------------------------------------------
+# The safe product behind every elementwise JVP/VJP (`mul_safe`): NumPy's product
+# except that zero times anything (inf, NaN) is zero, never a NumPy warning (the
+# untaken branch of a `where`), on each of its fast paths.
+_SAFE_VALUES = np.array([0.0, -0.0, 1.0, -2.5, np.inf, -np.inf, np.nan, 1e150, 1e-300, 3.0])
+
+
+def _safe_product_reference(a, b):
+    with np.errstate(invalid="ignore"):
+        r = np.multiply(a, b)
+    zero = (np.asarray(a) == 0) | (np.asarray(b) == 0)
+    return np.where(zero, np.zeros((), np.result_type(r)), r)
+
+
+def _safe_product_cases():
+    v = _SAFE_VALUES
+    x, y = (m.ravel() for m in np.meshgrid(v, v))  # every pair
+    x32, y32 = (np.where(np.abs(m) == 1e150, 1e15, m).astype(np.float32) for m in (x, y))
+    yield "1-d", x, y
+    yield "1-d strided", np.repeat(x, 2)[::2], np.repeat(y, 2)[::2]
+    yield "2-d", x.reshape(10, 10), y.reshape(10, 10)
+    yield "2-d transposed", x.reshape(10, 10).T, y.reshape(10, 10).T
+    yield "broadcast rows", v.reshape(10, 1), v.reshape(1, 10)
+    yield "float32", x32, y32
+    yield "float32 * float64", x32, y
+    yield "complex", x + 0j, y - 1j * (y == 1.0)
+    yield "int", np.arange(-3, 3), np.array([0, 1, -2, 3, 0, 5])
+    big = np.ones(70_000)  # above the size where inputs are tested before multiplying
+    big[::7001] = 0.0
+    other = np.full(70_000, 2.0)
+    other[::7001] = np.inf
+    yield "large", big, other
+    yield "large, no zeros", np.full(70_000, 0.5), other
+    for s in v:
+        yield f"broadcast {s}", np.broadcast_to(np.float64(s), (10,)), v
+        yield f"broadcast 2-d {s}", np.broadcast_to(np.float64(s), (2, 10)), v
+        yield f"0-d {s}", np.array(s), v
+        yield f"0-d * 0-d {s}", np.array(s), np.array(np.inf)
+        yield f"float64 {s}", np.float64(s), v
+        yield f"float {s}", float(s), v
+        yield f"float * float {s}", float(s), np.inf
+        yield f"float64 * float64 {s}", np.float64(s), np.float64(-np.inf)
+        yield f"float32 * float {s}", np.float32(min(s, 1e15)), 0.0
+
+
+@pytest.mark.parametrize("case", list(_safe_product_cases()), ids=lambda c: c[0])
+def test_mul_safe_matches_numpy_except_zero_times_anything(case):
+    _, a, b = case
+    want = _safe_product_reference(a, b)
+    for x, y in ((a, b), (b, a)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no "invalid value" warning on any path
+            got = ew._mul_safe_impl(x, y)
+            via_fn = ew.mul_safe(x, y)
+        for r in (got, via_fn):
+            assert np.result_type(r) == want.dtype, (np.result_type(r), want.dtype)
+            assert np.shape(r) == want.shape
+            np.testing.assert_array_equal(r, want)
+
+
+def test_mul_safe_writes_into_out():
+    # into a factor's own buffer (a fresh partial, as the VJPs do), at every size
+    for n in (1, 70_000):
+        a = np.tile([0.0, 1.0, 2.0, np.inf], n)
+        for b in (np.tile([np.inf, 2.0, 3.0, 0.0], n), np.tile([1.0, 2.0, 3.0, 4.0], n)):
+            for x, y in ((a, b), (np.broadcast_to(np.float64(0.0), a.shape), b)):
+                out = y.copy()
+                r = ew._mul_safe_impl(x, out, out)
+                assert r is out
+                np.testing.assert_array_equal(r, _safe_product_reference(x, y))
+                out = y.copy()
+                r = ew._scale_into_safe(x, out)
+                assert r is out
+                np.testing.assert_array_equal(r, _safe_product_reference(x, y))

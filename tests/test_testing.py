@@ -201,13 +201,13 @@ def test_conjugate_linear_vjp_fails():
 
 
 def _flat_jvp(primals, tangents):
-    # correct at first order but not differentiable: uses the concrete value of
-    # the primal, so every derivative of the rule itself is zero
-    return fnp.sin(primals[0]), tangents[0] * np.cos(np.asarray(primals[0]))
+    # correct at first order but not differentiable: uses the primal with its
+    # derivative stopped, so every derivative of the rule itself is zero
+    return fnp.sin(primals[0]), tangents[0] * fnp.cos(fd.stop_gradient(primals[0]))
 
 
 def _flat_vjp(g, out, primals, argnums):
-    return [g * np.cos(np.asarray(primals[0]))]
+    return [g * fnp.cos(fd.stop_gradient(primals[0]))]
 
 
 def test_wrong_second_derivative_found_only_at_order_2():

@@ -505,11 +505,17 @@ def test_concrete_values(transform, capsys):
     seen = {}
 
     def f(x):
-        seen["float"] = float(x)
+        # reading a value works; converting the traced value itself would drop its
+        # derivative (DetachError), so detach on purpose first
+        seen["float"] = float(fd.stop_gradient(x))
         seen["int"] = int(x)
         seen["bool"] = bool(x > 0)
-        seen["item"] = x.item()
-        seen["asarray"] = np.asarray(x)
+        seen["item"] = np.float64(fd.stop_gradient(x)).item()
+        seen["asarray"] = np.asarray(fd.stop_gradient(x))
+        seen["f-string"] = f"{x:.2f}"
+        for convert in (float, complex, np.asarray, lambda v: v.item(), lambda v: v.tolist()):
+            with pytest.raises(fd.DetachError):
+                convert(x)
         print("value:", x)
         if x > 0:  # Python control flow on a traced value
             return x**2
@@ -526,13 +532,14 @@ def test_concrete_values(transform, capsys):
     assert seen["bool"] is False
     assert seen["item"] == -2.5
     assert isinstance(seen["asarray"], np.ndarray) and seen["asarray"] == -2.5
+    assert seen["f-string"] == "-2.50"
     assert capsys.readouterr().out == "value: 2.5\nvalue: -2.5\n"
 
 
 def test_concrete_values_nested():
     def f(x):
-        assert float(x) == 1.5
-        return fd.grad(lambda y: y * x if float(y) > 0 else y)(2.0) * x
+        assert float(fd.stop_gradient(x)) == 1.5
+        return fd.grad(lambda y: y * x if y > 0 else y)(2.0) * x
 
     assert fd.grad(f)(1.5) == 3.0
 
@@ -617,7 +624,7 @@ def test_residuals_released_after_grad():
 
     def f(x):
         y = fnp.sin(x)
-        refs.append(weakref.ref(np.asarray(y)))
+        refs.append(weakref.ref(np.asarray(fd.stop_gradient(y))))
         return fnp.sum(y * y)
 
     x = np.linspace(0, 1, 200_000)

@@ -16,7 +16,8 @@ from functools import cache, lru_cache
 
 import numpy as np
 
-from funcdiff.core import Tracer, _state
+from funcdiff.core import _state
+from funcdiff.numpy._creation import asarray as _asarray
 from funcdiff.primitives import contraction as pc
 from funcdiff.primitives.elementwise import (
     conj,
@@ -39,8 +40,6 @@ class _Invalid(Exception):
     """Arguments NumPy rejects: `_numpy_error` then raises NumPy's own error."""
 
 
-def _asarray(x):
-    return x if isinstance(x, Tracer) else np.asarray(x)
 
 
 def _numpy_error(fn, *operands):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff.core import Tracer
+from funcdiff.core import Tracer, has_tracer
 from funcdiff.primitives.elementwise import convert_element_type, dtype_of, shape_of
 
 __all__ = [
@@ -28,17 +28,9 @@ inexact, number, promote_types = np.inexact, np.number, np.promote_types
 zeros, ones, empty, eye, identity = np.zeros, np.ones, np.empty, np.eye, np.identity
 
 
-def _has_tracer(obj):
-    if isinstance(obj, Tracer):
-        return True
-    if isinstance(obj, (list, tuple)):
-        return any(_has_tracer(o) for o in obj)
-    return False
-
-
 def array(object, dtype=None, copy=True, ndmin=0):  # noqa: A002
     """`numpy.array`; nested lists/tuples containing traced values are stacked."""
-    if _has_tracer(object):
+    if has_tracer(object):
         from funcdiff.numpy import stack
 
         if isinstance(object, Tracer):
@@ -54,8 +46,14 @@ def array(object, dtype=None, copy=True, ndmin=0):  # noqa: A002
 
 
 def asarray(a, dtype=None):
-    """`numpy.asarray`; a traced value is returned as it is (cast if `dtype` is given)."""
-    if _has_tracer(a):
+    """`numpy.asarray`; a traced value is returned as it is (cast if `dtype` is given),
+    and lists or tuples holding traced values are stacked (so they stay differentiable).
+
+    funcdiff's own functions take their array-like arguments through this one function.
+    """
+    if dtype is None and (type(a) is np.ndarray or isinstance(a, Tracer)):
+        return a
+    if has_tracer(a):
         return array(a, dtype=dtype)
     return np.asarray(a, dtype=dtype)
 
@@ -129,7 +127,7 @@ def isrealobj(x):
 
 def full(shape, fill_value, dtype=None, order="C"):
     """`numpy.full`; differentiable in `fill_value` (a scalar or broadcastable array)."""
-    if not _has_tracer(fill_value):
+    if not has_tracer(fill_value):
         return np.full(shape, fill_value, dtype=dtype, order=order)
     from funcdiff.primitives.shape import broadcast_to
 

@@ -1,78 +1,168 @@
 """NumPy's own functions on tracers: `numpy.sin(t)` and `numpy.sum(t)` run funcdiff's.
 
-`Tracer.__array_ufunc__` and `Tracer.__array_function__` land here and look
-the NumPy function up by name in `funcdiff.numpy` (and its `linalg`/`fft`
-submodules).
+`Tracer.__array_ufunc__` and `Tracer.__array_function__` land here. Dispatch
+is keyed by the NumPy (or SciPy) function *object*, never by its name:
+`numpy.emath.sqrt` is not `numpy.sqrt`. The table pairs each public name of
+`funcdiff.numpy` (and its `linalg`/`fft`, and of `funcdiff.scipy.special`
+for SciPy's ufuncs) with the object of the same name in NumPy (SciPy). A
+function that is not in the table raises a `TypeError` naming what to call
+instead, or saying that funcdiff has no equivalent yet.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 
-_UFUNC_ALIASES = {"absolute": "abs", "conjugate": "conj", "true_divide": "divide"}
+import numpy as np
+
+# (the NumPy/SciPy module, the funcdiff module implementing it)
+_PAIRS = (
+    ("numpy", "funcdiff.numpy"),
+    ("numpy.linalg", "funcdiff.numpy.linalg"),
+    ("numpy.fft", "funcdiff.numpy.fft"),
+)
+_SCIPY_PAIRS = (("scipy.special", "funcdiff.scipy.special"),)
+
+# ufunc methods other than __call__: (ufunc, method) -> funcdiff function name
+_METHODS = {
+    (np.add, "reduce"): "sum",
+    (np.multiply, "reduce"): "prod",
+    (np.maximum, "reduce"): "max",
+    (np.minimum, "reduce"): "min",
+    (np.logical_and, "reduce"): "all",
+    (np.logical_or, "reduce"): "any",
+    (np.add, "accumulate"): "cumsum",
+    (np.multiply, "accumulate"): "cumprod",
+}
+
+_table = {}  # NumPy/SciPy callable -> funcdiff function
+_loaded = set()  # the pairs already in _table
 
 
-_FOUND = {}
+def _load(pairs):
+    for np_name, fd_name in pairs:
+        if np_name in _loaded:
+            continue
+        _loaded.add(np_name)
+        np_mod = importlib.import_module(np_name)
+        fd_mod = importlib.import_module(fd_name)
+        for name in fd_mod.__all__:
+            obj = getattr(np_mod, name, None)
+            if obj is None or isinstance(obj, type) or not callable(obj):
+                continue
+            fn = getattr(fd_mod, name)
+            if fn is not obj:  # funcdiff re-exports some NumPy functions (constants)
+                _table.setdefault(obj, fn)
 
 
-def _lookup(module_name, name):
-    key = (module_name, name)
-    if key not in _FOUND:
-        _FOUND[key] = _find(module_name, name)
-    return _FOUND[key]
+def implementation(func):
+    """The funcdiff function that implements the NumPy/SciPy callable `func`, or None."""
+    fn = _table.get(func)
+    if fn is None and not _loaded:
+        _load(_PAIRS)
+        fn = _table.get(func)
+    if fn is None and "scipy.special" in sys.modules and "scipy.special" not in _loaded:
+        _load(_SCIPY_PAIRS)  # SciPy's ufuncs (expit, erf, ...), once SciPy is in use
+        fn = _table.get(func)
+    return fn
 
 
-def _find(module_name, name):
-    mod = "funcdiff.numpy"
-    if module_name.startswith("numpy.") and module_name.split(".")[1] in ("linalg", "fft"):
-        mod = "funcdiff.numpy." + module_name.split(".")[1]
-    try:
-        return getattr(importlib.import_module(mod), name)
-    except (AttributeError, ImportError):
-        return None
+def asarray(a):
+    """`funcdiff.numpy.asarray` (core binds lists and tuples of operands through it)."""
+    from funcdiff.numpy._creation import asarray
 
-
-_BY_UFUNC = {}  # ufunc -> its funcdiff.numpy function, for plain calls
+    return asarray(a)
 
 
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
-    if method == "__call__" and not kwargs:
-        fn = _BY_UFUNC.get(ufunc)
-        if fn is not None:
-            return fn(*inputs)
-    name = ufunc.__name__
-    if kwargs.get("out") is not None:
+    out = kwargs.pop("out", None)
+    if out is not None and any(o is not None for o in (out if isinstance(out, tuple) else (out,))):
         raise TypeError(
-            f"numpy.{name}(..., out=...) cannot write into an array inside a funcdiff "
+            f"{_name(ufunc)}(..., out=...) cannot write into an array inside a funcdiff "
             "transform; drop `out=` and use the returned value."
         )
-    kwargs = {k: v for k, v in kwargs.items() if k != "out"}
     if method == "__call__":
-        fn = _lookup("numpy", name) or _lookup("numpy", _UFUNC_ALIASES.get(name, ""))
+        fn = implementation(ufunc)
         if fn is not None:
             if not kwargs:
-                _BY_UFUNC[ufunc] = fn
-            return fn(*inputs, **kwargs)
-    elif method == "reduce" and name in ("add", "multiply", "maximum", "minimum"):
-        red = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}[name]
-        kwargs.setdefault("axis", 0)  # ufunc.reduce's default, unlike numpy.sum's
-        return _lookup("numpy", red)(*inputs, **kwargs)
-    elif method == "accumulate" and name in ("add", "multiply"):
-        kwargs.setdefault("axis", 0)
-        return _lookup("numpy", {"add": "cumsum", "multiply": "cumprod"}[name])(*inputs, **kwargs)
-    raise TypeError(
-        f"numpy.{name}{'' if method == '__call__' else '.' + method} is not supported on "
-        "funcdiff traced values yet; use the funcdiff.numpy function instead "
-        f"(`import funcdiff.numpy as fnp`)."
-    )
+                return fn(*inputs)
+            dtype = kwargs.pop("dtype", None)
+            if not kwargs:
+                if dtype is not None:
+                    from funcdiff import numpy as fnp
+
+                    inputs = [fnp.astype(fnp.asarray(x), dtype) for x in inputs]
+                return fn(*inputs)
+            raise TypeError(
+                f"{_name(ufunc)}: the keyword argument(s) {sorted(kwargs)} are not supported "
+                f"on funcdiff traced values; call `{_fd_name(fn)}` without them (use "
+                "`funcdiff.numpy.where` for `where=`)."
+            )
+    elif method == "outer":
+        fn = implementation(ufunc)
+        if fn is not None and not kwargs:
+            from funcdiff import numpy as fnp
+
+            a, b = (fnp.asarray(x) for x in inputs)
+            return fn(fnp.reshape(a, tuple(a.shape) + (1,) * len(b.shape)), b)
+    elif (ufunc, method) in _METHODS:
+        from funcdiff import numpy as fnp
+
+        kwargs.setdefault("axis", 0)  # the ufunc methods' default, unlike numpy.sum's
+        return getattr(fnp, _METHODS[ufunc, method])(*inputs, **kwargs)
+    if method == "at":
+        raise TypeError(
+            f"{_name(ufunc)}.at writes into its first argument in place, which a funcdiff "
+            "traced value cannot do; use the functional update `x = x.at[idx].add(v)` "
+            "(or `.multiply`, `.min`, `.max`)."
+        )
+    call = _name(ufunc) + ("" if method == "__call__" else f".{method}")
+    raise TypeError(f"{call} is not supported on funcdiff traced values. {_advice(ufunc)}")
 
 
 def dispatch_function(func, args, kwargs):
-    fn = _lookup(getattr(func, "__module__", "numpy") or "numpy", func.__name__)
-    if fn is None or fn is func:
+    fn = implementation(func)
+    if fn is None:
         raise TypeError(
-            f"numpy.{func.__name__} is not supported on funcdiff traced values yet; use the "
-            "funcdiff.numpy equivalent (`import funcdiff.numpy as fnp`) or compute it "
-            "outside the transform."
+            f"{_name(func)} is not supported on funcdiff traced values. {_advice(func)}"
         )
     return fn(*args, **kwargs)
+
+
+# -- messages --------------------------------------------------------------------
+
+_PUBLIC = ("numpy", "numpy.linalg", "numpy.fft", "numpy.emath", "numpy.random", "numpy.ma",
+           "numpy.polynomial", "scipy.special")
+_IN_PLACE = {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis"}
+
+
+def _name(func):
+    """The public dotted name of a NumPy/SciPy callable ("numpy.emath.sqrt")."""
+    name = getattr(func, "__name__", repr(func))
+    for modname in _PUBLIC:
+        mod = sys.modules.get(modname.split(".")[0])
+        for part in modname.split(".")[1:]:
+            mod = getattr(mod, part, None)
+        if mod is not None and getattr(mod, name, None) is func:
+            return f"{modname}.{name}"
+    module = getattr(func, "__module__", None) or "numpy"
+    return f"{module}.{name}"
+
+
+def _fd_name(fn):
+    return f"{getattr(fn, '__module__', 'funcdiff.numpy')}.{getattr(fn, '__name__', fn)}"
+
+
+def _advice(func):
+    name = getattr(func, "__name__", "")
+    if name in _IN_PLACE:
+        return (
+            "It writes into its argument in place; funcdiff values are immutable: use "
+            "`x = x.at[idx].set(v)` (or `fnp.where(mask, v, x)`) and the returned value."
+        )
+    return (
+        "funcdiff has no equivalent of it yet: write the computation with "
+        "`funcdiff.numpy` functions (`import funcdiff.numpy as fnp`), or give it a "
+        "derivative rule with `funcdiff.custom_jvp` / `custom_vjp`."
+    )

@@ -10,13 +10,12 @@ primitive with no derivative (the values then follow a linear gather).
 
 from __future__ import annotations
 
-import builtins
 import operator
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from funcdiff.core import Tracer, _state
+from funcdiff.core import Tracer, traced
 from funcdiff.errors import ConcretizationError
 from funcdiff.numpy._contraction import matmul
 from funcdiff.numpy._creation import asarray
@@ -59,22 +58,10 @@ __all__ = [
 _NoValue = np._NoValue
 
 
-def _has_tracer(obj):
-    if isinstance(obj, Tracer):
-        return True
-    if isinstance(obj, (list, tuple)):
-        return builtins.any(_has_tracer(o) for o in obj)
-    return False
+_traced = traced  # inside a transform, one of the arguments is or holds a tracer
 
 
-def _traced(*objs):
-    """True inside a transform when any of `objs` (arrays or sequences of them) is traced."""
-    return bool(_state.stack) and _has_tracer(objs)
-
-
-def _arr(x):
-    """A tracer as it is; anything else as a NumPy array (lists of tracers are stacked)."""
-    return x if isinstance(x, Tracer) else asarray(x)
+_arr = asarray
 
 
 def _slice(x, axis, start=None, stop=None):

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff.core import Tracer, _state, find_top_trace, get_aval
+from funcdiff.core import Tracer, _state, find_top_trace, get_aval, has_tracer
 from funcdiff.errors import ConcretizationError
+from funcdiff.numpy._creation import asarray
 from funcdiff.primitives.elementwise import (
     convert_element_type,
     dtype_of,
@@ -55,8 +56,7 @@ _OUT_ERROR = (
 )
 
 
-def _is_traced(*xs):
-    return any(isinstance(x, Tracer) for x in xs)
+_is_traced = has_tracer
 
 
 def _concrete(x, what):
@@ -206,9 +206,7 @@ _UFUNCS = {
 def _update(kind, x, idx, values):
     if _state.stack:
         index, dyn = normalize_index(idx)
-        if _has_tracer(values):
-            from funcdiff.numpy._creation import asarray
-
+        if has_tracer(values):
             values = asarray(values)
         if dyn or _is_traced(x, values):
             return _traced_update(kind, x, index, dyn, values)
@@ -219,12 +217,6 @@ def _update(kind, x, idx, values):
     else:
         _UFUNCS[kind].at(out, idx, values)
     return out
-
-
-def _has_tracer(v):
-    if isinstance(v, Tracer):
-        return True
-    return isinstance(v, (list, tuple)) and any(_has_tracer(a) for a in v)
 
 
 def _broadcast_values(v, shape):
@@ -248,10 +240,9 @@ def _broadcast_values(v, shape):
 
 
 def _traced_update(kind, x, index, dyn, values):
-    if not isinstance(x, Tracer):
-        x = np.asarray(x)
+    x = asarray(x)
     out_shape = index.out_shape(shape_of(x), [get_aval(d) for d in dyn])
-    v = values if isinstance(values, Tracer) else np.asarray(values)
+    v = asarray(values)
     v = _broadcast_values(convert_element_type(v, dtype_of(x)), out_shape)
     if kind == "set":
         return scatter_set(x, v, index, *dyn)
@@ -351,6 +342,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
         raise TypeError(_OUT_ERROR)
     if mode not in ("raise", "clip", "wrap"):
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    a = asarray(a)
     if axis is None:
         a, axis = _ravel(a), 0
     nd = len(shape_of(a))
@@ -406,7 +398,7 @@ def take_along_axis(arr, indices, axis=-1):
     """
     if not _state.stack:
         return np.take_along_axis(arr, indices, axis=axis)
-    arr, fancy = _along_axis_args(arr, indices, axis)
+    arr, fancy = _along_axis_args(asarray(arr), indices, axis)
     return _getitem(arr, fancy)
 
 
@@ -428,6 +420,7 @@ def put_along_axis(arr, indices, values, axis):
         out = np.array(arr, copy=True)
         np.put_along_axis(out, indices, values, axis)
         return out
+    arr = asarray(arr)
     shape = shape_of(arr)
     flat, fancy = _along_axis_args(arr, indices, axis)
     out = at(flat)[fancy].set(values)
@@ -492,7 +485,7 @@ def _dtype_arg(x):
     """What np.result_type should see: Python scalars stay weak."""
     if isinstance(x, (bool, int, float, complex)):
         return x
-    return dtype_of(x) if isinstance(x, (Tracer, np.ndarray, np.generic)) else np.asarray(x)
+    return dtype_of(x)
 
 
 def _finish(out, dtype, shape):
@@ -522,7 +515,8 @@ def select(condlist, choicelist, default=0):
         raise ValueError("list of cases must be same length as list of conditions")
     if len(condlist) == 0:
         raise ValueError("select with an empty condition list is not possible")
-    conds = [c if isinstance(c, Tracer) else np.asarray(c) for c in condlist]
+    conds = [asarray(c) for c in condlist]
+    choicelist = [asarray(c) if type(c) in (list, tuple) else c for c in choicelist]
     for i, c in enumerate(conds):
         if dtype_of(c) != np.bool_:
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")

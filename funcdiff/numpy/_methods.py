@@ -52,6 +52,31 @@ def _shape_method(name):
     return method
 
 
+# NumPy's in-place array methods, and the functional spelling of each
+_IN_PLACE = {
+    "sort": "x = fnp.sort(x, axis=...)",
+    "partition": "x = fnp.partition(x, kth)",
+    "fill": "x = fnp.full_like(x, value)",
+    "put": "x = x.ravel().at[indices].set(values).reshape(x.shape)",
+    "itemset": "x = x.at[index].set(value)",
+    "resize": "x = fnp.reshape(x, shape) (or fnp.pad / fnp.concatenate to change the size)",
+    "setfield": "a new array built with funcdiff.numpy functions",
+    "setflags": "nothing: traced values are read-only by nature",
+}
+
+
+def _in_place(name, spelling):
+    def method(self, *args, **kwargs):
+        raise TypeError(
+            f"x.{name}(...) changes the array in place, which a funcdiff traced value cannot "
+            f"do (inside a transform values are immutable, so code that relies on the "
+            f"change would compute something else): write `{spelling}` and use the result."
+        )
+
+    method.__name__ = name
+    return method
+
+
 def attach():
     import funcdiff.numpy as fnp
     from funcdiff import core
@@ -79,8 +104,10 @@ def attach():
     for name in ("sum", "mean", "max", "min", "prod", "var", "std", "dot", "ravel",
                  "squeeze", "clip", "conj", "conjugate", "cumsum", "cumprod", "argmax",
                  "argmin", "any", "all", "round", "swapaxes", "flatten", "trace", "diagonal",
-                 "repeat", "take", "argsort", "sort", "nonzero", "ptp", "astype", "copy"):
+                 "repeat", "take", "argsort", "nonzero", "ptp", "astype", "copy"):
         setattr(Tracer, name, _forward(name))
+    for name, spelling in _IN_PLACE.items():
+        setattr(Tracer, name, _in_place(name, spelling))
     Tracer.reshape = _shape_method("reshape")
     Tracer.transpose = _shape_method("transpose")
     Tracer.T = property(lambda self: fnp.transpose(self))

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from funcdiff.core import Tracer, _state
+from funcdiff.core import Tracer, _state, concrete_value
 from funcdiff.errors import ConcretizationError
 from funcdiff.numpy._creation import asarray
 from funcdiff.primitives import elementwise as ew
@@ -55,9 +55,7 @@ def normalize_axes(axis, ndim, name="axis"):
     return tuple(sorted(out))
 
 
-def _asarray(a):
-    """A tracer or array; lists holding tracers are stacked (so they stay differentiable)."""
-    return a if isinstance(a, Tracer) else asarray(a)
+_asarray = asarray  # a tracer or array; lists holding tracers are stacked
 
 
 def _setup(a, axis, out, name):
@@ -444,7 +442,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
         rdt = np.result_type(dtype_of(a), dtype_of(w), *(["f8"] if _kind(a) in "biu" else []))
         scl = sum(w, axes, dtype=rdt, keepdims=kd)
         try:
-            zero = np.any(np.asarray(scl) == 0.0)
+            zero = np.any(concrete_value(scl) == 0.0)
         except ConcretizationError:  # abstract (vmap/jit): the check needs a concrete value
             zero = False
         if zero:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from funcdiff.core import Tracer, _state
+from funcdiff.core import _state, has_tracer, traced
+from funcdiff.numpy._creation import asarray as _arr
 from funcdiff.primitives import shape as sp
 from funcdiff.primitives.elementwise import (
     add,
@@ -43,28 +44,9 @@ broadcast_shapes = np.broadcast_shapes
 
 
 # -- helpers ---------------------------------------------------------------------------
-def _has_tracer(obj):
-    if isinstance(obj, Tracer):
-        return True
-    if isinstance(obj, (list, tuple)):
-        return any(_has_tracer(o) for o in obj)
-    return False
+_traced = traced  # inside a transform, the argument is or holds a tracer
 
 
-def _traced(obj):
-    """True inside a transform when `obj` (an array or a sequence of them) holds a tracer."""
-    return bool(_state.stack) and _has_tracer(obj)
-
-
-def _arr(x):
-    """A tracer or an ndarray (lists holding tracers are stacked)."""
-    if isinstance(x, (Tracer, np.ndarray)):
-        return x
-    if _has_tracer(x):
-        from funcdiff.numpy._creation import array
-
-        return array(x)
-    return np.asarray(x)
 
 
 def _dummy(shape):
@@ -129,7 +111,7 @@ def reshape(a, shape=None, order="C", *, copy=None):
         fnp.reshape(fnp.arange(6.0), (2, -1), order="F")
         ```
     """
-    if not _state.stack or not _has_tracer(a):
+    if not _state.stack or not has_tracer(a):
         if type(a) is np.ndarray and copy is None:
             return a.reshape(shape, order=order)  # what numpy.reshape calls, minus dispatch
         return np.reshape(a, shape, order=order, copy=copy)
@@ -631,7 +613,7 @@ def _pad_constant(x, pads, constant_values):
         (1,) * len(shape),
     )
     nd, cv = len(shape), constant_values
-    if not _has_tracer(cv):
+    if not has_tracer(cv):
         if np.any(np.asarray(cv) != 0):
             out = add(out, np.pad(np.zeros(shape, dtype_of(x)), pads, constant_values=cv))
         return out

@@ -9,13 +9,17 @@ of `ONE`/`NEG_ONE` skips the multiplication; `None` means no derivative.
 
 Conventions (docs/conventions.md): at kinks the minimum-norm subgradient
 (`abs'(0) = 0`, ties in `maximum` split evenly), and a zero (co)tangent
-times an infinite partial is zero (`mul_safe`), so an unselected branch of
-`where` never turns into a NaN gradient.
+times an infinite (or NaN) partial is zero: the JVPs and VJPs multiply with
+the safe product `mul_safe` unless a primitive declares its partials
+`bounded` (sin, cos, tanh, ...: finite wherever the primitive's value is a
+number), so an unselected branch of `where` never turns into a NaN gradient,
+to any order (`mul_safe`'s own rules are safe products too).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import operator
 
 import numpy as np
@@ -27,6 +31,7 @@ from funcdiff.core import (
     Tracer,
     _state,
     find_top_trace,
+    has_tracer,
     primal_values,
 )
 
@@ -43,7 +48,17 @@ def shape_of(x):
         return x.shape
     if t in _SCALAR_SHAPE_TYPES:
         return ()
-    return x.shape if isinstance(x, (np.ndarray, Tracer, np.generic, ShapedArray)) else np.shape(x)
+    if isinstance(x, (np.ndarray, Tracer, np.generic, ShapedArray)):
+        return x.shape
+    if (t is list or t is tuple) and x and has_tracer(x):  # as funcdiff.numpy.array would
+        inner = {shape_of(e) for e in x}
+        if len(inner) != 1:
+            raise ValueError(
+                "setting an array element with a sequence: the nested lists have "
+                f"inhomogeneous shapes {sorted(inner)}"
+            )
+        return (len(x),) + inner.pop()
+    return np.shape(x)
 
 
 _PY_DTYPES = {float: np.dtype(float), complex: np.dtype(complex), bool: np.dtype(bool)}
@@ -54,7 +69,11 @@ def dtype_of(x):
     if t is np.ndarray or t is ShapedArray or isinstance(x, (np.ndarray, Tracer, np.generic)):
         return x.dtype
     d = _PY_DTYPES.get(t)  # (a dtype is falsy: len() counts its fields)
-    return np.result_type(x) if d is None else d
+    if d is not None:
+        return d
+    if t is list or t is tuple:  # as funcdiff.numpy.array would make it
+        return np.result_type(*[dtype_of(e) for e in x]) if has_tracer(x) else np.asarray(x).dtype
+    return np.result_type(x)
 
 
 def unbroadcast(ct, shape):
@@ -82,21 +101,100 @@ def broadcast_tangent(t, shape):
     return broadcast_to(t, shape)
 
 
-def _scale(t, d, safe):
+def _scale_plain(t, d):
+    """`t * d` for a `bounded` partial `d` (or a marker)."""
     if d is ONE:
         return t
     if d is NEG_ONE:
         return -t
-    return mul_safe(t, d) if safe else t * d
+    return t * d
 
 
-def _scale_into(t, d):
+def _scale_safe(t, d):
+    """`t * d` with 0 * inf == 0 (`mul_safe`): float64 scalars and NumPy arrays directly,
+    tracers by binding `mul_safe` (differentiable, and safe again at the next order)."""
+    if d is ONE:
+        return t
+    if d is NEG_ONE:
+        return -t
+    tt = type(t)
+    if tt is _F64 or tt is float:
+        td = type(d)
+        if td is _F64 or td is float:
+            return t * d if t and d else _ZERO  # no zero factor: no 0 * inf, no warning
+    elif tt is np.ndarray and type(d) is np.ndarray:
+        return _mul_safe_impl(t, d)
+    if isinstance(t, Tracer) or isinstance(d, Tracer):
+        return mul_safe(t, d)
+    return _mul_safe_impl(t, d)
+
+
+def _scale_by_plain_number(t, d):
+    """`_scale_safe(t, d)` for a `t` that `_plain_number` accepted: a plain product,
+    unless `d` is complex (`(x + 0j) * (inf + 0j)` has 0 * inf inside) or a tracer."""
+    if d is ONE:
+        return t
+    if d is NEG_ONE:
+        return -t
+    td = type(d)
+    if (td is np.ndarray and d.dtype.kind != "c") or td is _F64 or td is float:
+        return t * d
+    return _scale_safe(t, d)
+
+
+def _plain_number(g):
+    """Whether the array `g` is one real number, finite and nonzero (every stride 0, like
+    the cotangent `sum` broadcasts): times it, no real product is 0 * inf, so the safe
+    product is the plain one."""
+    if any(g.strides) or not g.size or g.dtype.kind != "f":
+        return False
+    g = g.item(0)
+    return bool(g) and -_INF < g < _INF
+
+
+def _scale(t, d, safe):
+    return _scale_safe(t, d) if safe else _scale_plain(t, d)
+
+
+def _scale_into_plain(t, d):
     """`t * d`, written into `d` when both are arrays alike (`d` is a new array)."""
     if type(t) is np.ndarray and type(d) is np.ndarray and t.shape == d.shape and (
         t.dtype == d.dtype
     ):
         return np.multiply(t, d, out=d)
-    return _scale(t, d, False)
+    return _scale_plain(t, d)
+
+
+def _scale_into_safe(t, d):
+    """The safe product `t * d`, written into `d` when both are arrays alike."""
+    tt = type(t)
+    if tt is np.ndarray:
+        if type(d) is np.ndarray:
+            dt = d.dtype
+            if t.dtype is dt and dt.kind == "f" and t.ndim == 1 == d.ndim:
+                # `_mul_safe_impl`'s tests, fewer: `d` is new, so 1-d means contiguous
+                n = len(d)
+                if len(t) == n:
+                    if t.strides[0]:
+                        s = np.vdot(t, d)  # any size: the slow path would test first too
+                        if s == s:
+                            return np.multiply(t, d, out=d)
+                    elif n:  # a cotangent broadcast from a scalar: one value
+                        s = t.item(0)
+                        if s and -_INF < s < _INF:
+                            return np.multiply(t, d, out=d)
+                    return _mul_safe_slow(t, d, d)
+            if t.shape == d.shape and t.dtype == dt:
+                return _mul_safe_impl(t, d, d)
+    elif tt is _F64 or tt is float:
+        td = type(d)
+        if td is _F64 or td is float:
+            return t * d if t and d else _ZERO
+    return _scale_safe(t, d)
+
+
+def _scale_into(t, d, safe=False):
+    return _scale_into_safe(t, d) if safe else _scale_into_plain(t, d)
 
 
 def _one_buffer(traced, inner, outer, *c):
@@ -112,13 +210,13 @@ def _one_buffer(traced, inner, outer, *c):
     return partial
 
 
-def _elementwise_jvp(prim, partials, safe, primals, tangents):
+def _elementwise_jvp(prim, partials, scale, primals, tangents):
     out = prim.bind(*primals)
     tout = None
     for t, p in zip(tangents, partials):
         if t is None or p is None:
             continue
-        term = _scale(t, p(out, *primals), safe)
+        term = scale(t, p(out, *primals))
         tout = term if tout is None else add(tout, term)
     if tout is not None:
         tout = broadcast_tangent(tout, shape_of(out))
@@ -131,14 +229,18 @@ def _elementwise_jvp(prim, partials, safe, primals, tangents):
     return out, tout
 
 
-def _elementwise_vjp(partials, safe, g, out, primals, argnums):
+def _elementwise_vjp(partials, scale, g, out, primals, argnums):
+    if type(g) is np.ndarray and scale is _scale_safe and len(argnums) > 1 and (
+        _plain_number(g)
+    ):
+        scale = _scale_by_plain_number  # one test of g for all the products
     cts = []
     for i in argnums:
         p = partials[i]
         if p is None:
             cts.append(None)
             continue
-        ct = unbroadcast(_scale(g, p(out, *primals), safe), shape_of(primals[i]))
+        ct = unbroadcast(scale(g, p(out, *primals)), shape_of(primals[i]))
         if type(ct) is not float and dtype_of(ct).kind == "c" and dtype_of(primals[i]).kind != "c":
             ct = real(ct)  # a real input gets a real cotangent
         cts.append(ct)
@@ -215,20 +317,25 @@ def _scalar_first(ufunc, op):
 
 
 def elementwise(
-    name, impl, *partials, safe=False, linear=None, quiet=True, residuals=None, fresh=False,
-    scalar=None,
+    name, impl, *partials, safe=False, bounded=False, linear=None, quiet=True, residuals=None,
+    fresh=False, scalar=None,
 ):
     """Define an elementwise primitive from its partial derivatives.
 
-    `safe=True` multiplies (co)tangents by partials with `mul_safe`, for
-    partials that can be infinite (sqrt, log, division, power); those partials
-    are computed without NumPy's divide-by-zero warnings unless `quiet=False`
-    (a partial that silences what it needs itself). `fresh=True` says that the
-    (unary) partial always returns a new array, never an input or the output:
-    on NumPy arrays the VJP then multiplies into that array instead of
-    allocating one more (reverse mode's peak memory). `scalar`, for a binary ufunc
-    `impl`, is the Python operator that computes it on float64 scalars (see
-    `_scalar_first`); compiled code (`jit`) still calls the ufunc.
+    The JVP and VJP multiply (co)tangents by the partials with the safe product
+    (`mul_safe`: zero times inf or NaN is zero), so that a zero (co)tangent, e.g.
+    from the branch of a `where` that is not taken, stays zero where a partial is
+    infinite (`exp` overflowing, `x * log(x)` at 0). `bounded=True` opts out (a
+    plain multiply) for partials that are finite wherever the primitive's value is
+    a number: sin, cos, tanh, arctan, tie splits. `safe=True` declares partials
+    with poles (sqrt, log, division, power): they are computed without NumPy's
+    divide-by-zero warnings unless `quiet=False` (a partial that silences what it
+    needs itself). `fresh=True` says that the (unary) partial always returns a
+    new array, never an input or the output: on NumPy arrays the JVP and VJP then
+    multiply into that array instead of allocating one more (reverse mode's peak
+    memory). `scalar`, for a binary ufunc `impl`, is the Python operator that
+    computes it on float64 scalars (see `_scalar_first`); compiled code (`jit`)
+    still calls the ufunc.
     """
     if safe and quiet:
         partials = tuple(_quiet(p) for p in partials)
@@ -236,16 +343,17 @@ def elementwise(
     if scalar is not None:
         prim.specialize = lambda avals: impl
     prim.residuals = residuals  # "out": the partials use only the output; "shapes": nothing
-    prim.jvp = lambda primals, tangents: _elementwise_jvp(prim, partials, safe, primals, tangents)
-    if len(partials) == 1 and partials[0] is not None:
-        (partial,) = partials  # unary: the cotangent already has the argument's shape
-        if fresh and not safe:
-            prim.vjp = lambda g, out, primals, argnums: [_scale_into(g, partial(out, *primals))]
-        else:
-            prim.vjp = lambda g, out, primals, argnums: [_scale(g, partial(out, *primals), safe)]
+    scale = _scale_plain if bounded else _scale_safe
+    unary = len(partials) == 1 and partials[0] is not None
+    if unary and fresh:
+        scale = _scale_into_plain if bounded else _scale_into_safe
+    prim.jvp = lambda primals, tangents: _elementwise_jvp(prim, partials, scale, primals, tangents)
+    if unary:
+        (partial,) = partials  # the cotangent already has the argument's shape
+        prim.vjp = lambda g, out, primals, argnums: [scale(g, partial(out, *primals))]
     else:
         prim.vjp = lambda g, out, primals, argnums: _elementwise_vjp(
-            partials, safe, g, out, primals, argnums
+            partials, scale, g, out, primals, argnums
         )
     prim.batch = functools.partial(_elementwise_batch, prim)
     return prim
@@ -253,7 +361,9 @@ def elementwise(
 
 def nondifferentiable(name, impl):
     """An elementwise primitive with zero derivative (comparisons, floor, ...)."""
-    return elementwise(name, impl, *([None] * 3))
+    prim = elementwise(name, impl, *([None] * 3))
+    prim.nondiff = True
+    return prim
 
 
 def _fn(prim, doc=None):
@@ -277,24 +387,107 @@ def _fn(prim, doc=None):
 
 
 _SCALAR_TYPES = {float, int, np.float64, np.float32, np.complex128, np.complex64}
+_REAL_SCALAR_TYPES = frozenset(
+    {float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32, np.bool_}
+)
+_ZERO = np.float64(0.0)
+_INF = float("inf")
+# arrays up to this size (any size with `out`): test the factors before multiplying;
+# larger ones multiply first and test the product (one pass less)
+_PRECHECK_MAX = 1 << 16
 
 
-def _mul_safe_impl(a, b):
-    if type(a) in _SCALAR_TYPES and type(b) in _SCALAR_TYPES:
-        if a != 0 and b != 0:
-            return a * b
-        return np.zeros((), np.result_type(a, b))[()]
+def _mul_safe_impl(a, b, out=None):
+    """`a * b`, except that zero times anything (inf, NaN) is zero. `out`: as np.multiply.
+
+    Where no product is 0 * inf or 0 * NaN this is `np.multiply` exactly, and the
+    fast paths make sure of that before multiplying (so NumPy has nothing to warn
+    about): float64 scalars by their truth value; a factor with a single value
+    (a scalar, a 0-d or broadcast array) by that value being finite and nonzero;
+    two float arrays of one shape and dtype (at most `_PRECHECK_MAX` elements, or
+    any number with `out`) by `np.vdot`, NaN iff a product is (or an inf - inf), and
+    which unlike `np.dot` sets off no NumPy warning. Otherwise `_mul_safe_slow`
+    multiplies without the warning and fixes up.
+    """
+    ta, tb = type(a), type(b)
+    if ta is np.ndarray:
+        if tb is np.ndarray:
+            dt = a.dtype
+            if dt is b.dtype and dt.kind == "f":
+                if a.ndim == 1 == b.ndim:  # the common case, in few attribute reads
+                    sa, sb = a.strides[0], b.strides[0]
+                    if sa and sb:
+                        n = len(a)
+                        if n == len(b) and (n <= _PRECHECK_MAX or out is not None):
+                            s = np.vdot(a, b)  # never warns (np.dot does: 0 * inf)
+                            if s == s:
+                                return np.multiply(a, b, out=out)
+                    else:  # a cotangent broadcast from a scalar (sum's VJP): one value
+                        x = b if sa else a
+                        if len(x):
+                            s = x.item(0)
+                            if s and -_INF < s < _INF:  # finite and nonzero
+                                return np.multiply(a, b, out=out)
+                elif a.shape == b.shape:
+                    if a.flags.c_contiguous and b.flags.c_contiguous:
+                        if a.size <= _PRECHECK_MAX or out is not None:
+                            s = np.vdot(a, b)
+                            if s == s:
+                                return np.multiply(a, b, out=out)
+                    else:
+                        s = _single(a) or _single(b)
+                        if s and -_INF < s < _INF:
+                            return np.multiply(a, b, out=out)
+        elif tb in _REAL_SCALAR_TYPES and a.dtype.kind in "fiub" and b and -_INF < b < _INF:
+            return np.multiply(a, b, out=out)
+    elif ta is _F64 or ta is float:
+        if tb is _F64 or tb is float:
+            return a * b if a and b else _ZERO
+        if tb is np.ndarray and b.dtype.kind in "fiub" and a and -_INF < a < _INF:
+            return np.multiply(a, b, out=out)
+    elif tb is np.ndarray:
+        if ta in _REAL_SCALAR_TYPES and b.dtype.kind in "fiub" and a and -_INF < a < _INF:
+            return np.multiply(a, b, out=out)
+    if ta in _SCALAR_TYPES and tb in _SCALAR_TYPES:
+        return a * b if a and b else np.zeros((), np.result_type(a, b))[()]
+    return _mul_safe_slow(a, b, out)
+
+
+def _single(x):
+    """The one value (a Python number) of a nonempty array whose strides are all 0, else
+    None."""
+    if not any(x.strides) and x.size:
+        return x.item(0)
+    return None
+
+
+def _mul_safe_slow(a, b, out=None):
+    """The safe product in general: multiply without NumPy's invalid-value warning, then,
+    when the product has a NaN, zero it where a factor is zero."""
+    if out is not None:  # `out` may be a factor: find the zeros before overwriting it
+        zero = np.logical_or(np.equal(a, 0), np.equal(b, 0))
+        with np.errstate(invalid="ignore"):
+            r = np.multiply(a, b, out=out)
+        np.copyto(r, 0, where=zero)
+        return r
     with np.errstate(invalid="ignore"):
         r = np.multiply(a, b)
-        # no NaN (the common case): nothing to fix; the sum is a cheap test for it
-        if r == r if np.ndim(r) == 0 else not np.isnan(np.add.reduce(r, axis=None)):
-            return r
-    zero = (np.asarray(a) == 0) | (np.asarray(b) == 0)
-    if np.any(zero):
-        r = np.where(zero, np.zeros((), np.result_type(r)), r)
-        if np.ndim(r) == 0:
-            r = r[()]
+    if not _has_nan(r):
+        return r
+    zero = np.logical_or(np.equal(a, 0), np.equal(b, 0))
+    if type(r) is not np.ndarray or not r.ndim:
+        return np.zeros((), r.dtype)[()] if zero else r
+    np.copyto(r, 0, where=zero)
     return r
+
+
+def _has_nan(r):
+    """Whether `r` may hold a NaN: False is certain; True may be an inf - inf (complex)."""
+    if r.dtype.kind not in "fc":
+        return False
+    if type(r) is np.ndarray:
+        r = np.vdot(r, r)  # sum of |r|^2 (real): NaN iff an entry is; never warns
+    return r != r
 
 
 # -- arithmetic -------------------------------------------------------------
@@ -324,9 +517,29 @@ multiply_p = elementwise(
     linear="each",
     scalar=operator.mul,
 )
+# its rules are safe products too (elementwise's default): safe at every order
 mul_safe_p = elementwise(
-    "mul_safe", _mul_safe_impl, lambda o, x, y: y, lambda o, x, y: x, safe=True, linear="each"
+    "mul_safe", _mul_safe_impl, lambda o, x, y: y, lambda o, x, y: x, linear="each"
 )
+
+
+def _mul_safe_alike(a, b):
+    """`_mul_safe_impl` for two float arrays of one shape and dtype, known beforehand."""
+    s = np.vdot(a, b)
+    if s == s:
+        return np.multiply(a, b)
+    return _mul_safe_slow(a, b)
+
+
+def _mul_safe_specialize(avals):
+    # compiled code (jit) knows the shapes: skip the type tests where they are alike
+    a, b = avals
+    if a.shape and a.shape == b.shape and a.dtype == b.dtype and a.dtype.kind == "f":
+        return _mul_safe_alike if math.prod(a.shape) <= _PRECHECK_MAX else _mul_safe_slow
+    return None
+
+
+mul_safe_p.specialize = _mul_safe_specialize
 negative_p = elementwise(
     "negative", np.negative, lambda o, x: NEG_ONE, linear="all", residuals="shapes"
 )
@@ -364,45 +577,75 @@ power_p = elementwise("power", np.power, _pow_dx, _pow_dy, safe=True, quiet=Fals
 
 # -- transcendental ---------------------------------------------------------
 exp_p = elementwise("exp", np.exp, lambda o, x: o, residuals="out")
-exp2_p = elementwise("exp2", np.exp2, lambda o, x: multiply(o, np.log(2.0)))
-expm1_p = elementwise("expm1", np.expm1, lambda o, x: add(o, 1), residuals="out")
-log_p = elementwise("log", np.log, lambda o, x: reciprocal(x), safe=True)
-log2_p = elementwise("log2", np.log2, lambda o, x: reciprocal(multiply(x, np.log(2.0))), safe=True)
-log10_p = elementwise(
-    "log10", np.log10, lambda o, x: reciprocal(multiply(x, np.log(10.0))), safe=True
+exp2_p = elementwise("exp2", np.exp2, lambda o, x: multiply(o, np.log(2.0)), fresh=True)
+expm1_p = elementwise("expm1", np.expm1, lambda o, x: add(o, 1), residuals="out", fresh=True)
+log_p = elementwise("log", np.log, lambda o, x: reciprocal(x), safe=True, fresh=True)
+log2_p = elementwise(
+    "log2", np.log2, lambda o, x: reciprocal(multiply(x, np.log(2.0))), safe=True, fresh=True
 )
-log1p_p = elementwise("log1p", np.log1p, lambda o, x: reciprocal(add(x, 1)), safe=True)
-sqrt_p = elementwise("sqrt", np.sqrt, lambda o, x: divide(0.5, o), safe=True, residuals="out")
-cbrt_p = elementwise("cbrt", np.cbrt, lambda o, x: divide(1.0, multiply(3.0, square(o))), safe=True)
-square_p = elementwise("square", np.square, lambda o, x: multiply(x, 2))
-reciprocal_p = elementwise("reciprocal", np.reciprocal, lambda o, x: negative(square(o)), safe=True)
-sin_p = elementwise("sin", np.sin, lambda o, x: cos(x), fresh=True)
+log10_p = elementwise(
+    "log10", np.log10, lambda o, x: reciprocal(multiply(x, np.log(10.0))), safe=True, fresh=True
+)
+log1p_p = elementwise("log1p", np.log1p, lambda o, x: reciprocal(add(x, 1)), safe=True, fresh=True)
+sqrt_p = elementwise(
+    "sqrt", np.sqrt, lambda o, x: divide(0.5, o), safe=True, residuals="out", fresh=True
+)
+cbrt_p = elementwise(
+    "cbrt", np.cbrt, lambda o, x: divide(1.0, multiply(3.0, square(o))), safe=True, fresh=True
+)
+square_p = elementwise("square", np.square, lambda o, x: multiply(x, 2), fresh=True)
+reciprocal_p = elementwise(
+    "reciprocal", np.reciprocal, lambda o, x: negative(square(o)), safe=True, fresh=True
+)
+# bounded: the partial is finite wherever the value is a number (plain multiply)
+sin_p = elementwise("sin", np.sin, lambda o, x: cos(x), fresh=True, bounded=True)
 _neg_sin = _one_buffer(lambda x: negative(sin(x)), np.sin, np.negative)
-cos_p = elementwise("cos", np.cos, lambda o, x: _neg_sin(x), fresh=True)
+cos_p = elementwise("cos", np.cos, lambda o, x: _neg_sin(x), fresh=True, bounded=True)
 _one_plus_square = _one_buffer(lambda o: add(1, square(o)), np.square, np.add, 1)
 tan_p = elementwise(
     "tan", np.tan, lambda o, x: _one_plus_square(o), residuals="out", fresh=True
 )
 arcsin_p = elementwise(
-    "arcsin", np.arcsin, lambda o, x: reciprocal(sqrt(subtract(1, square(x)))), safe=True
+    "arcsin",
+    np.arcsin,
+    lambda o, x: reciprocal(sqrt(subtract(1, square(x)))),
+    safe=True,
+    fresh=True,
 )
 arccos_p = elementwise(
-    "arccos", np.arccos, lambda o, x: negative(reciprocal(sqrt(subtract(1, square(x))))), safe=True
+    "arccos",
+    np.arccos,
+    lambda o, x: negative(reciprocal(sqrt(subtract(1, square(x))))),
+    safe=True,
+    fresh=True,
 )
-arctan_p = elementwise("arctan", np.arctan, lambda o, x: reciprocal(add(1, square(x))))
+arctan_p = elementwise(
+    "arctan", np.arctan, lambda o, x: reciprocal(add(1, square(x))), fresh=True, bounded=True
+)
 sinh_p = elementwise("sinh", np.sinh, lambda o, x: cosh(x), fresh=True)
 cosh_p = elementwise("cosh", np.cosh, lambda o, x: sinh(x), fresh=True)
 _one_minus_square = _one_buffer(lambda o: subtract(1, square(o)), np.square, np.subtract, 1)
 tanh_p = elementwise(
-    "tanh", np.tanh, lambda o, x: _one_minus_square(o), residuals="out", fresh=True
+    "tanh", np.tanh, lambda o, x: _one_minus_square(o), residuals="out", fresh=True, bounded=True
 )
-arcsinh_p = elementwise("arcsinh", np.arcsinh, lambda o, x: reciprocal(sqrt(add(square(x), 1))))
+arcsinh_p = elementwise(
+    "arcsinh",
+    np.arcsinh,
+    lambda o, x: reciprocal(sqrt(add(square(x), 1))),
+    fresh=True,
+    bounded=True,
+)
 arccosh_p = elementwise(
-    "arccosh", np.arccosh, lambda o, x: reciprocal(sqrt(subtract(square(x), 1))), safe=True
+    "arccosh",
+    np.arccosh,
+    lambda o, x: reciprocal(sqrt(subtract(square(x), 1))),
+    safe=True,
+    fresh=True,
 )
 arctanh_p = elementwise(
-    "arctanh", np.arctanh, lambda o, x: reciprocal(subtract(1, square(x))), safe=True
+    "arctanh", np.arctanh, lambda o, x: reciprocal(subtract(1, square(x))), safe=True, fresh=True
 )
+# exp(x - out) <= 1, but NaN where x and out are both infinite (inf - inf): not bounded
 logaddexp_p = elementwise(
     "logaddexp",
     np.logaddexp,
@@ -423,6 +666,7 @@ arctan2_p = elementwise(
     lambda o, y, x: negative(divide(divide(y, hypot(x, y)), hypot(x, y))),
     safe=True,
 )
+# |x| / hypot(x, y) <= 1, but NaN at an infinite x (inf / inf): not bounded
 hypot_p = elementwise("hypot", np.hypot, lambda o, x, y: _div0(x, o), lambda o, x, y: _div0(y, o))
 
 
@@ -451,7 +695,7 @@ def _tie_split(o, x, y, op):
     return add(gt, multiply(eq, 0.5))
 
 
-abs_p = elementwise("abs", np.abs, lambda o, x: sign(x))
+abs_p = elementwise("abs", np.abs, lambda o, x: sign(x), bounded=True)
 
 
 def _abs_jvp(primals, tangents):
@@ -460,14 +704,14 @@ def _abs_jvp(primals, tangents):
     if dtype_of(x).kind != "c":
         return out, multiply(t, sign(x))
     # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z| (0 at z == 0)
-    return out, _div0(real(multiply(t, conj(x))), out)
+    return out, _div0(real(mul_safe(t, conj(x))), out)
 
 
 def _abs_vjp(g, out, primals, argnums):
     (x,) = primals
     if dtype_of(x).kind != "c":
         return [multiply(g, sign(x))]
-    return [_div0(multiply(g, conj(x)), out)]
+    return [_div0(mul_safe(g, conj(x)), out)]
 
 
 abs_p.jvp = _abs_jvp
@@ -478,12 +722,14 @@ maximum_p = elementwise(
     np.maximum,
     lambda o, x, y: _tie_split(o, x, y, greater),
     lambda o, x, y: _tie_split(o, y, x, greater),
+    bounded=True,
 )
 minimum_p = elementwise(
     "minimum",
     np.minimum,
     lambda o, x, y: _tie_split(o, x, y, less),
     lambda o, x, y: _tie_split(o, y, x, less),
+    bounded=True,
 )
 mod_p = elementwise(
     "mod", np.mod, lambda o, x, y: ONE, lambda o, x, y: negative(floor(divide(x, y)))
@@ -496,6 +742,7 @@ copysign_p = elementwise(
     np.copysign,
     lambda o, x, y: multiply(copysign(1.0, x), copysign(1.0, y)),
     None,
+    bounded=True,
 )
 floor_p = nondifferentiable("floor", np.floor)
 ceil_p = nondifferentiable("ceil", np.ceil)
@@ -560,8 +807,11 @@ where_p.batch = lambda args, dims: _elementwise_batch(where_p, args, dims)
 # -- complex parts -----------------------------------------------------------
 real_p = Primitive("real", np.real, linear="all")
 real_p.jvp = lambda primals, tangents: (real(primals[0]), real(tangents[0]))
+# a cast, not g * (1 + 0j): an infinite g would get a NaN imaginary part (inf * 0)
 real_p.vjp = lambda g, out, primals, argnums: [
-    multiply(g, 1 + 0j) if dtype_of(primals[0]).kind == "c" else g
+    convert_element_type(g, np.result_type(dtype_of(g), np.complex64))
+    if dtype_of(primals[0]).kind == "c"
+    else g
 ]
 real_p.batch = lambda args, dims: (real(args[0]), dims[0])
 
@@ -676,6 +926,7 @@ def stop_gradient_impl(x):
 
 
 stop_gradient_p = Primitive("stop_gradient", stop_gradient_impl)
+stop_gradient_p.nondiff = True
 stop_gradient_p.jvp = lambda primals, tangents: (stop_gradient_p.bind(primals[0]), None)
 stop_gradient_p.vjp = lambda g, out, primals, argnums: [None]
 stop_gradient_p.batch = lambda args, dims: (stop_gradient_p.bind(args[0]), dims[0])

@@ -41,6 +41,7 @@ import warnings
 import numpy as np
 
 from funcdiff.core import Primitive, ShapedArray, Tracer, _state, get_aval
+from funcdiff.numpy._creation import asarray
 from funcdiff.primitives.elementwise import convert_element_type, dtype_of, shape_of
 from funcdiff.primitives.shape import concatenate, reshape, slice_in_dim
 from funcdiff.tree import tree_flatten, tree_unflatten
@@ -377,7 +378,7 @@ def odeint(func, y0, t, *args, rtol=1.4e-8, atol=1.4e-8, mxstep=np.inf, hmax=np.
         ```
     """
     y_leaves, y_tree = tree_flatten(y0)
-    y_leaves = [x if isinstance(x, Tracer) else np.asarray(x) for x in y_leaves]
+    y_leaves = [asarray(x) for x in y_leaves]
     shapes = [tuple(shape_of(x)) for x in y_leaves]
     for x in y_leaves:
         if dtype_of(x).kind == "c":
@@ -387,12 +388,12 @@ def odeint(func, y0, t, *args, rtol=1.4e-8, atol=1.4e-8, mxstep=np.inf, hmax=np.
     out_dtypes = [dtype_of(x) if _inexact(x) else _F64 for x in y_leaves]
     sizes = [math.prod(s) for s in shapes]
     offsets = np.cumsum([0] + sizes)
-    t = t if isinstance(t, Tracer) else np.asarray(t)
+    t = asarray(t)
     if len(shape_of(t)) != 1:
         raise ValueError(f"odeint: t must be a 1-D array of times, got shape {shape_of(t)}")
     ts = convert_element_type(t, _F64)
     arg_leaves, arg_tree = tree_flatten(args)
-    arg_leaves = [x if isinstance(x, Tracer) else np.asarray(x) for x in arg_leaves]
+    arg_leaves = [asarray(x) for x in arg_leaves]
 
     def unravel(flat):
         """The pytree of `flat`'s last axis (..., n) -> leaves of shape (..., *shape)."""

@@ -60,7 +60,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as _sl
 
-from funcdiff.core import Primitive, ShapedArray, Tracer, _state
+from funcdiff.core import Primitive, ShapedArray, Tracer, _state, concrete_value
 from funcdiff.primitives.elementwise import (
     conj,
     convert_element_type,
@@ -843,7 +843,7 @@ def eigh(
         w, v = w[..., lo : hi + 1], v[..., lo : hi + 1]
     elif subset_by_value is not None:
         lo, hi = subset_by_value
-        keep = np.nonzero((np.asarray(w) > lo) & (np.asarray(w) <= hi))[0]
+        keep = np.nonzero((concrete_value(w) > lo) & (concrete_value(w) <= hi))[0]
         start, stop = (int(keep[0]), int(keep[-1]) + 1) if keep.size else (0, 0)
         w, v = w[..., start:stop], v[..., start:stop]
     return w if eigvals_only else (w, v)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.signal as ss
 
-from funcdiff.core import Primitive, ShapedArray, Tracer, _state
+from funcdiff.core import Primitive, ShapedArray, _state, traced
+from funcdiff.numpy._creation import asarray as _asarray
 from funcdiff.primitives.elementwise import add, dtype_of, shape_of, unbroadcast
 from funcdiff.primitives.shape import reshape, static_slice
 from funcdiff.transforms.vmap import moveaxis_to
@@ -103,8 +104,6 @@ convolve_full_p.batch = _convolve_batch
 convolve_full_p.abstract_eval = _convolve_abstract_eval
 
 
-def _asarray(x):
-    return x if isinstance(x, Tracer) else np.asarray(x)
 
 
 def convolve(in1, in2, mode="full", method="auto"):
@@ -125,7 +124,7 @@ def convolve(in1, in2, mode="full", method="auto"):
         fd.grad(lambda k: convolve(x, k, "valid").sum())(k)   # [5., 3.]
         ```
     """
-    if not (_state.stack and (isinstance(in1, Tracer) or isinstance(in2, Tracer))):
+    if not traced(in1, in2):
         return ss.convolve(in1, in2, mode=mode, method=method)
     in1, in2 = _asarray(in1), _asarray(in2)
     s1, s2 = shape_of(in1), shape_of(in2)

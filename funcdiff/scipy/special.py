@@ -37,6 +37,7 @@ from funcdiff.core import Tracer, _state
 from funcdiff.numpy import _elementwise as fe
 from funcdiff.numpy import _reductions as fr
 from funcdiff.numpy import _shape as fs
+from funcdiff.numpy._creation import asarray
 from funcdiff.primitives.elementwise import dtype_of, elementwise, nondifferentiable, shape_of
 
 __all__ = [
@@ -53,16 +54,17 @@ _LOG_SQRT_2PI = float(np.log(np.sqrt(2 * np.pi)))
 
 
 def _arg(x):
-    """Tracers, arrays and Python scalars as they are; lists and tuples as arrays."""
+    """Tracers, arrays and Python scalars as they are; lists and tuples as arrays
+    (stacked when they hold tracers)."""
     if isinstance(x, (Tracer, np.ndarray, np.generic, float, int, complex)):
         return x
-    return np.asarray(x)
+    return asarray(x)
 
 
 def _call(prim, *args):
-    """SciPy itself outside transforms; the primitive inside."""
+    """SciPy itself outside transforms; the primitive inside (which takes lists too)."""
     if _state.stack:
-        return prim.bind(*map(_arg, args))
+        return prim.bind(*args)
     return prim.impl(*args)
 
 

@@ -9,9 +9,12 @@ from funcdiff.transforms.jvp import jvp_flat
 from funcdiff.transforms.reverse import vjp
 from funcdiff.transforms.staging import StagingTrace
 from funcdiff.transforms.util import (
+    check_fun,
+    check_leaves,
     check_tangents,
     flatten_fun_args,
     float0,
+    fresh_outputs,
     is_float,
     zeros_like_aval,
 )
@@ -45,8 +48,10 @@ def linearize(fun, *primals):
 
         ```
     """
+    check_fun(fun, "linearize")
     flat_p, in_tree = tree_flatten(primals)
-    flat_fun, store = flatten_fun_args(fun, in_tree)
+    check_leaves(flat_p, primals, "linearize")
+    flat_fun, store = flatten_fun_args(fun, in_tree, name="linearize")
     avals = [get_aval(p) for p in flat_p]
     with new_main(StagingTrace, "linearize", fun) as main:
         st = main.trace
@@ -60,10 +65,11 @@ def linearize(fun, *primals):
     def f_jvp(*tangents):
         flat_t, tree_t = tree_flatten(tangents)
         check_tangents(flat_p, in_tree, flat_t, tree_t, primals, tangents)
-        return tree_unflatten(out_tree, program(*flat_t))
+        consts = list(program.consts.values())  # never hand out the program's own arrays
+        return tree_unflatten(out_tree, fresh_outputs(program(*flat_t), flat_t + consts))
 
     f_jvp.program = program
-    return tree_unflatten(out_tree, out_p), f_jvp
+    return tree_unflatten(out_tree, fresh_outputs(out_p, flat_p)), f_jvp
 
 
 def linear_transpose(fun, *primals):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff.core import ConcretizationError, Primitive, Tracer, _state
+from funcdiff.core import ConcretizationError, Primitive, ShapedArray, Tracer, _state, get_aval
 from funcdiff.primitives.elementwise import dtype_of, shape_of, where
 from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
@@ -58,7 +58,8 @@ def _concrete(x):
 
 
 def _lanes(x):
-    """The concrete values of a batched predicate for every example (eager vmap)."""
+    """The concrete values of a batched predicate for every example (eager vmap), or
+    None when it is abstract (a staged value: the loop must be staged)."""
     from funcdiff.transforms.vmap import BatchTracer
 
     while isinstance(x, Tracer):
@@ -67,10 +68,7 @@ def _lanes(x):
         elif hasattr(x, "primal"):
             x = x.primal
         else:
-            raise ConcretizationError(
-                "a loop condition that is abstract (inside jit) cannot decide when to stop; "
-                "use fori_loop with concrete bounds or scan"
-            )
+            return None
     return np.asarray(x)
 
 
@@ -89,13 +87,41 @@ def _check_same(name, what, before, after):
     for path, x, y in zip(paths, lb, la):
         sx, sy = tuple(shape_of(x)), tuple(shape_of(y))
         dx, dy = np.dtype(dtype_of(x)), np.dtype(dtype_of(y))
-        weak = type(x) in _PY_SCALARS or type(y) in _PY_SCALARS  # NumPy scalars have a dtype
+        weak = _weak(x) or _weak(y)  # Python scalars take the other side's dtype
         if sx != sy or (dx != dy and not weak):
             raise TypeError(
                 f"{name}: {what} leaf {path or '(root)'} changed from {dx.name}{list(sx)} to "
                 f"{dy.name}{list(sy)}; it must keep its shape and dtype (cast with .astype or "
                 "reshape inside the function)."
             )
+
+
+def _weak(x):
+    return type(x) in _PY_SCALARS or (type(x) is ShapedArray and x.weak)
+
+
+def _check_other_branches(name, branches, taken, out, operands):
+    """With a concrete predicate only the taken branch runs; the others are traced on
+    abstract values, so that a branch returning another type fails here, as it would
+    under `vmap` and `jit`. A branch that needs concrete values (Python control flow
+    on its operands) cannot run under those either: it is not checked."""
+    from funcdiff.transforms.staging import stage_flat
+
+    leaves, tree = tree_flatten(operands)
+    avals = [get_aval(x) for x in leaves]
+    for k, branch in enumerate(branches):
+        if k == taken:
+            continue
+        store = []
+        fn = _flat_fn(lambda ops, b=branch: b(*ops), [tree], store)
+        try:
+            program, _ = stage_flat(fn, avals, f"{name} branch {k}")
+        except ConcretizationError:
+            continue
+        other = tree_unflatten(store[0], program.out_avals)
+        which = ("the true branch", "the false branch") if name == "cond" else (
+            f"branch {taken}", f"branch {k}")
+        _check_same(name, f"{which[1]}'s output (vs {which[0]}'s, which ran)", out, other)
 
 
 def _check_pred(pred, name):
@@ -131,7 +157,10 @@ def cond(pred, true_fun, false_fun, *operands):
     _check_pred(pred, "cond")
     known, p = _concrete(pred)
     if known:
-        return true_fun(*operands) if p else false_fun(*operands)
+        taken = 0 if p else 1
+        out = (true_fun, false_fun)[taken](*operands)
+        _check_other_branches("cond", (true_fun, false_fun), taken, out, operands)
+        return out
     if _staging():
         from funcdiff import numpy as fnp
 
@@ -159,7 +188,10 @@ def switch(index, branches, *operands):
     _check_pred(index, "switch")
     known, i = _concrete(index)
     if known:
-        return branches[int(np.clip(i, 0, len(branches) - 1))](*operands)
+        taken = int(np.clip(i, 0, len(branches) - 1))
+        out = branches[taken](*operands)
+        _check_other_branches("switch", branches, taken, out, operands)
+        return out
     from funcdiff import numpy as fnp
 
     if _staging():
@@ -234,10 +266,11 @@ def while_loop(cond_fun, body_fun, init):
             _check_same("while_loop", "body_fun's output (vs its input)", val, new)
             val = new
             continue
-        if _staging():
+        lanes = None if _staging() else _lanes(c)
+        if lanes is None:
             return _staged_while(cond_fun, body_fun, val)
         # batched condition: freeze the finished examples
-        if not np.any(_lanes(c)):
+        if not np.any(lanes):
             return val
         new = body_fun(val)
         _check_same("while_loop", "body_fun's output (vs its input)", val, new)
@@ -374,13 +407,19 @@ def _staged_scan(f, init, x_leaves, x_tree, n, reverse, name="scan",
 
 
 # -- checkpoint ------------------------------------------------------------------
+# operands: the values of enclosing transforms the function uses (hoisted), then the
+# arguments' leaves; `fun` is the function staged as a closed program (see custom.py).
 
 
-def _ckpt_impl(*leaves, fun):
-    return fun(*leaves)
+def _ckpt_impl(*ops, fun, stash):
+    if stash is not None:
+        outs = stash.take(ops)
+        if outs is not None:
+            return outs
+    return fun(*ops)
 
 
-def _ckpt_jvp(primals, tangents, fun):
+def _ckpt_jvp(primals, tangents, fun, stash):
     from funcdiff.transforms.custom import _instantiate
     from funcdiff.transforms.jvp import jvp
 
@@ -388,7 +427,7 @@ def _ckpt_jvp(primals, tangents, fun):
     return list(out), list(tout)
 
 
-def _ckpt_vjp(g, out, primals, argnums, fun):
+def _ckpt_vjp(g, out, primals, argnums, fun, stash):
     from funcdiff.transforms.reverse import vjp
 
     # Re-run the function now, recording its residuals only for this backward step,
@@ -403,12 +442,12 @@ def _ckpt_vjp(g, out, primals, argnums, fun):
     return list(pullback(list(g)))
 
 
-def _ckpt_batch(vals, dims, fun):
-    from funcdiff.transforms.custom import _batch_all_front
-    from funcdiff.transforms.vmap import vmap
+def _ckpt_batch(vals, dims, fun, stash):
+    from funcdiff.core import get_aval
+    from funcdiff.transforms.custom import _batch_all_front, _vmapped
 
     vals = _batch_all_front(vals, dims)
-    outs = checkpoint_p.bind(*vals, fun=vmap(lambda *xs: fun(*xs)))
+    outs = checkpoint_p.bind(*vals, fun=_vmapped(fun, [get_aval(v) for v in vals]), stash=None)
     return outs, [0] * len(outs)
 
 
@@ -416,6 +455,7 @@ checkpoint_p = Primitive("checkpoint", _ckpt_impl, multiple_results=True)
 checkpoint_p.jvp = _ckpt_jvp
 checkpoint_p.vjp = _ckpt_vjp
 checkpoint_p.batch = _ckpt_batch
+checkpoint_p.abstract_eval = lambda *avals, fun, stash: list(fun.out_avals)
 
 
 def checkpoint(fun, policy=None):
@@ -424,7 +464,9 @@ def checkpoint(fun, policy=None):
 
     Use it to trade compute for memory: wrapping each layer of a deep network
     keeps peak memory of `grad` at the layer boundaries plus one layer's
-    intermediates, instead of every intermediate of every layer.
+    intermediates, instead of every intermediate of every layer. `fun` may use
+    traced values of enclosing transforms (parameters in a closure or an
+    attribute): they are found by staging `fun` and become explicit inputs.
 
     Args:
         fun: the function to rematerialize.
@@ -446,21 +488,27 @@ def checkpoint(fun, policy=None):
     def wrapped(*args, **kwargs):
         if not _state.stack:
             return fun(*args, **kwargs)
-        from funcdiff.transforms.custom import ClosureConversion
+        from funcdiff.core import carries_derivative, get_aval
+        from funcdiff.transforms.custom import _Stash, _value
+        from funcdiff.transforms.staging import UNKNOWN, stage
 
         leaves, in_tree = tree_flatten((args, kwargs))
-        n = len(leaves)
-        closure = ClosureConversion(fun)  # closed-over tracers (e.g. parameters) become operands
         store = {}
 
         def flat_fun(*xs):
-            with closure.substituted(xs[n:]):
-                a, k = tree_unflatten(in_tree, xs[:n])
-                out = fun(*a, **k)
-            flat, store["tree"] = tree_flatten(out)
+            a, k = tree_unflatten(in_tree, xs)
+            flat, store["tree"] = tree_flatten(fun(*a, **k))
             return flat
 
-        outs = checkpoint_p.bind(*leaves, *closure.values, fun=flat_fun)
+        values = [_value(x) for x in leaves]
+        carries = [carries_derivative(x) is not None for x in leaves]
+        staged = stage(flat_fun, [get_aval(x) for x in leaves], wrapped.__name__,
+                       None if any(v is UNKNOWN for v in values) else values, carries)
+        ops = [*staged.hoisted, *leaves]
+        stash = None
+        if staged.outputs is not None:
+            stash = _Stash([_value(x) for x in ops], staged.outputs)
+        outs = checkpoint_p.bind(*ops, fun=staged.program, stash=stash)
         return tree_unflatten(store["tree"], outs)
 
     wrapped.__name__ = f"checkpoint_{getattr(fun, '__name__', 'fun')}"

@@ -1,32 +1,52 @@
 """Custom derivative rules: `custom_jvp` and `custom_vjp`.
 
-A call of a custom function binds one primitive whose parameters are the
-function and its rules (flattened to leaves). Each trace treats it like any
-other primitive:
+A call of a custom function under a transform *stages* the function and its
+rules (`staging.stage`): each becomes a closed `Program`, and every traced
+value of an enclosing transform that they use, however they reach it (a
+closure, an attribute, a global, a default argument, a bound method), is
+hoisted into an explicit operand of the primitive that runs them. Each trace
+then treats the call like any other primitive, on operands of its own level:
 
-- forward mode calls the JVP rule;
-- reverse mode of a `custom_jvp` transposes the JVP rule: the rule is linear in
-  the tangents, so the pullback of `t -> rule(primals, t)[1]` is its transpose;
-- reverse mode of a `custom_vjp` runs `fwd` on the way forward (through the
-  primitive's `fwd` hook, which keeps its residuals on the tape) and `bwd` on
-  the way back;
-- vmap binds the primitive again with vmapped function and rules, so the custom
-  rule still applies to the batched function.
+- forward mode runs the JVP rule program;
+- reverse mode of a `custom_jvp` transposes the JVP rule (it is linear in the
+  tangents);
+- reverse mode of a `custom_vjp` runs `fwd` on the way forward (the
+  primitive's `fwd` hook keeps its residuals on the tape) and `bwd` on the way
+  back;
+- vmap binds the primitive again with vmapped programs.
+
+Hoisted values that the function itself (not the rule) uses are
+differentiated through the function's body: for them, the rule does not
+apply. Under `grad` and `jvp` the staging is concrete (values are known), so
+Python control flow and printing work inside the functions, and the
+function's outputs computed while staging are handed to the primitive
+instead of being computed again.
+
+`bwd` of a `custom_vjp` runs in the backward pass of the reverse-mode level
+that recorded the call, where that level's tracers stand for their values;
+it is staged (and so has to be traceable) only when the call is itself
+staged or batched (inside `jit` or `vmap`). So an eager `bwd` may use any
+NumPy or SciPy code on its residuals and cotangent.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from contextlib import contextmanager
 
 import numpy as np
 
-from funcdiff.core import Primitive, Tracer, _state
+from funcdiff.core import Primitive, ShapedArray, Tracer, _state, get_aval
 from funcdiff.primitives.elementwise import dtype_of, shape_of
+from funcdiff.transforms.staging import UNKNOWN, StagingTrace, stage
 from funcdiff.transforms.util import float0
 from funcdiff.tree import tree_flatten, tree_unflatten
 
 __all__ = ["custom_jvp", "custom_vjp"]
+
+
+# -- helpers ---------------------------------------------------------------------------
 
 
 def _zero_tangent(x):
@@ -34,28 +54,99 @@ def _zero_tangent(x):
     return np.zeros(shape_of(x), dt if dt.kind in "fc" else float0)
 
 
-def _nonzero(t):
-    return t is not None and (isinstance(t, Tracer) or getattr(t, "dtype", None) != float0)
+def _tangent_aval(x):
+    dt = dtype_of(x)
+    return ShapedArray(shape_of(x), dt if dt.kind in "fc" else float0)
 
 
 def _instantiate(primals, tangents):
     return [_zero_tangent(p) if t is None else t for p, t in zip(primals, tangents)]
 
 
-def _split(args, nondiff_argnums):
-    static = {i: args[i] for i in nondiff_argnums}
-    dyn = tuple(a for i, a in enumerate(args) if i not in static)
-    return static, dyn
+def _value(x):
+    """The concrete value of an argument, or UNKNOWN (abstract: vmap, jit)."""
+    if not isinstance(x, Tracer):
+        return x
+    try:
+        return x.concrete()
+    except Exception:  # noqa: BLE001 (ConcretizationError, or a dead tracer's error)
+        return UNKNOWN
 
 
-def _merge(static, dyn, n):
-    it = iter(dyn)
-    return [static[i] if i in static else next(it) for i in range(n)]
+def _batch_all_front(vals, dims):
+    from funcdiff.transforms.vmap import bdim_to_front
+
+    size = next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not None)
+    return [bdim_to_front(v, d, size) for v, d in zip(vals, dims)]
+
+
+def _vmapped(fn, avals):
+    """`fn` vmapped over axis 0 of every input (of abstract values `avals`), staged as a
+    closed program."""
+    from funcdiff.transforms.vmap import vmap
+
+    return stage(vmap(lambda *xs: fn(*xs)), avals, "vmap of a custom rule").program
+
+
+def _batched(avals, size):
+    return [ShapedArray((size, *a.shape), a.dtype) for a in avals]
+
+
+def _batching_or_staging():
+    """True when a `vmap` or a staging trace is active: callables kept in a primitive's
+    parameters must then be closed programs (see the module docstring on `bwd`)."""
+    from funcdiff.transforms.vmap import BatchTrace
+
+    return any(isinstance(m.trace, (BatchTrace, StagingTrace)) for m in _state.stack)
+
+
+class _Stash:
+    """Outputs computed while staging concretely, handed once to the primitive's
+    implementation when it runs on the very inputs they were computed from."""
+
+    __slots__ = ("inputs", "outputs")
+
+    def __init__(self, inputs, outputs):
+        self.inputs, self.outputs = inputs, outputs
+
+    def take(self, args):
+        outs = self.outputs
+        if outs is not None and len(args) == len(self.inputs) and all(
+            a is b for a, b in zip(args, self.inputs)
+        ):
+            self.outputs = self.inputs = None
+            return list(outs)
+        return None
+
+    def __repr__(self):
+        return "stash"
+
+
+_staging_rules = threading.local()  # custom function -> which of its rules is being staged
+
+
+def _in_progress(cf):
+    """"fwd" or "rule" while that function of `cf` is being staged (in this thread)."""
+    return getattr(_staging_rules, "active", {}).get(cf)
+
+
+@contextmanager
+def _staging(cf, kind):
+    active = getattr(_staging_rules, "active", None)
+    if active is None:
+        active = _staging_rules.active = {}
+    before = active.get(cf)
+    active[cf] = kind
+    try:
+        yield
+    finally:
+        if before is None:
+            del active[cf]
+        else:
+            active[cf] = before
 
 
 def _check_nondiff(args, nondiff_argnums, name):
-    from funcdiff.core import Tracer
-
     for i in nondiff_argnums:
         if i >= len(args):
             raise TypeError(f"{name}: nondiff_argnums has {i} but only {len(args)} arguments")
@@ -67,80 +158,8 @@ def _check_nondiff(args, nondiff_argnums, name):
             )
 
 
-def _batch_all_front(vals, dims):
-    from funcdiff.transforms.vmap import bdim_to_front
-
-    size = next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not None)
-    return [bdim_to_front(v, d, size) for v, d in zip(vals, dims)]
-
-
-class ClosureConversion:
-    """Tracers that a function closes over, made explicit operands.
-
-    A custom rule or a checkpoint must see every value its function depends on
-    as an operand: a traced value captured by a Python closure would otherwise
-    be invisible to the primitive (vmap could not batch it, checkpoint would
-    record the closure's computation). The function's closure cells holding
-    tracers (inside any pytree) are listed here, and `substituted(values)`
-    temporarily puts other values in those cells while the function runs.
-    """
-
-    def __init__(self, *fns):
-        self.cells, self.leaves, self.trees = [], [], []
-        for fn in fns:
-            for cell in getattr(fn, "__closure__", None) or ():
-                if any(cell is c for c in self.cells):
-                    continue
-                try:
-                    contents = cell.cell_contents
-                except ValueError:  # an empty cell
-                    continue
-                leaves, tree = tree_flatten(contents)
-                if any(isinstance(x, Tracer) and x._trace.main.alive for x in leaves):
-                    self.cells.append(cell)
-                    self.leaves.append(leaves)
-                    self.trees.append(tree)
-        self.values = [x for leaves in self.leaves for x in leaves]
-
-    def __len__(self):
-        return len(self.values)
-
-    def wrap(self, fun, jvp, n):
-        """`fun` and a JVP rule over (n arguments, then the closed-over values).
-
-        The rule covers the arguments; the closed-over values are
-        differentiated through the function's body and the two tangents add.
-        """
-
-        def fun_all(*xs):
-            with self.substituted(xs[n:]):
-                return fun(*xs[:n])
-
-        def jvp_all(primals, tangents):
-            from funcdiff.transforms.jvp import jvp_flat
-
-            with self.substituted(primals[n:]):
-                out, tout = jvp(primals[:n], tangents[:n])
-            if any(_nonzero(t) for t in tangents[n:]):
-                _, t_closure = jvp_flat(
-                    lambda *c: fun_all(*primals[:n], *c), primals[n:], tangents[n:]
-                )
-                tout = [t if tc is None else t + tc for t, tc in zip(tout, t_closure)]
-            return out, tout
-
-        return fun_all, jvp_all
-
-    @contextmanager
-    def substituted(self, values):
-        saved = [c.cell_contents for c in self.cells]
-        it = iter(values)
-        try:
-            for cell, leaves, tree in zip(self.cells, self.leaves, self.trees):
-                cell.cell_contents = tree_unflatten(tree, [next(it) for _ in leaves])
-            yield
-        finally:
-            for cell, value in zip(self.cells, saved):
-                cell.cell_contents = value
+def _describe(x):
+    return f"{np.dtype(dtype_of(x)).name}{list(shape_of(x))}"
 
 
 class _Call:
@@ -153,72 +172,243 @@ class _Call:
                 f"(got keyword arguments {sorted(kwargs)})."
             )
         _check_nondiff(args, cf.nondiff_argnums, kind)
-        self.cf, self.n = cf, len(args)
-        self.static, self.dyn = _split(args, cf.nondiff_argnums)
-        self.nondiff = [self.static[i] for i in sorted(self.static)]
+        self.cf, self.kind, self.n = cf, kind, len(args)
+        static = {i: args[i] for i in cf.nondiff_argnums}
+        self.static = static
+        self.dyn = tuple(a for i, a in enumerate(args) if i not in static)
+        self.nondiff = [static[i] for i in sorted(static)]
         self.leaves, self.in_tree = tree_flatten(self.dyn)
         self.out_tree = None
+        self.out_avals = None
 
     def args(self, leaves):
-        return _merge(self.static, tree_unflatten(self.in_tree, leaves), self.n)
+        it = iter(tree_unflatten(self.in_tree, leaves))
+        return [self.static[i] if i in self.static else next(it) for i in range(self.n)]
 
-    def flatten_out(self, out):
-        flat, self.out_tree = tree_flatten(out)
+    def flatten_out(self, out, who):
+        flat, tree = tree_flatten(out)
+        if self.out_tree is None:
+            self.out_tree = tree
+            self.out_avals = [get_aval(o) for o in flat]
+        elif tree != self.out_tree or [get_aval(o) for o in flat] != self.out_avals:
+            self._mismatch(who, "output", tree, flat)
         return flat
 
-    def flat_fun(self, *leaves):
-        return self.flatten_out(self.cf.fun(*self.args(leaves)))
+    def _mismatch(self, who, what, tree, flat):
+        want = ", ".join(a.str_short() for a in self.out_avals)
+        got = ", ".join(_describe(o) for o in flat)
+        raise TypeError(
+            f"{self.kind} function {self.cf.__name__}: {who} returned a primal {what} of "
+            f"structure {tree} ({got}), but the function returns {self.out_tree} ({want}). "
+            "The rule must return outputs exactly like the function's."
+        )
 
-    def flat_jvp(self, primals, tangents):
-        p = tuple(tree_unflatten(self.in_tree, primals))
-        t = tuple(tree_unflatten(self.in_tree, tangents))
-        out, tout = self.cf.jvp_rule(*self.nondiff, p, t)
-        flat = self.flatten_out(out)
+    def stage_values(self, leaves, carries):
+        """Values (when known) and derivative flags of the leaves, for `stage`."""
+        values = [_value(x) for x in leaves]
+        if any(v is UNKNOWN for v in values):
+            return None, None
+        return values, carries
+
+    # -- the user's functions as functions of flat leaves --------------------------
+    def flat_fun(self, *leaves):
+        return self.flatten_out(self.cf.fun(*self.args(leaves)), "the function")
+
+    def flat_jvp(self, *primals_and_tangents):
+        n = len(self.leaves)
+        p = tuple(tree_unflatten(self.in_tree, primals_and_tangents[:n]))
+        t = tuple(tree_unflatten(self.in_tree, primals_and_tangents[n:]))
+        rule = self.cf.jvp_rule
+        result = rule(*self.nondiff, p, t)
+        name = getattr(rule, "__name__", "the JVP rule")
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise TypeError(
+                f"the JVP rule {name} of {self.cf.__name__} must return a pair "
+                f"(primal_out, tangent_out), got {type(result).__name__}"
+            )
+        out, tout = result
+        flat = self.flatten_out(out, f"the JVP rule {name}")
         tflat, ttree = tree_flatten(tout)
         if ttree != self.out_tree:
             raise TypeError(
-                f"the JVP rule of {self.cf.__name__} returned a tangent with structure "
+                f"the JVP rule {name} of {self.cf.__name__} returned a tangent with structure "
                 f"{ttree}, but the output has structure {self.out_tree}."
             )
-        return flat, tflat
+        checked = []
+        for o, t in zip(flat, tflat):
+            want = get_aval(o)
+            if t is None:
+                t = _zero_tangent(o)
+            got_shape, got_dt = shape_of(t), np.dtype(dtype_of(t))
+            want_dt = want.dtype if want.dtype.kind in "fc" else float0
+            if tuple(got_shape) != want.shape or (
+                got_dt != want_dt and not (got_dt.kind in "fc" and want_dt.kind == got_dt.kind)
+            ):
+                raise TypeError(
+                    f"the JVP rule {name} of {self.cf.__name__} returned a tangent "
+                    f"{got_dt.name}{list(got_shape)} for an output {want.str_short()}; each "
+                    f"tangent must have its output's shape and dtype ({want_dt.name})."
+                )
+            checked.append(t)
+        return flat + checked
+
+    def stage_fun(self, fn, name, carries):
+        values, flags = self.stage_values(self.leaves, carries)
+        avals = [get_aval(x) for x in self.leaves]
+        return stage(fn, avals, name, values, flags)
+
+    def stage_rule(self):
+        """The JVP rule as a program of (primals, tangents) -> outputs + tangents."""
+        leaves = self.leaves
+        avals = [get_aval(x) for x in leaves] + [_tangent_aval(x) for x in leaves]
+        values, flags = self.stage_values(leaves, [_carries_below(x) for x in leaves])
+        if values is not None:  # primals known, tangents abstract
+            values = values + [UNKNOWN] * len(leaves)
+            flags = flags + [False] * len(leaves)
+        with _staging(self.cf, "rule"):
+            return stage(self.flat_jvp, avals, f"JVP rule of {self.cf.__name__}", values, flags)
 
 
-# -- custom_jvp -----------------------------------------------------------------
+def _carries_below(x):
+    """Whether `x`'s value one level down carries a derivative: the JVP rule of a
+    custom function sees its primals at that level (derivatives of the rule itself
+    are taken there)."""
+    from funcdiff.core import carries_derivative
+
+    return isinstance(x, Tracer) and carries_derivative(x._lower()) is not None
 
 
-def _cj_impl(*leaves, fun, jvp, name):
-    return fun(*leaves)
+class _Lazy:
+    """A rule kept as the user's Python function: a custom function called inside the
+    staging of its own rule (`f(x)` in `f`'s JVP rule) cannot stage that rule again
+    (the staging would recurse); a transform that needs it calls the function."""
+
+    __slots__ = ("call",)
+
+    def __init__(self, call):
+        self.call = call
+
+    def __repr__(self):
+        return f"<rule of {self.call.cf.__name__}>"
 
 
-def _cj_jvp(primals, tangents, fun, jvp, name):
-    return jvp(list(primals), _instantiate(primals, tangents))
+# -- custom_jvp -----------------------------------------------------------------------
+# operands: the function's hoisted values (n_fun), the rule's (n_rule), the leaves
 
 
-def _cj_vjp(g, out, primals, argnums, fun, jvp, name):
+def _split3(ops, n_fun, n_rule):
+    return ops[:n_fun], ops[n_fun : n_fun + n_rule], ops[n_fun + n_rule :]
+
+
+class _BatchedRule:
+    """A rule (JVP rule, `bwd`) of a batched call: `vmap` of the call's rule, made when
+    a transform needs it (batching it at once could recurse: a rule calling its own
+    function)."""
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def __repr__(self):
+        return f"<vmap of {self.rule!r}>"
+
+
+def _batched_rule(rule):
+    """`bwd` as a function: a `_BatchedRule` becomes `vmap` of its rule."""
+    if not isinstance(rule, _BatchedRule):
+        return rule
+    from funcdiff.transforms.vmap import vmap
+
+    inner = _batched_rule(rule.rule)
+    return vmap(lambda *ops: inner(*ops))
+
+
+def _rule_program(jvp):
+    """The JVP rule as a function of (rule operands, primals, tangents): the program
+    staged at the call, the user's rule itself (a lazy rule: see `_Lazy`), or `vmap`
+    of one (a batched call)."""
+    if isinstance(jvp, _BatchedRule):
+        from funcdiff.transforms.vmap import vmap
+
+        inner = _rule_program(jvp.rule)
+        return vmap(lambda *ops: inner(*ops))
+    if isinstance(jvp, _Lazy):
+        # Called directly: traced values it reaches are then those of the transforms
+        # running, and the traces merge what the rule's outputs carry of them.
+        return jvp.call.flat_jvp
+    return jvp
+
+
+def _cj_impl(*ops, fun, jvp, n_fun, n_rule, name, stash):
+    if stash is not None:
+        outs = stash.take(ops)
+        if outs is not None:
+            return outs
+    f, _, xs = _split3(ops, n_fun, n_rule)
+    return fun(*f, *xs)
+
+
+def _cj_rule(primals, tangents, fun, jvp, n_fun, n_rule):
+    f, r, xs = _split3(primals, n_fun, n_rule)
+    tf, _, txs = _split3(tangents, n_fun, n_rule)
+    outs = _rule_program(jvp)(*r, *xs, *_instantiate(xs, txs))
+    n_out = len(outs) // 2
+    out, tout = list(outs[:n_out]), list(outs[n_out:])
+    if any(t is not None for t in tf):  # hoisted values used by the body: through the body
+        from funcdiff.transforms.jvp import jvp_flat
+
+        _, t_body = jvp_flat(lambda *c: fun(*c, *xs), list(f), list(tf))
+        tout = [t if tb is None else t + tb for t, tb in zip(tout, t_body)]
+    return out, tout
+
+
+def _cj_jvp(primals, tangents, fun, jvp, n_fun, n_rule, name, stash):
+    return _cj_rule(primals, tangents, fun, jvp, n_fun, n_rule)
+
+
+def _cj_vjp(g, out, primals, argnums, fun, jvp, n_fun, n_rule, name, stash):
     from funcdiff.transforms.reverse import vjp
 
-    def tangent_map(*ts):
-        return jvp(list(primals), list(ts))[1]
+    f, r, xs = _split3(primals, n_fun, n_rule)
+    g = list(g)
+    cts = [None] * len(primals)
+    lo = n_fun + n_rule
+    if any(i >= lo for i in argnums):  # the leaves: transpose the rule (linear in tangents)
+        rule = _rule_program(jvp)
 
-    _, pullback = vjp(tangent_map, *[_zero_tangent(p) for p in primals])
-    cts = pullback(list(g))
+        def tangent_map(*ts):
+            outs = rule(*r, *xs, *ts)
+            return list(outs[len(outs) // 2 :])
+
+        _, pullback = vjp(tangent_map, *[_zero_tangent(x) for x in xs])
+        cts[lo:] = pullback(g)
+    if any(i < n_fun for i in argnums):  # hoisted values of the body: through the body
+        _, pullback = vjp(lambda *c: fun(*c, *xs), *f)
+        cts[:n_fun] = pullback(g)
     return [cts[i] for i in argnums]
 
 
-def _cj_batch(vals, dims, fun, jvp, name):
-    from funcdiff.transforms.vmap import vmap
-
+def _cj_batch(vals, dims, fun, jvp, n_fun, n_rule, name, stash):
     vals = _batch_all_front(vals, dims)
-    bfun = vmap(lambda *xs: fun(*xs))
-    bjvp = vmap(lambda ps, ts: jvp(ps, ts))
-    outs = custom_jvp_call_p.bind(*vals, fun=bfun, jvp=lambda p, t: bjvp(p, t), name=name)
+    f, r, xs = _split3(vals, n_fun, n_rule)
+    bfun = _vmapped(fun, [get_aval(v) for v in (*f, *xs)])
+    outs = custom_jvp_call_p.bind(
+        *vals, fun=bfun, jvp=_BatchedRule(jvp), n_fun=n_fun, n_rule=n_rule, name=name,
+        stash=None,
+    )
     return outs, [0] * len(outs)
+
+
+def _cj_abstract(*avals, fun, jvp, n_fun, n_rule, name, stash):
+    return list(fun.out_avals)
 
 
 custom_jvp_call_p = Primitive("custom_jvp_call", _cj_impl, multiple_results=True)
 custom_jvp_call_p.jvp = _cj_jvp
 custom_jvp_call_p.vjp = _cj_vjp
 custom_jvp_call_p.batch = _cj_batch
+custom_jvp_call_p.abstract_eval = _cj_abstract
 
 
 class custom_jvp:
@@ -227,6 +417,9 @@ class custom_jvp:
     The rule `rule(primals, tangents) -> (out, tangent_out)` must be linear in
     the tangents; reverse mode is derived from it. With `nondiff_argnums`,
     those arguments are passed first to the rule: `rule(*nondiff, primals, tangents)`.
+    The function and the rule may use traced values of enclosing transforms
+    (closures, attributes, globals): those are differentiated through the
+    function's body.
 
     Example:
         ```python
@@ -264,57 +457,90 @@ class custom_jvp:
         if not _state.stack and not kwargs:
             return self.fun(*args)
         call = _Call(self, args, kwargs, "custom_jvp")
-        closure = ClosureConversion(self.fun, self.jvp_rule)
-        if not len(closure):
-            outs = custom_jvp_call_p.bind(
-                *call.leaves, fun=call.flat_fun, jvp=call.flat_jvp, name=self.__name__
-            )
-            return tree_unflatten(call.out_tree, outs)
-        fun, jvp = closure.wrap(call.flat_fun, call.flat_jvp, len(call.leaves))
+        # the rule supplies the arguments' derivatives: converting them is no loss
+        body = call.stage_fun(call.flat_fun, self.__name__, [False] * len(call.leaves))
+        if _in_progress(self) == "rule":  # called inside the staging of its own rule
+            rule, rule_ops = _Lazy(call), []
+        else:
+            staged = call.stage_rule()
+            rule, rule_ops = staged.program, staged.hoisted
+        ops = [*body.hoisted, *rule_ops, *call.leaves]
+        stash = None if body.outputs is None else _Stash([_value(x) for x in ops], body.outputs)
         outs = custom_jvp_call_p.bind(
-            *call.leaves, *closure.values, fun=fun, jvp=jvp, name=self.__name__
+            *ops, fun=body.program, jvp=rule, n_fun=len(body.hoisted), n_rule=len(rule_ops),
+            name=self.__name__, stash=stash,
         )
         return tree_unflatten(call.out_tree, outs)
 
 
-# -- custom_vjp -----------------------------------------------------------------
+# -- custom_vjp -----------------------------------------------------------------------
+# operands: fwd's hoisted values (n_fwd), bwd's (n_bwd), the JVP rule's (n_rule), the
+# leaves. `fwd` is a program: leaves -> outputs + residual leaves (n_out outputs).
 
 
-def _cv_impl(*leaves, fun, fwd, bwd, jvp, name):
-    return fun(*leaves)
+def _split4(ops, n_fwd, n_bwd, n_rule):
+    a, b = n_fwd, n_fwd + n_bwd
+    return ops[:a], ops[a:b], ops[b : b + n_rule], ops[b + n_rule :]
 
 
-def _cv_fwd(*leaves, fun, fwd, bwd, jvp, name):
-    return fwd(*leaves)
+def _cv_fwd(*ops, fwd, bwd, jvp, n_fwd, n_bwd, n_rule, n_out, name, stash):
+    if stash is not None:
+        outs = stash.take(ops)
+        if outs is not None:
+            return outs[:n_out], outs[n_out:]
+    f, _, _, xs = _split4(ops, n_fwd, n_bwd, n_rule)
+    outs = fwd(*f, *xs)
+    return list(outs[:n_out]), list(outs[n_out:])
 
 
-def _cv_vjp(g, out, primals, argnums, fun, fwd, bwd, jvp, name, residuals):
-    cts = bwd(residuals, list(g))
+def _cv_impl(*ops, **params):
+    return _cv_fwd(*ops, **params)[0]
+
+
+def _cv_vjp(g, out, primals, argnums, fwd, bwd, jvp, n_fwd, n_bwd, n_rule, n_out, name, stash,
+            residuals):
+    from funcdiff.transforms.reverse import vjp
+
+    f, b, _, xs = _split4(primals, n_fwd, n_bwd, n_rule)
+    g = list(g)
+    cts = [None] * len(primals)
+    lo = n_fwd + n_bwd + n_rule
+    if any(i >= lo for i in argnums):
+        cts[lo:] = _batched_rule(bwd)(*b, *residuals, *g)
+    if any(i < n_fwd for i in argnums):  # hoisted values of fwd: through its body
+        _, pullback = vjp(lambda *c: list(fwd(*c, *xs))[:n_out], *f)
+        cts[:n_fwd] = pullback(g)
     return [cts[i] for i in argnums]
 
 
-def _cv_jvp(primals, tangents, fun, fwd, bwd, jvp, name):
+def _cv_jvp(primals, tangents, fwd, bwd, jvp, n_fwd, n_bwd, n_rule, n_out, name, stash):
     if jvp is None:
         raise TypeError(
             f"the custom_vjp function {name} has no forward-mode rule, so jvp/jacfwd/hessian "
             "cannot differentiate it. Add one with `@f.defjvp` (a rule "
             "`(primals, tangents) -> (out, tangent_out)`), or use reverse mode (grad, jacrev)."
         )
-    return jvp(list(primals), _instantiate(primals, tangents))
+    f, _, r, xs = _split4(primals, n_fwd, n_bwd, n_rule)
+    tf, _, tr, txs = _split4(tangents, n_fwd, n_bwd, n_rule)
+    body = lambda *ops: list(fwd(*ops))[:n_out]  # noqa: E731
+    return _cj_rule([*f, *r, *xs], [*tf, *tr, *txs], body, jvp, n_fwd, n_rule)
 
 
-def _cv_batch(vals, dims, fun, fwd, bwd, jvp, name):
-    from funcdiff.transforms.vmap import vmap
-
+def _cv_batch(vals, dims, fwd, bwd, jvp, n_fwd, n_bwd, n_rule, n_out, name, stash):
     vals = _batch_all_front(vals, dims)
-    bfun = vmap(lambda *xs: fun(*xs))
-    bfwd = vmap(lambda *xs: fwd(*xs))
-    bbwd = vmap(lambda res, g: bwd(res, g))
-    bjvp = None if jvp is None else vmap(lambda ps, ts: jvp(ps, ts))
+    f, b, r, xs = _split4(vals, n_fwd, n_bwd, n_rule)
+    bfwd = _vmapped(fwd, [get_aval(v) for v in (*f, *xs)])
+    bbwd = _BatchedRule(bwd)
+    bjvp = None if jvp is None else _BatchedRule(jvp)
     outs = custom_vjp_call_p.bind(
-        *vals, fun=bfun, fwd=bfwd, bwd=lambda r, g: bbwd(r, g), jvp=bjvp, name=name
+        *vals, fwd=bfwd, bwd=bbwd, jvp=bjvp, n_fwd=n_fwd, n_bwd=n_bwd, n_rule=n_rule,
+        n_out=n_out, name=name, stash=None,
     )
     return outs, [0] * len(outs)
+
+
+def _cv_abstract(*avals, fwd, bwd, jvp, n_fwd, n_bwd, n_rule, n_out, name, stash):
+    return list(fwd.out_avals[:n_out])
 
 
 custom_vjp_call_p = Primitive("custom_vjp_call", _cv_impl, multiple_results=True)
@@ -322,15 +548,18 @@ custom_vjp_call_p.fwd = _cv_fwd
 custom_vjp_call_p.vjp = _cv_vjp
 custom_vjp_call_p.jvp = _cv_jvp
 custom_vjp_call_p.batch = _cv_batch
+custom_vjp_call_p.abstract_eval = _cv_abstract
 
 
 class custom_vjp:
     """A function with a custom VJP: `.defvjp(fwd, bwd)`.
 
     `fwd(*args) -> (out, residuals)` runs on the way forward; `bwd(residuals,
-    ct) -> tuple` returns one cotangent per (differentiable) argument, `None`
-    meaning zero. Residuals may be any pytree. Beyond JAX, an optional
-    `.defjvp(rule)` makes forward mode (`jvp`, `jacfwd`, `hessian`) work too.
+    ct) -> tuple` returns one cotangent per (differentiable) argument, with the
+    argument's structure, shapes and dtypes (`None` meaning zero). Residuals
+    may be any pytree. Beyond JAX, an optional `.defjvp(rule)` makes forward
+    mode (`jvp`, `jacfwd`, `hessian`) work too. Under `grad`, `bwd` runs eagerly
+    on concrete residuals and cotangents, so it may call any NumPy or SciPy code.
 
     Example:
         ```python
@@ -372,68 +601,156 @@ class custom_vjp:
             )
         if not _state.stack and not kwargs:
             return self.fun(*args)
+        kind = _in_progress(self)
+        if kind == "fwd":  # `fwd` computing its output with `f`: that is the function itself
+            return self.fun(*args)
         call = _Call(self, args, kwargs, "custom_vjp")
-        dyn = call.dyn
-
-        def flat_fwd(*xs):
-            out, res = self.fwd(*call.args(xs))
-            return call.flatten_out(out), res
-
-        def flat_bwd(res, g):
-            cts = self.bwd(*call.nondiff, res, tree_unflatten(call.out_tree, g))
-            if not isinstance(cts, (tuple, list)) or len(cts) != len(dyn):
-                raise TypeError(
-                    f"custom_vjp bwd of {self.__name__} must return a tuple with one "
-                    f"cotangent per differentiable argument ({len(dyn)}), got {cts!r:.80}"
-                )
-            flat = []
-            for arg, ct in zip(dyn, cts):
-                arg_leaves, arg_tree = tree_flatten(arg)
-                if ct is None:
-                    flat.extend(_zero_tangent(x) for x in arg_leaves)
-                    continue
-                parts = arg_tree.flatten_up_to(ct)
-                flat.extend(_zero_tangent(x) if c is None else c for x, c in zip(arg_leaves, parts))
-            return flat
-
-        flat_jvp = None if self.jvp_rule is None else call.flat_jvp
-        closure = ClosureConversion(self.fun, self.fwd, self.bwd, self.jvp_rule)
-        if not len(closure):
-            outs = custom_vjp_call_p.bind(
-                *call.leaves,
-                fun=call.flat_fun,
-                fwd=flat_fwd,
-                bwd=flat_bwd,
-                jvp=flat_jvp,
-                name=self.__name__,
-            )
-            return tree_unflatten(call.out_tree, outs)
-        # closed-over tracers become operands: bwd covers the arguments, the body
-        # gives the closed-over values' cotangents
-        n = len(call.leaves)
-        fun_all, jvp_all = closure.wrap(call.flat_fun, flat_jvp or call.flat_jvp, n)
-
-        def fwd_all(*xs):
-            with closure.substituted(xs[n:]):
-                out, res = flat_fwd(*xs[:n])
-            return out, (res, xs[:n], xs[n:])
-
-        def bwd_all(residuals, g):
-            from funcdiff.transforms.reverse import vjp
-
-            res, args, closed = residuals
-            with closure.substituted(closed):
-                cts = flat_bwd(res, g)
-            _, pullback = vjp(lambda *c: fun_all(*args, *c), *closed)
-            return list(cts) + list(pullback(list(g)))
-
+        if kind == "rule":
+            return self._nested(call)
+        flat_fwd = _Fwd(call, self)
+        bwd = _Bwd(call, self, flat_fwd)
+        with _staging(self, "fwd"):
+            staged = call.stage_fun(flat_fwd, f"fwd of {self.__name__}",
+                                    [False] * len(call.leaves))
+        n_out = len(call.out_avals)
+        rule, rule_ops = None, []
+        if self.jvp_rule is not None:
+            r = call.stage_rule()
+            rule, rule_ops = r.program, r.hoisted
+        bwd_ops = []
+        if _batching_or_staging():  # the call is staged or batched: bwd must be closed
+            avals = staged.program.out_avals
+            b = stage(bwd, [*avals[n_out:], *avals[:n_out]], f"bwd of {self.__name__}")
+            bwd, bwd_ops = b.program, b.hoisted
+        ops = [*staged.hoisted, *bwd_ops, *rule_ops, *call.leaves]
+        stash = None
+        if staged.outputs is not None:
+            stash = _Stash([_value(x) for x in ops], staged.outputs)
         outs = custom_vjp_call_p.bind(
-            *call.leaves,
-            *closure.values,
-            fun=fun_all,
-            fwd=fwd_all,
-            bwd=bwd_all,
-            jvp=None if flat_jvp is None else jvp_all,
-            name=self.__name__,
+            *ops, fwd=staged.program, bwd=bwd, jvp=rule, n_fwd=len(staged.hoisted),
+            n_bwd=len(bwd_ops), n_rule=len(rule_ops), n_out=n_out, name=self.__name__,
+            stash=stash,
         )
         return tree_unflatten(call.out_tree, outs)
+
+    def _nested(self, call):
+        """A call made while staging this function's JVP rule (the rule calling `f` for
+        its output): staging the rules again would recurse. The call's forward pass is
+        the function itself, keeping its inputs as residuals; `bwd` runs `fwd` on them
+        first, and its JVP rule is the user's function, called when needed."""
+        def fun_and_inputs(*xs):
+            return call.flat_fun(*xs) + list(xs)
+
+        staged = call.stage_fun(fun_and_inputs, self.__name__, [False] * len(call.leaves))
+        rule = None if self.jvp_rule is None else _Lazy(call)
+        ops = [*staged.hoisted, *call.leaves]
+        stash = None
+        if staged.outputs is not None:
+            stash = _Stash([_value(x) for x in ops], staged.outputs)
+        outs = custom_vjp_call_p.bind(
+            *ops, fwd=staged.program, bwd=_Bwd(call, self, None), jvp=rule,
+            n_fwd=len(staged.hoisted), n_bwd=0, n_rule=0, n_out=len(call.out_avals),
+            name=self.__name__, stash=stash,
+        )
+        return tree_unflatten(call.out_tree, outs)
+
+
+class _Fwd:
+    """The user's `fwd` as a function of flat leaves returning outputs + residual leaves
+    (the residuals' structure is kept in `res_tree`)."""
+
+    def __init__(self, call, cf):
+        self.call, self.cf, self.res_tree = call, cf, None
+
+    def __repr__(self):
+        return f"<fwd of {self.cf.__name__}>"
+
+    def __call__(self, *xs):
+        cf, call = self.cf, self.call
+        result = cf.fwd(*call.args(xs))
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise TypeError(
+                f"custom_vjp fwd of {cf.__name__} must return a pair (output, residuals), "
+                f"got {type(result).__name__}"
+            )
+        out, res = result
+        res_leaves, self.res_tree = tree_flatten(res)
+        return call.flatten_out(out, "fwd") + res_leaves
+
+
+class _Bwd:
+    """The user's `bwd` as a function of flat residuals and cotangents returning one
+    cotangent per leaf, checked against the arguments (structure, shape, dtype). With
+    no `fwd`, the residuals are the call's inputs and `bwd` runs the user's `fwd` on
+    them first (see `custom_vjp._nested`)."""
+
+    def __init__(self, call, cf, fwd):
+        self.call, self.cf, self.fwd = call, cf, fwd
+
+    def __repr__(self):
+        return f"<bwd of {self.cf.__name__}>"
+
+    def __call__(self, *flat):
+        call, cf = self.call, self.cf
+        if self.fwd is None:
+            n_res = len(call.leaves)
+            res = cf.fwd(*call.args(flat[:n_res]))[1]
+        else:
+            n_res = self.fwd.res_tree.num_leaves
+            res = tree_unflatten(self.fwd.res_tree, flat[:n_res])
+        g = tree_unflatten(call.out_tree, flat[n_res:])
+        cts = cf.bwd(*call.nondiff, res, g)
+        bwd_name = getattr(cf.bwd, "__name__", "bwd")
+        dyn = call.dyn
+        if not isinstance(cts, (tuple, list)) or len(cts) != len(dyn):
+            raise TypeError(
+                f"custom_vjp bwd {bwd_name} of {cf.__name__} must return a tuple with one "
+                f"cotangent per differentiable argument ({len(dyn)}), got {cts!r:.80}"
+            )
+        flat_cts = []
+        for k, (arg, ct) in enumerate(zip(dyn, cts)):
+            arg_leaves, arg_tree = tree_flatten(arg)
+            if ct is None:
+                flat_cts.extend(_zero_tangent(x) for x in arg_leaves)
+                continue
+            try:
+                parts = arg_tree.flatten_up_to(ct)
+            except ValueError as e:
+                raise TypeError(
+                    f"custom_vjp bwd {bwd_name} of {cf.__name__} returned, for argument {k}, a "
+                    f"cotangent whose structure does not match the argument's {arg_tree}: {e}"
+                ) from None
+            for x, c in zip(arg_leaves, parts):
+                flat_cts.append(self._check(x, c, k, bwd_name))
+        return flat_cts
+
+    def _check(self, x, c, k, bwd_name):
+        if c is None:
+            return _zero_tangent(x)
+        want = get_aval(x)
+        if not isinstance(c, (Tracer, np.ndarray, np.generic, float, int, complex)):
+            raise TypeError(
+                f"custom_vjp bwd {bwd_name} of {self.cf.__name__} returned a "
+                f"{type(c).__name__} as the cotangent of argument {k}, which is "
+                f"{want.str_short()}: return an array of its shape (or None for zero)."
+            )
+        shape, dt = tuple(shape_of(c)), np.dtype(dtype_of(c))
+        ok = shape == want.shape
+        if want.dtype.kind in "fc":
+            ok = ok and dt.kind in "fc" and not (dt.kind == "c" and want.dtype.kind == "f")
+        else:
+            ok = ok and (dt == float0 or not np.any(c))
+        if not ok:
+            raise TypeError(
+                f"custom_vjp bwd {bwd_name} of {self.cf.__name__} returned a cotangent "
+                f"{dt.name}{list(shape)} for argument {k}, which is {want.str_short()}: each "
+                "cotangent must have its argument's shape and a matching dtype (no "
+                "broadcasting is done; `None` means zero)."
+            )
+        if want.dtype.kind not in "fc":
+            return _zero_tangent(x)
+        if dt != want.dtype:
+            from funcdiff.primitives.elementwise import convert_element_type
+
+            c = convert_element_type(c, want.dtype)
+        return c

@@ -7,6 +7,7 @@ import numpy as np
 from funcdiff.primitives.elementwise import dtype_of, shape_of
 from funcdiff.transforms.jvp import jvp
 from funcdiff.transforms.reverse import _argnums_tuple, _check_diff_input, vjp
+from funcdiff.transforms.util import check_argnums, check_flag, check_fun, check_leaves
 from funcdiff.transforms.vmap import vmap
 from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
@@ -40,7 +41,15 @@ def _dyn_fun(fun, args, nums, in_tree):
     return f
 
 
+def _check_transform_args(fun, argnums, has_aux, name):
+    check_fun(fun, name)
+    check_argnums(argnums, name)
+    check_flag(has_aux, "has_aux", name)
+
+
 def _check_inputs(args, nums, name):
+    check_leaves(tree_flatten(tuple(args[i] for i in nums))[0],
+                 tuple(args[i] for i in nums), name)
     for i in nums:
         for path, leaf in tree_flatten_with_path(args[i])[0]:
             _check_diff_input(leaf, f"argument {i}{keystr(path)}", name, False, False)
@@ -70,6 +79,8 @@ def jacfwd(fun, argnums=0, has_aux=False):
 
         ```
     """
+
+    _check_transform_args(fun, argnums, has_aux, "jacfwd")
 
     def jacfun(*args):
         single, nums = _argnums_tuple(argnums, len(args), "jacfwd")
@@ -133,6 +144,8 @@ def jacrev(fun, argnums=0, has_aux=False):
         ```
     """
 
+    _check_transform_args(fun, argnums, has_aux, "jacrev")
+
     def jacfun(*args):
         single, nums = _argnums_tuple(argnums, len(args), "jacrev")
         _check_inputs(args, nums, "jacrev")
@@ -183,4 +196,5 @@ def hessian(fun, argnums=0, has_aux=False):
 
         ```
     """
+    _check_transform_args(fun, argnums, has_aux, "hessian")
     return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)

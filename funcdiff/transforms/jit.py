@@ -25,6 +25,7 @@ import numpy as np
 from funcdiff._config import config
 from funcdiff.core import ShapedArray, Tracer, get_aval, pop_main, push_main
 from funcdiff.transforms.staging import Literal, Program, StagingTrace, Var
+from funcdiff.transforms.util import check_fun, check_leaves
 from funcdiff.tree import (
     _flatten,
     keystr,
@@ -1032,6 +1033,7 @@ def jit(fun, static_argnums=(), static_argnames=()):
 
         ```
     """
+    check_fun(fun, "jit")
     statics = _static_spec(fun, static_argnums, static_argnames)
     split = statics.split
     cache = collections.OrderedDict()
@@ -1043,6 +1045,7 @@ def jit(fun, static_argnums=(), static_argnames=()):
 
     def lookup(dyn_args, dyn_kwargs, sa, sk):
         leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
+        check_leaves(leaves, dyn_args if not dyn_kwargs else (dyn_args, dyn_kwargs), "jit")
         leaf_keys = _leaf_keys(leaves, in_tree, statics, sa)
         if sa or sk:
             try:

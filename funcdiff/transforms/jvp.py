@@ -12,9 +12,13 @@ import numpy as np
 
 from funcdiff.core import Trace, Tracer, get_aval, new_main
 from funcdiff.transforms.util import (
+    check_flag,
+    check_fun,
+    check_leaves,
     check_tangents,
     flatten_fun_args,
     float0,
+    fresh_outputs,
     strip_tracers,
     unflatten_out,
     zeros_like_aval,
@@ -39,6 +43,12 @@ class JVPTracer(Tracer):
     def concrete(self):
         p = self.primal
         return p.concrete() if isinstance(p, Tracer) else p
+
+    def _depends(self):
+        return self.tangent is not None  # None: a symbolic zero tangent
+
+    def _lower(self):
+        return self.primal
 
 
 class JVPTrace(Trace):
@@ -136,17 +146,21 @@ def jvp(fun, primals, tangents, has_aux=False):
             f"of arguments, got {type(primals).__name__} and {type(tangents).__name__}; "
             "for one argument write jvp(f, (x,), (t,))."
         )
+    check_fun(fun, "jvp")
+    check_flag(has_aux, "has_aux", "jvp")
     flat_p, tree_p = tree_flatten(tuple(primals))
     flat_t, tree_t = tree_flatten(tuple(tangents))
+    check_leaves(flat_p, tuple(primals), "jvp")
     check_tangents(flat_p, tree_p, flat_t, tree_t, tuple(primals), tuple(tangents))
-    flat_fun, out_store = flatten_fun_args(fun, tree_p, has_aux)
+    flat_fun, out_store = flatten_fun_args(fun, tree_p, has_aux, "jvp")
     # integer inputs carry float0 tangents: symbolic zeros for the rules
     flat_t = [None if getattr(t, "dtype", None) == float0 else t for t in flat_t]
     out_p, out_t = jvp_flat(flat_fun, flat_p, flat_t, fun_desc=fun, store=out_store)
     out_t = [zeros_like_aval(get_aval(p)) if t is None else t for p, t in zip(out_p, out_t)]
     out_tree = out_store["tree"]
-    y = unflatten_out(out_tree, out_p)
-    ty = tree_unflatten(out_tree, out_t)
+    fresh = fresh_outputs(out_p + out_t, flat_p + flat_t)  # never the caller's arrays
+    y = unflatten_out(out_tree, fresh[: len(out_p)])
+    ty = tree_unflatten(out_tree, fresh[len(out_p) :])
     if has_aux:
         return y, ty, out_store["aux"]
     return y, ty

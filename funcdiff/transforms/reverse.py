@@ -15,13 +15,20 @@ import numpy as np
 
 from funcdiff.core import Primitive, Trace, Tracer, get_aval, pop_main, push_main
 from funcdiff.transforms.util import (
+    check_argnums,
+    check_flag,
+    check_fun,
+    check_grad_output,
+    check_leaves,
     flatten_fun_args,
     float0,
+    fresh_outputs,
     is_float,
+    split_aux,
     strip_tracers,
     zeros_like_aval,
 )
-from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_map, tree_unflatten
 
 __all__ = ["vjp", "grad", "value_and_grad", "RevTrace", "RevTracer"]
 
@@ -53,6 +60,12 @@ class RevTracer(Tracer):
         p = self.primal
         return p.concrete() if isinstance(p, Tracer) else p
 
+    def _depends(self):
+        return self.node is not None  # constants (node None) carry no derivative
+
+    def _lower(self):
+        return self.primal
+
 
 class RevTrace(Trace):
     __slots__ = ("tape",)
@@ -71,6 +84,9 @@ class RevTrace(Trace):
 
     def process_primitive(self, prim, args, params):
         tape = self.tape
+        if prim.nondiff:  # no derivative: a constant to this trace, nothing on the tape
+            return prim.bind(*[a.primal if type(a) is RevTracer and a._trace is self else a
+                               for a in args], **params)
         if len(args) == 1 and prim.fwd is None:  # fast path: unary primitives
             a = args[0]
             p = a.primal
@@ -307,8 +323,11 @@ def vjp(fun, *primals, has_aux=False):
 
         ```
     """
+    check_fun(fun, "vjp")
+    check_flag(has_aux, "has_aux", "vjp")
     flat, in_tree = tree_flatten(primals)
-    flat_fun, store = flatten_fun_args(fun, in_tree, has_aux)
+    check_leaves(flat, primals, "vjp")
+    flat_fun, store = flatten_fun_args(fun, in_tree, has_aux, "vjp")
     trace, outs, nodes, in_nodes = _record(
         flat_fun, flat, [True] * len(flat), "vjp", fun, store if has_aux else None
     )
@@ -334,9 +353,9 @@ def vjp(fun, *primals, has_aux=False):
                 seeds.append((node, c))
         got = backward_pass(trace, seeds, consume=False)
         cts = [_cast_ct(got.get(n), a) for n, a in zip(in_nodes, in_avals)]
-        return tree_unflatten(in_tree, cts)
+        return tree_unflatten(in_tree, fresh_outputs(cts, flat + ct_flat))
 
-    y = tree_unflatten(out_tree, outs)
+    y = tree_unflatten(out_tree, fresh_outputs(outs, flat))
     if has_aux:
         return y, pullback, store["aux"]
     return y, pullback
@@ -418,16 +437,25 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
         ```
     """
     name = "grad"
+    check_fun(fun, name)
+    check_argnums(argnums, name)
+    for flag, what in ((has_aux, "has_aux"), (holomorphic, "holomorphic"),
+                       (allow_int, "allow_int")):
+        check_flag(flag, what, name)
+    argnums = tuple(argnums) if isinstance(argnums, list) else argnums
 
     def value_and_grad_f(*args, **kwargs):
         if argnums == 0 and args:
-            single, nums = True, _ARG0
+            single, nums, wanted = True, _ARG0, None
         else:
-            single, nums = _argnums_tuple(argnums, len(args), name)
+            single, wanted = _argnums_tuple(argnums, len(args), name)
+            nums = tuple(dict.fromkeys(wanted))  # argnums=(0, 0): differentiate once
+            wanted = None if nums == wanted else wanted
         if single and (type(args[nums[0]]) in _LEAF_TYPES or isinstance(args[nums[0]], Tracer)):
             flat, in_tree = [args[nums[0]]], None  # one array or float: no tree to walk
         else:
             flat, in_tree = tree_flatten(tuple(args[i] for i in nums))
+            check_leaves(flat, tuple(args[i] for i in nums), name)
         mask = [_is_float_leaf(leaf) for leaf in flat]
         if holomorphic or not all(mask):
             mask = [
@@ -445,12 +473,8 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
                     full[i] = a
             out = fun(*full, **kwargs)
             if has_aux:
-                if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                    raise TypeError(
-                        "with has_aux=True the function must return a pair (out, aux), got "
-                        f"{type(out).__name__}"
-                    )
-                out, store["aux"] = out
+                out, store["aux"] = split_aux(out, fun, name)
+            check_grad_output(out, fun, name, has_aux)
             return [out]
 
         store = {}
@@ -478,10 +502,18 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
                 grads.append(_cast_ct(ct, get_aval(leaf)))
             else:
                 grads.append(np.zeros(np.shape(leaf), float0))
+        if type(y) is np.ndarray:
+            y, *grads = fresh_outputs([y, *grads], flat)  # never the caller's, never read-only
+        elif in_tree is not None or type(grads[0]) is np.ndarray:
+            grads = fresh_outputs(grads, flat)
         if in_tree is None:
             g = grads[0]
         else:
             g = tree_unflatten(in_tree, grads)
+            if wanted is not None:  # repeated argnums: each entry its own copy
+                by_num = dict(zip(nums, g))
+                g = tuple(tree_map(_copy_leaf, by_num[i]) if k else by_num[i]
+                          for k, i in enumerate(wanted))
             g = g[0] if single else g
         if has_aux:
             return (y, store["aux"]), g
@@ -527,6 +559,10 @@ def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
 
     _wraps(grad_f, fun, "grad")
     return grad_f
+
+
+def _copy_leaf(x):
+    return x.copy() if isinstance(x, np.ndarray) else x
 
 
 def _wraps(wrapper, fun, name):

@@ -1,9 +1,19 @@
 """Staging: record a function as a `Program` of primitive applications.
 
-A `StagingTracer` holds only an abstract value (shape and dtype); every
+A `StagingTracer` holds an abstract value (shape and dtype); every
 primitive bound on one is appended to the program as an equation instead of
 being computed. `linearize` stages the tangent half of a JVP this way, so the
 returned function replays only linear operations on precomputed residuals.
+
+Custom rules and checkpoints stage the user's functions too (`stage`), to
+find every traced value they use, however they reach it: such values of
+enclosing transforms become the program's first inputs ("hoisted"), so the
+primitive that runs the program has them as explicit operands. That staging
+is *concrete* where the values are known (under `grad`, `jvp`): each tracer
+also holds its value and every equation is computed as it is recorded, so
+Python control flow and printing work inside those functions as they do
+everywhere under `grad`, and the outputs are known without running the
+program again.
 """
 
 from __future__ import annotations
@@ -12,7 +22,16 @@ import itertools
 
 import numpy as np
 
-from funcdiff.core import ShapedArray, Trace, Tracer, get_aval, pop_main, push_main
+from funcdiff.core import (
+    ConcretizationError,
+    ShapedArray,
+    Trace,
+    Tracer,
+    carries_derivative,
+    get_aval,
+    pop_main,
+    push_main,
+)
 
 __all__ = ["Program", "StagingTrace", "StagingTracer", "Var", "stage_flat"]
 
@@ -54,19 +73,29 @@ class Eqn:
         self.prim, self.inputs, self.params, self.outputs = prim, inputs, params, outputs
 
 
-class StagingTracer(Tracer):
-    __slots__ = ("var",)
+UNKNOWN = None  # the value of an abstract StagingTracer
 
-    def __init__(self, trace, var):
+
+class StagingTracer(Tracer):
+    __slots__ = ("var", "val", "carries")
+
+    def __init__(self, trace, var, val=UNKNOWN, carries=False):
         self._trace = trace
         self.var = var
+        self.val = val  # the concrete value, when staging concretely (else UNKNOWN)
+        self.carries = carries  # converting it would drop a derivative (see DetachError)
 
     @property
     def aval(self):
         return self.var.aval
 
     def concrete(self):
-        raise self._concrete_error("converting a traced value to a Python value")
+        if self.val is UNKNOWN:
+            raise self._concrete_error("converting a traced value to a Python value")
+        return self.val
+
+    def _depends(self):
+        return self.carries
 
 
 def default_abstract_eval(prim, avals, params):
@@ -89,16 +118,17 @@ def default_abstract_eval(prim, avals, params):
 
 
 class StagingTrace(Trace):
-    __slots__ = ("eqns", "consts", "const_ids")
+    __slots__ = ("eqns", "consts", "const_ids", "concrete")
 
     def __init__(self, main):
         super().__init__(main)
         self.eqns = []
         self.consts = {}  # Var -> value
         self.const_ids = {}  # id(value) -> Var
+        self.concrete = False  # concrete staging: tracers hold values (see the module doc)
 
-    def new_arg(self, aval):
-        return StagingTracer(self, Var(aval))
+    def new_arg(self, aval, val=UNKNOWN, carries=False):
+        return StagingTracer(self, Var(aval), val, carries)
 
     def pure(self, val):
         var = self.const_ids.get(id(val))
@@ -106,18 +136,39 @@ class StagingTrace(Trace):
             var = Var(get_aval(val))
             self.consts[var] = val
             self.const_ids[id(val)] = var
-        return StagingTracer(self, var)
+        if not self.concrete:
+            return StagingTracer(self, var)
+        if not isinstance(val, Tracer):
+            return StagingTracer(self, var, val)
+        try:
+            known = val.concrete()
+        except ConcretizationError:
+            known = UNKNOWN
+        return StagingTracer(self, var, known, carries_derivative(val) is not None)
 
     def process_primitive(self, prim, args, params):
-        atoms, avals = [], []
+        atoms, avals, vals = [], [], []
+        carries = False
         for a in args:
             if type(a) in _PY_SCALARS:
                 atoms.append(Literal(a))
                 avals.append(a)
+                vals.append(a)
             else:
                 t = self.full_raise(a)
                 atoms.append(t.var)
                 avals.append(t.var.aval)
+                vals.append(t.val)
+                carries = carries or t.carries
+        if self.concrete and all(v is not UNKNOWN for v in vals):
+            out = prim.impl(*vals, **params)  # the value, and from it the abstract value
+            if prim.multiple_results:
+                outs = [Var(get_aval(o)) for o in out]
+                self.eqns.append(Eqn(prim, atoms, params, outs))
+                return [StagingTracer(self, v, o, carries) for v, o in zip(outs, out)]
+            var = Var(get_aval(out))
+            self.eqns.append(Eqn(prim, atoms, params, [var]))
+            return StagingTracer(self, var, out, carries)
         rule = prim.abstract_eval
         if rule is None:  # run the implementation on zeros (Python scalars stay weak)
             out_aval = default_abstract_eval(prim, avals, params)
@@ -127,10 +178,10 @@ class StagingTrace(Trace):
         if prim.multiple_results:
             outs = [Var(a) for a in out_aval]
             self.eqns.append(Eqn(prim, atoms, params, outs))
-            return [StagingTracer(self, v) for v in outs]
+            return [StagingTracer(self, v, UNKNOWN, carries) for v in outs]
         out = Var(out_aval)
         self.eqns.append(Eqn(prim, atoms, params, [out]))
-        return StagingTracer(self, out)
+        return StagingTracer(self, out, UNKNOWN, carries)
 
     def build(self, in_tracers, outs):
         """The Program from `in_tracers` to `outs` (tracers of this trace or constants)."""
@@ -151,12 +202,46 @@ def stage_flat(fn, avals, name="stage"):
     `hoisted`, to be passed as operands), so that a sub-program (a loop body, a
     branch) stays a closed function that every transform can process.
     """
+    staged = stage(fn, avals, name)
+    return staged.program, staged.hoisted
+
+
+class Staged:
+    """What `stage` returns: the closed `program`, the `hoisted` values of enclosing
+    transforms to pass as its first operands, and the concrete `outputs` (or None)."""
+
+    __slots__ = ("program", "hoisted", "outputs")
+
+    def __init__(self, program, hoisted, outputs):
+        self.program, self.hoisted, self.outputs = program, hoisted, outputs
+
+
+def stage(fn, avals, name="stage", values=None, carries=None):
+    """Stage `fn` (flat list of values in, flat list out) on `avals`; see `stage_flat`.
+
+    With `values` (one per input, `UNKNOWN` where not known) the staging is
+    concrete where it can be: tracers hold values, equations are computed as
+    they are recorded, and `Staged.outputs` are the output values when all are
+    known. `carries[i]` says whether converting input i would drop a
+    derivative (see `funcdiff.DetachError`).
+    """
     main = push_main(StagingTrace, name, fn)
     try:
         trace = main.trace
-        ins = [trace.new_arg(a) for a in avals]
-        outs = fn(*ins)
-        program = trace.build(ins, list(outs))
+        if values is None:
+            ins = [trace.new_arg(a) for a in avals]
+        else:
+            trace.concrete = True
+            flags = carries or [False] * len(avals)
+            ins = [trace.new_arg(a, v, c) for a, v, c in zip(avals, values, flags)]
+        outs = [trace.full_raise(o) if isinstance(o, Tracer) else o for o in fn(*ins)]
+        program = trace.build(ins, outs)
+        known = None
+        if values is not None:
+            known = [o.val if isinstance(o, StagingTracer) and o._trace is trace else o
+                     for o in outs]
+            if any(k is UNKNOWN for k in known):
+                known = None
     finally:
         pop_main(main)
     lifted = [(v, c) for v, c in program.consts.items() if isinstance(c, Tracer)]
@@ -164,7 +249,7 @@ def stage_flat(fn, avals, name="stage"):
         consts = {v: c for v, c in program.consts.items() if not isinstance(c, Tracer)}
         invars = [v for v, _ in lifted] + list(program.invars)
         program = Program(invars, program.eqns, program.outvars, consts)
-    return program, [c for _, c in lifted]
+    return Staged(program, [c for _, c in lifted], known)
 
 
 class Program:

@@ -23,27 +23,219 @@ def zeros_like_aval(aval):
     return np.zeros(aval.shape, float0)
 
 
-def flatten_fun_args(fun, in_tree, has_aux=False):
+def flatten_fun_args(fun, in_tree, has_aux=False, name=None):
     """Wrap `fun` (pytree in, pytree out) as a function of flat leaves.
 
     Returns `(flat_fun, store)`; after a call, `store["tree"]` is the output
-    treedef and `store["aux"]` the auxiliary output when `has_aux`.
+    treedef and `store["aux"]` the auxiliary output when `has_aux`. With `name`
+    (the transform's), the output must be a pytree of arrays (`check_output`).
     """
     store = {}
 
     def flat_fun(*leaves):
         out = fun(*tree_unflatten(in_tree, leaves))
         if has_aux:
-            if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise TypeError(
-                    "with has_aux=True the function must return a pair (out, aux), got "
-                    f"{type(out).__name__}"
-                )
-            out, store["aux"] = out
+            out, store["aux"] = split_aux(out, fun, name or "the transform")
         flat, store["tree"] = tree_flatten(out)
+        if name is not None:
+            check_output(out, flat, fun, name)
         return flat
 
     return flat_fun, store
+
+
+# -- no aliasing: arrays a transform returns are the caller's own -------------------------
+
+
+def memory_owners(leaves):
+    """The ids of the objects owning the memory of the ndarray leaves (for `fresh`)."""
+    owners = set()
+    for x in leaves:
+        while isinstance(x, np.ndarray):
+            owners.add(id(x))
+            x = x.base
+        if x is not None:
+            owners.add(id(x))
+    return owners
+
+
+def fresh(x, owners):
+    """`x` if it is a writeable ndarray sharing no memory with `owners`, else a copy."""
+    if not isinstance(x, np.ndarray):
+        return x
+    if x.flags.writeable:
+        base = x
+        while isinstance(base, np.ndarray) and id(base) not in owners:
+            base = base.base
+        if base is None:
+            return x
+    return x.copy()
+
+
+def fresh_outputs(outs, inputs):
+    """The list `outs` with every ndarray that is read-only, or shares memory with an
+    ndarray of `inputs` (the caller's arrays) or with an earlier output, copied.
+
+    Costs a type and a flag test per output when the outputs are new arrays."""
+    seen, owners, result = set(), None, []
+    for x in outs:
+        if isinstance(x, np.ndarray):
+            if not (type(x) is np.ndarray and x.base is None and x.flags.writeable
+                    and id(x) not in seen and all(x is not y for y in inputs)):
+                if owners is None:
+                    owners = memory_owners(inputs)
+                x = fresh(x, owners | seen)
+            seen.update(memory_owners([x]))
+        result.append(x)
+    return result
+
+
+# -- checks of what the user passes and returns -------------------------------------------
+# They run once per call on the arguments and outputs (a type test per leaf); the
+# messages, built only on failure, say what was passed and how to write it.
+
+_ARRAY_LEAVES = (np.ndarray, np.generic, float, int, complex, bool, Tracer)
+
+
+def _fun_name(fun):
+    return getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
+
+
+def _what(x):
+    """A short description of a returned value for messages."""
+    if x is None:
+        return "None"
+    if isinstance(x, tuple):
+        return f"a tuple of {len(x)} values"
+    if isinstance(x, list):
+        return f"a list of {len(x)} values"
+    if isinstance(x, dict):
+        return f"a dict with keys {sorted(map(str, x))}"
+    return f"a {type(x).__name__} ({x!r:.60})" if isinstance(x, str) else f"a {type(x).__name__}"
+
+
+def check_fun(fun, name):
+    """`fun` passed to a transform must be callable (`fd.grad(x)` is a slip)."""
+    if not callable(fun):
+        raise TypeError(
+            f"{name}(fun, ...) takes the function to transform first, got {_what(fun)}. "
+            f"A transform returns a new function: write `fd.{name}(f)(x)`."
+        )
+
+
+def check_argnums(argnums, name):
+    """`argnums` must be an int or a sequence of ints (`fd.grad(f, x)` is a slip)."""
+    ok = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
+    if isinstance(argnums, (tuple, list)):
+        ok = all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in argnums)
+    if not ok:
+        raise TypeError(
+            f"{name}(fun, argnums): argnums must be an int or a tuple of ints, got "
+            f"{_what(argnums)}. `fd.{name}(f)` returns the {name} function; call it on the "
+            f"arguments: `fd.{name}(f)(x)` (JAX's spelling; not PyTorch's `grad(f, x)`)."
+        )
+
+
+def check_flag(value, what, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: {what} must be True or False, got {_what(value)}")
+
+
+def split_aux(out, fun, name):
+    """`(out, aux)` from a function with `has_aux=True`."""
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(
+            f"{name} with has_aux=True needs the function ({_fun_name(fun)}) to return a pair "
+            f"(output, aux), but it returned {_what(out)}."
+        )
+    return out
+
+
+def check_output(out, leaves, fun, name):
+    """The output of a function given to `vjp`, `jvp`, `jacrev`, ...: a pytree of arrays."""
+    if out is None:
+        raise TypeError(
+            f"{name}: the function {_fun_name(fun)} returned None, so there is nothing to "
+            "differentiate; is a `return` statement missing?"
+        )
+    for x in leaves:
+        if not isinstance(x, _ARRAY_LEAVES):
+            path = _leaf_path(out, x)
+            raise TypeError(
+                f"{name}: the output of {_fun_name(fun)} must be arrays (or a pytree of arrays), "
+                f"but output{path} is {_what(x)}. Return arrays, or return non-array data as "
+                "the aux of `has_aux=True`."
+            )
+
+
+def check_grad_output(out, fun, name, has_aux):
+    """`grad`'s function returns one array (a pair with `has_aux`)."""
+    if isinstance(out, _ARRAY_LEAVES):
+        return
+    if out is None:
+        why = "Is a `return` statement missing?"
+    elif isinstance(out, (tuple, list)) and len(out) == 2 and not has_aux:
+        why = (
+            "If it is (value, aux), pass has_aux=True: `fd.grad(f, has_aux=True)` returns "
+            "(gradient, aux)."
+        )
+    elif isinstance(out, (tuple, list, dict)):
+        why = (
+            "grad differentiates one scalar: return `fnp.sum(...)` (or the entry you mean); for "
+            "pytree outputs use `fd.jacrev` or `fd.vjp`."
+        )
+    else:
+        why = "Return a scalar array (e.g. `fnp.sum(...)`)."
+    raise TypeError(
+        f"{name} needs the function {_fun_name(fun)} to return a scalar array, but it returned "
+        f"{_what(out)}. {why}"
+    )
+
+
+def check_leaves(leaves, tree_of, name, what="argument"):
+    """Every leaf a transform receives must be an array or a number."""
+    for x in leaves:
+        if not isinstance(x, _ARRAY_LEAVES) or (type(x) is not np.ndarray and _odd_array(x)):
+            break
+    else:
+        return
+    for path, x in tree_flatten_with_path(tree_of)[0]:
+        if _odd_array(x):
+            raise TypeError(
+                f"{name}: {what} {_argpath(path)} is a {type(x).__module__}.{type(x).__name__}, "
+                "whose operators and derivatives differ from numpy.ndarray's (matrix `*` is "
+                "a matrix product; masked entries are skipped). Pass `numpy.asarray(x)` (and "
+                "handle a mask with `fnp.where`)."
+            )
+        if not isinstance(x, _ARRAY_LEAVES):
+            raise TypeError(
+                f"{name}: {what} {_argpath(path)} is a {type(x).__qualname__}, which is not an "
+                "array and not a pytree node. Register its class with "
+                "`funcdiff.tree.register_pytree_node` or `funcdiff.tree.register_dataclass` "
+                "so its arrays become leaves"
+                + (", or mark it static (`static_argnums`)" if name == "jit" else "")
+                + "; pass non-array settings through a closure or functools.partial."
+            )
+
+
+def _odd_array(x):
+    return isinstance(x, np.ndarray) and (
+        isinstance(x, np.matrix) or isinstance(x, np.ma.MaskedArray)
+    )
+
+
+def _argpath(path):
+    """"0['w']" for the path [0]['w'] into the tuple of arguments."""
+    s = keystr(path)
+    head, _, rest = s[1:].partition("]")
+    return f"{head}{rest}" if s.startswith("[") and head.isdigit() else s
+
+
+def _leaf_path(tree, leaf):
+    for path, x in tree_flatten_with_path(tree)[0]:
+        if x is leaf:
+            return keystr(path)
+    return ""
 
 
 def unflatten_out(tree, leaves):

@@ -24,6 +24,7 @@ from funcdiff.core import (
     push_main,
 )
 from funcdiff.primitives.elementwise import dtype_of, shape_of
+from funcdiff.transforms.util import check_fun, check_leaves, fresh_outputs
 from funcdiff.tree import (
     broadcast_prefix,
     keystr,
@@ -69,6 +70,9 @@ class BatchTracer(Tracer):
             v = self.val
             return v.concrete() if isinstance(v, Tracer) else v
         raise self._concrete_error("converting a batched value to a Python value")
+
+    def _lower(self):
+        return self.val if self.bdim is None else None
 
 
 class BatchTrace(Trace):
@@ -386,6 +390,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
 
         ```
     """
+    check_fun(fun, "vmap")
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
     prefix_cache = {}  # argument structure -> in_axes per leaf
@@ -403,6 +408,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
             axes = prefix_cache.get(len(args))
         else:
             flat, in_tree = tree_flatten(all_args)
+            check_leaves(flat, args if not kwargs else all_args, "vmap")
             axes = prefix_cache.get(in_tree)
         if axes is None:
             try:
@@ -429,7 +435,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
                 a, k = tree_unflatten(in_tree, boxed)
                 out = fun(*a, **k)
             if type(out) is BatchTracer and type(out_axes) is int:  # one array out
-                return _unbatch(trace, out, out_axes, size)
+                return fresh_outputs([_unbatch(trace, out, out_axes, size)], flat)[0]
             out_flat, out_tree = tree_flatten(out)
             oaxes = out_cache.get(out_tree)
             if oaxes is None:
@@ -440,7 +446,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
             results = [_unbatch(trace, o, ax, size) for o, ax in zip(out_flat, oaxes)]
         finally:
             pop_main(main)
-        return tree_unflatten(out_tree, results)
+        return tree_unflatten(out_tree, fresh_outputs(results, flat))
 
     vmapped.__name__ = f"vmap_{getattr(fun, '__name__', 'fun')}"
     vmapped.__doc__ = f"Vectorized {getattr(fun, '__name__', 'function')}."

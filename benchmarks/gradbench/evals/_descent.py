@@ -41,7 +41,7 @@ MODES = {"ff": (grad_fwd, grad_fwd), "fr": (grad_fwd, grad_rev),
 
 def _value(v):
     """The concrete value: the loop's tests only steer it, they need no derivative."""
-    return np.asarray(v, dtype=np.float64)
+    return np.asarray(fd.stop_gradient(v), dtype=np.float64)
 
 
 def _norm(v):

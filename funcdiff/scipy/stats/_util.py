@@ -14,17 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff.core import Tracer, _state
+from funcdiff.core import Tracer, concrete_value, traced  # noqa: F401 (traced: for the modules)
 from funcdiff.errors import ConcretizationError
 from funcdiff.numpy import _elementwise as fe
+from funcdiff.numpy._creation import asarray
 from funcdiff.primitives.elementwise import dtype_of
 
 LOG_SQRT_2PI = float(np.log(np.sqrt(2 * np.pi)))
-
-
-def traced(*args):
-    """Whether any argument is a tracer (then SciPy cannot be called)."""
-    return bool(_state.stack) and any(isinstance(a, Tracer) for a in args)
 
 
 def floats(*args):
@@ -32,7 +28,7 @@ def floats(*args):
     out = []
     for a in args:
         if not isinstance(a, (Tracer, np.ndarray, np.generic, float, int)):
-            a = np.asarray(a)
+            a = asarray(a)
         out.append(fe.astype(a, np.result_type(dtype_of(a), np.float64)))
     return out
 
@@ -74,6 +70,6 @@ def log_prob(p, q):
 def concrete(*args):
     """The NumPy values of the arguments, or None if some are abstract (vmap, jit)."""
     try:
-        return [np.asarray(a) for a in args]
+        return [concrete_value(a) for a in args]
     except ConcretizationError:
         return None
