@@ -10,7 +10,10 @@ attribute; both check the value.
 - `log_compiles`: bool (default False, or env `FUNCDIFF_LOG_COMPILES=1`):
   `jit` logs each new trace;
 - `cache_size`: int >= 1 (default 64, or env `FUNCDIFF_JIT_CACHE_SIZE`):
-  Programs `jit` keeps per function.
+  Programs `jit` keeps per function;
+- `check_rules`: bool (default False, or env `FUNCDIFF_CHECK_RULES=1`): reverse
+  mode checks that every derivative rule returns cotangents of its inputs'
+  shapes (slower; funcdiff's own tests turn it on).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ def _detach(value):
 
 def _flag(value):
     if not isinstance(value, (bool, int)):
-        raise TypeError(f"config 'log_compiles' must be True or False, got {value!r}")
+        raise TypeError(f"this config setting must be True or False, got {value!r}")
     return bool(value)
 
 
@@ -41,7 +44,8 @@ def _size(value):
     return value
 
 
-_CHECKS = {"detach": _detach, "log_compiles": _flag, "cache_size": _size}
+_CHECKS = {"detach": _detach, "log_compiles": _flag, "cache_size": _size,
+           "check_rules": _flag}
 
 
 class Config:
@@ -53,6 +57,7 @@ class Config:
         self.detach = "raise"
         self.log_compiles = os.environ.get("FUNCDIFF_LOG_COMPILES", "") not in ("", "0")
         self.cache_size = int(os.environ.get("FUNCDIFF_JIT_CACHE_SIZE", "64"))
+        self.check_rules = os.environ.get("FUNCDIFF_CHECK_RULES", "") not in ("", "0")
 
     def __setattr__(self, name, value):
         check = _CHECKS.get(name)

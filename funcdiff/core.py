@@ -13,6 +13,7 @@ nested transforms compose in any order. See docs/design.md.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from contextlib import contextmanager
 
@@ -116,7 +117,7 @@ def _leak_error(tracer):
         f"computation after `{main.name}` returned. It was probably stored in a global, "
         "a closure or an attribute during that call. Return the value from the "
         f"transformed function instead, or apply `{main.name}` to the function that uses "
-        "it. (Reading its value with float(), print() or numpy.asarray() is fine.)"
+        "it. (Reading its value with print(), float() or numpy.asarray() is fine.)"
     )
 
 
@@ -157,8 +158,9 @@ def _primal_leaves(seq):
 _SEQUENCES = (list, tuple)
 
 
-def find_top_trace(args):
-    """The trace of the highest level among `args`' tracers, or None.
+def find_top_trace(args, stack=None):
+    """The trace of the highest level among `args`' tracers, or None. `stack`: this
+    thread's `_state.stack`, where the caller has it already (saves a thread-local read).
 
     Returns `RESIDUALS` when `args` must be normalized with `primal_values`
     before binding: some argument is a list or tuple (an array-like, which
@@ -182,9 +184,12 @@ def find_top_trace(args):
                 top = trace
         elif type(a) in _SEQUENCES:
             return RESIDUALS
-    if top is not None:
-        stack = _state.stack
-        if level >= len(stack) or stack[level] is not top.main:
+    if top is not None:  # this thread's stack holds its main, unless it is another thread's
+        try:
+            owner = (_state.stack if stack is None else stack)[level]
+        except IndexError:
+            owner = None
+        if owner is not top.main:
             raise _thread_error(top.main)
     return top
 
@@ -230,11 +235,17 @@ class Primitive:
         nondiff: True when the output never carries a derivative of the inputs
             (comparisons, `floor`, `stop_gradient`): reverse mode records nothing
             for it, and its result converts to a plain value freely.
+        out_param: True when `impl` (and whatever `specialize` returns) works like a
+            NumPy ufunc for `jit`'s generated code: elementwise, returning a new array
+            (never a view), and taking `out=` (an array of the output's shape and dtype,
+            possibly one of the inputs) to write the result into. `jit` then treats it
+            as it treats ufuncs: its result may go into a dead input's buffer, and its
+            own result's buffer may be reused by later such equations.
     """
 
     __slots__ = (
         "name", "impl", "jvp", "vjp", "batch", "abstract_eval", "multiple_results",
-        "linear", "fwd", "residuals", "specialize", "nondiff",
+        "linear", "fwd", "residuals", "specialize", "nondiff", "out_param",
     )
 
     def __init__(self, name, impl, *, multiple_results=False, linear=None):
@@ -250,10 +261,12 @@ class Primitive:
         self.residuals = None
         self.specialize = None
         self.nondiff = False
+        self.out_param = False
 
     def bind(self, *args, **params):
-        if _state.stack:
-            trace = find_top_trace(args)
+        stack = _state.stack
+        if stack:
+            trace = find_top_trace(args, stack)
             if trace is not None:
                 if trace is RESIDUALS:
                     return self.bind(*primal_values(args), **params)
@@ -389,8 +402,10 @@ class Tracer:
     """A boxed value inside a transform, with the array API of a NumPy array.
 
     Tracers of `grad`, `vjp`, `jvp` and `linearize` hold concrete values, so
-    `float(t)`, `bool(t > 0)`, `print(t)` and `numpy.asarray(t)` work; tracers of
-    `vmap` and `jit` are abstract and raise `ConcretizationError` instead.
+    `bool(t > 0)`, `int(t)`, `print(t)` and f-strings work, while conversions that
+    would drop a derivative (`float(t)`, `numpy.asarray(t)`, ...) raise
+    `DetachError`; tracers of `vmap` and `jit` are abstract and raise
+    `ConcretizationError` instead.
     """
 
     __slots__ = ("_trace",)
@@ -642,6 +657,12 @@ def _detach_message(carrier, what):
                 f"funcdiff has no `{call}` yet: write it with `funcdiff.numpy` functions, "
                 "or give it a derivative rule with `funcdiff.custom_jvp` / `custom_vjp`."
             )
+    elif frame is not None and _ITEM_ASSIGNMENT.search(_source.where(frame)):
+        lines.append(
+            "Writing a traced value into a NumPy array (`y[i] = x`) cannot be followed. "
+            "Fix: build the array from traced values: `y = y.at[i].set(x)` (on an array made "
+            "with `fnp.zeros`, or any array), or `fnp.stack` / `fnp.concatenate` the pieces."
+        )
     else:
         lines.append(
             "Fix: keep the value traced: use `funcdiff.numpy` functions on it "
@@ -656,6 +677,9 @@ def _detach_message(carrier, what):
     return "\n".join(lines)
 
 
+_ITEM_ASSIGNMENT = re.compile(r"\w\s*\[[^\]]*\]\s*=(?!=)")  # `y[...] = ...` in a source line
+
+
 def _warn_detach(message):
     import warnings
 
@@ -663,9 +687,10 @@ def _warn_detach(message):
     if frame is None:
         warnings.warn(message, DetachWarning, stacklevel=4)
     else:
+        module = frame.f_globals.get("__name__")  # (a None module would drop the warning)
         warnings.warn_explicit(
             message, DetachWarning, frame.f_code.co_filename, frame.f_lineno,
-            module=frame.f_globals.get("__name__"),
+            **({} if module is None else {"module": module}),
         )
 
 

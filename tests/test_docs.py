@@ -2,7 +2,8 @@
 
 - docstring examples (`>>>` lines, usually inside ```python fences) of funcdiff's public
   modules pass under doctest;
-- the `>>>` examples of docs/index.md pass, and the README's Python example runs;
+- the `>>>` examples of docs/index.md and docs/sharp-bits.md pass, and the README's Python
+  example runs;
 - every public name of funcdiff, funcdiff.tree, funcdiff.errors and funcdiff.testing has a
   `::: ...` entry in docs/api.md, and every entry there names an existing object;
 - .ci/run contains the README's Quickstart commands verbatim.
@@ -61,14 +62,21 @@ def _strip_fences(text):
     return re.sub(r"^[ \t]*```.*$", "", text, flags=re.M)
 
 
-def test_index_examples():
-    path = ROOT / "docs" / "index.md"
+# pages whose `>>>` examples run here (other pages: tests/test_numerics.py,
+# tests/test_control.py, tests/test_jit.py)
+DOCTEST_PAGES = ["docs/index.md", "docs/sharp-bits.md"]
+
+
+@pytest.mark.parametrize("page", DOCTEST_PAGES)
+def test_page_examples(page):
+    path = ROOT / page
+    # globals as doctest.testfile gives them (a module has a __name__; warnings use it)
     test = doctest.DocTestParser().get_doctest(
-        _strip_fences(path.read_text()), {}, "docs/index.md", str(path), 0
+        _strip_fences(path.read_text()), {"__name__": "__main__"}, page, str(path), 0
     )
     failed, attempted, report = _run([test])
     assert attempted > 0
-    assert failed == 0, f"examples in docs/index.md fail:\n{report}"
+    assert failed == 0, f"examples in {page} fail:\n{report}"
 
 
 def test_readme_example_runs():

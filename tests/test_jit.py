@@ -1002,6 +1002,61 @@ def test_generated_code_reuses_dead_fresh_buffers_only():
     assert "out=" not in fd.jit(kept).source(x)
 
 
+def test_mul_safe_under_jit_writes_into_dead_buffers_with_the_same_values():
+    from funcdiff.primitives.elementwise import mul_safe
+
+    def f(x, y):
+        return mul_safe(x * 2.0, y * 3.0) + 1.0  # both factors fresh and dead
+
+    inf, nan = np.inf, np.nan
+    x = np.array([0.0, 0.0, inf, nan, 2.0, 0.0, -inf, 1.0, nan, -0.0, 4.0])
+    y = np.array([inf, nan, 0.0, 0.0, 3.0, -0.0, 2.0, nan, 1.0, -inf, 0.5])
+    want = np.array([1.0, 1.0, 1.0, 1.0, 37.0, 1.0, -inf, nan, nan, 1.0, 13.0])
+    big = np.resize(x, 70_001), np.resize(y, 70_001)  # over _PRECHECK_MAX: another path
+    for a, b, w in [(x, y, want), (x[4:5], y[4:5], want[4:5]), (x[[4, 10]], y[[4, 10]], None),
+                    (*big, np.resize(want, 70_001)), (x[:10].reshape(2, 5), y[:10].reshape(2, 5),
+                                                      want[:10].reshape(2, 5))]:
+        src = fd.jit(f).source(a, b)
+        assert re.search(r"_mul_safe_\d+\(v\d+, v\d+, out=v\d+\)", src), src
+        assert re.search(r"_add_\d+\(v\d+, 1.0, out=v\d+\)", src), src
+        a0, b0 = a.copy(), b.copy()
+        got = fd.jit(f)(a, b)
+        np.testing.assert_array_equal(got, f(a, b))
+        if w is not None:
+            np.testing.assert_array_equal(got, w)
+        np.testing.assert_array_equal(a, a0)  # the arguments are never written
+        np.testing.assert_array_equal(b, b0)
+    # a broadcast factor: the product still goes into the dead full-shape one
+    w = np.array([inf, 0.0, nan, 2.0, -1.0])
+    for a in (x[:10].reshape(2, 5), np.arange(10.0).reshape(2, 5) + 1.0):
+        src = fd.jit(f).source(a, w)
+        assert re.search(r"_mul_safe_\d+\(v\d+, v\d+, out=v\d+\)", src), src
+        np.testing.assert_array_equal(fd.jit(f)(a, w), f(a, w))
+        np.testing.assert_array_equal(fd.jit(f)(w, a), f(w, a))
+    # the scalar path: an inline expression, 0 * inf and 0 * nan == 0, nan * 1 == nan
+    src = fd.jit(f).source(0.0, inf)
+    assert "float(" in src and "_mul_safe" not in src, src
+    pairs = [(0.0, inf), (0.0, nan), (inf, 0.0), (nan, 0.0), (nan, 1.0), (2.0, 3.0),
+             (-0.0, -inf), (-inf, 2.0)]
+    for (a, b), w in zip(pairs, [1.0, 1.0, 1.0, 1.0, nan, 37.0, 1.0, -inf]):
+        got = fd.jit(f)(a, b)
+        assert type(got) is np.float64
+        np.testing.assert_array_equal(got, w)
+        np.testing.assert_array_equal(got, f(a, b))
+    # a staged gradient: the safe product's result is reused by the add, as a ufunc's
+    g = fd.grad(lambda x: fnp.sum(fnp.exp(x) * x))
+    xs = np.linspace(-1.0, 1.0, 9)
+    src = fd.jit(g).source(xs)
+    assert "_mul_safe_" in src and re.search(r"_add_\d+\(v\d+, v\d+, out=v\d+\)", src), src
+    np.testing.assert_array_equal(fd.jit(g)(xs), g(xs))
+    np.testing.assert_array_equal(fd.jit(g)(0.5), g(0.5))
+    # a big sum's seed (ones broadcast from one value) is no factor of the generated code
+    xs = np.linspace(-1.0, 1.0, 70_001)
+    src = fd.jit(g).source(xs)
+    assert "_c0" not in src and src.count("_mul_safe_") == 1, src
+    np.testing.assert_array_equal(fd.jit(g)(xs), g(xs))
+
+
 def test_long_programs_are_split_into_chunks(monkeypatch):
     from funcdiff.transforms import jit as jit_module
 

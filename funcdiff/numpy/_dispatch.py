@@ -36,6 +36,18 @@ _METHODS = {
     (np.multiply, "accumulate"): "cumprod",
 }
 
+# NumPy functions that write into their argument in place and return None: funcdiff's
+# functions of the same name return the updated copy instead, so running them for NumPy's
+# would leave the caller's array (and its derivative) unchanged. They raise instead.
+_IN_PLACE = {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis"}
+
+# private SciPy ufuncs that SciPy's public Python wrappers call: (module, name) -> funcdiff name
+# (`scipy.special.zeta(x, q)` calls `_ufuncs._zeta(x, q)`, `zeta(x)` `_ufuncs._riemann_zeta(x)`)
+_SCIPY_PRIVATE = {
+    ("scipy.special._ufuncs", "_zeta"): "zeta",
+    ("scipy.special._ufuncs", "_riemann_zeta"): "zeta",
+}
+
 _table = {}  # NumPy/SciPy callable -> funcdiff function
 _loaded = set()  # the pairs already in _table
 
@@ -49,11 +61,17 @@ def _load(pairs):
         fd_mod = importlib.import_module(fd_name)
         for name in fd_mod.__all__:
             obj = getattr(np_mod, name, None)
-            if obj is None or isinstance(obj, type) or not callable(obj):
+            if obj is None or isinstance(obj, type) or not callable(obj) or name in _IN_PLACE:
                 continue
             fn = getattr(fd_mod, name)
             if fn is not obj:  # funcdiff re-exports some NumPy functions (constants)
                 _table.setdefault(obj, fn)
+        if np_name == "scipy.special":
+            for (mod_name, name), fd_fn in _SCIPY_PRIVATE.items():
+                obj = getattr(sys.modules.get(mod_name) or importlib.import_module(mod_name),
+                              name, None)
+                if obj is not None:
+                    _table.setdefault(obj, getattr(fd_mod, fd_fn))
 
 
 def implementation(func):
@@ -134,7 +152,6 @@ def dispatch_function(func, args, kwargs):
 
 _PUBLIC = ("numpy", "numpy.linalg", "numpy.fft", "numpy.emath", "numpy.random", "numpy.ma",
            "numpy.polynomial", "scipy.special")
-_IN_PLACE = {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis"}
 
 
 def _name(func):
@@ -157,6 +174,12 @@ def _fd_name(fn):
 def _advice(func):
     name = getattr(func, "__name__", "")
     if name in _IN_PLACE:
+        if name == "put_along_axis":
+            return (
+                "It writes into its argument in place; funcdiff values are immutable: use "
+                "`x = funcdiff.numpy.put_along_axis(x, indices, values, axis)`, which returns "
+                "the updated copy."
+            )
         return (
             "It writes into its argument in place; funcdiff values are immutable: use "
             "`x = x.at[idx].set(v)` (or `fnp.where(mask, v, x)`) and the returned value."

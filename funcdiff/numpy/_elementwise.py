@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff.core import _state
+from funcdiff.core import Tracer, _state
 from funcdiff.primitives import elementwise as ew
 from funcdiff.primitives.elementwise import (  # noqa: F401  (re-exported)
     abs,
@@ -64,7 +64,6 @@ from funcdiff.primitives.elementwise import (  # noqa: F401  (re-exported)
     real,
     reciprocal,
     rint,
-    sign,
     sin,
     sinh,
     sqrt,
@@ -98,6 +97,16 @@ remainder = mod
 pow = power  # noqa: A001
 acos, acosh, asin, asinh = arccos, arccosh, arcsin, arcsinh
 atan, atan2, atanh = arctan, arctan2, arctanh
+
+
+def sign(x):
+    """`numpy.sign`: -1, 0 or 1 for real `x` (derivative zero); `x / |x|` (0 at 0) for complex
+    `x`, as NumPy 2 defines it, which is differentiable away from 0."""
+    if isinstance(x, Tracer) and ew.dtype_of(x).kind == "c":
+        r = abs(x)
+        zero = equal(r, 0)
+        return where(zero, 0, divide(x, where(zero, 1, r)))
+    return ew.sign(x)
 
 
 def fabs(x):

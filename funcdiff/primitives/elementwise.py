@@ -93,6 +93,14 @@ def unbroadcast(ct, shape):
     return reshape(ct, shape) if shape_of(ct) != shape else ct
 
 
+def real_for_real(ct, x):
+    """The cotangent `ct` of an input `x`: its real part when `x` is real (JAX's
+    convention: a real input gets a real cotangent)."""
+    if type(ct) is not float and dtype_of(ct).kind == "c" and dtype_of(x).kind != "c":
+        return real(ct)
+    return ct
+
+
 def broadcast_tangent(t, shape):
     if shape_of(t) == shape:
         return t
@@ -240,10 +248,8 @@ def _elementwise_vjp(partials, scale, g, out, primals, argnums):
         if p is None:
             cts.append(None)
             continue
-        ct = unbroadcast(scale(g, p(out, *primals)), shape_of(primals[i]))
-        if type(ct) is not float and dtype_of(ct).kind == "c" and dtype_of(primals[i]).kind != "c":
-            ct = real(ct)  # a real input gets a real cotangent
-        cts.append(ct)
+        cts.append(real_for_real(unbroadcast(scale(g, p(out, *primals)), shape_of(primals[i])),
+                                 primals[i]))
     return cts
 
 
@@ -372,8 +378,9 @@ def _fn(prim, doc=None):
     empty = {}
 
     def f(*args):
-        if _state.stack:
-            trace = find_top_trace(args)
+        stack = _state.stack
+        if stack:
+            trace = find_top_trace(args, stack)
             if trace is not None:
                 if trace is RESIDUALS:
                     return f(*primal_values(args))
@@ -464,7 +471,9 @@ def _single(x):
 def _mul_safe_slow(a, b, out=None):
     """The safe product in general: multiply without NumPy's invalid-value warning, then,
     when the product has a NaN, zero it where a factor is zero."""
-    if out is not None:  # `out` may be a factor: find the zeros before overwriting it
+    if out is not None:  # `out` may be a factor: test, or find the zeros, before writing it
+        if _finite(a) and _finite(b):  # no 0 * inf, no NaN: the plain product
+            return np.multiply(a, b, out=out)
         zero = np.logical_or(np.equal(a, 0), np.equal(b, 0))
         with np.errstate(invalid="ignore"):
             r = np.multiply(a, b, out=out)
@@ -479,6 +488,20 @@ def _mul_safe_slow(a, b, out=None):
         return np.zeros((), r.dtype)[()] if zero else r
     np.copyto(r, 0, where=zero)
     return r
+
+
+def _finite(x):
+    """True if every entry of the array or number `x` is certainly finite: its sum of
+    squares is (which never warns; where it overflows, False sends the caller the
+    careful way)."""
+    if type(x) is np.ndarray:
+        k = x.dtype.kind
+        if k not in "fc":
+            return k in "iub"
+        x = np.vdot(x, x).real
+    elif type(x) not in _REAL_SCALAR_TYPES:
+        return False
+    return -_INF < x < _INF
 
 
 def _has_nan(r):
@@ -523,23 +546,32 @@ mul_safe_p = elementwise(
 )
 
 
-def _mul_safe_alike(a, b):
-    """`_mul_safe_impl` for two float arrays of one shape and dtype, known beforehand."""
+def _mul_safe_alike(a, b, out=None):
+    """`_mul_safe_impl` for two float arrays of one shape and dtype, known beforehand:
+    test the factors, then multiply (into `out`, which may be a factor)."""
     s = np.vdot(a, b)
     if s == s:
-        return np.multiply(a, b)
-    return _mul_safe_slow(a, b)
+        return np.multiply(a, b, out=out)
+    return _mul_safe_slow(a, b, out)
+
+
+def _mul_safe_large(a, b, out=None):
+    """`_mul_safe_alike` for arrays over `_PRECHECK_MAX` elements: without `out`,
+    multiply first and test the product (one pass less); with it, `_mul_safe_impl`
+    (whose tests of the layout cost nothing at this size)."""
+    return _mul_safe_slow(a, b) if out is None else _mul_safe_impl(a, b, out)
 
 
 def _mul_safe_specialize(avals):
     # compiled code (jit) knows the shapes: skip the type tests where they are alike
     a, b = avals
     if a.shape and a.shape == b.shape and a.dtype == b.dtype and a.dtype.kind == "f":
-        return _mul_safe_alike if math.prod(a.shape) <= _PRECHECK_MAX else _mul_safe_slow
+        return _mul_safe_alike if math.prod(a.shape) <= _PRECHECK_MAX else _mul_safe_large
     return None
 
 
 mul_safe_p.specialize = _mul_safe_specialize
+mul_safe_p.out_param = True  # jit may write it into a dead factor's buffer, as a ufunc
 negative_p = elementwise(
     "negative", np.negative, lambda o, x: NEG_ONE, linear="all", residuals="shapes"
 )
@@ -638,7 +670,9 @@ arcsinh_p = elementwise(
 arccosh_p = elementwise(
     "arccosh",
     np.arccosh,
-    lambda o, x: reciprocal(sqrt(subtract(square(x), 1))),
+    # 1 / (sqrt(x - 1) sqrt(x + 1)): the same as 1 / sqrt(x^2 - 1) for real x > 1, and on
+    # arccosh's branch for complex x (the one-root form has the wrong sign for Re x < 0)
+    lambda o, x: reciprocal(multiply(sqrt(subtract(x, 1)), sqrt(add(x, 1)))),
     safe=True,
     fresh=True,
 )
@@ -817,8 +851,8 @@ real_p.batch = lambda args, dims: (real(args[0]), dims[0])
 
 imag_p = Primitive("imag", np.imag, linear="all")
 imag_p.jvp = lambda primals, tangents: (imag(primals[0]), imag(tangents[0]))
-imag_p.vjp = lambda g, out, primals, argnums: [
-    multiply(g, -1j).astype(np.result_type(primals[0], np.complex64))
+imag_p.vjp = lambda g, out, primals, argnums: [  # the imaginary part of a real x is 0
+    multiply(g, -1j).astype(dtype_of(primals[0])) if dtype_of(primals[0]).kind == "c" else None
 ]
 imag_p.batch = lambda args, dims: (imag(args[0]), dims[0])
 

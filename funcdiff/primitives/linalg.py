@@ -47,6 +47,7 @@ from funcdiff.primitives.elementwise import (
     imag,
     mul_safe,
     real,
+    real_for_real,
     shape_of,
     unbroadcast,
     where,
@@ -145,7 +146,8 @@ def _adjoint_vjp(adjoint):
     def vjp(g, out, primals, argnums, **params):
         g = [_cj(c) for c in g] if isinstance(g, list) else _cj(g)
         cts = adjoint(g, out, primals, argnums, **params)
-        return [None if c is None else _cj(c) for c in cts]
+        return [None if c is None else real_for_real(_cj(c), primals[i])
+                for i, c in zip(argnums, cts)]
 
     return vjp
 

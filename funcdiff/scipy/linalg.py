@@ -66,6 +66,7 @@ from funcdiff.primitives.elementwise import (
     convert_element_type,
     dtype_of,
     real,
+    real_for_real,
     shape_of,
     unbroadcast,
 )
@@ -629,7 +630,9 @@ def _sqrtm_jvp(primals, tangents):
 
 
 sqrtm_p.jvp = _sqrtm_jvp
-sqrtm_p.vjp = lambda g, s, primals, argnums: [_sylvester(_mT(s), _mT(s), g)]
+sqrtm_p.vjp = lambda g, s, primals, argnums: [
+    real_for_real(_sylvester(_mT(s), _mT(s), g), primals[0])
+]
 sqrtm_p.batch = _batch_front(sqrtm_p)
 sqrtm_p.abstract_eval = lambda a: a
 

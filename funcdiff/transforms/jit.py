@@ -300,13 +300,17 @@ def _noop_input(prim, ins, params, out_aval, consts):
                 continue
             if _is_const(other, consts):
                 v = _const_val(other, consts)
-                if (
-                    not isinstance(v, Tracer)
-                    and np.size(v) <= _FOLD_LIMIT
-                    and np.all(np.asarray(v) == neutral)
-                ):
+                if not isinstance(v, Tracer) and _all_equal(v, neutral):
                     return keep
     return None
+
+
+def _all_equal(v, x):
+    """Whether every entry of the constant `v` is `x`, where that is cheap to tell: a small
+    constant, or one value broadcast (every stride 0: the seed of a sum's cotangent)."""
+    if type(v) is np.ndarray and v.size > _FOLD_LIMIT:
+        return not any(v.strides) and v.item(0) == x
+    return np.size(v) <= _FOLD_LIMIT and bool(np.all(np.asarray(v) == x))
 
 
 # -- code generation --------------------------------------------------------------
@@ -517,10 +521,6 @@ def output_copies(program):
     return copies
 
 
-def _mul_safe_scalar(a, b):
-    return a * b if a != 0 and b != 0 else 0.0
-
-
 # Scalar-only float64 programs run on Python floats with the math module:
 # an expression template or a function per primitive. Where math raises
 # (log(0), exp(1000), sin(inf), 1/0) the whole call reruns as NumPy code, which
@@ -534,7 +534,7 @@ _SCALAR = {
     "abs": "abs({0})",
     "divide": "({0} / {1})",
     "reciprocal": "(1.0 / {0})",
-    "mul_safe": _mul_safe_scalar,
+    "mul_safe": "({0} * {1} if {0} and {1} else 0.0)",  # 0 * inf == 0, as its impl
     "sin": math.sin,
     "cos": math.cos,
     "tan": math.tan,
@@ -822,15 +822,18 @@ def _fn_key(fn):
 
 
 def _ufunc_eqn(e):
-    return not e.params and len(e.outputs) == 1 and isinstance(_numpy_fn(e), np.ufunc)
+    """Whether `e` calls a ufunc, or a function its primitive says works like one
+    (`Primitive.out_param`: elementwise, a new array, takes `out=`)."""
+    return not e.params and len(e.outputs) == 1 and (
+        e.prim.out_param or isinstance(_numpy_fn(e), np.ufunc))
 
 
 def _reusable_buffers(program):
-    """For each ufunc equation, the inputs whose buffer it may overwrite (`out=`).
+    """For each ufunc(-like) equation, the inputs whose buffer it may overwrite (`out=`).
 
-    An input qualifies when a ufunc equation or a contraction of several
+    An input qualifies when a ufunc(-like) equation or a contraction of several
     operands produced it (a fresh array nothing else points into), every use of
-    it is a ufunc equation (no view of it exists), and it has the output's
+    it is a ufunc(-like) equation (no view of it exists), and it has the output's
     shape (not 0-d) and dtype. Whether it is dead there is checked by the caller.
     """
     produced = set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcdiff._config import config
 from funcdiff.core import Trace, Tracer, get_aval, new_main
 from funcdiff.transforms.util import (
     check_flag,
@@ -97,13 +98,33 @@ def add_tangents(a, b):
     return a + b
 
 
+class CheckedJVPTrace(JVPTrace):
+    """Forward mode that checks every JVP rule's tangents against its outputs' shapes
+    (`config.check_rules`, on in funcdiff's tests: a wrong shape is a funcdiff bug)."""
+
+    __slots__ = ()
+
+    def process_primitive(self, prim, args, params):
+        out = super().process_primitive(prim, args, params)
+        for o in out if prim.multiple_results else (out,):
+            if isinstance(o, JVPTracer) and o._trace is self and o.tangent is not None:
+                want, got = get_aval(o.primal), get_aval(o.tangent)
+                if got.shape != want.shape:
+                    raise RuntimeError(
+                        f"funcdiff bug: the JVP rule of `{prim.name}` returned a tangent "
+                        f"{got.str_short()} for an output {want.str_short()}. Please report it."
+                    )
+        return out
+
+
 def jvp_flat(fun, primals, tangents, name="jvp", fun_desc=None, store=None):
     """Run `fun(*primals)` with tangents; flat lists in, flat lists out.
 
     Returns (primals_out, tangents_out, out_tree, extra) where tangents_out
     contains None for symbolic zeros.
     """
-    with new_main(JVPTrace, name, fun_desc or fun) as main:
+    trace_type = CheckedJVPTrace if config.check_rules else JVPTrace
+    with new_main(trace_type, name, fun_desc or fun) as main:
         trace = main.trace
         out = fun(*[JVPTracer(trace, p, t) for p, t in zip(primals, tangents)])
         out_primals, out_tangents = [], []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcdiff._config import config
 from funcdiff.core import Primitive, Trace, Tracer, get_aval, pop_main, push_main
 from funcdiff.transforms.util import (
     check_argnums,
@@ -204,12 +205,12 @@ def backward_pass(trace, out_cts, consume):
     main = trace.main
     main.residual = True  # its tracers met in rules (closed over) are residuals
     try:
-        return _backward(tape, out_cts, consume)
+        return _backward(tape, out_cts, consume, getattr(trace, "in_avals", None))
     finally:
         main.residual = False
 
 
-def _backward(tape, out_cts, consume):
+def _backward(tape, out_cts, consume, in_avals=None):
     n = len(tape)
     cts = [None] * n
     for (node, index), ct in out_cts:
@@ -232,6 +233,8 @@ def _backward(tape, out_cts, consume):
         if prim.multiple_results:
             g = [zeros_like_aval(get_aval(o)) if c is None else c for c, o in zip(g, out)]
         in_cts = prim.vjp(g, out, primals, argnums, **params)
+        if in_avals is not None and i in in_avals:
+            _check_rule(prim, in_cts, argnums, in_avals[i])
         for node, c in zip(parents, in_cts):
             if c is not None:
                 if type(node) is int:
@@ -240,6 +243,42 @@ def _backward(tape, out_cts, consume):
                 else:
                     _accumulate(cts, tape, node[0], node[1], c)
     return inputs
+
+
+class CheckedRevTrace(RevTrace):
+    """Reverse mode that also keeps each entry's input shapes and dtypes, so that the
+    backward pass checks every VJP rule's cotangents (`config.check_rules`, which
+    funcdiff's own tests turn on: a rule returning a wrong shape is a funcdiff bug, and
+    NumPy would broadcast it silently into a wrong gradient)."""
+
+    __slots__ = ("in_avals",)
+
+    def __init__(self, main):
+        super().__init__(main)
+        self.in_avals = {}
+
+    def process_primitive(self, prim, args, params):
+        n = len(self.tape)
+        out = super().process_primitive(prim, args, params)
+        if len(self.tape) > n:
+            self.in_avals[n] = [
+                get_aval(a.primal if type(a) is RevTracer and a._trace is self else a)
+                for a in args
+            ]
+        return out
+
+
+def _check_rule(prim, in_cts, argnums, avals):
+    for k, c in zip(argnums, in_cts):
+        if c is None:
+            continue
+        want, got = avals[k], get_aval(c)
+        if got.shape != want.shape or (got.dtype.kind == "c" and want.dtype.kind != "c"):
+            raise RuntimeError(
+                f"funcdiff bug: the VJP rule of `{prim.name}` returned a cotangent "
+                f"{got.str_short()} for its argument {k}, which is {want.str_short()}. "
+                "Please report it."
+            )
 
 
 def _accumulate(cts, tape, node, index, ct):
@@ -259,27 +298,24 @@ def _cast_ct(ct, aval):
         return zeros_like_aval(aval)
     if not is_float(aval.dtype):
         return np.zeros(aval.shape, float0)
+    if tuple(np.shape(ct)) != aval.shape:  # never broadcast: a wrong shape is a bug
+        raise RuntimeError(
+            f"funcdiff bug: reverse mode computed a cotangent of shape {np.shape(ct)} for "
+            f"an input of shape {aval.shape}. Please report it."
+        )
     if isinstance(ct, Tracer):
-        if ct.dtype != aval.dtype:
-            ct = ct.astype(aval.dtype)
-        if ct.shape != aval.shape:
-            from funcdiff import numpy as fnp
-
-            ct = fnp.broadcast_to(ct, aval.shape)
-        return ct
+        return ct.astype(aval.dtype) if ct.dtype != aval.dtype else ct
     ct = np.asarray(ct)
     if ct.dtype != aval.dtype:
         if np.iscomplexobj(ct) and not np.issubdtype(aval.dtype, np.complexfloating):
             ct = ct.real
         ct = ct.astype(aval.dtype)
-    if ct.shape != aval.shape:
-        ct = np.broadcast_to(ct, aval.shape).copy()
     return ct[()] if ct.ndim == 0 else ct
 
 
 def _record(fun, flat_args, diff_mask, name, fun_desc, has_aux_store=None):
     """Run `fun` on flat args, tracing those in `diff_mask`. Returns tape info."""
-    main = push_main(RevTrace, name, fun_desc)
+    main = push_main(CheckedRevTrace if config.check_rules else RevTrace, name, fun_desc)
     try:
         trace = main.trace
         args = [trace.new_input(x) if d else x for x, d in zip(flat_args, diff_mask)]

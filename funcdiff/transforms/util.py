@@ -76,18 +76,28 @@ def fresh_outputs(outs, inputs):
     """The list `outs` with every ndarray that is read-only, or shares memory with an
     ndarray of `inputs` (the caller's arrays) or with an earlier output, copied.
 
-    Costs a type and a flag test per output when the outputs are new arrays."""
+    Costs a few tests per output (type, flag, identity) when the outputs are new arrays."""
     seen, owners, result = set(), None, []
     for x in outs:
         if isinstance(x, np.ndarray):
-            if not (type(x) is np.ndarray and x.base is None and x.flags.writeable
-                    and id(x) not in seen and all(x is not y for y in inputs)):
+            if (type(x) is np.ndarray and x.base is None and id(x) not in seen
+                    and x.flags.writeable and not _among(x, inputs)):
+                seen.add(id(x))  # a new array owns its memory: its `memory_owners`
+            else:
                 if owners is None:
                     owners = memory_owners(inputs)
                 x = fresh(x, owners | seen)
-            seen.update(memory_owners([x]))
+                seen.update(memory_owners([x]))
         result.append(x)
     return result
+
+
+def _among(x, xs):
+    """Whether the object `x` is one of `xs` (by identity)."""
+    for y in xs:
+        if x is y:
+            return True
+    return False
 
 
 # -- checks of what the user passes and returns -------------------------------------------
@@ -95,6 +105,10 @@ def fresh_outputs(outs, inputs):
 # messages, built only on failure, say what was passed and how to write it.
 
 _ARRAY_LEAVES = (np.ndarray, np.generic, float, int, complex, bool, Tracer)
+_PLAIN_LEAVES = frozenset({  # exact types that pass `check_leaves` at once (the common ones)
+    np.ndarray, float, int, complex, bool, np.float64, np.float32, np.complex128, np.int64,
+    np.bool_,
+})
 
 
 def _fun_name(fun):
@@ -170,7 +184,7 @@ def check_output(out, leaves, fun, name):
 
 def check_grad_output(out, fun, name, has_aux):
     """`grad`'s function returns one array (a pair with `has_aux`)."""
-    if isinstance(out, _ARRAY_LEAVES):
+    if isinstance(out, Tracer) or isinstance(out, _ARRAY_LEAVES):  # a tracer: the usual
         return
     if out is None:
         why = "Is a `return` statement missing?"
@@ -195,7 +209,9 @@ def check_grad_output(out, fun, name, has_aux):
 def check_leaves(leaves, tree_of, name, what="argument"):
     """Every leaf a transform receives must be an array or a number."""
     for x in leaves:
-        if not isinstance(x, _ARRAY_LEAVES) or (type(x) is not np.ndarray and _odd_array(x)):
+        if type(x) not in _PLAIN_LEAVES and (
+            not isinstance(x, _ARRAY_LEAVES) or (type(x) is not np.ndarray and _odd_array(x))
+        ):
             break
     else:
         return
