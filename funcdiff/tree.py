@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import itertools
 import math
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
@@ -454,6 +455,13 @@ def _differ_here(a, b) -> bool:
 
 def _flatten(tree, is_leaf, leaves):
     """Append the leaves of `tree` to `leaves`; return its treedef node."""
+    if type(tree) is tuple and is_leaf is None:  # the common case: a tuple of arrays
+        for x in tree:
+            if type(x) not in _leaf_types:
+                break
+        else:
+            leaves.extend(tree)
+            return (_TUPLE, None, (None,) * len(tree))
     # the open containers above the current one, as (kind, aux, children iterator,
     # child nodes so far); the bottom entry is a pseudo-container around the root,
     # so the root's node ends up alone in its `nodes`
@@ -488,8 +496,10 @@ def _flatten(tree, is_leaf, leaves):
 def _build(node, leaves):
     """Rebuild the tree of the container node `node`, its leaves taken from the
     iterator `leaves`."""
-    stack = []
     kind, aux, children = node
+    if not any(children):  # every child a leaf (nodes are non-empty tuples)
+        return kind.unflatten(aux, list(itertools.islice(leaves, len(children))))
+    stack = []
     it = iter(children)
     built = []
     while True:

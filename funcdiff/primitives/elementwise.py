@@ -96,7 +96,10 @@ def unbroadcast(ct, shape):
 def real_for_real(ct, x):
     """The cotangent `ct` of an input `x`: its real part when `x` is real (JAX's
     convention: a real input gets a real cotangent)."""
-    if type(ct) is not float and dtype_of(ct).kind == "c" and dtype_of(x).kind != "c":
+    t = type(ct)
+    if t is _F64 or t is float or (t is np.ndarray and ct.dtype.kind != "c"):
+        return ct  # (the common cases, at once)
+    if dtype_of(ct).kind == "c" and dtype_of(x).kind != "c":
         return real(ct)
     return ct
 

@@ -47,57 +47,43 @@ def flatten_fun_args(fun, in_tree, has_aux=False, name=None):
 # -- no aliasing: arrays a transform returns are the caller's own -------------------------
 
 
-def memory_owners(leaves):
-    """The ids of the objects owning the memory of the ndarray leaves (for `fresh`)."""
-    owners = set()
-    for x in leaves:
-        while isinstance(x, np.ndarray):
-            owners.add(id(x))
-            x = x.base
-        if x is not None:
-            owners.add(id(x))
-    return owners
-
-
-def fresh(x, owners):
-    """`x` if it is a writeable ndarray sharing no memory with `owners`, else a copy."""
-    if not isinstance(x, np.ndarray):
-        return x
-    if x.flags.writeable:
-        base = x
-        while isinstance(base, np.ndarray) and id(base) not in owners:
-            base = base.base
-        if base is None:
-            return x
-    return x.copy()
+def _root(x):
+    """The object owning the memory of the ndarray `x` (the end of its `.base` chain)."""
+    base = x.base
+    while base is not None:
+        x = base
+        base = getattr(x, "base", None)
+    return x
 
 
 def fresh_outputs(outs, inputs):
     """The list `outs` with every ndarray that is read-only, or shares memory with an
     ndarray of `inputs` (the caller's arrays) or with an earlier output, copied.
 
-    Costs a few tests per output (type, flag, identity) when the outputs are new arrays."""
-    seen, owners, result = set(), None, []
+    A new array (no `.base`, not one of the inputs) passes after a few tests; a view
+    is checked by the owner of its memory (two views of one array count as sharing)."""
+    given = {id(y) for y in inputs}
+    seen = set()  # ids of the outputs' memory owners so far
+    taken = None  # the same with the inputs' memory owners (made when a view needs it)
+    result = []
     for x in outs:
         if isinstance(x, np.ndarray):
-            if (type(x) is np.ndarray and x.base is None and id(x) not in seen
-                    and x.flags.writeable and not _among(x, inputs)):
-                seen.add(id(x))  # a new array owns its memory: its `memory_owners`
+            i = id(x)
+            if (type(x) is np.ndarray and x.base is None and x.flags.writeable
+                    and i not in given and i not in seen):
+                seen.add(i)  # a new array owns its memory
+                if taken is not None:
+                    taken.add(i)
             else:
-                if owners is None:
-                    owners = memory_owners(inputs)
-                x = fresh(x, owners | seen)
-                seen.update(memory_owners([x]))
+                if taken is None:
+                    taken = {id(_root(y)) for y in inputs if isinstance(y, np.ndarray)} | seen
+                root = _root(x)
+                if not x.flags.writeable or id(root) in taken:
+                    x = root = x.copy()
+                seen.add(id(root))
+                taken.add(id(root))
         result.append(x)
     return result
-
-
-def _among(x, xs):
-    """Whether the object `x` is one of `xs` (by identity)."""
-    for y in xs:
-        if x is y:
-            return True
-    return False
 
 
 # -- checks of what the user passes and returns -------------------------------------------
