@@ -472,11 +472,12 @@ def _single(x):
 
 
 def _mul_safe_slow(a, b, out=None):
-    """The safe product in general: multiply without NumPy's invalid-value warning, then,
-    when the product has a NaN, zero it where a factor is zero."""
-    if out is not None:  # `out` may be a factor: test, or find the zeros, before writing it
-        if _finite(a) and _finite(b):  # no 0 * inf, no NaN: the plain product
-            return np.multiply(a, b, out=out)
+    """The safe product in general: the plain product when both factors are finite (the
+    common case: then no product is 0 * inf); else multiply without NumPy's invalid-value
+    warning and, where the product has a NaN, zero it where a factor is zero."""
+    if _finite(a) and _finite(b):  # no 0 * inf, no NaN: the plain product
+        return np.multiply(a, b, out=out)
+    if out is not None:  # `out` may be a factor: find the zeros before writing it
         zero = np.logical_or(np.equal(a, 0), np.equal(b, 0))
         with np.errstate(invalid="ignore"):
             r = np.multiply(a, b, out=out)

@@ -298,9 +298,10 @@ def _cast_ct(ct, aval):
         return zeros_like_aval(aval)
     if not is_float(aval.dtype):
         return np.zeros(aval.shape, float0)
-    if tuple(np.shape(ct)) != aval.shape:  # never broadcast: a wrong shape is a bug
+    shape = ct.shape if type(ct) is np.ndarray else get_aval(ct).shape
+    if shape != aval.shape:  # never broadcast: a wrong shape is a bug
         raise RuntimeError(
-            f"funcdiff bug: reverse mode computed a cotangent of shape {np.shape(ct)} for "
+            f"funcdiff bug: reverse mode computed a cotangent of shape {shape} for "
             f"an input of shape {aval.shape}. Please report it."
         )
     if isinstance(ct, Tracer):
