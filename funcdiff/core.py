@@ -125,10 +125,10 @@ class _Rebind:
     """Returned by `find_top_trace` when `args` must be normalized first (see below)."""
 
 
-RESIDUALS = _Rebind()
+REBIND = _Rebind()
 
 
-def primal_values(args):
+def normalized_args(args):
     """`args` normalized for binding: tracers of levels in their backward pass
     replaced by their primals, and lists/tuples (array-likes, perhaps holding
     tracers) made arrays as `funcdiff.numpy.asarray` makes them (stacked when
@@ -162,7 +162,7 @@ def find_top_trace(args, stack=None):
     """The trace of the highest level among `args`' tracers, or None. `stack`: this
     thread's `_state.stack`, where the caller has it already (saves a thread-local read).
 
-    Returns `RESIDUALS` when `args` must be normalized with `primal_values`
+    Returns `REBIND` when `args` must be normalized with `normalized_args`
     before binding: some argument is a list or tuple (an array-like, which
     may hold tracers), or a tracer of a finished reverse-mode level whose
     backward pass is running (a residual captured by a closure). Raises
@@ -177,13 +177,13 @@ def find_top_trace(args, stack=None):
             main = trace.main
             if not main.alive:
                 if main.residual:
-                    return RESIDUALS
+                    return REBIND
                 raise _leak_error(a)
             if main.level > level:
                 level = main.level
                 top = trace
         elif type(a) in _SEQUENCES:
-            return RESIDUALS
+            return REBIND
     if top is not None:  # this thread's stack holds its main, unless it is another thread's
         try:
             owner = (_state.stack if stack is None else stack)[level]
@@ -268,8 +268,8 @@ class Primitive:
         if stack:
             trace = find_top_trace(args, stack)
             if trace is not None:
-                if trace is RESIDUALS:
-                    return self.bind(*primal_values(args), **params)
+                if trace is REBIND:
+                    return self.bind(*normalized_args(args), **params)
                 return trace.process_primitive(self, args, params)
         return self.impl(*args, **params)
 
@@ -577,12 +577,12 @@ class Tracer:
     # -- NumPy protocols: numpy.sin(tracer), numpy.sum(tracer) dispatch here
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if _check_alive(inputs):
-            inputs = tuple(primal_values(inputs))
+            inputs = tuple(normalized_args(inputs))
         return _fnp.dispatch_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         if _check_alive(args):
-            args = tuple(primal_values(args))
+            args = tuple(normalized_args(args))
         return _fnp.dispatch_function(func, args, kwargs)
 
 

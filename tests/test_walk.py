@@ -72,24 +72,8 @@ DISPATCHED = (("numpy", "funcdiff.numpy"), ("numpy.linalg", "funcdiff.numpy.lina
               ("numpy.fft", "funcdiff.numpy.fft"), ("scipy.special", "funcdiff.scipy.special"))
 
 # ------------------------------------------------------------------ inputs beyond the probes
-_rng = np.random.default_rng(7081)
-
-
-def N(*shape):  # noqa: N802
-    return _rng.standard_normal(shape)
-
-
-def U(lo, hi, *shape):  # noqa: N802
-    return _rng.uniform(lo, hi, shape)
-
-
-def C(*shape):  # noqa: N802
-    return N(*shape) + 1j * N(*shape)
-
-
-def _spd(n):
-    a = N(n, n)
-    return a @ a.T + n * np.eye(n)
+# (drawn with the probe table's helpers, from this test's own copy of its generator)
+N, U, C, _spd = GEN.N, GEN.U, GEN.C, GEN.SPD
 
 
 _with_nan = N(3, 4)

@@ -25,14 +25,14 @@ import operator
 import numpy as np
 
 from funcdiff.core import (
-    RESIDUALS,
+    REBIND,
     Primitive,
     ShapedArray,
     Tracer,
     _state,
     find_top_trace,
     has_tracer,
-    primal_values,
+    normalized_args,
 )
 
 ONE = "one"
@@ -163,10 +163,6 @@ def _plain_number(g):
     return bool(g) and -_INF < g < _INF
 
 
-def _scale(t, d, safe):
-    return _scale_safe(t, d) if safe else _scale_plain(t, d)
-
-
 def _scale_into_plain(t, d):
     """`t * d`, written into `d` when both are arrays alike (`d` is a new array)."""
     if type(t) is np.ndarray and type(d) is np.ndarray and t.shape == d.shape and (
@@ -202,10 +198,6 @@ def _scale_into_safe(t, d):
         if td is _F64 or td is float:
             return t * d if t and d else _ZERO
     return _scale_safe(t, d)
-
-
-def _scale_into(t, d, safe=False):
-    return _scale_into_safe(t, d) if safe else _scale_into_plain(t, d)
 
 
 def _one_buffer(traced, inner, outer, *c):
@@ -385,8 +377,8 @@ def _fn(prim, doc=None):
         if stack:
             trace = find_top_trace(args, stack)
             if trace is not None:
-                if trace is RESIDUALS:
-                    return f(*primal_values(args))
+                if trace is REBIND:
+                    return f(*normalized_args(args))
                 return trace.process_primitive(prim, args, empty)
         return impl(*args)
 

@@ -88,10 +88,6 @@ def _vmapped(fn, avals):
     return stage(vmap(lambda *xs: fn(*xs)), avals, "vmap of a custom rule").program
 
 
-def _batched(avals, size):
-    return [ShapedArray((size, *a.shape), a.dtype) for a in avals]
-
-
 def _batching_or_staging():
     """True when a `vmap` or a staging trace is active: callables kept in a primitive's
     parameters must then be closed programs (see the module docstring on `bwd`)."""
