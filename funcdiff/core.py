@@ -241,11 +241,30 @@ class Primitive:
             possibly one of the inputs) to write the result into. `jit` then treats it
             as it treats ufuncs: its result may go into a dead input's buffer, and its
             own result's buffer may be reused by later such equations.
+        scalar: the primitive on float64 scalars, for `jit`'s code for programs of float64
+            scalars only (Python floats and `math`): an expression template of the inputs
+            (`"({0} + {1})"`) or a function of Python floats (`math.sin`), which may raise
+            ValueError, OverflowError or ZeroDivisionError where NumPy gives inf or nan (that
+            call then runs as NumPy code). None: no such form.
+        identity: when an equation returns an input unchanged (`jit` drops it): an int `i`
+            (input `i`, whenever it has the output's shape and dtype: reshape, casts), or
+            `identity(avals, **params) -> i | None` (transpose by the identity permutation).
+        neutral: a binary operation's neutral elements, one per input (or None): where input
+            `i` is a constant equal to `neutral[i]` everywhere, the equation returns the other
+            input unchanged, if that has the output's shape and dtype (`(0, 0)` for add).
+        aliases: what an output's memory may be, for `jit`'s promise that every array it
+            returns is new (it copies the others): None (the default) a new array, or
+            anything where a parameter is a function or a Program (arbitrary code); or one
+            of `"new"`, `"fresh"` (new, and only this output refers to it: later equations
+            may write into it), `"view"` (input 0 or a view of it), `"readonly view"`,
+            `"view or new"`, `"readonly"` (a new read-only array), `Slice`, `Branches`,
+            `Loop` (below); or `aliases(avals, **params)` returning one of those.
     """
 
     __slots__ = (
         "name", "impl", "jvp", "vjp", "batch", "abstract_eval", "multiple_results",
-        "linear", "fwd", "residuals", "specialize", "nondiff", "out_param",
+        "linear", "fwd", "residuals", "specialize", "nondiff", "out_param", "scalar",
+        "identity", "neutral", "aliases",
     )
 
     def __init__(self, name, impl, *, multiple_results=False, linear=None):
@@ -262,6 +281,10 @@ class Primitive:
         self.specialize = None
         self.nondiff = False
         self.out_param = False
+        self.scalar = None
+        self.identity = None
+        self.neutral = None
+        self.aliases = None
 
     def bind(self, *args, **params):
         stack = _state.stack
@@ -286,6 +309,41 @@ class Primitive:
 
     def __repr__(self):
         return f"Primitive({self.name})"
+
+
+# What `Primitive.aliases` returns beyond its strings (jit reads them; see jit.py's roots).
+
+
+class Slice:
+    """Aliases: a basic slice of input 0, `ranges` the indices it takes per axis (None:
+    not known), so that `jit` tells disjoint slices of one array apart."""
+
+    __slots__ = ("ranges",)
+
+    def __init__(self, ranges):
+        self.ranges = ranges
+
+
+class Branches:
+    """Aliases: output k is output k of one of the `programs`, run on the inputs from
+    position `first` on (cond)."""
+
+    __slots__ = ("programs", "first")
+
+    def __init__(self, programs, first):
+        self.programs, self.first = programs, first
+
+
+class Loop:
+    """Aliases of a loop whose Program `body` maps (consts, carry, extra) to the carry
+    first: the outputs are the final carries, then new arrays. `consts`, `carry` and
+    `extra` are `slice`s of the inputs; `may_skip`: the loop may run no iteration."""
+
+    __slots__ = ("body", "consts", "carry", "extra", "may_skip")
+
+    def __init__(self, body, consts, carry, extra, may_skip):
+        self.body, self.consts, self.carry, self.extra = body, consts, carry, extra
+        self.may_skip = may_skip
 
 
 # --------------------------------------------------------------------------

@@ -16,16 +16,13 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from helpers import close
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
 from funcdiff.tree import tree_map
 
 RNG = np.random.default_rng(0)
-
-
-def close(a, b, tol=1e-12):
-    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=tol, atol=tol)
 
 
 def block(p, x):

@@ -17,6 +17,7 @@ import itertools
 
 import numpy as np
 import pytest
+from helpers import fd_grad
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -162,21 +163,12 @@ def _points():
     return w.filter(lambda w: abs(w[0]) > 0.05 and abs(w[0] * C[0]) > 0.05)
 
 
-def _central(f, w, eps=1e-6):
-    g = np.zeros(3)
-    for i in range(3):
-        e = np.zeros(3)
-        e[i] = eps
-        g[i] = (f(w + e) - f(w - e)) / (2 * eps)
-    return g
-
-
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 @settings(max_examples=10, deadline=None)
 @given(w=_points())
 def test_eager_grad_agrees_with_central_differences(name, w):
     f = PROGRAMS[name]
-    np.testing.assert_allclose(fd.grad(f)(w), _central(f, w), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(fd.grad(f)(w), fd_grad(f, w, eps=1e-6), rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("names", COMPOSITIONS, ids="-".join)
@@ -190,4 +182,4 @@ def test_composition_agrees_with_eager_grad(names, w):
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9,
                                    err_msg=f"{name} under {'(' .join(names)}")
         if names == ("grad",):
-            np.testing.assert_allclose(want, _central(f, w), rtol=1e-6, atol=1e-6)
+            np.testing.assert_allclose(want, fd_grad(f, w, eps=1e-6), rtol=1e-6, atol=1e-6)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
 import pytest
+from helpers import assert_same, inside, normal
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
@@ -13,24 +15,7 @@ from funcdiff.primitives import contraction as pc
 from funcdiff.testing import check_grads
 
 RNG = np.random.default_rng(0)
-
-
-def rand(shape, dtype=np.float64):
-    x = RNG.standard_normal(shape)
-    if np.dtype(dtype).kind == "c":
-        x = x + 1j * RNG.standard_normal(shape)
-    return np.asarray(x, dtype)
-
-
-def inside(f, *args):
-    """f's value computed inside a transform (through the primitives, not NumPy)."""
-    return fd.vjp(f, *args)[0]
-
-
-def assert_same(got, want, rtol=1e-12, atol=1e-12):
-    assert np.shape(got) == np.shape(want)
-    assert np.result_type(got) == np.result_type(want), (np.result_type(got), want.dtype)
-    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+rand = functools.partial(normal, RNG)
 
 
 EINSUM_CASES = [

@@ -10,6 +10,7 @@ from functools import partial
 
 import numpy as np
 import pytest
+from helpers import close, fd_grad
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
@@ -17,21 +18,6 @@ from funcdiff.testing import check_grads
 from funcdiff.tree import tree_map
 
 RNG = np.random.default_rng(0)
-
-
-def close(a, b, tol=1e-12):
-    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=tol, atol=tol)
-
-
-def fd_grad(f, x, eps=1e-6):
-    """Central-difference gradient of a scalar function of one array."""
-    x = np.asarray(x, float)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = eps
-        g[i] = (float(f(x + e)) - float(f(x - e))) / (2 * eps)
-    return g
 
 
 # ------------------------------------------------------------------ custom_jvp fixtures

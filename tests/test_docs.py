@@ -129,7 +129,9 @@ def test_api_entries_exist():
     assert not missing, f"docs/api.md documents names that do not exist: {missing}"
 
 
-API_MODULES = ["funcdiff", "funcdiff.tree", "funcdiff.errors", "funcdiff.testing"]
+API_MODULES = [
+    "funcdiff", "funcdiff.tree", "funcdiff.errors", "funcdiff.testing", "funcdiff.extend",
+]
 
 
 @pytest.mark.parametrize("modname", API_MODULES)

@@ -203,10 +203,9 @@ def test_jit_like_numpy(f, g, args, differentiable):
     assert_like(fd.jit(f)(*args), g(*args))
 
 
-@pytest.mark.parametrize("f, g, args, differentiable", CASES)
+@pytest.mark.parametrize("f, g, args, differentiable", [c for c in CASES if c.values[3]])
 def test_derivatives_second_order(f, g, args, differentiable):
-    if not differentiable:
-        pytest.skip("no derivative")
+    assert differentiable
     idx = [i for i, a in enumerate(args) if _inexact(a)]
 
     def h(*xs):

@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pytest
+from helpers import inside_jvp as traced
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -481,11 +482,6 @@ BINARY = {
     "multiply": (fnp.multiply, np.multiply), "divide": (fnp.divide, np.divide),
 }
 DTYPES = st.sampled_from([np.float64, np.float32])
-
-
-def traced(f, *args):
-    """`f(*args)` with every argument traced by jvp (concrete tracers)."""
-    return fd.jvp(f, args, tuple(np.zeros_like(a) for a in args))[0]
 
 
 def assert_like_numpy(got, want):

@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("scipy")
 
 import scipy.signal as ss  # noqa: E402
+from helpers import inside_jvp  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -32,10 +33,6 @@ CASES = [(m, s1, s2) for m in ("full", "same") for s1, s2 in SHAPES]
 CASES += [("valid", s1, s2) for s1, s2 in VALID]
 
 
-def _inside(f, *args):
-    return fd.jvp(f, args, args)[0]
-
-
 @pytest.mark.parametrize("mode,s1,s2", CASES, ids=[f"{m}-{a}-{b}" for m, a, b in CASES])
 def test_values_and_grads(mode, s1, s2):
     rng = np.random.default_rng(0)
@@ -46,7 +43,7 @@ def test_values_and_grads(mode, s1, s2):
 
     want = ss.convolve(x, y, mode)
     assert np.array_equal(f(x, y), want)
-    np.testing.assert_allclose(_inside(f, x, y), want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(inside_jvp(f, x, y), want, rtol=1e-12, atol=1e-12)
     check_grads(f, (x, y), order=2, modes=("fwd", "rev"))
 
 
@@ -67,7 +64,7 @@ def test_hypothesis_values(data):
     valid_ok = all(p >= q for p, q in zip(s1, s2)) or all(p <= q for p, q in zip(s1, s2))
     for mode in ("full", "same", "valid") if valid_ok else ("full", "same"):
         for method in ("direct", "fft"):
-            got = _inside(lambda a, b, mode=mode, method=method: signal.convolve(a, b, mode,
+            got = inside_jvp(lambda a, b, mode=mode, method=method: signal.convolve(a, b, mode,
                                                                                   method), x, y)
             np.testing.assert_allclose(got, ss.convolve(x, y, mode, method), rtol=1e-9,
                                        atol=1e-9)
@@ -131,7 +128,7 @@ def test_dtypes():
     check_grads(lambda a, b: signal.convolve(a, b), (z, k), order=2)
     # an integer kernel (not differentiated)
     ik = np.array([1, 2])
-    np.testing.assert_allclose(_inside(lambda a: signal.convolve(a, ik), x32),
+    np.testing.assert_allclose(inside_jvp(lambda a: signal.convolve(a, ik), x32),
                                ss.convolve(x32, ik))
 
 

@@ -10,6 +10,7 @@ pytest.importorskip("scipy")
 
 import scipy.special as ssp  # noqa: E402
 import scipy.stats as sst  # noqa: E402
+from helpers import inside_jvp  # noqa: E402
 from hypothesis import given  # noqa: E402
 
 import funcdiff as fd  # noqa: E402
@@ -36,10 +37,6 @@ CONTINUOUS = [
 ROWS = [(d, m, x, p) for d, x, p in CONTINUOUS for m in getattr(stats, d).__all__]
 
 
-def _inside(f, *args):
-    return fd.jvp(f, args, args)[0]
-
-
 @pytest.mark.parametrize("dist,method,x,params", ROWS, ids=[f"{r[0]}.{r[1]}" for r in ROWS])
 def test_continuous(dist, method, x, params):
     f = getattr(getattr(stats, dist), method)
@@ -48,7 +45,7 @@ def test_continuous(dist, method, x, params):
         x = Q
     args = (x,) + params
     assert np.array_equal(f(*args), ref(*args))  # outside transforms: SciPy itself
-    np.testing.assert_allclose(_inside(f, *args), ref(*args), rtol=1e-12)
+    np.testing.assert_allclose(inside_jvp(f, *args), ref(*args), rtol=1e-12)
     check_grads(f, args, order=2, modes=("fwd", "rev"))
 
 
@@ -61,7 +58,7 @@ def test_defaults_and_outside_support(dist, x, params):
         if method in ("ppf", "isf"):
             continue
         f = getattr(mod, method)
-        got = _inside(lambda x, f=f: f(x, *shape_params), wide)
+        got = inside_jvp(lambda x, f=f: f(x, *shape_params), wide)
         np.testing.assert_allclose(got, getattr(ref, method)(wide, *shape_params), rtol=1e-10,
                                    atol=1e-300, err_msg=method)
         # the derivative is finite (zero outside the support), never NaN
@@ -75,14 +72,14 @@ def test_hypothesis_values(x):
         for method in ("logpdf", "logcdf", "logsf"):
             f = getattr(getattr(stats, dist), method)
             want = getattr(getattr(sst, dist), method)(x, *params)
-            np.testing.assert_allclose(_inside(f, x, *params), want, rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(inside_jvp(f, x, *params), want, rtol=1e-9, atol=1e-12)
 
 
 def test_invalid_parameters_give_nan():
-    assert np.isnan(_inside(lambda x: stats.norm.logpdf(x, 0.0, -1.0), 0.5))
-    assert np.isnan(_inside(lambda x: stats.gamma.cdf(x, -1.0), 0.5))
-    assert np.isnan(_inside(lambda x: stats.beta.logpdf(x, 1.0, 0.0), 0.5))
-    assert np.isnan(_inside(lambda p: stats.binom.pmf(2, 5, p), 1.5))
+    assert np.isnan(inside_jvp(lambda x: stats.norm.logpdf(x, 0.0, -1.0), 0.5))
+    assert np.isnan(inside_jvp(lambda x: stats.gamma.cdf(x, -1.0), 0.5))
+    assert np.isnan(inside_jvp(lambda x: stats.beta.logpdf(x, 1.0, 0.0), 0.5))
+    assert np.isnan(inside_jvp(lambda p: stats.binom.pmf(2, 5, p), 1.5))
 
 
 # -- discrete --------------------------------------------------------------------------------------
@@ -92,8 +89,8 @@ K = np.array([-1.0, 0.0, 2.0, 5.0, 2.5, 9.0])
 @pytest.mark.parametrize("method", stats.poisson.__all__)
 def test_poisson(method):
     f, ref = getattr(stats.poisson, method), getattr(sst.poisson, method)
-    np.testing.assert_allclose(_inside(lambda mu: f(K, mu), 2.5), ref(K, 2.5), rtol=1e-12)
-    np.testing.assert_allclose(_inside(lambda mu: f(K, mu, 1), 2.5), ref(K, 2.5, 1), rtol=1e-12)
+    np.testing.assert_allclose(inside_jvp(lambda mu: f(K, mu), 2.5), ref(K, 2.5), rtol=1e-12)
+    np.testing.assert_allclose(inside_jvp(lambda mu: f(K, mu, 1), 2.5), ref(K, 2.5, 1), rtol=1e-12)
     k = np.array([0.0, 2.0, 5.0])
     check_grads(lambda mu: f(k, mu), (np.array([2.5, 0.7, 6.0]),), order=2)
 
@@ -101,8 +98,8 @@ def test_poisson(method):
 @pytest.mark.parametrize("method", stats.binom.__all__)
 def test_binom(method):
     f, ref = getattr(stats.binom, method), getattr(sst.binom, method)
-    np.testing.assert_allclose(_inside(lambda p: f(K, 7, p), 0.3), ref(K, 7, 0.3), rtol=1e-12)
-    np.testing.assert_allclose(_inside(lambda p: f(K, 7.0, p, -1), 0.3), ref(K, 7, 0.3, -1),
+    np.testing.assert_allclose(inside_jvp(lambda p: f(K, 7, p), 0.3), ref(K, 7, 0.3), rtol=1e-12)
+    np.testing.assert_allclose(inside_jvp(lambda p: f(K, 7.0, p, -1), 0.3), ref(K, 7, 0.3, -1),
                                rtol=1e-12)
     k = np.array([0.0, 2.0, 5.0])
     check_grads(lambda p: f(k, 7, p), (np.array([0.3, 0.05, 0.9]),), order=2)
@@ -124,7 +121,7 @@ def test_dirichlet():
     for args in [(x, alpha), (xs, alpha), (x[:2], alpha), (xs[:2], alpha)]:
         for method in ("logpdf", "pdf"):
             f, ref = getattr(stats.dirichlet, method), getattr(sst.dirichlet, method)
-            np.testing.assert_allclose(_inside(f, *args), ref(*args), rtol=1e-12)
+            np.testing.assert_allclose(inside_jvp(f, *args), ref(*args), rtol=1e-12)
     check_grads(stats.dirichlet.logpdf, (x[:2], alpha), order=2)
     check_grads(lambda a: stats.dirichlet.logpdf(xs, a), (alpha,), order=2)
     with pytest.raises(ValueError):  # SciPy's checks run on concrete values
@@ -149,7 +146,7 @@ def test_multivariate_normal(x, mean, cov):
     for method in ("logpdf", "pdf"):
         f, ref = getattr(stats.multivariate_normal, method), getattr(sst.multivariate_normal,
                                                                      method)
-        got = _inside(f, x, mean, cov)
+        got = inside_jvp(f, x, mean, cov)
         want = ref(x, mean, cov)
         np.testing.assert_allclose(got, want, rtol=1e-12)
         assert np.shape(got) == np.shape(want)
@@ -158,7 +155,7 @@ def test_multivariate_normal(x, mean, cov):
 
 def test_multivariate_normal_defaults_and_vmap():
     x = np.array([[0.5, -1.0], [0.0, 0.2], [1.0, 1.0]])
-    np.testing.assert_allclose(_inside(lambda x: stats.multivariate_normal.logpdf(x), 0.3),
+    np.testing.assert_allclose(inside_jvp(lambda x: stats.multivariate_normal.logpdf(x), 0.3),
                                sst.multivariate_normal.logpdf(0.3))
     cov = np.array([[2.0, 0.3], [0.3, 1.0]])
     means = np.array([[0.0, 0.0], [1.0, -1.0]])
@@ -186,7 +183,7 @@ TAILS = [
 
 @pytest.mark.parametrize("f,x,want", TAILS)
 def test_log_probabilities_finite_in_the_tails(f, x, want):
-    np.testing.assert_allclose(_inside(f, x), want, rtol=1e-9)
+    np.testing.assert_allclose(inside_jvp(f, x), want, rtol=1e-9)
     for g in (fd.grad(f), fd.grad(fd.grad(f))):
         assert np.isfinite(g(x))
 

@@ -4,6 +4,7 @@ import collections
 
 import numpy as np
 import pytest
+from helpers import fd_grad, fd_jac
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
@@ -174,19 +175,10 @@ def test_collectives_are_differentiable():
         return fnp.sum(fd.vmap(lambda v: (v / fd.psum(v, "i")) ** 2, axis_name="i")(x))
 
     g = fd.grad(f)(x)
-    eps = 1e-6
-    fdiff = np.array([(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(4)])
+    fdiff = fd_grad(f, x, eps=1e-6)
     np.testing.assert_allclose(g, fdiff, rtol=1e-6)
     _, t = fd.jvp(f, (x,), (np.ones(4),))
     np.testing.assert_allclose(t, fdiff.sum(), rtol=1e-6)
-
-
-def _fd_jac(f, x, eps=1e-6):
-    cols = []
-    for e in np.eye(x.size):
-        e = e.reshape(x.shape)
-        cols.append((np.asarray(f(x + eps * e)) - np.asarray(f(x - eps * e))) / (2 * eps))
-    return np.stack(cols, axis=-1).reshape(np.shape(f(x)) + x.shape)
 
 
 def test_jacobians_match_finite_differences():
@@ -195,7 +187,7 @@ def test_jacobians_match_finite_differences():
     jf, jr = fd.jacfwd(f)(x), fd.jacrev(f)(x)
     assert jf.shape == (2, 3, 2, 3)
     np.testing.assert_allclose(jf, jr, rtol=1e-12)
-    np.testing.assert_allclose(jf, _fd_jac(f, x), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(jf, fd_jac(f, x, eps=1e-6), rtol=1e-6, atol=1e-8)
 
 
 def test_jacobian_pytrees_argnums_has_aux():

@@ -15,7 +15,7 @@ import operator
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from funcdiff.core import Tracer, traced
+from funcdiff.core import ShapedArray, Tracer, traced
 from funcdiff.errors import ConcretizationError
 from funcdiff.numpy._contraction import matmul
 from funcdiff.numpy._creation import asarray
@@ -476,6 +476,9 @@ partition_index_p = rp._nondifferentiable(
 argpartition_p = rp._nondifferentiable(
     "argpartition", lambda x, kth, axis, kind: np.argpartition(x, list(kth), axis=axis, kind=kind)
 )
+partition_index_p.abstract_eval = argpartition_p.abstract_eval = (
+    lambda x, kth, axis, kind: ShapedArray(x.shape, np.intp)
+)
 
 
 def _partition_args(a, kth, axis, order, name):
@@ -486,7 +489,10 @@ def _partition_args(a, kth, axis, order, name):
         a, axis = reshape(a, (-1,)), 0
     axis = normalize_axis_index(axis, len(shape_of(a)))
     kth = tuple(int(k) for k in np.atleast_1d(np.asarray(kth)))
-    np.partition(np.zeros(shape_of(a)[axis]), list(kth))  # NumPy's errors for a bad kth
+    n = shape_of(a)[axis]
+    for k in kth if n else ():  # NumPy's error for a bad kth (it checks none for n == 0)
+        if not -n <= k < n:
+            raise ValueError(f"kth(={k + n if k < 0 else k}) out of bounds ({n})")
     return a, kth, axis
 
 

@@ -300,6 +300,8 @@ einsum_p.vjp = _einsum_vjp
 einsum_p.residuals = "inputs"  # the output is not needed by the VJP
 einsum_p.batch = _einsum_batch
 einsum_p.abstract_eval = _einsum_abstract_eval
+# several operands: a new array of its own; one: numpy.einsum's views too ("ii->i", "ij->ji")
+einsum_p.aliases = lambda avals, subscripts, path: "fresh" if len(avals) > 1 else "view or new"
 
 
 def _einsum_specialize(avals, subscripts, path):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff.core import Primitive, ShapedArray, Tracer
+from funcdiff.core import Branches, Loop, Primitive, ShapedArray, Tracer
 from funcdiff.primitives.elementwise import dtype_of, shape_of
 from funcdiff.transforms.staging import stage_flat
 
@@ -257,6 +257,11 @@ def _scan_batch(vals, dims, body, num_consts, num_carry, length, reverse):
 
 scan_p = Primitive("scan", _scan_impl, multiple_results=True)
 scan_p.abstract_eval = _scan_abstract
+# operands: consts, initial carries, xs (the body gets views x[i]); outputs: carries, ys (new)
+scan_p.aliases = lambda avals, body, num_consts, num_carry, length, reverse: Loop(
+    body, slice(0, num_consts), slice(num_consts, num_consts + num_carry),
+    slice(num_consts + num_carry, None), length == 0,
+)
 scan_p.jvp = _scan_jvp
 scan_p.fwd = _scan_fwd
 scan_p.vjp = _scan_vjp
@@ -412,6 +417,11 @@ def _while_batch(vals, dims, cond, body, num_cconsts, num_bconsts):
 while_p = Primitive("while", _while_impl, multiple_results=True)
 while_p.abstract_eval = lambda *avals, cond, body, num_cconsts, num_bconsts: list(
     body.out_avals
+)
+# operands: cond consts, body consts, initial carries (the loop may run no iteration)
+while_p.aliases = lambda avals, cond, body, num_cconsts, num_bconsts: Loop(
+    body, slice(num_cconsts, num_cconsts + num_bconsts),
+    slice(num_cconsts + num_bconsts, None), slice(0, 0), True,
 )
 while_p.jvp = _while_jvp
 while_p.vjp = _while_vjp
@@ -574,6 +584,7 @@ def _cond_batch(vals, dims, branches):
 
 cond_p = Primitive("cond", _cond_impl, multiple_results=True)
 cond_p.abstract_eval = lambda index, *avals, branches: list(branches[0].out_avals)
+cond_p.aliases = lambda avals, branches: Branches(branches, 1)  # operands after the index
 cond_p.jvp = _cond_jvp
 cond_p.vjp = _cond_vjp
 cond_p.batch = _cond_batch

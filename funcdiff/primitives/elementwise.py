@@ -43,6 +43,8 @@ _SCALAR_SHAPE_TYPES = frozenset({float, int, complex, bool, np.float64, np.float
 
 
 def shape_of(x):
+    """The shape of an array, a tracer, a `ShapedArray`, a Python scalar or a (nested)
+    list of them, as a tuple."""
     t = type(x)
     if t is np.ndarray or t is ShapedArray:
         return x.shape
@@ -65,6 +67,8 @@ _PY_DTYPES = {float: np.dtype(float), complex: np.dtype(complex), bool: np.dtype
 
 
 def dtype_of(x):
+    """The dtype of an array, a tracer, a `ShapedArray`, a Python scalar (its NumPy
+    default) or a (nested) list of them."""
     t = type(x)
     if t is np.ndarray or t is ShapedArray or isinstance(x, (np.ndarray, Tracer, np.generic)):
         return x.dtype
@@ -317,9 +321,89 @@ def _scalar_first(ufunc, op):
     return impl
 
 
+# -- shape and dtype rules ------------------------------------------------------------
+def broadcast_shape(avals):
+    """The shape NumPy's broadcasting gives the inputs of these abstract values."""
+    shape = ()
+    for a in avals:
+        s = a.shape
+        if s != shape and s:  # (0-d inputs change nothing)
+            if shape:
+                return np.broadcast_shapes(*[a.shape for a in avals])
+            shape = s
+    return shape
+
+
+def _resolve_key(a):
+    """An input as NumPy's type resolution sees it: its dtype, or for a Python scalar (a
+    weak abstract value) its type, which NumPy promotes weakly (`float32 * 0.5`: float32)."""
+    kind = a.dtype.kind
+    if not a.weak or kind == "b":  # a Python bool is a NumPy bool
+        return a.dtype
+    return float if kind == "f" else complex if kind == "c" else int  # ints of any size
+
+
+def _promotion_operand(a):
+    """An input for `np.result_type`: its dtype, or a Python scalar's zero (weak)."""
+    key = _resolve_key(a)
+    return key(0) if type(key) is type else key
+
+
+def ufunc_dtype(ufunc):
+    """The dtype rule `dtype(*avals)` of a ufunc: NumPy's own type resolution
+    (`ufunc.resolve_dtypes`) on the input dtypes alone, no data (cached per dtypes).
+    Inputs it has no loop for raise its TypeError, as a call would."""
+    cache = {}
+    outs = (None,) * ufunc.nout
+
+    def dtype(*avals):
+        key = tuple([_resolve_key(a) for a in avals])
+        d = cache.get(key)
+        if d is None:
+            d = cache[key] = ufunc.resolve_dtypes(key + outs)[ufunc.nin]
+        return d
+
+    return dtype
+
+
+def dtype_by_running(impl):
+    """The dtype rule of an `impl` whose dtype NumPy cannot tell beforehand (a Python
+    function of several ufuncs): `impl` run on 0-size arrays of the input dtypes (Python
+    scalars as a 0 of their type). The last resort: each use is documented at its
+    primitive; its cost does not depend on the arrays' sizes."""
+    cache = {}
+
+    def dtype(*avals):
+        key = tuple([_resolve_key(a) for a in avals])
+        d = cache.get(key)
+        if d is None:
+            args = [np.zeros(0, k) if isinstance(k, np.dtype) else k(0) for k in key]
+            with np.errstate(all="ignore"):
+                d = cache[key] = np.result_type(impl(*args))
+        return d
+
+    return dtype
+
+
+def elementwise_abstract_eval(dtype):
+    """The shape/dtype rule of an elementwise primitive: NumPy's broadcasting of the input
+    shapes, and `dtype(*avals)` (a ufunc: its type resolution, see `ufunc_dtype`)."""
+    if isinstance(dtype, np.ufunc):
+        dtype = ufunc_dtype(dtype)
+
+    def abstract_eval(*avals):
+        return ShapedArray(broadcast_shape(avals), dtype(*avals))
+
+    return abstract_eval
+
+
+# the binary operators that `elementwise(scalar=...)` writes infix in jit's scalar code
+_INFIX = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/"}
+
+
 def elementwise(
     name, impl, *partials, safe=False, bounded=False, linear=None, quiet=True, residuals=None,
-    fresh=False, scalar=None,
+    fresh=False, scalar=None, neutral=None, dtype=None,
 ):
     """Define an elementwise primitive from its partial derivatives.
 
@@ -334,15 +418,29 @@ def elementwise(
     needs itself). `fresh=True` says that the (unary) partial always returns a
     new array, never an input or the output: on NumPy arrays the JVP and VJP then
     multiply into that array instead of allocating one more (reverse mode's peak
-    memory). `scalar`, for a binary ufunc `impl`, is the Python operator that
-    computes it on float64 scalars (see `_scalar_first`); compiled code (`jit`)
-    still calls the ufunc.
+    memory). `scalar` is the primitive on float64 scalars (`Primitive.scalar`): a
+    function of `math`, an expression template, or for a binary ufunc `impl` an
+    operator of `operator` (`+ - * /`), which eager code on float64 scalars then
+    uses too (see `_scalar_first`; compiled code still calls the ufunc). `neutral`:
+    the neutral elements per input (`Primitive.neutral`). The shape/dtype rule
+    broadcasts the shapes and takes the dtype from `dtype`: `impl` itself by default
+    (which must then be a ufunc), another ufunc whose type resolution `impl`
+    follows, or a rule `dtype(*avals) -> dtype`.
     """
     if safe and quiet:
         partials = tuple(_quiet(p) for p in partials)
-    prim = Primitive(name, impl if scalar is None else _scalar_first(impl, scalar), linear=linear)
-    if scalar is not None:
+    if dtype is None:
+        if not isinstance(impl, np.ufunc):
+            raise TypeError(f"elementwise `{name}`: `impl` is no ufunc: declare its `dtype`")
+        dtype = impl
+    infix = _INFIX.get(scalar)
+    prim = Primitive(name, impl if infix is None else _scalar_first(impl, scalar), linear=linear)
+    if infix is not None:
         prim.specialize = lambda avals: impl
+        scalar = f"({{0}} {infix} {{1}})"
+    prim.scalar = scalar
+    prim.neutral = neutral
+    prim.abstract_eval = elementwise_abstract_eval(dtype)
     prim.residuals = residuals  # "out": the partials use only the output; "shapes": nothing
     scale = _scale_plain if bounded else _scale_safe
     unary = len(partials) == 1 and partials[0] is not None
@@ -360,9 +458,9 @@ def elementwise(
     return prim
 
 
-def nondifferentiable(name, impl):
+def nondifferentiable(name, impl, dtype=None):
     """An elementwise primitive with zero derivative (comparisons, floor, ...)."""
-    prim = elementwise(name, impl, *([None] * 3))
+    prim = elementwise(name, impl, *([None] * 3), dtype=dtype)
     prim.nondiff = True
     return prim
 
@@ -518,6 +616,7 @@ add_p = elementwise(
     linear="all",
     residuals="shapes",
     scalar=operator.add,
+    neutral=(0, 0),
 )
 subtract_p = elementwise(
     "subtract",
@@ -527,6 +626,7 @@ subtract_p = elementwise(
     linear="all",
     residuals="shapes",
     scalar=operator.sub,
+    neutral=(None, 0),  # x - 0 is x
 )
 multiply_p = elementwise(
     "multiply",
@@ -535,10 +635,18 @@ multiply_p = elementwise(
     lambda o, x, y: x,
     linear="each",
     scalar=operator.mul,
+    neutral=(1, 1),
 )
 # its rules are safe products too (elementwise's default): safe at every order
 mul_safe_p = elementwise(
-    "mul_safe", _mul_safe_impl, lambda o, x, y: y, lambda o, x, y: x, linear="each"
+    "mul_safe",
+    _mul_safe_impl,
+    lambda o, x, y: y,
+    lambda o, x, y: x,
+    linear="each",
+    scalar="({0} * {1} if {0} and {1} else 0.0)",  # 0 * inf == 0, as its impl
+    neutral=(1, 1),
+    dtype=np.multiply,
 )
 
 
@@ -569,7 +677,8 @@ def _mul_safe_specialize(avals):
 mul_safe_p.specialize = _mul_safe_specialize
 mul_safe_p.out_param = True  # jit may write it into a dead factor's buffer, as a ufunc
 negative_p = elementwise(
-    "negative", np.negative, lambda o, x: NEG_ONE, linear="all", residuals="shapes"
+    "negative", np.negative, lambda o, x: NEG_ONE, linear="all", residuals="shapes",
+    scalar="(-{0})",
 )
 divide_p = elementwise(
     "divide",
@@ -601,37 +710,52 @@ def _pow_dy(o, x, y):
         return mul_safe(o, log(where(zero, np.ones((), dtype_of(x)), x)))
 
 
-power_p = elementwise("power", np.power, _pow_dx, _pow_dy, safe=True, quiet=False)
+power_p = elementwise(
+    "power", np.power, _pow_dx, _pow_dy, safe=True, quiet=False, scalar=math.pow
+)
 
 # -- transcendental ---------------------------------------------------------
-exp_p = elementwise("exp", np.exp, lambda o, x: o, residuals="out")
+exp_p = elementwise("exp", np.exp, lambda o, x: o, residuals="out", scalar=math.exp)
 exp2_p = elementwise("exp2", np.exp2, lambda o, x: multiply(o, np.log(2.0)), fresh=True)
-expm1_p = elementwise("expm1", np.expm1, lambda o, x: add(o, 1), residuals="out", fresh=True)
-log_p = elementwise("log", np.log, lambda o, x: reciprocal(x), safe=True, fresh=True)
+expm1_p = elementwise(
+    "expm1", np.expm1, lambda o, x: add(o, 1), residuals="out", fresh=True, scalar=math.expm1
+)
+log_p = elementwise(
+    "log", np.log, lambda o, x: reciprocal(x), safe=True, fresh=True, scalar=math.log
+)
 log2_p = elementwise(
     "log2", np.log2, lambda o, x: reciprocal(multiply(x, np.log(2.0))), safe=True, fresh=True
 )
 log10_p = elementwise(
     "log10", np.log10, lambda o, x: reciprocal(multiply(x, np.log(10.0))), safe=True, fresh=True
 )
-log1p_p = elementwise("log1p", np.log1p, lambda o, x: reciprocal(add(x, 1)), safe=True, fresh=True)
+log1p_p = elementwise(
+    "log1p", np.log1p, lambda o, x: reciprocal(add(x, 1)), safe=True, fresh=True,
+    scalar=math.log1p,
+)
 sqrt_p = elementwise(
-    "sqrt", np.sqrt, lambda o, x: divide(0.5, o), safe=True, residuals="out", fresh=True
+    "sqrt", np.sqrt, lambda o, x: divide(0.5, o), safe=True, residuals="out", fresh=True,
+    scalar=math.sqrt,
 )
 cbrt_p = elementwise(
     "cbrt", np.cbrt, lambda o, x: divide(1.0, multiply(3.0, square(o))), safe=True, fresh=True
 )
-square_p = elementwise("square", np.square, lambda o, x: multiply(x, 2), fresh=True)
+square_p = elementwise(
+    "square", np.square, lambda o, x: multiply(x, 2), fresh=True, scalar="({0} * {0})"
+)
 reciprocal_p = elementwise(
-    "reciprocal", np.reciprocal, lambda o, x: negative(square(o)), safe=True, fresh=True
+    "reciprocal", np.reciprocal, lambda o, x: negative(square(o)), safe=True, fresh=True,
+    scalar="(1.0 / {0})",
 )
 # bounded: the partial is finite wherever the value is a number (plain multiply)
-sin_p = elementwise("sin", np.sin, lambda o, x: cos(x), fresh=True, bounded=True)
+sin_p = elementwise("sin", np.sin, lambda o, x: cos(x), fresh=True, bounded=True, scalar=math.sin)
 _neg_sin = _one_buffer(lambda x: negative(sin(x)), np.sin, np.negative)
-cos_p = elementwise("cos", np.cos, lambda o, x: _neg_sin(x), fresh=True, bounded=True)
+cos_p = elementwise(
+    "cos", np.cos, lambda o, x: _neg_sin(x), fresh=True, bounded=True, scalar=math.cos
+)
 _one_plus_square = _one_buffer(lambda o: add(1, square(o)), np.square, np.add, 1)
 tan_p = elementwise(
-    "tan", np.tan, lambda o, x: _one_plus_square(o), residuals="out", fresh=True
+    "tan", np.tan, lambda o, x: _one_plus_square(o), residuals="out", fresh=True, scalar=math.tan
 )
 arcsin_p = elementwise(
     "arcsin",
@@ -648,13 +772,15 @@ arccos_p = elementwise(
     fresh=True,
 )
 arctan_p = elementwise(
-    "arctan", np.arctan, lambda o, x: reciprocal(add(1, square(x))), fresh=True, bounded=True
+    "arctan", np.arctan, lambda o, x: reciprocal(add(1, square(x))), fresh=True, bounded=True,
+    scalar=math.atan,
 )
-sinh_p = elementwise("sinh", np.sinh, lambda o, x: cosh(x), fresh=True)
-cosh_p = elementwise("cosh", np.cosh, lambda o, x: sinh(x), fresh=True)
+sinh_p = elementwise("sinh", np.sinh, lambda o, x: cosh(x), fresh=True, scalar=math.sinh)
+cosh_p = elementwise("cosh", np.cosh, lambda o, x: sinh(x), fresh=True, scalar=math.cosh)
 _one_minus_square = _one_buffer(lambda o: subtract(1, square(o)), np.square, np.subtract, 1)
 tanh_p = elementwise(
-    "tanh", np.tanh, lambda o, x: _one_minus_square(o), residuals="out", fresh=True, bounded=True
+    "tanh", np.tanh, lambda o, x: _one_minus_square(o), residuals="out", fresh=True, bounded=True,
+    scalar=math.tanh,
 )
 arcsinh_p = elementwise(
     "arcsinh",
@@ -662,6 +788,7 @@ arcsinh_p = elementwise(
     lambda o, x: reciprocal(sqrt(add(square(x), 1))),
     fresh=True,
     bounded=True,
+    scalar=math.asinh,
 )
 arccosh_p = elementwise(
     "arccosh",
@@ -715,7 +842,8 @@ def _sinc_d(o, x):
     return where(small, series, divide(subtract(cos(multiply(np.pi, x)), o), safe_x))
 
 
-sinc_p = elementwise("sinc", np.sinc, _sinc_d)
+# numpy.sinc computes in the dtype of `pi * x` (x made an array: no weak scalars)
+sinc_p = elementwise("sinc", np.sinc, _sinc_d, dtype=lambda x: np.result_type(x.dtype, 1.0))
 
 
 # -- piecewise: minimum-norm subgradients at the kinks ---------------------
@@ -725,7 +853,7 @@ def _tie_split(o, x, y, op):
     return add(gt, multiply(eq, 0.5))
 
 
-abs_p = elementwise("abs", np.abs, lambda o, x: sign(x), bounded=True)
+abs_p = elementwise("abs", np.abs, lambda o, x: sign(x), bounded=True, scalar="abs({0})")
 
 
 def _abs_jvp(primals, tangents):
@@ -829,13 +957,35 @@ def _where_vjp(g, out, primals, argnums):
 # select, not multiply by a 0/1 mask: an infinite (co)tangent in the branch that
 # is not taken must not become 0 * inf = NaN
 where_p = Primitive("where", _where_impl)
+# numpy.where: the operands' common dtype (weakly for Python scalars), never the condition's
+where_p.abstract_eval = elementwise_abstract_eval(
+    lambda c, x, y: np.result_type(_promotion_operand(x), _promotion_operand(y))
+)
 where_p.jvp = _where_jvp
 where_p.vjp = _where_vjp
 where_p.batch = lambda args, dims: _elementwise_batch(where_p, args, dims)
 
 
 # -- complex parts -----------------------------------------------------------
+_INT64 = np.dtype(np.int64)
+
+
+def _part_dtype(x):
+    """The dtype of numpy.real and numpy.imag: a complex dtype's real one, other dtypes as
+    they are (a Python bool's part is an int: `True.real` is 1)."""
+    if x.dtype.kind == "c":
+        return np.finfo(x.dtype).dtype
+    return _INT64 if x.weak and x.dtype.kind == "b" else x.dtype
+
+
+def _part_abstract_eval(x):
+    # a Python scalar's part is a Python scalar (numpy.real returns `x.real`)
+    return ShapedArray(x.shape, _part_dtype(x), weak=x.weak)
+
+
 real_p = Primitive("real", np.real, linear="all")
+real_p.abstract_eval = _part_abstract_eval
+real_p.aliases = "view"  # the real part of a complex array, or a real array itself
 real_p.jvp = lambda primals, tangents: (real(primals[0]), real(tangents[0]))
 # a cast, not g * (1 + 0j): an infinite g would get a NaN imaginary part (inf * 0)
 real_p.vjp = lambda g, out, primals, argnums: [
@@ -846,6 +996,9 @@ real_p.vjp = lambda g, out, primals, argnums: [
 real_p.batch = lambda args, dims: (real(args[0]), dims[0])
 
 imag_p = Primitive("imag", np.imag, linear="all")
+imag_p.abstract_eval = _part_abstract_eval
+# the imaginary part of a complex array is a view; a real array's a new read-only one
+imag_p.aliases = lambda avals: "view" if avals[0].dtype.kind == "c" else "readonly"
 imag_p.jvp = lambda primals, tangents: (imag(primals[0]), imag(tangents[0]))
 imag_p.vjp = lambda g, out, primals, argnums: [  # the imaginary part of a real x is 0
     multiply(g, -1j).astype(dtype_of(primals[0])) if dtype_of(primals[0]).kind == "c" else None
@@ -853,6 +1006,7 @@ imag_p.vjp = lambda g, out, primals, argnums: [  # the imaginary part of a real 
 imag_p.batch = lambda args, dims: (imag(args[0]), dims[0])
 
 conj_p = Primitive("conjugate", np.conjugate, linear="all")
+conj_p.abstract_eval = elementwise_abstract_eval(np.conjugate)
 conj_p.jvp = lambda primals, tangents: (conj(primals[0]), conj(tangents[0]))
 conj_p.vjp = lambda g, out, primals, argnums: [conj(g)]
 conj_p.batch = lambda args, dims: (conj(args[0]), dims[0])
@@ -957,6 +1111,8 @@ def stop_gradient_impl(x):
 
 stop_gradient_p = Primitive("stop_gradient", stop_gradient_impl)
 stop_gradient_p.nondiff = True
+stop_gradient_p.abstract_eval = lambda x: x
+stop_gradient_p.aliases = "view"  # its input itself
 stop_gradient_p.jvp = lambda primals, tangents: (stop_gradient_p.bind(primals[0]), None)
 stop_gradient_p.vjp = lambda g, out, primals, argnums: [None]
 stop_gradient_p.batch = lambda args, dims: (stop_gradient_p.bind(args[0]), dims[0])
@@ -989,6 +1145,8 @@ def _convert_vjp(g, out, primals, argnums, dtype):
 
 
 convert_element_type_p = Primitive("convert_element_type", _convert_impl, linear="all")
+convert_element_type_p.abstract_eval = lambda x, dtype: ShapedArray(x.shape, dtype)
+convert_element_type_p.identity = 0  # a cast to the input's own dtype
 convert_element_type_p.jvp = _convert_jvp
 convert_element_type_p.vjp = _convert_vjp
 convert_element_type_p.batch = lambda args, dims, dtype: (

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff.core import Primitive, ShapedArray, Tracer, _state
+from funcdiff.core import Primitive, ShapedArray, Slice, Tracer, _state
 from funcdiff.errors import ConcretizationError
 from funcdiff.primitives.elementwise import (
     convert_element_type,
@@ -154,10 +154,82 @@ class Index:
         return self._static if self._static is not None else self._build(dyn)
 
     def out_shape(self, shape, dyn_avals=()):
-        """Shape of `x[index]` for `x` of `shape` (NumPy checks the index here)."""
+        """Shape of `x[index]` for `x` of `shape` (NumPy checks the index here).
+
+        NumPy indexes a zero-memory stand-in of `x`. The traced index arrays are
+        replaced by arrays of their rank with every axis of length 1, so the work does
+        not depend on their size; their broadcast shape is then put where NumPy puts the
+        advanced-index axes (in place when the advanced indices are adjacent, else first).
+        """
         dummy = np.broadcast_to(np.zeros((), np.int8), shape)
-        dyn = [np.zeros(a.shape, a.dtype) for a in dyn_avals]
-        return dummy[self.build(dyn)].shape
+        if not dyn_avals or any(isinstance(e, bool) for e in self.entries):
+            dyn = [np.broadcast_to(np.zeros((), a.dtype), a.shape) for a in dyn_avals]
+            return dummy[self.build(dyn)].shape
+        small = [np.zeros((1,) * len(a.shape), a.dtype) for a in dyn_avals]
+        out = dummy[self.build(small)].shape
+        shapes = self._advanced_shapes(dyn_avals)
+        try:
+            block = np.broadcast_shapes(*shapes)
+        except ValueError:  # NumPy's error and message
+            raise IndexError(
+                "shape mismatch: indexing arrays could not be broadcast together with shapes "
+                + " ".join(str(s) for s in shapes)
+            ) from None
+        first = self._advanced_position(len(shape))
+        return out[:first] + block + out[first + len(block):]
+
+    def _advanced_shapes(self, dyn_avals):
+        shapes = []
+        for e in self.entries:
+            if isinstance(e, Dyn):
+                shapes.append(dyn_avals[e.k].shape)
+            elif isinstance(e, IndexArray):
+                v = e.value
+                shapes.extend([(int(np.count_nonzero(v)),)] * v.ndim if v.dtype == bool
+                              else [v.shape])
+            elif isinstance(e, int):  # with index arrays, an int is one more (0-d) of them
+                shapes.append(())
+        return shapes
+
+    def _advanced_position(self, ndim):
+        """Where NumPy puts the advanced-index axes in the result (index arrays present)."""
+        entries = self.entries
+        adv = [i for i, e in enumerate(entries)
+               if isinstance(e, (Dyn, IndexArray, int))]
+        if adv != list(range(adv[0], adv[-1] + 1)):  # not adjacent: they go first
+            return 0
+        consumed = sum(e.value.ndim if isinstance(e, IndexArray) and e.value.dtype == bool
+                       else 1 for e in entries if e is not None and e is not Ellipsis)
+        pos = 0
+        for e in entries[: adv[0]]:
+            pos += ndim - consumed if e is Ellipsis else 1  # None and slices: one axis each
+        return pos
+
+    def ranges(self, shape):
+        """For a basic index, the indices it selects per axis of an array of `shape`
+        (`range`s); None where that is not clear."""
+        entries = self.entries
+        consumed = sum(1 for x in entries if x is not None and x is not Ellipsis)
+        ranges, axis = [], 0
+        for x in entries:
+            if x is None:
+                continue
+            if x is Ellipsis:
+                for _ in range(len(shape) - consumed):
+                    ranges.append(range(shape[axis]))
+                    axis += 1
+                continue
+            if axis >= len(shape):
+                return None
+            n = shape[axis]
+            if isinstance(x, slice):
+                ranges.append(range(*x.indices(n)))
+            else:
+                i = int(x) + n if int(x) < 0 else int(x)
+                ranges.append(range(i, i + 1))
+            axis += 1
+        ranges.extend(range(n) for n in shape[axis:])
+        return tuple(ranges)
 
     def key(self):
         if self._key is None:
@@ -284,6 +356,19 @@ gather_p = Primitive("gather", _gather_impl, linear=(0,))
 gather_p.jvp = _gather_jvp
 gather_p.vjp = _gather_vjp
 gather_p.abstract_eval = lambda x, *dyn, index: ShapedArray(index.out_shape(x.shape, dyn), x.dtype)
+
+
+def _gather_aliases(avals, index):
+    if index.basic:  # a view: a basic slice
+        return Slice(index.ranges(avals[0].shape))
+    if not any(isinstance(x, (bool, IndexArray)) for x in index.entries) and all(
+        a.shape == () for a in avals[1:]
+    ):
+        return "view"  # 0-d integer operands index as ints do
+    return "new"
+
+
+gather_p.aliases = _gather_aliases
 _gather = _bind_or_impl(gather_p)
 
 

@@ -21,7 +21,7 @@ import functools
 
 import numpy as np
 
-from funcdiff.core import Primitive, _state
+from funcdiff.core import Primitive, ShapedArray, _state
 from funcdiff.primitives.elementwise import (
     add,
     convert_element_type,
@@ -38,6 +38,41 @@ from funcdiff.primitives.shape import broadcast_to, linear_primitive, reshape, t
 
 def _keepdims_shape(shape, axes):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+# -- shape/dtype rules (staging): from the input avals and params only ---------
+_INT, _UINT, _INTP = np.dtype(np.int_), np.dtype(np.uint), np.dtype(np.intp)
+_BOOL = np.dtype(bool)
+
+
+def sum_dtype(dtype):
+    """NumPy's result dtype of `sum`, `prod`, `cumsum` and `cumprod`: bools and integers
+    narrower than the platform integer widen to it (signed or unsigned); others stay."""
+    if dtype.kind == "b" or (dtype.kind == "i" and dtype.itemsize < _INT.itemsize):
+        return _INT
+    if dtype.kind == "u" and dtype.itemsize < _UINT.itemsize:
+        return _UINT
+    return dtype
+
+
+def _reduced_shape(shape, axes):
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def _reduction_rule(dtype_rule):
+    """The shape/dtype rule of a reduction over the tuple `axes` (no keepdims)."""
+    return lambda x, axes: ShapedArray(_reduced_shape(x.shape, axes), dtype_rule(x.dtype))
+
+
+def _same_dtype(dtype):
+    return dtype
+
+
+def _scan_rule(dtype_rule):
+    """The shape/dtype rule of a cumulative op along `axis` (None: over the flattened x)."""
+    return lambda x, axis, reverse: ShapedArray(
+        x.shape if axis is not None else (x.size,), dtype_rule(x.dtype)
+    )
 
 
 def _bind(prim, *args, **params):
@@ -89,6 +124,7 @@ reduce_sum_p.specialize = lambda avals, axes: (
     if avals[0].shape and avals[0].dtype.kind in "fc"
     else None
 )
+reduce_sum_p.abstract_eval = _reduction_rule(sum_dtype)
 
 
 def reduce_sum(x, axes):
@@ -124,6 +160,7 @@ def _extremum(name, impl):
 
 reduce_max_p = _extremum("reduce_max", np.maximum.reduce)
 reduce_min_p = _extremum("reduce_min", np.minimum.reduce)
+reduce_max_p.abstract_eval = reduce_min_p.abstract_eval = _reduction_rule(_same_dtype)
 
 
 def reduce_max(x, axes):
@@ -155,6 +192,7 @@ shift_p = _batch_rule(
         lambda g, primals, argnums, axis, reverse: [shift(g, axis, not reverse)],
     )
 )
+shift_p.abstract_eval = lambda x, axis, reverse: ShapedArray(x.shape, x.dtype)
 
 
 def shift(x, axis, reverse=False):
@@ -184,6 +222,7 @@ cumsum_p = _batch_rule(
         lambda g, primals, argnums, axis, reverse: [cumsum(g, axis, not reverse)],
     )
 )
+cumsum_p.abstract_eval = _scan_rule(sum_dtype)
 
 
 def cumsum(x, axis, reverse=False):
@@ -223,6 +262,9 @@ linear_recurrence_p = Primitive("linear_recurrence", _linrec_impl, linear=(1,))
 linear_recurrence_p.jvp = _linrec_jvp
 linear_recurrence_p.vjp = _linrec_vjp
 _batch_rule(linear_recurrence_p)
+linear_recurrence_p.abstract_eval = lambda a, b, axis, reverse: ShapedArray(
+    b.shape, np.result_type(*[v.dtype.type(0).item() if v.weak else v.dtype for v in (a, b)])
+)
 
 
 def linear_recurrence(a, b, axis, reverse=False):
@@ -266,6 +308,7 @@ cumprod_p = Primitive("cumprod", _cumprod_impl)
 cumprod_p.jvp = _cumprod_jvp
 cumprod_p.vjp = _cumprod_vjp
 _batch_rule(cumprod_p)
+cumprod_p.abstract_eval = _scan_rule(sum_dtype)
 
 
 def cumprod(x, axis, reverse=False):
@@ -303,6 +346,7 @@ reduce_prod_p = Primitive("reduce_prod", lambda x, axes: np.prod(x, axis=axes))
 reduce_prod_p.jvp = _prod_jvp
 reduce_prod_p.vjp = _prod_vjp
 _batch_rule(reduce_prod_p)
+reduce_prod_p.abstract_eval = _reduction_rule(sum_dtype)
 
 
 def reduce_prod(x, axes):
@@ -329,6 +373,19 @@ argsort_p = _nondifferentiable(
 )
 reduce_and_p = _nondifferentiable("reduce_and", lambda x, axes: np.all(x, axis=axes))
 reduce_or_p = _nondifferentiable("reduce_or", lambda x, axes: np.any(x, axis=axes))
+reduce_and_p.abstract_eval = reduce_or_p.abstract_eval = _reduction_rule(lambda dtype: _BOOL)
+
+
+def _arg_abstract_eval(x, axis, keepdims):
+    axes = tuple(range(x.ndim)) if axis is None else (axis,)
+    shape = _keepdims_shape(x.shape, axes) if keepdims else _reduced_shape(x.shape, axes)
+    return ShapedArray(shape, _INTP)
+
+
+argmax_p.abstract_eval = argmin_p.abstract_eval = _arg_abstract_eval
+argsort_p.abstract_eval = lambda x, axis, kind, stable: ShapedArray(
+    x.shape if axis is not None else (x.size,), _INTP
+)
 
 
 def argmax(x, axis, keepdims=False):
@@ -383,6 +440,11 @@ gather_along_axis_p.vjp = lambda g, out, primals, argnums, axis: [
     for i in argnums
 ]
 _batch_rule(gather_along_axis_p)
+gather_along_axis_p.abstract_eval = lambda x, idx, axis: ShapedArray(  # (broadcasts)
+    np.broadcast_shapes(x.shape[:axis] + idx.shape[axis:axis + 1] + x.shape[axis + 1:],
+                        idx.shape),
+    x.dtype,
+)
 
 scatter_add_along_axis_p = Primitive(
     "scatter_add_along_axis", _scatter_add_impl, linear=(0,)
@@ -395,6 +457,9 @@ scatter_add_along_axis_p.vjp = lambda g, out, primals, argnums, axis, size: [
     gather_along_axis(g, primals[1], axis) if i == 0 else None for i in argnums
 ]
 _batch_rule(scatter_add_along_axis_p)
+scatter_add_along_axis_p.abstract_eval = lambda g, idx, axis, size: ShapedArray(
+    g.shape[:axis] + (size,) + g.shape[axis + 1:], g.dtype
+)
 
 
 def gather_along_axis(x, idx, axis):

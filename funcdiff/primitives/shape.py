@@ -17,7 +17,7 @@ import operator
 
 import numpy as np
 
-from funcdiff.core import Primitive, ShapedArray, _state
+from funcdiff.core import Primitive, ShapedArray, Slice, _state
 from funcdiff.primitives.elementwise import dtype_of, shape_of, unbroadcast
 
 
@@ -60,6 +60,8 @@ reshape_p = linear_primitive(
     lambda g, primals, argnums, shape: [reshape(g, shape_of(primals[0]))],
 )
 reshape_p.abstract_eval = lambda a, shape: ShapedArray(shape, a.dtype)
+reshape_p.identity = 0  # a reshape to the input's own shape
+reshape_p.aliases = "view"
 reshape_p.specialize = lambda avals, shape: (
     operator.methodcaller("reshape", shape) if avals[0].shape else None
 )
@@ -118,6 +120,8 @@ broadcast_to_p = linear_primitive(
     lambda g, primals, argnums, shape: [unbroadcast(g, shape_of(primals[0]))],
 )
 broadcast_to_p.abstract_eval = lambda a, shape: ShapedArray(shape, a.dtype)
+broadcast_to_p.identity = 0  # a broadcast to the input's own shape
+broadcast_to_p.aliases = "readonly view"  # (stride 0)
 
 
 def _broadcast_to_batch(args, dims, shape):
@@ -145,6 +149,8 @@ transpose_p = linear_primitive(
     lambda g, primals, argnums, axes: [transpose(g, tuple(np.argsort(axes)))],
 )
 transpose_p.abstract_eval = lambda a, axes: ShapedArray([a.shape[i] for i in axes], a.dtype)
+transpose_p.identity = lambda avals, axes: 0 if tuple(axes) == tuple(range(len(axes))) else None
+transpose_p.aliases = "view"
 transpose_p.batch = lambda args, dims, axes: (
     transpose(_batch_front(args[0], dims[0]), (0,) + tuple(a + 1 for a in axes)), 0
 )
@@ -186,6 +192,9 @@ def _static_slice_transpose(g, primals, argnums, starts, stops, steps):
 static_slice_p = linear_primitive("static_slice", _static_slice_impl, _static_slice_transpose)
 static_slice_p.abstract_eval = lambda a, starts, stops, steps: ShapedArray(
     _slice_shape(starts, stops, steps), a.dtype
+)
+static_slice_p.aliases = lambda avals, starts, stops, steps: Slice(
+    tuple(map(range, starts, stops, steps))  # (stop -1, negative steps only: through 0)
 )
 
 

@@ -38,7 +38,13 @@ from funcdiff.numpy import _elementwise as fe
 from funcdiff.numpy import _reductions as fr
 from funcdiff.numpy import _shape as fs
 from funcdiff.numpy._creation import asarray
-from funcdiff.primitives.elementwise import dtype_of, elementwise, nondifferentiable, shape_of
+from funcdiff.primitives.elementwise import (
+    dtype_by_running,
+    dtype_of,
+    elementwise,
+    nondifferentiable,
+    shape_of,
+)
 
 __all__ = [
     "beta", "betainc", "betaincc", "betaln", "digamma", "psi", "polygamma", "erf", "erfc",
@@ -134,8 +140,11 @@ loggamma_p = elementwise("loggamma", sc.loggamma, lambda o, x: digamma(x))
 rgamma_p = elementwise("rgamma", sc.rgamma, _rgamma_d)
 gammasgn_p = nondifferentiable("gammasgn", sc.gammasgn)
 digamma_p = elementwise("digamma", sc.digamma, lambda o, x: polygamma(1, x))
+# scipy's polygamma is a Python function of several ufuncs: its dtype comes from running
+# it on 0-size arrays (`dtype_by_running`)
 polygamma_p = elementwise(
-    "polygamma", sc.polygamma, None, lambda o, n, x: polygamma(fe.add(n, 1), x)
+    "polygamma", sc.polygamma, None, lambda o, n, x: polygamma(fe.add(n, 1), x),
+    dtype=dtype_by_running(sc.polygamma),
 )
 beta_p = elementwise(
     "beta",
@@ -328,16 +337,20 @@ def _step_zeta(x, rel):
     return rel * fe.minimum(fe.abs(x - 1.0), 1.0)
 
 
+# scipy's zeta is a Python function calling one of two private ufuncs: the dtypes come
+# from running it on 0-size arrays (`dtype_by_running`)
 hurwitz_zeta_p = elementwise(
     "hurwitz_zeta",
     lambda x, q: sc.zeta(x, q),
     lambda o, x, q: _numerical_partial(zeta, (x, q), 0, _step_zeta),
     lambda o, x, q: fe.negative(x * zeta(x + 1.0, q)),
+    dtype=dtype_by_running(sc.zeta),
 )
 riemann_zeta_p = elementwise(
     "riemann_zeta",
     sc.zeta,
     lambda o, x: _numerical_partial(zeta, (x,), 0, _step_zeta),
+    dtype=dtype_by_running(sc.zeta),
 )
 
 

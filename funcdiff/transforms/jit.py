@@ -16,14 +16,22 @@ import collections
 import functools
 import inspect
 import logging
-import math
 import operator
 import re
 
 import numpy as np
 
 from funcdiff._config import config
-from funcdiff.core import ShapedArray, Tracer, get_aval, pop_main, push_main
+from funcdiff.core import (
+    Branches,
+    Loop,
+    ShapedArray,
+    Slice,
+    Tracer,
+    get_aval,
+    pop_main,
+    push_main,
+)
 from funcdiff.transforms.staging import Literal, Program, StagingTrace, Var
 from funcdiff.transforms.util import check_fun, check_leaves
 from funcdiff.tree import (
@@ -281,26 +289,27 @@ def optimize(program):
 
 
 def _noop_input(prim, ins, params, out_aval, consts):
-    """The input an equation passes through unchanged, or None."""
-    name = prim.name
+    """The input an equation passes through unchanged (`Primitive.identity`, `.neutral`),
+    or None."""
     if not ins:
         return None
-    first = ins[0]
-    if name in ("reshape", "broadcast_to", "convert_element_type") or (
-        name == "transpose" and tuple(params.get("axes", ())) == tuple(range(len(out_aval.shape)))
-    ):
-        return first if type(first) is not Literal and first.aval == out_aval else None
-    if name in ("add", "subtract", "multiply", "mul_safe") and len(ins) == 2:
-        neutral = 1 if name in ("multiply", "mul_safe") else 0
+    same = prim.identity
+    if same is not None:
+        if type(same) is not int:
+            same = same([a.aval for a in ins], **params)
+        if same is not None:
+            keep = ins[same]
+            if type(keep) is not Literal and keep.aval == out_aval:
+                return keep
+    neutral = prim.neutral
+    if neutral is not None and len(ins) == 2:
         a, b = ins
-        for keep, other in ((a, b), (b, a)):
-            if name == "subtract" and keep is b:
-                continue
-            if type(keep) is Literal or keep.aval != out_aval:
+        for keep, other, unit in ((a, b, neutral[1]), (b, a, neutral[0])):
+            if unit is None or type(keep) is Literal or keep.aval != out_aval:
                 continue
             if _is_const(other, consts):
                 v = _const_val(other, consts)
-                if not isinstance(v, Tracer) and _all_equal(v, neutral):
+                if not isinstance(v, Tracer) and _all_equal(v, unit):
                     return keep
     return None
 
@@ -318,68 +327,54 @@ def _all_equal(v, x):
 
 # Which outputs of a compiled Program must be copied so that every array a jitted
 # function returns is fresh and writeable: decided once, at compile time, from what
-# each primitive's implementation returns. A value's *roots* are the buffers it may be
-# or point into: an input ("in", i), a constant array (_CONST), a read-only array
-# (_READONLY), anything (_ANY: implementations that run arbitrary code), or a fresh
-# array made inside the Program (its Var; a branch's fresh arrays get tuples), or a
-# basic slice of one ("region", fresh root, sliced Var, index ranges per axis): the
-# blocks of a Jacobian split into outputs share a base but not memory, so they need
-# no copy.
+# each primitive says of its outputs' memory (`Primitive.aliases`). A value's *roots*
+# are the buffers it may be or point into: an input ("in", i), a constant array
+# (_CONST), a read-only array (_READONLY), anything (_ANY: implementations that run
+# arbitrary code), or a fresh array made inside the Program (its Var; a branch's fresh
+# arrays get tuples), or a basic slice of one ("region", fresh root, sliced Var, index
+# ranges per axis): the blocks of a Jacobian split into outputs share a base but not
+# memory, so they need no copy.
 _CONST, _READONLY, _ANY = "const", "readonly", "any"
 _FORCED = frozenset({_CONST, _READONLY, _ANY})
-# the output is the first input or a view of it (reshape, transpose, basic slices;
-# np.real returns a real array itself; stop_gradient and closure_merge their input)
-_VIEW_OF_FIRST = frozenset({"reshape", "transpose", "real", "stop_gradient", "closure_merge"})
+
+
+def _aliases(e):
+    """What equation `e`'s primitive says its outputs' memory may be (`Primitive.aliases`)."""
+    rule = e.prim.aliases
+    if callable(rule):
+        return rule([a.aval for a in e.inputs], **e.params)
+    return rule
 
 
 def _eqn_roots(e, in_roots):
     """The roots of each output of equation `e`, given those of its inputs."""
-    name = e.prim.name
-    if name in _VIEW_OF_FIRST:
+    kind = _aliases(e)
+    if kind is None:
+        if any(callable(p) or isinstance(p, Program) for p in e.params.values()):
+            # custom_jvp/custom_vjp, checkpoint, odeint...: run arbitrary code
+            return [frozenset([_ANY])] * len(e.outputs)
+        return [frozenset([v]) for v in e.outputs]
+    if kind == "new" or kind == "fresh":
+        return [frozenset([v]) for v in e.outputs]
+    if kind == "view":
         return [in_roots[0]]
-    if name == "static_slice":
-        p = e.params
-        # normalized parameters: stop -1 (negative steps only) is "through 0", as in range
-        ranges = tuple(map(range, p["starts"], p["stops"], p["steps"]))
-        return [_sliced(in_roots[0], e.inputs[0], ranges)]
-    if name == "broadcast_to":  # a read-only view (stride 0)
+    if kind == "readonly view":  # e.g. a broadcast (stride 0)
         return [in_roots[0] | {_READONLY}]
-    if name == "imag":  # a view of a complex array; a new read-only array of a real one
-        return [in_roots[0] if e.inputs[0].aval.dtype.kind == "c" else frozenset([_READONLY])]
-    if name == "einsum" and len(e.inputs) == 1:  # "ii->i", "ij->ji": numpy.einsum's views
+    if kind == "view or new":  # e.g. numpy.einsum's "ii->i", "ij->ji"
         return [in_roots[0] | {e.outputs[0]}]
-    if name == "gather":  # basic indexing is a view; 0-d integer operands may be too
-        from funcdiff.primitives.indexing import IndexArray
-
-        index = e.params["index"]
-        if index.basic:
-            ranges = _basic_ranges(index.entries, e.inputs[0].aval.shape)
-            return [_sliced(in_roots[0], e.inputs[0], ranges)]
-        if not any(isinstance(x, (bool, IndexArray)) for x in index.entries) and all(
-            a.aval.shape == () for a in e.inputs[1:]
-        ):
-            return [in_roots[0]]
-        return [frozenset([e.outputs[0]])]
-    if name == "cond":
-        return _cond_roots(e, in_roots)
-    if name == "scan":  # operands: consts, initial carries, xs (the body gets views x[i])
-        p = e.params
-        nc, nk = p["num_consts"], p["num_carry"]
+    if kind == "readonly":
+        return [frozenset([_READONLY])]
+    if type(kind) is Slice:
+        return [_sliced(in_roots[0], e.inputs[0], kind.ranges)]
+    if type(kind) is Branches:
+        return _branch_roots(e, kind, in_roots)
+    if type(kind) is Loop:
         carry = _loop_roots(
-            e, p["body"], in_roots[:nc], in_roots[nc : nc + nk], in_roots[nc + nk :],
-            p["length"] == 0,
+            e, kind.body, in_roots[kind.consts], in_roots[kind.carry], in_roots[kind.extra],
+            kind.may_skip,
         )
-        return carry + [frozenset([v]) for v in e.outputs[nk:]]  # ys: stacked, new
-    if name == "while":  # operands: cond consts, body consts, initial carries
-        p = e.params
-        ncc, nbc = p["num_cconsts"], p["num_bconsts"]
-        return _loop_roots(
-            e, p["body"], in_roots[ncc : ncc + nbc], in_roots[ncc + nbc :], [], True
-        )
-    if any(callable(p) or isinstance(p, Program) for p in e.params.values()):
-        # while, custom_jvp/custom_vjp, checkpoint, odeint...: run arbitrary code
-        return [frozenset([_ANY])] * len(e.outputs)
-    return [frozenset([v]) for v in e.outputs]
+        return carry + [frozenset([v]) for v in e.outputs[len(carry):]]  # e.g. scan's ys
+    raise ValueError(f"primitive `{e.prim.name}`: unknown aliases {kind!r}")
 
 
 def _sliced(roots, var, ranges):
@@ -395,32 +390,6 @@ def _sliced(roots, var, ranges):
             base = t[1] if type(t) is tuple and t[0] == "region" else t
             out.add(("region", base, id(var), ranges))
     return frozenset(out)
-
-
-def _basic_ranges(entries, shape):
-    """The index ranges per axis of `shape` that a basic index (ints, slices, None,
-    Ellipsis) selects; None where that is not clear."""
-    consumed = sum(1 for x in entries if x is not None and x is not Ellipsis)
-    ranges, axis = [], 0
-    for x in entries:
-        if x is None:
-            continue
-        if x is Ellipsis:
-            for _ in range(len(shape) - consumed):
-                ranges.append(range(shape[axis]))
-                axis += 1
-            continue
-        if axis >= len(shape):
-            return None
-        n = shape[axis]
-        if isinstance(x, slice):
-            ranges.append(range(*x.indices(n)))
-        else:
-            i = int(x) + n if int(x) < 0 else int(x)
-            ranges.append(range(i, i + 1))
-        axis += 1
-    ranges.extend(range(n) for n in shape[axis:])
-    return tuple(ranges)
 
 
 def _overlap(a, b):
@@ -445,11 +414,12 @@ def _meet(r, q):
     return not set(r).isdisjoint(q)
 
 
-def _cond_roots(e, in_roots):
-    """A cond's outputs: the union over the branches of what each output may be."""
-    ops = in_roots[1:]
+def _branch_roots(e, branches, in_roots):
+    """The outputs of one of several Programs (`Branches`): the union over the branches of
+    what each output may be."""
+    ops = in_roots[branches.first:]
     outs = [set() for _ in e.outputs]
-    for b, branch in enumerate(e.params["branches"]):
+    for b, branch in enumerate(branches.programs):
         for k, roots in enumerate(_memory_roots(optimize(branch))):  # what .compiled() runs
             for t in roots:
                 if type(t) is tuple and t[0] == "in":
@@ -521,35 +491,10 @@ def output_copies(program):
     return copies
 
 
-# Scalar-only float64 programs run on Python floats with the math module:
-# an expression template or a function per primitive. Where math raises
+# Scalar-only float64 programs run on Python floats with the math module: each
+# primitive's `scalar` form, an expression template or a function. Where math raises
 # (log(0), exp(1000), sin(inf), 1/0) the whole call reruns as NumPy code, which
 # returns NumPy's inf/nan.
-_SCALAR = {
-    "add": "({0} + {1})",
-    "subtract": "({0} - {1})",
-    "multiply": "({0} * {1})",
-    "negative": "(-{0})",
-    "square": "({0} * {0})",
-    "abs": "abs({0})",
-    "divide": "({0} / {1})",
-    "reciprocal": "(1.0 / {0})",
-    "mul_safe": "({0} * {1} if {0} and {1} else 0.0)",  # 0 * inf == 0, as its impl
-    "sin": math.sin,
-    "cos": math.cos,
-    "tan": math.tan,
-    "tanh": math.tanh,
-    "arctan": math.atan,
-    "arcsinh": math.asinh,
-    "exp": math.exp,
-    "expm1": math.expm1,
-    "log": math.log,
-    "log1p": math.log1p,
-    "sqrt": math.sqrt,
-    "sinh": math.sinh,
-    "cosh": math.cosh,
-    "power": math.pow,
-}
 
 
 def _scalar_program(program):
@@ -562,7 +507,7 @@ def _scalar_program(program):
         if not (isinstance(c, (float, np.floating)) and np.result_type(c) == f64):
             return False
     for e in program.eqns:
-        if e.prim.name not in _SCALAR or e.params or e.prim.multiple_results:
+        if e.prim.scalar is None or e.params or e.prim.multiple_results:
             return False
         if any(
             type(a) is Literal and type(a.val) is not float and type(a.val) is not int
@@ -831,8 +776,8 @@ def _ufunc_eqn(e):
 def _reusable_buffers(program):
     """For each ufunc(-like) equation, the inputs whose buffer it may overwrite (`out=`).
 
-    An input qualifies when a ufunc(-like) equation or a contraction of several
-    operands produced it (a fresh array nothing else points into), every use of
+    An input qualifies when a ufunc(-like) equation or one whose primitive says "fresh"
+    (`Primitive.aliases`: a new array nothing else points into) produced it, every use of
     it is a ufunc(-like) equation (no view of it exists), and it has the output's
     shape (not 0-d) and dtype. Whether it is dead there is checked by the caller.
     """
@@ -843,7 +788,7 @@ def _reusable_buffers(program):
         for a in e.inputs:
             if type(a) is not Literal:
                 only_ufunc_uses[id(a)] = only_ufunc_uses.get(id(a), True) and ok
-        fresh = ok or (e.prim.name == "einsum" and len(e.inputs) > 1)
+        fresh = ok or _aliases(e) == "fresh"
         if fresh and e.outputs[0].aval.shape:
             produced.add(id(e.outputs[0]))
     out = {}
@@ -875,7 +820,7 @@ def _compile_scalar(program):
     args, prologue = _arguments(program, names, "float({})")
     eqn_lines = []
     for e in program.eqns:
-        op = _SCALAR[e.prim.name]
+        op = e.prim.scalar
         ins = [name(a) for a in e.inputs]
         if isinstance(op, str):
             expr = op.format(*ins)

@@ -4,6 +4,10 @@ A `StagingTracer` holds an abstract value (shape and dtype); every
 primitive bound on one is appended to the program as an equation instead of
 being computed. `linearize` stages the tangent half of a JVP this way, so the
 returned function replays only linear operations on precomputed residuals.
+The output's shape and dtype come from the primitive's `abstract_eval` rule:
+staging never runs an implementation to learn them, so tracing costs the same
+for any array size (a primitive without the rule is a funcdiff bug, reported
+as `UnsupportedPrimitiveError`).
 
 Custom rules and checkpoints stage the user's functions too (`stage`), to
 find every traced value they use, however they reach it: such values of
@@ -13,7 +17,8 @@ is *concrete* where the values are known (under `grad`, `jvp`): each tracer
 also holds its value and every equation is computed as it is recorded, so
 Python control flow and printing work inside those functions as they do
 everywhere under `grad`, and the outputs are known without running the
-program again.
+program again. (That is evaluation, on the real values; an equation with an
+unknown input still gets its shape from `abstract_eval`.)
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from funcdiff.core import (
     ShapedArray,
     Trace,
     Tracer,
+    UnsupportedPrimitiveError,
     carries_derivative,
     get_aval,
     pop_main,
@@ -98,23 +104,14 @@ class StagingTracer(Tracer):
         return self.carries
 
 
-def default_abstract_eval(prim, avals, params):
-    """Shape/dtype rule by running the implementation on zeros (fallback).
-
-    `avals` holds a `ShapedArray` per argument, or the Python scalar itself.
-    """
-    args = [
-        (a.dtype.type(0).item() if a.weak else np.zeros(a.shape, a.dtype))
-        if isinstance(a, ShapedArray)
-        else a
-        for a in avals
-    ]
-    with np.errstate(all="ignore"):
-        out = prim.impl(*args, **params)
-    # (NumPy returns NumPy scalars even from Python scalars: results are never weak)
-    if prim.multiple_results:
-        return [get_aval(o) for o in out]
-    return get_aval(out)
+def _missing_abstract_eval(prim):
+    """Staging never runs an implementation to learn shapes (that would cost as much as
+    the computation, on made-up values): a primitive without a shape rule is a bug."""
+    return UnsupportedPrimitiveError(
+        f"funcdiff bug: primitive `{prim.name}` has no shape/dtype rule (`abstract_eval`), "
+        "so it cannot be staged by `jit`, `make_program`, `linearize` or a loop or branch "
+        "body. Please report this."
+    )
 
 
 class StagingTrace(Trace):
@@ -151,8 +148,9 @@ class StagingTrace(Trace):
         carries = False
         for a in args:
             if type(a) in _PY_SCALARS:
-                atoms.append(Literal(a))
-                avals.append(a)
+                lit = Literal(a)
+                atoms.append(lit)
+                avals.append(lit.aval)  # a weak ShapedArray
                 vals.append(a)
             else:
                 t = self.full_raise(a)
@@ -169,12 +167,10 @@ class StagingTrace(Trace):
             var = Var(get_aval(out))
             self.eqns.append(Eqn(prim, atoms, params, [var]))
             return StagingTracer(self, var, out, carries)
-        rule = prim.abstract_eval
-        if rule is None:  # run the implementation on zeros (Python scalars stay weak)
-            out_aval = default_abstract_eval(prim, avals, params)
-        else:  # shape rules see ShapedArrays; Python scalars come as weak ones
-            out_aval = rule(*[a if isinstance(a, ShapedArray) else get_aval(a) for a in avals],
-                            **params)
+        rule = prim.abstract_eval  # shape rules see ShapedArrays; Python scalars weak ones
+        if rule is None:
+            raise _missing_abstract_eval(prim)
+        out_aval = rule(*avals, **params)
         if prim.multiple_results:
             outs = [Var(a) for a in out_aval]
             self.eqns.append(Eqn(prim, atoms, params, outs))

@@ -16,6 +16,7 @@ import numpy as np
 
 from funcdiff.core import (
     Primitive,
+    ShapedArray,
     Trace,
     Tracer,
     _shaped,
@@ -24,6 +25,7 @@ from funcdiff.core import (
     push_main,
 )
 from funcdiff.primitives.elementwise import dtype_of, shape_of
+from funcdiff.primitives.reductions import sum_dtype
 from funcdiff.transforms.util import check_fun, check_leaves, fresh_outputs
 from funcdiff.tree import (
     broadcast_prefix,
@@ -186,36 +188,38 @@ def _process_collective(trace, prim, vals, dims, params):
         # not ours: apply the collective lane by lane (it commutes with this map)
         out = prim.bind(*vals, **params)
         return BatchTracer(trace, out, dims[0])
-    return BatchTracer(
-        trace, prim.reduce(trace, vals, dims), None if prim.name != "axis_index" else 0
-    )
+    return BatchTracer(trace, prim.reduce(trace, vals, dims), prim.out_dim)
 
 
 class CollectivePrimitive(Primitive):
-    """A primitive that reduces over a named mapped axis (its `reduce` does the work)."""
+    """A primitive that reduces over a named mapped axis (its `reduce` does the work;
+    `out_dim` is where the result's batch axis is: None for a reduction, the same
+    for every example, 0 for `axis_index`)."""
 
     collective = True
 
-    def __init__(self, name, reduce):
+    def __init__(self, name, reduce, out_dim=None):
         # Reached with no tracer of the named axis among the arguments (say, psum of a
         # constant under grad): lift the argument into that axis's trace and bind again.
         super().__init__(name, lambda x, axis_name: _bind_collective(self, x, axis_name))
         self.reduce = reduce
+        self.out_dim = out_dim
 
 
-def _collective(name, reduce, jvp, vjp):
-    prim = CollectivePrimitive(name, reduce)
+def _collective(name, reduce, jvp, vjp, out_dim=None):
+    prim = CollectivePrimitive(name, reduce, out_dim)
     prim.jvp = jvp
     prim.vjp = vjp
     return prim
 
 
 def _psum_reduce(trace, vals, dims):
-    from funcdiff.primitives.reductions import reduce_sum
+    from funcdiff.primitives.elementwise import convert_element_type
+    from funcdiff.primitives.reductions import reduce_sum, sum_dtype
 
     (x,), (d,) = vals, dims
-    if d is None:
-        return x * trace.axis_size
+    if d is None:  # the same value in every example: times their number, in sum's dtype
+        return convert_element_type(x, sum_dtype(dtype_of(x))) * trace.axis_size
     return reduce_sum(x, (d,))
 
 
@@ -229,6 +233,8 @@ psum_p = _collective(
     lambda g, out, primals, argnums, axis_name: [psum(g, axis_name)],
 )
 psum_p.linear = "all"
+# per example, like the batched reduction (`reduce_sum`: small integers and bools widen)
+psum_p.abstract_eval = lambda x, axis_name: ShapedArray(x.shape, sum_dtype(x.dtype))
 
 
 def _pext_reduce(op):
@@ -271,6 +277,7 @@ _pmax_ref, _pmin_ref = [None], [None]
 pmax_p = _collective("pmax", _pext_reduce("max"), _pext_jvp("max", _pmax_ref), _pext_vjp("max"))
 pmin_p = _collective("pmin", _pext_reduce("min"), _pext_jvp("min", _pmin_ref), _pext_vjp("min"))
 _pmax_ref[0], _pmin_ref[0] = pmax_p, pmin_p
+pmax_p.abstract_eval = pmin_p.abstract_eval = lambda x, axis_name: ShapedArray(x.shape, x.dtype)
 
 
 def _axis_index_reduce(trace, vals, dims):
@@ -282,7 +289,9 @@ axis_index_p = _collective(
     _axis_index_reduce,
     lambda primals, tangents, axis_name: (axis_index(axis_name), None),
     lambda g, out, primals, argnums, axis_name: [None],
+    out_dim=0,  # one index per example
 )
+axis_index_p.abstract_eval = lambda x, axis_name: ShapedArray((), np.int_)  # np.arange's
 
 
 def _bind_collective(prim, x, axis_name):

@@ -1,0 +1,70 @@
+"""Define new primitives: the supported way to extend funcdiff.
+
+A primitive is an operation funcdiff treats as a unit: an implementation in
+NumPy (or anything else), plus one rule per transform, each a field of the
+`Primitive`:
+
+- `impl(*arrays, **params)`: computes the result (calls outside transforms,
+  `jit`'s code);
+- `abstract_eval(*avals, **params)`: the result's `ShapedArray` (shape, dtype)
+  from the inputs' (`jit`, `make_program`, `linearize`, loop bodies);
+- `jvp(primals, tangents, **params)`: `(out, tangent_out)`, a tangent of `None`
+  being zero (`jvp`, `jacfwd`, `hessian`);
+- `vjp(g, out, primals, argnums, **params)`: one cotangent per entry of
+  `argnums`, `None` for zero (`grad`, `vjp`, `jacrev`);
+- `batch(args, dims, **params)`: `(out, out_dim)` for arguments batched along
+  `dims` (`None`: not batched) (`vmap`).
+
+Write the rules with `funcdiff.numpy` functions (or by binding primitives):
+then a rule is itself differentiable and batchable, so derivatives of any
+order and every composition of transforms work. The public function binds
+the primitive: `prim.bind(*args, **params)` runs `impl` outside transforms and
+the right rule inside them.
+
+`elementwise(name, impl, *partials)` defines an elementwise primitive from
+one partial derivative per argument (`partial(out, *args)`, or `None` for no
+derivative), and derives all five rules from them; `nondifferentiable(name,
+impl)` one with no derivative (a comparison, a rounding); `linear_primitive(name,
+impl, transpose)` gives an operation linear in its inputs its JVP and VJP from
+a transpose rule (set its `abstract_eval` and `batch` yourself).
+`bdim_to_front` and `moveaxis_to` help write batching rules; `get_aval`,
+`shape_of` and `dtype_of` read the abstract value, shape and dtype of an
+array, a tracer or a Python scalar inside rules.
+
+Example (a tested version, with an elementwise and a general primitive, is
+docs/extend.md):
+
+```python
+import numpy as np
+import funcdiff as fd
+import funcdiff.numpy as fnp
+from funcdiff.extend import elementwise
+
+# log(cosh(x)), with d/dx = tanh(x): the rules come from the partial
+logcosh_p = elementwise("logcosh", lambda x: np.logaddexp(x, -x) - np.log(2.0),
+                        lambda out, x: fnp.tanh(x), dtype=np.tanh)
+
+def logcosh(x):
+    return logcosh_p.bind(x)
+
+fd.grad(lambda x: fnp.sum(logcosh(x)))(np.array([0.5, -2.0]))  # tanh(x)
+```
+"""
+
+from funcdiff.core import Primitive, ShapedArray, get_aval
+from funcdiff.primitives.elementwise import dtype_of, elementwise, nondifferentiable, shape_of
+from funcdiff.primitives.shape import linear_primitive
+from funcdiff.transforms.vmap import bdim_to_front, moveaxis_to
+
+__all__ = [
+    "Primitive",
+    "ShapedArray",
+    "get_aval",
+    "shape_of",
+    "dtype_of",
+    "elementwise",
+    "nondifferentiable",
+    "linear_primitive",
+    "bdim_to_front",
+    "moveaxis_to",
+]
