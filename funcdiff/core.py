@@ -58,16 +58,18 @@ _state = _State()
 class MainTrace:
     """One level of the interpreter stack: one active transform."""
 
-    __slots__ = ("level", "name", "fun", "alive", "residual", "trace")
+    __slots__ = ("level", "name", "fun", "alive", "transparent", "trace")
 
     def __init__(self, level, trace_type, name, fun):
         self.level = level
         self.name = name  # transform name for messages: "grad", "jvp", "vmap", ...
         self.fun = fun  # the user function being transformed (for messages)
         self.alive = True
-        # True while reverse mode runs this (finished) level's backward pass: its
-        # tracers met there are residuals, i.e. stand for their primal values
-        self.residual = False
+        # A finished level may mark itself transparent for a while: its tracers then
+        # stand for the values they box (`Tracer._lower`) instead of being leaked
+        # (reverse mode does, while it runs its backward pass: closures met there hold
+        # its tracers)
+        self.transparent = False
         self.trace = trace_type(self)
 
     def where(self):
@@ -129,28 +131,28 @@ REBIND = _Rebind()
 
 
 def normalized_args(args):
-    """`args` normalized for binding: tracers of levels in their backward pass
-    replaced by their primals, and lists/tuples (array-likes, perhaps holding
+    """`args` normalized for binding: tracers of finished, transparent levels replaced
+    by the values they box, and lists/tuples (array-likes, perhaps holding
     tracers) made arrays as `funcdiff.numpy.asarray` makes them (stacked when
     they hold tracers, so they stay differentiable)."""
     out = []
     for a in args:
         if type(a) in _SEQUENCES:
-            a = _fnp.asarray(_primal_leaves(a))
-        while isinstance(a, Tracer) and not a._trace.main.alive and a._trace.main.residual:
-            a = a.primal
+            a = _fnp.asarray(_unboxed_leaves(a))
+        while isinstance(a, Tracer) and not a._trace.main.alive and a._trace.main.transparent:
+            a = a._lower()
         out.append(a)
     return out
 
 
-def _primal_leaves(seq):
-    """A nested list/tuple with its residual tracers replaced by their primals."""
+def _unboxed_leaves(seq):
+    """A nested list/tuple with the tracers of transparent levels replaced by their values."""
     out = []
     for a in seq:
         if type(a) in _SEQUENCES:
-            a = _primal_leaves(a)
-        while isinstance(a, Tracer) and not a._trace.main.alive and a._trace.main.residual:
-            a = a.primal
+            a = _unboxed_leaves(a)
+        while isinstance(a, Tracer) and not a._trace.main.alive and a._trace.main.transparent:
+            a = a._lower()
         out.append(a)
     return out
 
@@ -164,8 +166,8 @@ def find_top_trace(args, stack=None):
 
     Returns `REBIND` when `args` must be normalized with `normalized_args`
     before binding: some argument is a list or tuple (an array-like, which
-    may hold tracers), or a tracer of a finished reverse-mode level whose
-    backward pass is running (a residual captured by a closure). Raises
+    may hold tracers), or a tracer of a finished level marked transparent (reverse
+    mode running its backward pass, which meets tracers closures captured). Raises
     `TracerLeakError` for a tracer of a finished transform, and a
     `RuntimeError` for a tracer of a transform running in another thread.
     """
@@ -176,7 +178,7 @@ def find_top_trace(args, stack=None):
             trace = a._trace
             main = trace.main
             if not main.alive:
-                if main.residual:
+                if main.transparent:
                     return REBIND
                 raise _leak_error(a)
             if main.level > level:
@@ -685,7 +687,7 @@ def carries_derivative(x):
     """
     while isinstance(x, Tracer):
         main = x._trace.main
-        if main.alive and not main.residual and x._depends() and x.dtype.kind in "fc":
+        if main.alive and not main.transparent and x._depends() and x.dtype.kind in "fc":
             return x
         x = x._lower()
     return None
@@ -754,22 +756,22 @@ def _warn_detach(message):
 
 def _check_alive(args):
     """Raise for a leaked tracer or one of another thread; True if some argument is a
-    residual tracer."""
-    residual = False
+    tracer of a transparent level (to be replaced by its value)."""
+    transparent = False
     for a in args:
         if isinstance(a, Tracer):
             main = a._trace.main
             if not main.alive:
-                if not main.residual:
+                if not main.transparent:
                     raise _leak_error(a)
-                residual = True
+                transparent = True
             else:
                 stack = _state.stack
                 if main.level >= len(stack) or stack[main.level] is not main:
                     raise _thread_error(main)
         if isinstance(a, (list, tuple)):
-            residual = _check_alive(a) or residual
-    return residual
+            transparent = _check_alive(a) or transparent
+    return transparent
 
 
 # Tracer operators and array methods are the funcdiff.numpy functions; that

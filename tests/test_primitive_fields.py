@@ -281,3 +281,42 @@ def test_collective_rules_match_their_batched_reduction(name, dtype):
     staged = fd.vmap(fd.jit(f), axis_name="i")(xs)  # staged per example: the rule
     assert (staged.shape, staged.dtype) == (eager.shape, eager.dtype)
     np.testing.assert_array_equal(staged, eager)
+
+
+def test_the_elementwise_fast_path_agrees_with_bind():
+    # `_fn` (the public unary/binary elementwise functions) inlines `Primitive.bind`'s
+    # logic to save a call frame per operation: it must give bind's results everywhere
+    import funcdiff as fd
+    import funcdiff.numpy as fnp
+    from funcdiff.primitives import elementwise as ew
+
+    fns = [f for f in vars(ew).values() if callable(f) and hasattr(f, "primitive")
+           and getattr(f, "__module__", "") == ew.__name__ and f.primitive.impl is not None]
+    assert len(fns) > 50
+    x = np.array([0.3, 0.7, 0.2])
+    y = np.array([0.9, 0.4, 0.6])
+    for f in fns:
+        prim = f.primitive
+        n = 1 if prim.name in _UNARY else 2
+        args = (x, y)[:n]
+        if prim.name in ("arccosh",):
+            args = (x + 1.5,)
+        with np.errstate(all="ignore"):
+            for transform in (lambda g: g, fd.jit, fd.vmap,
+                              lambda g: lambda *a: fd.jvp(g, a, tuple(np.ones(3) for _ in a))):
+                try:
+                    want = transform(lambda *a: prim.bind(*a))(*args)
+                except Exception as e:  # noqa: BLE001
+                    with pytest.raises(type(e)):
+                        transform(f)(*args)
+                    continue
+                np.testing.assert_array_equal(np.asarray(transform(f)(*args), dtype=object),
+                                              np.asarray(want, dtype=object), err_msg=prim.name)
+
+
+_UNARY = {
+    "negative", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "cbrt",
+    "square", "reciprocal", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
+    "tanh", "arcsinh", "arccosh", "arctanh", "abs", "sign", "sinc", "floor", "ceil", "trunc",
+    "rint", "logical_not", "isfinite", "isnan", "isinf", "invert", "real", "imag", "conjugate",
+}

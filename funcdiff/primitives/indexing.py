@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff.core import Primitive, ShapedArray, Slice, Tracer, _state
+from funcdiff.core import Primitive, ShapedArray, Slice, Tracer
 from funcdiff.errors import ConcretizationError
 from funcdiff.primitives.elementwise import (
     convert_element_type,
@@ -321,17 +321,6 @@ def normalize_index(idx):
     return Index(entries), dyn
 
 
-def _bind_or_impl(prim):
-    impl, bind = prim.impl, prim.bind
-
-    def f(*args, index):
-        if _state.stack:
-            return bind(*args, index=index)
-        return impl(*args, index=index)
-
-    return f
-
-
 # --------------------------------------------------------------------------
 # gather: x[index]
 
@@ -369,7 +358,7 @@ def _gather_aliases(avals, index):
 
 
 gather_p.aliases = _gather_aliases
-_gather = _bind_or_impl(gather_p)
+_gather = gather_p.bind
 
 
 def gather(x, index, *dyn):
@@ -418,7 +407,7 @@ scatter_add_p = Primitive("scatter_add", _scatter_add_impl, linear=(0, 1))
 scatter_add_p.jvp = _scatter_add_jvp
 scatter_add_p.vjp = _scatter_add_vjp
 scatter_add_p.abstract_eval = _scatter_abstract_eval
-_scatter_add = _bind_or_impl(scatter_add_p)
+_scatter_add = scatter_add_p.bind
 
 
 def scatter_add(x, u, index, *dyn):
@@ -482,7 +471,7 @@ scatter_set_p = Primitive("scatter_set", _scatter_set_impl, linear=(0, 1))
 scatter_set_p.jvp = _scatter_set_jvp
 scatter_set_p.vjp = _scatter_set_vjp
 scatter_set_p.abstract_eval = _scatter_abstract_eval
-_scatter_set = _bind_or_impl(scatter_set_p)
+_scatter_set = scatter_set_p.bind
 
 
 def scatter_set(x, u, index, *dyn):
@@ -513,7 +502,7 @@ def _scatter_extremum(name, ufunc):
         return out
 
     prim = Primitive(name, impl)
-    bind = _bind_or_impl(prim)
+    bind = prim.bind
 
     def jvp(primals, tangents, index):
         x, u, *dyn = primals

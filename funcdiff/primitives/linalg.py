@@ -163,11 +163,6 @@ def _batch_front(prim):
     return rule
 
 
-def _bind(prim, *args, **params):
-    if _state.stack:
-        return prim.bind(*args, **params)
-    return prim.impl(*args, **params)
-
 
 # -- solve: x = a^-1 b for a stack of matrices b (..., M, K) ------------------------------
 solve_p = Primitive("solve", lambda a, b: np.linalg.solve(a, b), linear=(1,))
@@ -175,7 +170,7 @@ solve_p = Primitive("solve", lambda a, b: np.linalg.solve(a, b), linear=(1,))
 
 def solve(a, b):
     """Solve a x = b with `b` a stack of matrices `(..., M, K)` (leading axes broadcast)."""
-    return _bind(solve_p, a, b)
+    return solve_p.bind(a, b)
 
 
 def _solve_jvp(primals, tangents):
@@ -210,7 +205,7 @@ inv_p = Primitive("inv", np.linalg.inv)
 
 
 def inv(a):
-    return _bind(inv_p, a)
+    return inv_p.bind(a)
 
 
 def _inv_jvp(primals, tangents):
@@ -394,12 +389,12 @@ adjugate_jvp_p = Primitive("adjugate_jvp", _adjugate_jvp_np, linear=(1,))
 def adjugate(a):
     """adj(A) = det(A) A^-1 (the transposed cofactor matrix) of a stack of square matrices,
     at any rank; differentiable to any order (d det(A) = tr(adj(A) dA))."""
-    return _bind(adjugate_p, a)
+    return adjugate_p.bind(a)
 
 
 def adjugate_jvp(a, e):
     """d adj(A)[E], linear in `e` (leading axes of `a` and `e` broadcast)."""
-    return _bind(adjugate_jvp_p, a, e)
+    return adjugate_jvp_p.bind(a, e)
 
 
 _MINORS = {}
@@ -474,7 +469,7 @@ det_p = Primitive("det", np.linalg.det)
 
 
 def det(a):
-    return _bind(det_p, a)
+    return det_p.bind(a)
 
 
 def _det_jvp(primals, tangents):
@@ -507,7 +502,7 @@ slogdet_p = Primitive("slogdet", lambda a: list(np.linalg.slogdet(a)), multiple_
 
 
 def slogdet(a):
-    return _bind(slogdet_p, a)
+    return slogdet_p.bind(a)
 
 
 def _check_nonsingular(sign):
@@ -560,7 +555,7 @@ cholesky_p = Primitive("cholesky", lambda a, upper: np.linalg.cholesky(a, upper=
 
 
 def cholesky(a, upper=False):
-    return _bind(cholesky_p, a, upper=upper)
+    return cholesky_p.bind(a, upper=upper)
 
 
 def _cholesky_jvp(primals, tangents, upper):
@@ -592,7 +587,7 @@ eigh_p = Primitive(
 
 
 def eigh(a, UPLO="L"):  # noqa: N803  (NumPy's name)
-    return _bind(eigh_p, a, UPLO=UPLO)
+    return eigh_p.bind(a, UPLO=UPLO)
 
 
 def _eigh_jvp(primals, tangents, UPLO):  # noqa: N803
@@ -630,7 +625,7 @@ eig_p = Primitive("eig", lambda a: list(np.linalg.eig(a)), multiple_results=True
 
 
 def eig(a):
-    return _bind(eig_p, a)
+    return eig_p.bind(a)
 
 
 def _eig_gauge(v):
@@ -698,7 +693,7 @@ svd_p = Primitive("svd", _svd_impl, multiple_results=True)
 
 def svd(a, full_matrices=False, compute_uv=True):
     """[u, s, vh], or [s] when `compute_uv` is False."""
-    return _bind(svd_p, a, full_matrices=full_matrices, compute_uv=compute_uv)
+    return svd_p.bind(a, full_matrices=full_matrices, compute_uv=compute_uv)
 
 
 def _svd_check(a, full_matrices, compute_uv):
@@ -800,7 +795,7 @@ qr_p = Primitive("qr", _qr_impl, multiple_results=True)
 
 def qr(a, mode="reduced"):
     """[q, r] (modes "reduced", "complete") or [r] (mode "r")."""
-    return _bind(qr_p, a, mode=mode)
+    return qr_p.bind(a, mode=mode)
 
 
 def _qr_parts(a, mode):
@@ -883,7 +878,7 @@ pinv_p = Primitive(
 
 def pinv(a, rcond=1e-15, hermitian=False):
     """Pseudo-inverse; `rcond` is a Python float (relative cutoff for singular values)."""
-    return _bind(pinv_p, a, rcond=rcond, hermitian=hermitian)
+    return pinv_p.bind(a, rcond=rcond, hermitian=hermitian)
 
 
 def _pinv_jvp(primals, tangents, **params):

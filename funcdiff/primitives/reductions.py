@@ -21,7 +21,7 @@ import functools
 
 import numpy as np
 
-from funcdiff.core import Primitive, ShapedArray, _state
+from funcdiff.core import Primitive, ShapedArray
 from funcdiff.primitives.elementwise import (
     add,
     convert_element_type,
@@ -75,12 +75,6 @@ def _scan_rule(dtype_rule):
     )
 
 
-def _bind(prim, *args, **params):
-    """Bind under transforms; call the NumPy implementation directly otherwise."""
-    if _state.stack:
-        return prim.bind(*args, **params)
-    return prim.impl(*args, **params)
-
 
 # -- batching: every primitive here takes `axis`/`axes` params ----------------
 def _batch_rule(prim):
@@ -129,7 +123,7 @@ reduce_sum_p.abstract_eval = _reduction_rule(sum_dtype)
 
 def reduce_sum(x, axes):
     """Sum over the tuple of non-negative `axes` (no keepdims)."""
-    return _bind(reduce_sum_p, x, axes=tuple(axes))
+    return reduce_sum_p.bind(x, axes=tuple(axes))
 
 
 # -- max and min: ties share the derivative evenly ----------------------------
@@ -165,12 +159,12 @@ reduce_max_p.abstract_eval = reduce_min_p.abstract_eval = _reduction_rule(_same_
 
 def reduce_max(x, axes):
     """Maximum over the tuple of non-negative `axes`; ties split the derivative."""
-    return _bind(reduce_max_p, x, axes=tuple(axes))
+    return reduce_max_p.bind(x, axes=tuple(axes))
 
 
 def reduce_min(x, axes):
     """Minimum over the tuple of non-negative `axes`; ties split the derivative."""
-    return _bind(reduce_min_p, x, axes=tuple(axes))
+    return reduce_min_p.bind(x, axes=tuple(axes))
 
 
 # -- shift: the linear map x[i] -> x[i-1] (reverse: x[i+1]), zero filled ------
@@ -197,7 +191,7 @@ shift_p.abstract_eval = lambda x, axis, reverse: ShapedArray(x.shape, x.dtype)
 
 def shift(x, axis, reverse=False):
     """`y[i] = x[i-1]` along `axis` with `y[0] = 0` (reverse: `y[i] = x[i+1]`, last is 0)."""
-    return _bind(shift_p, x, axis=axis, reverse=reverse)
+    return shift_p.bind(x, axis=axis, reverse=reverse)
 
 
 def _edge(shape, axis, reverse, dtype):
@@ -227,7 +221,7 @@ cumsum_p.abstract_eval = _scan_rule(sum_dtype)
 
 def cumsum(x, axis, reverse=False):
     """Cumulative sum along the non-negative `axis` (reverse: sums from the end)."""
-    return _bind(cumsum_p, x, axis=axis, reverse=reverse)
+    return cumsum_p.bind(x, axis=axis, reverse=reverse)
 
 
 # -- linear recurrence h[i] = a[i] * h[i-1] + b[i], h[-1] = 0 -----------------
@@ -275,7 +269,7 @@ def linear_recurrence(a, b, axis, reverse=False):
     shape = np.broadcast_shapes(shape_of(a), shape_of(b))
     a = a if shape_of(a) == shape else broadcast_to(a, shape)
     b = b if shape_of(b) == shape else broadcast_to(b, shape)
-    return _bind(linear_recurrence_p, a, b, axis=axis, reverse=reverse)
+    return linear_recurrence_p.bind(a, b, axis=axis, reverse=reverse)
 
 
 # -- cumprod: derivative by linear recurrences, exact with zeros --------------
@@ -313,7 +307,7 @@ cumprod_p.abstract_eval = _scan_rule(sum_dtype)
 
 def cumprod(x, axis, reverse=False):
     """Cumulative product along the non-negative `axis` (reverse: from the end)."""
-    return _bind(cumprod_p, x, axis=axis, reverse=reverse)
+    return cumprod_p.bind(x, axis=axis, reverse=reverse)
 
 
 # -- prod: derivative = product of the other elements, without division -------
@@ -351,7 +345,7 @@ reduce_prod_p.abstract_eval = _reduction_rule(sum_dtype)
 
 def reduce_prod(x, axes):
     """Product over the tuple of non-negative `axes` (no keepdims)."""
-    return _bind(reduce_prod_p, x, axes=tuple(axes))
+    return reduce_prod_p.bind(x, axes=tuple(axes))
 
 
 # -- no derivative: argmax, argmin, argsort, all, any --------------------------
@@ -390,27 +384,27 @@ argsort_p.abstract_eval = lambda x, axis, kind, stable: ShapedArray(
 
 def argmax(x, axis, keepdims=False):
     """Index of the maximum along the non-negative `axis` (integer, no derivative)."""
-    return _bind(argmax_p, x, axis=axis, keepdims=keepdims)
+    return argmax_p.bind(x, axis=axis, keepdims=keepdims)
 
 
 def argmin(x, axis, keepdims=False):
     """Index of the minimum along the non-negative `axis` (integer, no derivative)."""
-    return _bind(argmin_p, x, axis=axis, keepdims=keepdims)
+    return argmin_p.bind(x, axis=axis, keepdims=keepdims)
 
 
 def argsort(x, axis, kind=None, stable=None):
     """`numpy.argsort` along the non-negative `axis` (integer, no derivative)."""
-    return _bind(argsort_p, x, axis=axis, kind=kind, stable=stable)
+    return argsort_p.bind(x, axis=axis, kind=kind, stable=stable)
 
 
 def reduce_and(x, axes):
     """`numpy.all` over the tuple of non-negative `axes`."""
-    return _bind(reduce_and_p, x, axes=tuple(axes))
+    return reduce_and_p.bind(x, axes=tuple(axes))
 
 
 def reduce_or(x, axes):
     """`numpy.any` over the tuple of non-negative `axes`."""
-    return _bind(reduce_or_p, x, axes=tuple(axes))
+    return reduce_or_p.bind(x, axes=tuple(axes))
 
 
 # -- gather along an axis and its transpose, the scatter-add -------------------
@@ -464,9 +458,9 @@ scatter_add_along_axis_p.abstract_eval = lambda g, idx, axis, size: ShapedArray(
 
 def gather_along_axis(x, idx, axis):
     """`numpy.take_along_axis(x, idx, axis)` with `idx` of the full shape; linear in `x`."""
-    return _bind(gather_along_axis_p, x, idx, axis=axis)
+    return gather_along_axis_p.bind(x, idx, axis=axis)
 
 
 def scatter_add_along_axis(g, idx, axis, size):
     """Transpose of `gather_along_axis`: add `g` into zeros of length `size` at `idx`."""
-    return _bind(scatter_add_along_axis_p, g, idx, axis=axis, size=size)
+    return scatter_add_along_axis_p.bind(g, idx, axis=axis, size=size)

@@ -157,11 +157,6 @@ def _mm(a, b):
     return _fnp().matmul(a, b)
 
 
-def _bind(prim, *args, **params):
-    if _state.stack:
-        return prim.bind(*args, **params)
-    return prim.impl(*args, **params)
-
 
 def _batch_front(prim):
     """Batch rule of a primitive whose implementation broadcasts over leading axes."""
@@ -207,7 +202,7 @@ triangular_solve_p = Primitive("triangular_solve", _triangular_solve_impl, linea
 
 def triangular_solve(a, b, lower=False, trans=0, unit_diagonal=False):
     """`op(T)^-1 b` for the `lower`/upper triangle T of `a` and `b` of shape (..., M, K)."""
-    return _bind(triangular_solve_p, a, b, lower=lower, trans=trans, unit_diagonal=unit_diagonal)
+    return triangular_solve_p.bind(a, b, lower=lower, trans=trans, unit_diagonal=unit_diagonal)
 
 
 def _triangular_solve_jvp(primals, tangents, lower, trans, unit_diagonal):
@@ -377,7 +372,7 @@ lu_pivots_to_permutation_p.abstract_eval = lambda piv, m: ShapedArray(
 
 def lu_pivots_to_permutation(piv, m):
     """The row permutation (int32, length `m`) that LAPACK pivots `piv` stand for."""
-    return _bind(lu_pivots_to_permutation_p, piv, m=m)
+    return lu_pivots_to_permutation_p.bind(piv, m=m)
 
 
 def _perm_matrix(piv, m, dtype):
@@ -419,7 +414,7 @@ def _lu_jvp(primals, tangents):
     (a,), (da,) = primals, tangents
     _check_square_lu(a)
     fnp = _fnp()
-    lu, piv = _bind(lu_p, a)
+    lu, piv = lu_p.bind(a)
     l_, u_ = _lu_factors(lu)
     pda = _mm(_perm_matrix(piv, shape_of(a)[-2], dtype_of(a)), da)
     c = _right_solve_upper(triangular_solve(lu, pda, lower=True, unit_diagonal=True), lu)
@@ -469,7 +464,7 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     (a,) = _prep(a)
     if len(shape_of(a)) < 2:
         _sl.lu_factor(np.zeros(shape_of(a)))  # SciPy's error
-    lu, piv = _bind(lu_p, a)
+    lu, piv = lu_p.bind(a)
     return lu, piv
 
 
@@ -502,7 +497,7 @@ expm_p = Primitive("expm", lambda a: _sl.expm(a))
 
 
 def _expm(a):
-    return _bind(expm_p, a)
+    return expm_p.bind(a)
 
 
 def _expm_frechet(a, e):
@@ -564,7 +559,7 @@ sylvester_p = Primitive(
 
 
 def _sylvester(a, b, q):
-    return _bind(sylvester_p, a, b, q)
+    return sylvester_p.bind(a, b, q)
 
 
 def _sylvester_jvp(primals, tangents):
@@ -621,7 +616,7 @@ sqrtm_p = Primitive("sqrtm", lambda a: _sl.sqrtm(a))
 
 
 def _sqrtm(a):
-    return _bind(sqrtm_p, a)
+    return sqrtm_p.bind(a)
 
 
 def _sqrtm_jvp(primals, tangents):

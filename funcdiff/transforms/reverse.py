@@ -205,11 +205,11 @@ def backward_pass(trace, out_cts, consume):
     """
     tape = trace.tape
     main = trace.main
-    main.residual = True  # its tracers met in rules (closed over) are residuals
+    main.transparent = True  # its tracers met in rules (closed over) stand for their values
     try:
         return _backward(tape, out_cts, consume, getattr(trace, "in_avals", None))
     finally:
-        main.residual = False
+        main.transparent = False
 
 
 def _backward(tape, out_cts, consume, in_avals=None):
