@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 
 import funcdiff.primitives.elementwise as ew
-import funcdiff.scipy.special as fsp
+import funcdiff.scipy._special as fsp_impl
 from funcdiff.core import Primitive, ShapedArray, get_aval
 
 PRIMITIVES = [
     p
-    for module in (ew, fsp)
+    for module in (ew, fsp_impl)
     for p in dict.fromkeys(v for v in vars(module).values() if isinstance(v, Primitive))
 ]
 # convert_element_type has a parameter (the dtype): tested on its own below

@@ -4,14 +4,20 @@
   modules pass under doctest;
 - the `>>>` examples of docs/index.md and docs/sharp-bits.md pass, and the README's Python
   example runs;
-- every public name of funcdiff, funcdiff.tree, funcdiff.errors and funcdiff.testing has a
-  `::: ...` entry in docs/api.md, and every entry there names an existing object;
+- every public name of funcdiff, funcdiff.tree, funcdiff.errors, funcdiff.testing and
+  funcdiff.extend has a `::: ...` entry in docs/api.md, and every entry there names an
+  existing object;
+- every public module exports exactly its `__all__` (the names of `dir(module)` that do not
+  start with an underscore, less its documented submodules), and every name of `__all__` is
+  documented: in docs/api.md (above), or, for funcdiff.numpy and funcdiff.scipy.*, whose
+  documentation is docs/coverage.md and the module docstrings, by a docstring of its own;
 - .ci/run contains the README's Quickstart commands verbatim.
 """
 
 import doctest
 import importlib
 import importlib.util
+import inspect
 import pkgutil
 import re
 from pathlib import Path
@@ -28,11 +34,12 @@ FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
 def _doctest_modules():
-    names = ["funcdiff.tree"]
+    # a public module's docstring, and its functions' in the private module defining them
+    names = ["funcdiff.tree", "funcdiff._tree"]
     transforms = pkgutil.iter_modules(funcdiff.transforms.__path__)
     names += [f"funcdiff.transforms.{m.name}" for m in transforms]
     if importlib.util.find_spec("funcdiff.testing") is not None:
-        names.append("funcdiff.testing")
+        names += ["funcdiff.testing", "funcdiff._testing"]
     return names
 
 
@@ -153,6 +160,118 @@ def test_api_page_lists_every_public_name(modname):
     assert not undocumented, (
         f"docs/api.md has no `::: {modname}.<name>` entry for: {undocumented}"
     )
+
+
+# ----------------------------------------------------------------- public namespaces
+
+STATS_DISTS = [
+    "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma", "laplace", "logistic",
+    "multivariate_normal", "norm", "poisson", "t", "uniform",
+]
+# every public module (docs/api.md, docs/coverage.md); the rest is internal
+PUBLIC_MODULES = [
+    *API_MODULES,
+    "funcdiff.numpy", "funcdiff.numpy.linalg", "funcdiff.numpy.fft",
+    "funcdiff.scipy", "funcdiff.scipy.special", "funcdiff.scipy.stats",
+    *(f"funcdiff.scipy.stats.{d}" for d in STATS_DISTS),
+    "funcdiff.scipy.linalg", "funcdiff.scipy.signal", "funcdiff.scipy.integrate",
+]
+# submodules that are attributes of their package without being in its `__all__`: documented
+# as modules of their own (`import funcdiff.numpy as fnp`, `fnp.linalg`), or internal
+# (docs/api.md: funcdiff.core, funcdiff.transforms.*, funcdiff.primitives.*; funcdiff.demo is
+# the script `python -m funcdiff.demo`), there only because importing a submodule binds it
+SUBMODULES = {
+    "funcdiff": {"numpy", "scipy", "tree", "testing", "errors", "extend",
+                 "core", "primitives", "transforms", "demo"},
+    "funcdiff.numpy": {"linalg", "fft"},
+}
+# public names that are neither functions, classes nor modules (which must have docstrings),
+# with their documentation
+CONSTANTS = {
+    ("funcdiff", "config"): "docs/api.md (::: funcdiff.config)",
+    ("funcdiff", "float0"): "docs/api.md (::: funcdiff.float0)",
+    **{("funcdiff.numpy", n): "NumPy's constant, re-exported"
+       for n in ("pi", "e", "inf", "nan", "newaxis")},
+}
+
+
+def _import_public(modname):
+    if modname.startswith("funcdiff.scipy"):
+        pytest.importorskip("scipy")
+    if modname == "funcdiff.testing":
+        pytest.importorskip("funcdiff.testing")
+    return importlib.import_module(modname)
+
+
+@pytest.mark.parametrize("modname", PUBLIC_MODULES)
+def test_module_exports_exactly_its_all(modname):
+    module = _import_public(modname)
+    names = module.__all__
+    assert len(set(names)) == len(names), f"{modname}.__all__ repeats a name"
+    private = [n for n in names if n.startswith("_")]
+    assert not private, f"{modname}.__all__ has private names: {private}"
+    missing = [n for n in names if not hasattr(module, n)]
+    assert not missing, f"{modname}.__all__ names what it does not define: {missing}"
+    submodules = SUBMODULES.get(modname, set())
+    public = {
+        n for n in dir(module)
+        if not n.startswith("_")
+        and not (n in submodules and getattr(module, n).__name__ == f"{modname}.{n}")
+    }
+    extra = sorted(public - set(names))
+    assert not extra, (
+        f"{modname} has public names outside its __all__: {extra}. Keep helpers and imports in "
+        f"the private module that implements it (funcdiff/scipy/_linalg.py for "
+        f"funcdiff.scipy.linalg), and import only its public names from there"
+    )
+
+
+def test_public_modules_are_listed():
+    """New distributions and the scipy submodules are in PUBLIC_MODULES."""
+    pytest.importorskip("scipy")
+    import funcdiff.scipy
+    import funcdiff.scipy.stats
+
+    assert sorted(funcdiff.scipy.stats.__all__) == STATS_DISTS
+    for name in funcdiff.scipy.__all__:
+        assert f"funcdiff.scipy.{name}" in PUBLIC_MODULES, name
+    for name in SUBMODULES["funcdiff"] - {"core", "primitives", "transforms", "demo"}:
+        assert f"funcdiff.{name}" in PUBLIC_MODULES, name
+    stale = [key for key in CONSTANTS if key[1] not in _import_public(key[0]).__all__]
+    assert not stale, f"CONSTANTS lists names that are not public: {stale}"
+
+
+def _coverage_sections():
+    """The `## module` sections of docs/coverage.md, and the `### name` ones under each."""
+    sections, current = {}, None
+    for line in (ROOT / "docs" / "coverage.md").read_text().splitlines():
+        if line.startswith("## "):
+            current = sections.setdefault(line[3:].strip(), set())
+        elif line.startswith("### ") and current is not None:
+            current.add(line[4:].strip())
+    return sections
+
+
+@pytest.mark.parametrize("modname", [m for m in PUBLIC_MODULES if m not in API_MODULES])
+def test_numpy_and_scipy_names_are_documented(modname):
+    """funcdiff.numpy and funcdiff.scipy.*: documented by docs/coverage.md and docstrings."""
+    module = _import_public(modname)
+    assert (module.__doc__ or "").strip(), f"{modname} has no docstring"
+    sections = _coverage_sections()
+    parent, _, last = modname.rpartition(".")
+    if modname != "funcdiff.scipy":
+        assert modname in sections or last in sections.get(parent, ()), (
+            f"docs/coverage.md has no section for {modname}")
+    undocumented = []
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if callable(obj) or inspect.ismodule(obj):
+            if not (getattr(obj, "__doc__", None) or "").strip():
+                undocumented.append(name)
+        elif (modname, name) not in CONSTANTS:
+            undocumented.append(name)
+    assert not undocumented, (
+        f"{modname}: {undocumented} have no docstring (constants: list them in CONSTANTS)")
 
 
 # ----------------------------------------------------------------- CI runs the README

@@ -14,6 +14,7 @@ from helpers import assert_same, normal
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
+import funcdiff.numpy._fft as ffft_impl
 import funcdiff.numpy.fft as ffft
 from funcdiff.core import ShapedArray
 from funcdiff.primitives import fft as pf
@@ -419,7 +420,7 @@ def test_frequencies_with_traced_spacing(n, d):
 def test_docstring_examples():
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     report = []
-    for module in (ffft, pf):
+    for module in (ffft, ffft_impl, pf):
         for test in doctest.DocTestFinder(exclude_empty=True).find(module):
             runner.run(test, out=report.append)
     assert runner.tries > 10

@@ -287,7 +287,6 @@ def test_the_elementwise_fast_path_agrees_with_bind():
     # `_fn` (the public unary/binary elementwise functions) inlines `Primitive.bind`'s
     # logic to save a call frame per operation: it must give bind's results everywhere
     import funcdiff as fd
-    import funcdiff.numpy as fnp
     from funcdiff.primitives import elementwise as ew
 
     fns = [f for f in vars(ew).values() if callable(f) and hasattr(f, "primitive")
@@ -305,7 +304,7 @@ def test_the_elementwise_fast_path_agrees_with_bind():
             for transform in (lambda g: g, fd.jit, fd.vmap,
                               lambda g: lambda *a: fd.jvp(g, a, tuple(np.ones(3) for _ in a))):
                 try:
-                    want = transform(lambda *a: prim.bind(*a))(*args)
+                    want = transform(lambda *a: prim.bind(*a))(*args)  # noqa: B023
                 except Exception as e:  # noqa: BLE001
                     with pytest.raises(type(e)):
                         transform(f)(*args)

@@ -16,6 +16,7 @@ import scipy.linalg as sl
 from helpers import inside, parametrize_product
 
 import funcdiff as fd
+from funcdiff.scipy import _linalg as fsl_impl
 from funcdiff.scipy import linalg as fsl
 from funcdiff.testing import check_grads
 
@@ -332,5 +333,8 @@ def test_jit():
 
 
 def test_docstring_examples():
-    result = doctest.testmod(fsl, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+    # the module docstring's (funcdiff.scipy.linalg) and the functions' (funcdiff.scipy._linalg)
+    for module in (fsl, fsl_impl):
+        result = doctest.testmod(module,
+                                 optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0

@@ -20,6 +20,7 @@ from hypothesis import strategies as st  # noqa: E402
 import funcdiff as fd  # noqa: E402
 import funcdiff.numpy as fnp  # noqa: E402
 from funcdiff.core import Primitive  # noqa: E402
+from funcdiff.scipy import _special as fsp_impl  # noqa: E402
 from funcdiff.scipy import special as fsp  # noqa: E402
 from funcdiff.testing import arrays, check_grads  # noqa: E402
 
@@ -297,7 +298,7 @@ def test_vmap_logsumexp_and_jit():
 
 
 def test_every_primitive_has_rules():
-    prims = [v for v in vars(fsp).values() if isinstance(v, Primitive)]
+    prims = [v for v in vars(fsp_impl).values() if isinstance(v, Primitive)]
     assert len(prims) > 30
     for p in prims:
         assert p.jvp and p.vjp and p.batch, p.name
@@ -357,3 +358,11 @@ def test_package_submodules():
     assert callable(fs.signal.convolve)
     with pytest.raises(AttributeError):
         fs.not_a_module  # noqa: B018
+
+
+def test_unsupported_ufunc_keyword_names_the_public_function():
+    # the message names funcdiff's public function, not the private module defining it
+    for call, public in ((lambda x: sc.erf(x, casting="same_kind"), "funcdiff.scipy.special.erf"),
+                         (lambda x: np.sin(x, casting="same_kind"), "funcdiff.numpy.sin")):
+        with pytest.raises(TypeError, match=f"call `{public}` without them"):
+            fd.grad(call)(0.5)

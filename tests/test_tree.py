@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import funcdiff._tree as tree_impl
 import funcdiff.tree as tree_module
 from funcdiff.tree import (
     DictKey,
@@ -689,7 +690,7 @@ def test_deep_nodes_hash_and_compare_like_plain_tuples():
     depth = 300
     plain = None
     for _ in range(depth):
-        plain = (tree_module._LIST, None, (plain,))
+        plain = (tree_impl._LIST, None, (plain,))
     treedef = tree_structure(_deep("lists", depth=depth))
     types, node = set(), treedef._node
     while node is not None:
@@ -727,6 +728,8 @@ def test_deep_tree_arguments_to_transforms(kind):
 
 
 def test_docstring_examples():
-    result = doctest.testmod(tree_module, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 10
-    assert result.failed == 0
+    # the module docstring's (funcdiff.tree) and the functions' (defined in funcdiff._tree)
+    results = [doctest.testmod(m, optionflags=doctest.ELLIPSIS) for m in (tree_module, tree_impl)]
+    assert all(r.attempted > 0 for r in results)
+    assert sum(r.attempted for r in results) > 10
+    assert all(r.failed == 0 for r in results)

@@ -5,7 +5,8 @@ Three walks, one probe input each:
 1. every name in the `__all__` of `funcdiff.numpy`, `funcdiff.numpy.linalg`,
    `funcdiff.numpy.fft`, `funcdiff.scipy.special`, `funcdiff.scipy.linalg`,
    `funcdiff.scipy.signal`, `funcdiff.scipy.integrate`, and every
-   `funcdiff.scipy.stats.<dist>.<method>`, called as funcdiff's function;
+   `funcdiff.scipy.stats.<dist>.<method>`, called as funcdiff's function (and the
+   private functions that public syntax calls, `BEYOND_ALL`: `x[idx]`);
 2. every NumPy (SciPy) callable in the dispatch table
    (`funcdiff.numpy._dispatch.implementation` over the objects of `numpy`,
    `numpy.linalg`, `numpy.fft` and `scipy.special` whose names are in the
@@ -44,6 +45,7 @@ import funcdiff as fd
 import funcdiff.numpy as fnp
 from funcdiff.numpy import _dispatch
 from funcdiff.numpy._dispatch import implementation
+from funcdiff.numpy._indexing import _getitem
 from funcdiff.testing import numerical_jvp
 from funcdiff.tree import tree_flatten, tree_leaves
 
@@ -134,8 +136,6 @@ EXTRA = {
     ("funcdiff.numpy", "concat"): P(N(2, 3), N(2, 1), fn=lambda m: lambda x, y: m.concat(
         [x, y], axis=1)),
     ("funcdiff.numpy", "unstack"): P(N(3, 4), fn=lambda m: lambda x: m.unstack(x, axis=1)),
-    ("funcdiff.numpy", "_getitem"): P(N(3, 4), fn=lambda m: lambda x: m._getitem(
-        x, (slice(None, None, -2), [0, 0, 3]))),
     ("funcdiff.numpy", "at"): P(N(2, 3), N(2), fn=_at),
     ("funcdiff.numpy", "compress"): P(N(2, 3), fn=lambda m: lambda x: m.compress(
         [True, False, True], x, axis=1)),
@@ -183,6 +183,12 @@ EXTRA = {
     ("funcdiff.scipy.special", "ndtri"): P(U(0.2, 0.8, 3)),
     ("funcdiff.scipy.special", "log_ndtr"): P(3 * N(3)),
     ("funcdiff.scipy.special", "stdtr"): P(U(2, 5, 3), N(3)),
+}
+# functions that are in no `__all__` but that public syntax calls, walked as the public names
+# (id -> probe): `x[idx]` on a traced value is `_getitem(x, idx)`
+BEYOND_ALL = {
+    "funcdiff.numpy._indexing._getitem": P(N(3, 4), fn=lambda m: lambda x: _getitem(
+        x, (slice(None, None, -2), [0, 0, 3]))),
 }
 # -- funcdiff.scipy.stats: the methods outside the checklist (quantile functions)
 for _d in ("norm", "cauchy", "expon", "laplace", "logistic", "uniform"):
@@ -301,6 +307,8 @@ def _cases():
             p = _probe(key)
             if p is not None and key not in NOT_APPLICABLE:
                 cases.append(pytest.param(_template(key, p)(mod), p, id=f"{key[0]}.{key[1]}"))
+    for name, p in BEYOND_ALL.items():
+        cases.append(pytest.param(p.fn(fnp), p, id=name))
     for np_name, key in _dispatched():
         p = _probe(key)
         if p is not None and key not in NOT_APPLICABLE:

@@ -168,6 +168,12 @@ def _name(func):
 
 
 def _fd_name(fn):
+    """The public name of a funcdiff function of the table ("funcdiff.scipy.special.erf")."""
+    name = getattr(fn, "__name__", None)
+    for _, modname in (*_PAIRS, *_SCIPY_PAIRS):  # (fn.__module__ may be a private module)
+        mod = sys.modules.get(modname)
+        if name and mod is not None and getattr(mod, name, None) is fn:
+            return f"{modname}.{name}"
     return f"{getattr(fn, '__module__', 'funcdiff.numpy')}.{getattr(fn, '__name__', fn)}"
 
 

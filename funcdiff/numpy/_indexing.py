@@ -43,7 +43,7 @@ from funcdiff.primitives.indexing import (
 from funcdiff.primitives.shape import broadcast_to, reshape
 
 __all__ = [
-    "_getitem", "at", "take", "take_along_axis", "put_along_axis", "compress", "extract",
+    "at", "take", "take_along_axis", "put_along_axis", "compress", "extract",
     "nonzero", "argwhere", "flatnonzero", "searchsorted", "select", "choose",
     "diag_indices", "diag_indices_from", "tril_indices", "tril_indices_from",
     "triu_indices", "triu_indices_from", "ix_",

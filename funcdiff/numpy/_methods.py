@@ -81,6 +81,7 @@ def attach():
     import funcdiff.numpy as fnp
     from funcdiff import core
     from funcdiff.numpy import _dispatch
+    from funcdiff.numpy._indexing import _getitem
 
     core._fnp = _dispatch
 
@@ -100,7 +101,7 @@ def attach():
     Tracer.__abs__ = lambda self: fnp.abs(self)
     Tracer.__invert__ = lambda self: fnp.invert(self)
     Tracer.__divmod__ = lambda self, o: (fnp.floor_divide(self, o), fnp.mod(self, o))
-    Tracer.__getitem__ = lambda self, idx: fnp._getitem(self, idx)
+    Tracer.__getitem__ = lambda self, idx: _getitem(self, idx)
     for name in ("sum", "mean", "max", "min", "prod", "var", "std", "dot", "ravel",
                  "squeeze", "clip", "conj", "conjugate", "cumsum", "cumprod", "argmax",
                  "argmin", "any", "all", "round", "swapaxes", "flatten", "trace", "diagonal",

@@ -17,7 +17,7 @@ stacks of matrices `(..., M, N)`. Each primitive is followed by its rules:
   which conjugates the cotangents in and out: that turns one convention into
   the other (`ct_jax = conj(adjoint(conj(g)))`).
 - Decompositions of Hermitian matrices (cholesky, eigh) read one triangle.
-  The public functions (funcdiff/numpy/linalg.py) first rebuild the Hermitian
+  The public functions (funcdiff/numpy/_linalg.py) first rebuild the Hermitian
   matrix from that triangle, so these primitives may assume Hermitian inputs
   and derivatives agree with finite differences of NumPy's functions.
 

@@ -18,25 +18,25 @@ fd.grad(lambda mu: stats.norm.logpdf(1.0, mu, 2.0))(0.5)   # 0.125
 ```
 """
 
-import importlib
-
 try:
-    import scipy  # noqa: F401
+    import scipy
 except ImportError as e:  # ModuleNotFoundError, or scipy blocked in sys.modules
     raise ImportError("funcdiff.scipy needs SciPy: pip install funcdiff[scipy]") from e
+del scipy  # (imported only to check that it is installed)
 
 __all__ = ["special", "stats", "signal", "linalg", "integrate"]
 
-_OPTIONAL = ("linalg", "integrate")  # written separately; absent while in progress
-
 
 def __getattr__(name):
+    from importlib import import_module
+
     if name not in __all__:
         raise AttributeError(f"module 'funcdiff.scipy' has no attribute {name!r}")
     try:
-        module = importlib.import_module(f"{__name__}.{name}")
+        module = import_module(f"{__name__}.{name}")
     except ModuleNotFoundError as e:
-        if name in _OPTIONAL and e.name == f"{__name__}.{name}":
+        if name in ("linalg", "integrate") and e.name == f"{__name__}.{name}":
+            # written separately: absent while in progress
             raise AttributeError(
                 f"funcdiff.scipy.{name} is not available in this version of funcdiff"
             ) from None

@@ -22,6 +22,7 @@ import re
 import numpy as np
 
 from funcdiff._config import config
+from funcdiff._tree import _flatten
 from funcdiff.core import (
     Branches,
     Loop,
@@ -34,13 +35,7 @@ from funcdiff.core import (
 )
 from funcdiff.transforms.staging import Literal, Program, StagingTrace, Var
 from funcdiff.transforms.util import check_fun, check_leaves
-from funcdiff.tree import (
-    _flatten,
-    keystr,
-    tree_flatten,
-    tree_flatten_with_path,
-    tree_unflatten,
-)
+from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["jit", "make_program", "config"]
 
