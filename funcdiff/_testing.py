@@ -435,8 +435,12 @@ def array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4):
 
     Example:
         ```python
+        from hypothesis import given
+        from funcdiff.testing import array_shapes
+
         @given(array_shapes(max_dims=2))
-        def test_something(shape): ...
+        def test_something(shape):
+            assert len(shape) <= 2 and all(1 <= n <= 4 for n in shape)
         ```
     """
     from hypothesis.extra import numpy as hnp
@@ -451,9 +455,13 @@ def broadcastable_shapes(num_shapes=2, base_shape=(), min_dims=0, max_dims=3, mi
 
     Example:
         ```python
+        from hypothesis import given
+        from funcdiff.testing import broadcastable_shapes
+
         @given(broadcastable_shapes(2))
         def test_add(shapes):
             a_shape, b_shape = shapes      # e.g. (3, 1) and (4,)
+            np.broadcast_shapes(a_shape, b_shape)  # they broadcast
         ```
     """
     from hypothesis.extra import numpy as hnp
@@ -532,6 +540,10 @@ def pytrees_of_arrays(leaves=None, max_leaves=4):
 
     Example:
         ```python
+        from hypothesis import given
+        from funcdiff.testing import arrays, check_grads, pytrees_of_arrays
+        from funcdiff.tree import tree_leaves
+
         @given(pytrees_of_arrays(arrays(shape=(2,))))
         def test_sum_of_squares(tree):
             check_grads(lambda t: sum(fnp.sum(x ** 2) for x in tree_leaves(t)), (tree,))

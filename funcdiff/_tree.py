@@ -940,9 +940,13 @@ def ravel_pytree(tree: Any):
 
     Examples:
         ```python
-        flat, unravel = ravel_pytree({"w": np.ones((2, 2), np.float32), "b": np.zeros(3)})
-        flat.shape, flat.dtype        # ((7,), dtype('float64'))
-        unravel(flat)["w"].dtype      # dtype('float32')
+        >>> import numpy as np
+        >>> flat, unravel = ravel_pytree({"w": np.ones((2, 2), np.float32), "b": np.zeros(3)})
+        >>> flat.shape, flat.dtype
+        ((7,), dtype('float64'))
+        >>> unravel(flat)["w"].dtype
+        dtype('float32')
+
         ```
     """
     from funcdiff import numpy as fnp

@@ -14,8 +14,15 @@ class ConcretizationError(TypeError):
 
     Example:
         ```python
-        fd.vmap(lambda x: 1.0 if x > 0 else 0.0)(xs)   # raises ConcretizationError
-        fd.vmap(lambda x: fnp.where(x > 0, 1.0, 0.0))(xs)  # works
+        >>> import numpy as np, funcdiff as fd, funcdiff.numpy as fnp
+        >>> xs = np.array([-1.0, 2.0])
+        >>> fd.vmap(lambda x: 1.0 if x > 0 else 0.0)(xs)
+        Traceback (most recent call last):
+            ...
+        funcdiff.errors.ConcretizationError: bool() (an `if` or `while` on a traced value) ...
+        >>> fd.vmap(lambda x: fnp.where(x > 0, 1.0, 0.0))(xs).tolist()  # works
+        [0.0, 1.0]
+
         ```
     """
 
@@ -36,9 +43,16 @@ class DetachError(TypeError):
 
     Example:
         ```python
-        fd.grad(lambda x: math.sin(x))(1.0)      # raises DetachError
-        fd.grad(lambda x: fnp.sin(x))(1.0)       # works
-        fd.grad(lambda x: x * float(fd.stop_gradient(x)))(3.0)  # works: 3.0
+        >>> import math, funcdiff as fd, funcdiff.numpy as fnp
+        >>> fd.grad(lambda x: math.sin(x))(1.0)
+        Traceback (most recent call last):
+            ...
+        funcdiff.errors.DetachError: float() would drop the derivative of a value that ...
+        >>> float(fd.grad(lambda x: fnp.sin(x))(1.0))  # works: cos(1.0)
+        0.5403023058...
+        >>> float(fd.grad(lambda x: x * float(fd.stop_gradient(x)))(3.0))  # works
+        3.0
+
         ```
     """
 

@@ -1,9 +1,7 @@
 """Documentation stays true: examples run, the API page is complete, CI runs the README.
 
-- docstring examples (`>>>` lines, usually inside ```python fences) of funcdiff's public
-  modules pass under doctest;
 - the `>>>` examples of docs/index.md and docs/sharp-bits.md pass, and the README's Python
-  example runs;
+  example runs (docstring examples: tests/test_docstrings.py);
 - every public name of funcdiff, funcdiff.tree, funcdiff.errors, funcdiff.testing and
   funcdiff.extend has a `::: ...` entry in docs/api.md, and every entry there names an
   existing object;
@@ -16,31 +14,16 @@
 
 import doctest
 import importlib
-import importlib.util
 import inspect
-import pkgutil
 import re
 from pathlib import Path
 
 import pytest
 
-import funcdiff
-import funcdiff.transforms
-
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
-# ----------------------------------------------------------------- docstring examples
-
-
-def _doctest_modules():
-    # a public module's docstring, and its functions' in the private module defining them
-    names = ["funcdiff.tree", "funcdiff._tree"]
-    transforms = pkgutil.iter_modules(funcdiff.transforms.__path__)
-    names += [f"funcdiff.transforms.{m.name}" for m in transforms]
-    if importlib.util.find_spec("funcdiff.testing") is not None:
-        names += ["funcdiff.testing", "funcdiff._testing"]
-    return names
+# ----------------------------------------------------------------- pages
 
 
 def _run(tests):
@@ -50,17 +33,6 @@ def _run(tests):
     for test in tests:
         runner.run(test, out=report.append)
     return runner.failures, runner.tries, "".join(report)
-
-
-@pytest.mark.parametrize("modname", _doctest_modules())
-def test_docstring_examples(modname):
-    module = importlib.import_module(modname)
-    tests = doctest.DocTestFinder(exclude_empty=True).find(module)
-    failed, _, report = _run(tests)
-    assert failed == 0, f"docstring examples of {modname} fail:\n{report}"
-
-
-# ----------------------------------------------------------------- pages
 
 
 def _strip_fences(text):

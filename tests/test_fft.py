@@ -4,7 +4,6 @@ reverse, second order), vmap vs a loop, jit, errors and conventions."""
 
 from __future__ import annotations
 
-import doctest
 import functools
 import warnings
 
@@ -14,7 +13,6 @@ from helpers import assert_same, normal
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
-import funcdiff.numpy._fft as ffft_impl
 import funcdiff.numpy.fft as ffft
 from funcdiff.core import ShapedArray
 from funcdiff.primitives import fft as pf
@@ -415,13 +413,3 @@ def test_frequencies_with_traced_spacing(n, d):
         assert_same(got, want, **tol(want))
         g = fd.grad(lambda d, freq=freq: fnp.sum(freq(n, d)))(d)
         np.testing.assert_allclose(g, -np.sum(want) / d, rtol=1e-5, atol=1e-12)
-
-
-def test_docstring_examples():
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    report = []
-    for module in (ffft, ffft_impl, pf):
-        for test in doctest.DocTestFinder(exclude_empty=True).find(module):
-            runner.run(test, out=report.append)
-    assert runner.tries > 10
-    assert runner.failures == 0, "".join(report)

@@ -3,9 +3,6 @@ vs finite differences and closed forms, vmap vs a loop, closures, higher order."
 
 from __future__ import annotations
 
-import doctest
-import warnings
-
 import numpy as np
 import pytest
 import scipy.integrate as si
@@ -13,8 +10,6 @@ import scipy.linalg as sl
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
-from funcdiff.scipy import _integrate as fsi_impl
-from funcdiff.scipy import integrate as fsi
 from funcdiff.scipy.integrate import odeint
 from funcdiff.testing import check_grads
 
@@ -225,11 +220,3 @@ def test_vmap_of_grad_and_grad_of_vmap():
         np.testing.assert_allclose(got[1][i], want[1], rtol=1e-6)
     total = fd.grad(lambda a: fd.vmap(lambda y0: loss(y0, a))(y0s).sum())(1.5)
     np.testing.assert_allclose(total, sum(g(y0, 1.5)[1] for y0 in y0s), rtol=1e-6)
-
-
-def test_docstring_examples():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        results = [doctest.testmod(m, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-                   for m in (fsi, fsi_impl)]  # (odeint is defined in funcdiff.scipy._integrate)
-    assert sum(r.attempted for r in results) > 0 and all(r.failed == 0 for r in results)

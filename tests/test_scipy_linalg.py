@@ -8,15 +8,12 @@ forward and reverse mode with `check_grads`, and `vmap` with a loop.
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pytest
 import scipy.linalg as sl
 from helpers import inside, parametrize_product
 
 import funcdiff as fd
-from funcdiff.scipy import _linalg as fsl_impl
 from funcdiff.scipy import linalg as fsl
 from funcdiff.testing import check_grads
 
@@ -330,11 +327,3 @@ def test_jit():
     np.testing.assert_allclose(
         f(a), sl.expm(a) @ sl.solve_triangular(a + 3 * np.eye(N), np.ones(N))
     )
-
-
-def test_docstring_examples():
-    # the module docstring's (funcdiff.scipy.linalg) and the functions' (funcdiff.scipy._linalg)
-    for module in (fsl, fsl_impl):
-        result = doctest.testmod(module,
-                                 optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-        assert result.attempted > 0 and result.failed == 0

@@ -128,7 +128,10 @@ def ravel(a, order="C"):
 
     Example:
         ```python
-        fnp.ravel(fnp.ones((2, 3)))  # shape (6,)
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.ravel(fnp.ones((2, 3))).shape
+        (6,)
+
         ```
     """
     if not _traced(a):
@@ -142,7 +145,10 @@ def flatten(a, order="C"):
 
     Example:
         ```python
-        fnp.flatten(fnp.ones((2, 3)))  # a copy of shape (6,)
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.flatten(fnp.ones((2, 3))).shape
+        (6,)
+
         ```
     """
     if not _traced(a):
@@ -156,7 +162,10 @@ def squeeze(a, axis=None):
 
     Example:
         ```python
-        fnp.squeeze(fnp.ones((1, 3, 1)), axis=-1)  # shape (1, 3)
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.squeeze(fnp.ones((1, 3, 1)), axis=-1).shape
+        (1, 3)
+
         ```
     """
     if not _traced(a):
@@ -170,7 +179,10 @@ def expand_dims(a, axis):
 
     Example:
         ```python
-        fnp.expand_dims(fnp.ones(3), (0, -1))  # shape (1, 3, 1)
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.expand_dims(fnp.ones(3), (0, -1)).shape
+        (1, 3, 1)
+
         ```
     """
     if not _traced(a):
@@ -184,7 +196,10 @@ def transpose(a, axes=None):
 
     Example:
         ```python
-        fnp.transpose(fnp.ones((2, 3, 4)), (1, 0, -1))  # shape (3, 2, 4)
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.transpose(fnp.ones((2, 3, 4)), (1, 0, -1)).shape
+        (3, 2, 4)
+
         ```
     """
     if not _traced(a):
@@ -210,7 +225,10 @@ def matrix_transpose(x):
 
     Example:
         ```python
-        fnp.matrix_transpose(fnp.ones((5, 2, 3)))  # shape (5, 3, 2)
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.matrix_transpose(fnp.ones((5, 2, 3))).shape
+        (5, 3, 2)
+
         ```
     """
     if not _traced(x):
@@ -226,7 +244,10 @@ def swapaxes(a, axis1, axis2):
 
     Example:
         ```python
-        fnp.swapaxes(fnp.ones((2, 3, 4)), 0, -1)  # shape (4, 3, 2)
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.swapaxes(fnp.ones((2, 3, 4)), 0, -1).shape
+        (4, 3, 2)
+
         ```
     """
     if not _traced(a):
@@ -244,7 +265,10 @@ def moveaxis(a, source, destination):
 
     Example:
         ```python
-        fnp.moveaxis(fnp.ones((2, 3, 4)), 0, -1)  # shape (3, 4, 2)
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.moveaxis(fnp.ones((2, 3, 4)), 0, -1).shape
+        (3, 4, 2)
+
         ```
     """
     if not _traced(a):
@@ -352,7 +376,10 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 
     Example:
         ```python
-        fnp.concatenate([fnp.ones((2, 3)), fnp.zeros((1, 3))])  # shape (3, 3)
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.concatenate([fnp.ones((2, 3)), fnp.zeros((1, 3))]).shape
+        (3, 3)
+
         ```
     """
     if not _traced(arrays):
@@ -395,7 +422,10 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 
     Example:
         ```python
-        fnp.stack([fnp.ones(3), fnp.zeros(3)], axis=-1)  # shape (3, 2)
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.stack([fnp.ones(3), fnp.zeros(3)], axis=-1).shape
+        (3, 2)
+
         ```
     """
     if not _traced(arrays):
@@ -485,7 +515,11 @@ def split(ary, indices_or_sections, axis=0):
 
     Example:
         ```python
-        a, b = fnp.split(fnp.arange(6.0), [2])  # shapes (2,) and (4,)
+        >>> import funcdiff.numpy as fnp
+        >>> a, b = fnp.split(fnp.arange(6.0), [2])
+        >>> a.shape, b.shape
+        ((2,), (4,))
+
         ```
     """
     if not _traced(ary):
@@ -536,7 +570,10 @@ def tile(A, reps):  # noqa: N803  (NumPy's name)
 
     Example:
         ```python
-        fnp.tile(fnp.array([1.0, 2.0]), (2, 2))  # shape (2, 4)
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.tile(fnp.array([1.0, 2.0]), (2, 2)).shape
+        (2, 4)
+
         ```
     """
     if not _traced(A):
@@ -563,7 +600,10 @@ def repeat(a, repeats, axis=None):
 
     Example:
         ```python
-        fnp.repeat(fnp.array([1.0, 2.0]), [1, 3])  # [1, 2, 2, 2]
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.repeat(fnp.array([1.0, 2.0]), [1, 3]).tolist()
+        [1.0, 2.0, 2.0, 2.0]
+
         ```
     """
     if not _traced(a):
@@ -644,6 +684,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
 
     Example:
         ```python
+        x = fnp.arange(6.0).reshape(2, 3)
         fnp.pad(x, ((1, 2), (0, 1)), mode="reflect")
         ```
     """
@@ -681,7 +722,10 @@ def roll(a, shift, axis=None):
 
     Example:
         ```python
-        fnp.roll(fnp.arange(5.0), 2)  # [3, 4, 0, 1, 2]
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.roll(fnp.arange(5.0), 2).tolist()
+        [3.0, 4.0, 0.0, 1.0, 2.0]
+
         ```
     """
     if not _traced(a):
@@ -743,7 +787,10 @@ def rot90(m, k=1, axes=(0, 1)):
 
     Example:
         ```python
-        fnp.rot90(fnp.ones((2, 3)))  # shape (3, 2)
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.rot90(fnp.ones((2, 3))).shape
+        (3, 2)
+
         ```
     """
     if not _traced(m):
@@ -794,7 +841,10 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
 
     Example:
         ```python
-        fnp.diagonal(fnp.ones((2, 3, 4)), offset=1, axis1=-1, axis2=0)  # shape (3, 2)
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.diagonal(fnp.ones((2, 3, 4)), offset=1, axis1=-1, axis2=0).shape
+        (3, 1)
+
         ```
     """
     if not _traced(a):
@@ -819,7 +869,10 @@ def diag(v, k=0):
 
     Example:
         ```python
-        fnp.diag(fnp.array([1.0, 2.0]), k=1)  # shape (3, 3)
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.diag(fnp.array([1.0, 2.0]), k=1).shape
+        (3, 3)
+
         ```
     """
     if not _traced(v):
@@ -852,7 +905,10 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
     Example:
         ```python
-        fnp.trace(fnp.eye(3))  # 3.0
+        >>> import funcdiff.numpy as fnp
+        >>> float(fnp.trace(fnp.eye(3)))
+        3.0
+
         ```
     """
     if not _traced(a):

@@ -131,7 +131,9 @@ def fft(x, fft_type, axes, s, norm):
 
     Example:
         ```python
-        fft(x, "rfft", axes=(0, 1), s=x.shape, norm="ortho")  # == numpy.fft.rfft2(x, ...)
+        x = np.arange(24.0).reshape(4, 6)
+        y = fft(x, "rfft", axes=(0, 1), s=x.shape, norm="ortho")
+        assert np.allclose(y, np.fft.rfft2(x, norm="ortho"))
         ```
     """
     params = dict(fft_type=fft_type, axes=tuple(axes), s=tuple(s), norm=norm)

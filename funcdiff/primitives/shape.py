@@ -274,7 +274,9 @@ def static_slice(x, starts=None, stops=None, steps=None):
 
     Example:
         ```python
-        static_slice(x, (1, None), (None, None), (2, -1))  # == x[1::2, ::-1]
+        x = np.arange(12.0).reshape(4, 3)
+        y = static_slice(x, (1, None), (None, None), (2, -1))
+        assert np.array_equal(y, x[1::2, ::-1])
         ```
     """
     shape = shape_of(x)

@@ -11,10 +11,11 @@ Outside transforms the functions call SciPy itself; inside transforms they
 are differentiable (any order) and batchable.
 
 ```python
-import funcdiff as fd
-from funcdiff.scipy import special, stats
+>>> import funcdiff as fd
+>>> from funcdiff.scipy import special, stats
+>>> float(fd.grad(lambda mu: stats.norm.logpdf(1.0, mu, 2.0))(0.5))
+0.125
 
-fd.grad(lambda mu: stats.norm.logpdf(1.0, mu, 2.0))(0.5)   # 0.125
 ```
 """
 

@@ -105,9 +105,14 @@ def convolve(in1, in2, mode="full", method="auto"):
 
     Example:
         ```python
-        x, k = np.array([1.0, 2.0, 3.0]), np.array([0.5, 1.0])
-        convolve(x, k)                                   # [0.5, 2. , 3.5, 3. ]
-        fd.grad(lambda k: convolve(x, k, "valid").sum())(k)   # [5., 3.]
+        >>> import numpy as np, funcdiff as fd
+        >>> from funcdiff.scipy.signal import convolve
+        >>> x, k = np.array([1.0, 2.0, 3.0]), np.array([0.5, 1.0])
+        >>> convolve(x, k).tolist()
+        [0.5, 2.0, 3.5, 3.0]
+        >>> fd.grad(lambda k: convolve(x, k, "valid").sum())(k).tolist()
+        [5.0, 3.0]
+
         ```
     """
     if not traced(in1, in2):

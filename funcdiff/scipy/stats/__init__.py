@@ -1,12 +1,15 @@
 """`scipy.stats`, differentiable: distributions as modules.
 
 ```python
-import funcdiff as fd
-from funcdiff.scipy import stats
+>>> import funcdiff as fd
+>>> from funcdiff.scipy import stats
+>>> float(stats.norm.logpdf(0.5, loc=0.0, scale=2.0))  # SciPy's value
+-1.64333571...
+>>> float(fd.grad(stats.norm.logcdf)(-40.0))  # finite
+40.02496884...
+>>> float(fd.grad(stats.gamma.logpdf, argnums=1)(2.0, 3.0))  # d/da: log(2) - digamma(3)
+-0.22963715...
 
-stats.norm.logpdf(0.5, loc=0.0, scale=2.0)               # SciPy's value
-fd.grad(stats.norm.logcdf)(-40.0)                         # 40.02498... (finite)
-fd.grad(stats.gamma.logpdf, argnums=1)(2.0, 3.0)          # d/da
 ```
 
 Each module (`norm`, `t`, `gamma`, `beta`, `chi2`, `poisson`, `binom`,

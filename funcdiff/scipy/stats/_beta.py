@@ -30,6 +30,9 @@ def logpdf(x, a, b, loc=0, scale=1):
 
     Example:
         ```python
+        import funcdiff as fd
+        from funcdiff.scipy.stats import beta
+
         fd.grad(beta.logpdf, argnums=(0, 1, 2))(0.3, 2.0, 3.0)
         ```
     """

@@ -33,7 +33,11 @@ def logpmf(k, n, p, loc=0):
 
     Example:
         ```python
-        fd.grad(binom.logpmf, argnums=2)(3, 10, 0.4)  # 3/0.4 - 7/0.6
+        >>> import funcdiff as fd
+        >>> from funcdiff.scipy.stats import binom
+        >>> float(fd.grad(binom.logpmf, argnums=2)(3, 10, 0.4))  # 3/0.4 - 7/0.6
+        -4.16666666...
+
         ```
     """
     if not traced(k, n, p, loc):

@@ -21,6 +21,9 @@ def logpdf(x, df, loc=0, scale=1):
 
     Example:
         ```python
+        import funcdiff as fd
+        from funcdiff.scipy.stats import chi2
+
         fd.grad(chi2.logpdf, argnums=(0, 1))(3.0, 4.0)
         ```
     """

@@ -38,6 +38,9 @@ def logpdf(x, alpha):
 
     Example:
         ```python
+        import numpy as np, funcdiff as fd
+        from funcdiff.scipy.stats import dirichlet
+
         fd.grad(dirichlet.logpdf, argnums=1)(np.array([0.2, 0.3, 0.5]), np.array([1.0, 2.0, 3.0]))
         ```
     """

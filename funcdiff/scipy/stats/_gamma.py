@@ -35,7 +35,11 @@ def logpdf(x, a, loc=0, scale=1):
 
     Example:
         ```python
-        fd.grad(gamma.logpdf, argnums=1)(2.0, 3.0)  # log(2) - digamma(3)
+        >>> import funcdiff as fd
+        >>> from funcdiff.scipy.stats import gamma
+        >>> float(fd.grad(gamma.logpdf, argnums=1)(2.0, 3.0))  # log(2) - digamma(3)
+        -0.22963715...
+
         ```
     """
     if not traced(x, a, loc, scale):

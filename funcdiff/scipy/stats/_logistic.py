@@ -17,7 +17,11 @@ def logpdf(x, loc=0, scale=1):
 
     Example:
         ```python
-        fd.grad(logistic.logpdf)(1000.0)  # -1.0
+        >>> import funcdiff as fd
+        >>> from funcdiff.scipy.stats import logistic
+        >>> float(fd.grad(logistic.logpdf)(1000.0))
+        -1.0
+
         ```
     """
     if not traced(x, loc, scale):

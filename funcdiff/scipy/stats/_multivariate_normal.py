@@ -70,6 +70,9 @@ def logpdf(x, mean=None, cov=1, allow_singular=False):
 
     Example:
         ```python
+        import numpy as np, funcdiff as fd
+        from funcdiff.scipy.stats import multivariate_normal
+
         cov = np.array([[2.0, 0.3], [0.3, 1.0]])
         fd.grad(multivariate_normal.logpdf, argnums=(1, 2))(np.ones(2), np.zeros(2), cov)
         ```

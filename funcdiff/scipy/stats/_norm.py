@@ -17,7 +17,12 @@ def logpdf(x, loc=0, scale=1):
 
     Example:
         ```python
-        fd.grad(norm.logpdf, argnums=(0, 1, 2))(1.0, 0.0, 2.0)  # (-0.25, 0.25, -0.375)
+        >>> import funcdiff as fd
+        >>> from funcdiff.scipy.stats import norm
+        >>> dx, dloc, dscale = fd.grad(norm.logpdf, argnums=(0, 1, 2))(1.0, 0.0, 2.0)
+        >>> float(dx), float(dloc), float(dscale)
+        (-0.25, 0.25, -0.375)
+
         ```
     """
     if not traced(x, loc, scale):
@@ -47,8 +52,13 @@ def logcdf(x, loc=0, scale=1):
 
     Example:
         ```python
-        norm.logcdf(-40.0)            # -804.6084420137538
-        fd.grad(norm.logcdf)(-40.0)   # 40.0249...
+        >>> import funcdiff as fd
+        >>> from funcdiff.scipy.stats import norm
+        >>> float(norm.logcdf(-40.0))
+        -804.60844201375...
+        >>> float(fd.grad(norm.logcdf)(-40.0))
+        40.0249...
+
         ```
     """
     if not traced(x, loc, scale):

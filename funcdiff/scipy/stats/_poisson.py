@@ -26,7 +26,11 @@ def logpmf(k, mu, loc=0):
 
     Example:
         ```python
-        fd.grad(poisson.logpmf, argnums=1)(3, 2.0)  # 3 / 2 - 1
+        >>> import funcdiff as fd
+        >>> from funcdiff.scipy.stats import poisson
+        >>> float(fd.grad(poisson.logpmf, argnums=1)(3, 2.0))  # 3 / 2 - 1
+        0.5
+
         ```
     """
     if not traced(k, mu, loc):

@@ -24,6 +24,9 @@ def logpdf(x, df, loc=0, scale=1):
 
     Example:
         ```python
+        import funcdiff as fd
+        from funcdiff.scipy.stats import t
+
         fd.grad(t.logpdf, argnums=1)(0.5, 3.0)  # derivative in the degrees of freedom
         ```
     """
