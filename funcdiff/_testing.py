@@ -78,14 +78,27 @@ def _as_args(args, name):
     return tuple(args)
 
 
-def _default_eps(flat_args, outputs=()):
-    """The step: by the least precise float input or output, scaled by the inputs' size."""
+def _default_eps(flat_args, outputs=(), scaled=True):
+    """The step: by the least precise float input or output, times `max(1, max |x|)`
+    over the inputs (`scaled`) or not (for directions already scaled per element)."""
     inexact = [x for x in flat_args if _is_inexact(x)]
     sizes = [_real_size(x) for x in inexact + [y for y in outputs if _is_inexact(y)]]
     base = _EPS[min(sizes)] if sizes else _EPS[8]
+    if not scaled:
+        return base
     mags = [np.abs(_wide(x)) for x in inexact]
     return base * max([1.0] + [float(np.max(m[np.isfinite(m)])) for m in mags
                                if np.any(np.isfinite(m))])
+
+
+def _per_element(x, t):
+    """Direction `t` scaled by `max(1, |x|)` element by element, so that a default step
+    moves every element of `x` by about the same relative amount: one step for the
+    whole array would be too large for its small elements (log at 0.1 next to 5)."""
+    if not _is_inexact(x):
+        return t
+    m = np.abs(_wide(x))
+    return _like(x, _wide(t) * np.where(np.isfinite(m), np.maximum(m, 1.0), 1.0))
 
 
 def _default_tols(leaves, atol, rtol):
@@ -136,6 +149,10 @@ def numerical_jvp(f, args, tangents, eps=None):
 
         ```
     """
+    return _numerical_jvp(f, args, tangents, eps)
+
+
+def _numerical_jvp(f, args, tangents, eps, scaled=True):
     from funcdiff.transforms.util import float0
 
     args = _as_args(args, "numerical_jvp")
@@ -148,7 +165,7 @@ def numerical_jvp(f, args, tangents, eps=None):
         )
     auto_eps = eps is None
     if auto_eps:
-        eps = _default_eps(flat_x)
+        eps = _default_eps(flat_x, scaled=scaled)
 
     def shifted(h):
         leaves = [
@@ -160,7 +177,7 @@ def numerical_jvp(f, args, tangents, eps=None):
     plus, out_tree = tree_flatten(shifted(eps))
     if auto_eps:
         # outputs less precise than the inputs (a cast to float32) need a larger step
-        out_eps = _default_eps(flat_x, plus)
+        out_eps = _default_eps(flat_x, plus, scaled)
         if out_eps > eps:
             eps = out_eps
             plus, out_tree = tree_flatten(shifted(eps))
@@ -239,14 +256,20 @@ def _pairing(a_leaves, b_leaves):
 # The checks
 
 
+def _directions(rng, args, eps):
+    """Random input directions; with the default step, scaled per element (`_per_element`)."""
+    v = tree_map(lambda x: _random_like(rng, x), args)
+    return v if eps is not None else tree_map(_per_element, args, v)
+
+
 def _check_jvp(f, args, atol, rtol, eps, rng, what):
     from funcdiff.transforms.jvp import jvp
 
-    tangents = tree_map(lambda x: _random_like(rng, x), args)
+    tangents = _directions(rng, args, eps)
     out, t_out = jvp(f, args, tangents)
     atol, rtol = _default_tols(tree_flatten((args, out))[0], atol, rtol)
     _compare_trees(what + " (primal output)", out, f(*args), atol, rtol, "jvp's output", "f(*args)")
-    num = numerical_jvp(f, args, tangents, eps)
+    num = _numerical_jvp(f, args, tangents, eps, scaled=False)
     _compare_trees(what, t_out, num, atol, rtol, "jvp", "finite differences")
 
 
@@ -258,7 +281,7 @@ def _check_vjp(f, args, atol, rtol, eps, rng, what, with_jvp=True):
     out, pullback = vjp(f, *args)
     atol, rtol = _default_tols(tree_flatten((args, out))[0], atol, rtol)
     u = tree_map(lambda y: _random_like(rng, y), out)
-    v = tree_map(lambda x: _random_like(rng, x), args)
+    v = _directions(rng, args, eps)
     ct = pullback(u)
     if tree_structure(ct) != tree_structure(args):
         raise GradientCheckError(
@@ -276,7 +299,7 @@ def _check_vjp(f, args, atol, rtol, eps, rng, what, with_jvp=True):
     flat_u = tree_flatten(u)[0]
     flat_v = tree_flatten(v)[0]
     lhs, _ = _pairing(flat_ct, flat_v)
-    num = tree_flatten(numerical_jvp(f, args, v, eps))[0]
+    num = tree_flatten(_numerical_jvp(f, args, v, eps, scaled=False))[0]
     rhs_num, mag = _pairing(flat_u, num)
     u_l1 = sum(float(np.sum(np.abs(_wide(a)))) for a in flat_u if _is_inexact(a))
     tol = atol * u_l1 + rtol * mag
@@ -308,7 +331,10 @@ def check_jvp(f, args, atol=None, rtol=None, eps=None):
         atol: absolute tolerance; default by dtype (`1e-5` for float64, `1e-2`
             for float32; the least precise input or output decides).
         rtol: relative tolerance; default as for `atol`.
-        eps: finite-difference step (see `numerical_jvp`).
+        eps: finite-difference step. Default: by precision as for `numerical_jvp`
+            (`1e-6` for float64, `1e-3` for float32), with each element's random
+            direction scaled by `max(1, |x|)`, so small elements next to large ones
+            get a step their size allows.
 
     Raises:
         GradientCheckError: (an `AssertionError`) on a mismatch.
@@ -380,7 +406,10 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), atol=None, rtol=None, ep
         atol: absolute tolerance; default by dtype (`1e-5` for float64, `1e-2`
             for float32).
         rtol: relative tolerance; default as for `atol`.
-        eps: finite-difference step (see `numerical_jvp`).
+        eps: finite-difference step. Default: by precision as for `numerical_jvp`
+            (`1e-6` for float64, `1e-3` for float32), with each element's random
+            direction scaled by `max(1, |x|)`, so small elements next to large ones
+            get a step their size allows.
 
     Raises:
         GradientCheckError: (an `AssertionError`) naming the failing check,

@@ -96,26 +96,6 @@ CODE_BLOCKS = sorted(
     (name, i) for name, (_, t) in DOCSTRINGS.items() for i, _ in enumerate(_code_blocks(t))
 )
 
-# Examples that fail because of a library bug (reported, not yet fixed). Not strict: a
-# hypothesis example fails only when the drawn examples reach the bug (and hypothesis draws
-# constants from the loaded modules' sources, so that depends on which modules are loaded).
-KNOWN_BUGS = {
-    ("funcdiff._testing.arrays", 0): (
-        "check_grads' default finite-difference step is too large for the small elements "
-        "of float32 arrays with large ones "
-        "(tests/test_testing.py::test_default_step_fits_small_elements_in_float32)"
-    ),
-}
-
-
-def _params(items):
-    return [
-        pytest.param(*item, marks=pytest.mark.xfail(strict=False, reason=KNOWN_BUGS[item]))
-        if item in KNOWN_BUGS else item
-        for item in items
-    ]
-
-
 @pytest.mark.parametrize("name", DOCTESTS)
 def test_doctest(name):
     module, test = DOCSTRINGS[name]
@@ -128,7 +108,7 @@ def test_doctest(name):
     assert runner.failures == 0, "".join(report)
 
 
-@pytest.mark.parametrize(("name", "index"), _params(CODE_BLOCKS))
+@pytest.mark.parametrize(("name", "index"), CODE_BLOCKS)
 def test_code_block(name, index):
     module, test = DOCSTRINGS[name]
     line, code = list(_code_blocks(test))[index]

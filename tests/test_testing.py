@@ -251,15 +251,27 @@ def test_default_tolerance_depends_on_dtype():
         check_grads(bad, (np.array([0.3, 0.5], np.float32),), order=1, atol=1e-6, rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, raises=GradientCheckError, reason=(
-    "bug: the default step is one for the whole array, 1e-3 * max|x| in float32 (5e-3 here), "
-    "5% of the smallest element: JVP of JVP is 257.20 by jvp, 260.14 by finite differences, "
-    "tolerance 2.61. The derivative is right: float64, or eps=1e-4, passes"))
 def test_default_step_fits_small_elements_in_float32():
     # an array that arrays(dtype=np.float32, min_value=0.1, max_value=5.0) draws: the
     # example of that strategy's docstring checks fnp.log on them to order 2
+    # (one step for the whole array, 1e-3 * max|x|, was 5% of 0.109 and failed JVP of JVP)
     x = np.array([[0.109375, 1.0, 2.0], [3.0, 5.0, 1.5]], np.float32)
     check_grads(fnp.log, (x,), order=2)
+
+
+def test_per_element_step_still_catches_a_wrong_derivative_at_a_small_element():
+    @fd.custom_jvp
+    def f(x):
+        return fnp.log(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return fnp.log(x), t / x * fnp.where(x < 0.2, 1.05, 1.0)  # 5% off at the small one
+
+    x = np.array([0.109375, 1.0, 5.0], np.float32)
+    with pytest.raises(GradientCheckError):
+        check_grads(f, (x,), order=1, modes=("fwd",))
 
 
 # --------------------------------------------------------------------------

@@ -453,6 +453,11 @@ def log_ndtr(x):
     """`scipy.special.log_ndtr`: log of the normal CDF, finite (with finite derivatives) far in
     the lower tail.
 
+    The first two derivatives are accurate to 1e-9 (relative) down to x = -40;
+    higher ones lose digits in the far lower tail, where each order cancels
+    nearly equal terms: the third derivative is off by 4e-9 at x = -10, 1e-6 at
+    -20 and 3e-4 at -40 (the fourth by 1e-7, 1e-4 and 14%).
+
     Example:
         ```python
         >>> import funcdiff as fd, funcdiff.scipy.special as fsp
