@@ -9,17 +9,12 @@ fd.grad(lambda x: fnp.sum(fnp.sin(x) * x ** 2))(fnp.ones(3))
 """
 
 from funcdiff import numpy  # noqa: F401  (sets up Tracer methods)
-from funcdiff._config import config
-from funcdiff.core import Tracer
-from funcdiff.errors import (
-    ConcretizationError,
-    DetachError,
-    DetachWarning,
-    TracerLeakError,
-    UnsupportedPrimitiveError,
-)
-from funcdiff.transforms.api import linear_transpose, linearize, stop_gradient
-from funcdiff.transforms.control import (
+from funcdiff._src.api.jacobians import hessian, jacfwd, jacrev
+from funcdiff._src.api.linear import linear_transpose, linearize, stop_gradient
+from funcdiff._src.api_util import float0
+from funcdiff._src.config import config
+from funcdiff._src.control.custom import custom_jvp, custom_vjp
+from funcdiff._src.control.flow import (
     checkpoint,
     cond,
     fori_loop,
@@ -28,13 +23,18 @@ from funcdiff.transforms.control import (
     switch,
     while_loop,
 )
-from funcdiff.transforms.custom import custom_jvp, custom_vjp
-from funcdiff.transforms.jacobians import hessian, jacfwd, jacrev
-from funcdiff.transforms.jit import jit, make_program
-from funcdiff.transforms.jvp import jvp
-from funcdiff.transforms.reverse import grad, value_and_grad, vjp
-from funcdiff.transforms.util import float0
-from funcdiff.transforms.vmap import axis_index, pmax, pmean, pmin, psum, vmap
+from funcdiff._src.core import Tracer
+from funcdiff._src.errors import (
+    ConcretizationError,
+    DetachError,
+    DetachWarning,
+    TracerLeakError,
+    UnsupportedPrimitiveError,
+)
+from funcdiff._src.interpreters.batching import axis_index, pmax, pmean, pmin, psum, vmap
+from funcdiff._src.interpreters.jvp import jvp
+from funcdiff._src.interpreters.reverse import grad, value_and_grad, vjp
+from funcdiff._src.jit import jit, make_program
 
 __version__ = "0.1.0"
 

@@ -31,6 +31,13 @@ a transpose rule (set its `abstract_eval` and `batch` yourself).
 `shape_of` and `dtype_of` read the abstract value, shape and dtype of an
 array, a tracer or a Python scalar inside rules.
 
+Programs: `funcdiff.make_program(f)(*args)` returns the `Program` that `jit`
+compiles: `invars`, `eqns` (each an `Eqn` with `prim`, `inputs`, `params`,
+`outputs`), `outvars` and `consts`; inputs are `Var`s (with an `aval`, a
+`ShapedArray`) or `Literal`s (Python scalars, `val`). `optimize(program)` returns the program
+after `jit`'s passes (no-op removal, constant folding, common subexpressions,
+dead code), so a tool that walks programs sees what `jit` runs.
+
 Example (a tested version, with an elementwise and a general primitive, is
 docs/extend.md):
 
@@ -53,10 +60,12 @@ assert np.allclose(g, np.tanh(x))
 ```
 """
 
-from funcdiff.core import Primitive, ShapedArray, get_aval
-from funcdiff.primitives.elementwise import dtype_of, elementwise, nondifferentiable, shape_of
-from funcdiff.primitives.shape import linear_primitive
-from funcdiff.transforms.vmap import bdim_to_front, moveaxis_to
+from funcdiff._src.core import Primitive, ShapedArray, get_aval
+from funcdiff._src.interpreters.batching import bdim_to_front, moveaxis_to
+from funcdiff._src.interpreters.staging import Eqn, Literal, Program, Var
+from funcdiff._src.jit import optimize
+from funcdiff._src.lax.elementwise import dtype_of, elementwise, nondifferentiable, shape_of
+from funcdiff._src.lax.shape import linear_primitive
 
 __all__ = [
     "Primitive",
@@ -69,4 +78,9 @@ __all__ = [
     "linear_primitive",
     "bdim_to_front",
     "moveaxis_to",
+    "Program",
+    "Eqn",
+    "Var",
+    "Literal",
+    "optimize",
 ]

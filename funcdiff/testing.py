@@ -32,7 +32,7 @@ identity, and for complex values it is exactly JAX's convention (for a real
 gradient of the realified function).
 """
 
-from funcdiff._testing import (
+from funcdiff._src.testing import (
     GradientCheckError,
     array_shapes,
     arrays,

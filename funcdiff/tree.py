@@ -18,7 +18,7 @@ PyTreeDef({'a': (*, None), 'b': *})
 {'a': (10, None), 'b': 20}
 """
 
-from funcdiff._tree import (
+from funcdiff._src.tree import (
     DictKey,
     FlattenedIndexKey,
     GetAttrKey,

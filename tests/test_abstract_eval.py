@@ -18,9 +18,9 @@ import warnings
 import numpy as np
 import pytest
 
-import funcdiff.primitives.elementwise as ew
-import funcdiff.scipy._special as fsp_impl
-from funcdiff.core import Primitive, ShapedArray, get_aval
+import funcdiff._src.lax.elementwise as ew
+import funcdiff._src.scipy.special as fsp_impl
+from funcdiff._src.core import Primitive, ShapedArray, get_aval
 
 PRIMITIVES = [
     p

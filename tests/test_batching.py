@@ -18,23 +18,21 @@ import zlib
 import numpy as np
 import pytest
 
+import funcdiff
 import funcdiff as fd
 import funcdiff.numpy as fnp
-import funcdiff.primitives
-import funcdiff.transforms
-from funcdiff.core import Primitive
-from funcdiff.transforms import vmap as vmap_module
+from funcdiff._src.core import Primitive
+from funcdiff._src.interpreters import batching as vmap_module
 from tests.test_primitives import ELEMENTWISE, FAMILIES, _uniform
 
 
 def all_primitives():
     prims = {}
-    for pkg in (funcdiff.primitives, funcdiff.transforms):
-        for info in pkgutil.iter_modules(pkg.__path__):
-            mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
-            for value in vars(mod).values():
-                if isinstance(value, Primitive):
-                    prims[value.name] = value
+    for info in pkgutil.walk_packages(funcdiff.__path__, "funcdiff."):
+        mod = importlib.import_module(info.name)
+        for value in vars(mod).values():
+            if isinstance(value, Primitive):
+                prims[value.name] = value
     return prims
 
 

@@ -11,7 +11,7 @@ from helpers import assert_same, inside, normal
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
-from funcdiff.primitives import contraction as pc
+from funcdiff._src.lax import contraction as pc
 from funcdiff.testing import check_grads
 
 RNG = np.random.default_rng(0)
@@ -376,7 +376,7 @@ def test_matrix_products_reach_blas():
     [(3,), (3,)], [(2, 3), (3, 6), (6, 1), (1, 4), (4, 2)],
 ])
 def test_multi_dot(shapes):
-    from funcdiff.numpy._contraction import multi_dot
+    from funcdiff._src.numpy.contraction import multi_dot
 
     ops = [rand(s) for s in shapes]
     assert_same(inside(lambda *xs: multi_dot(list(xs)), *ops), np.linalg.multi_dot(ops))

@@ -150,11 +150,11 @@ PUBLIC_MODULES = [
 ]
 # submodules that are attributes of their package without being in its `__all__`: documented
 # as modules of their own (`import funcdiff.numpy as fnp`, `fnp.linalg`), or internal
-# (docs/api.md: funcdiff.core, funcdiff.transforms.*, funcdiff.primitives.*; funcdiff.demo is
-# the script `python -m funcdiff.demo`), there only because importing a submodule binds it
+# (docs/api.md: funcdiff._src.*; funcdiff.demo is the script `python -m funcdiff.demo`),
+# there only because importing a submodule binds it
 SUBMODULES = {
     "funcdiff": {"numpy", "scipy", "tree", "testing", "errors", "extend",
-                 "core", "primitives", "transforms", "demo"},
+                 "_src", "demo"},
     "funcdiff.numpy": {"linalg", "fft"},
 }
 # public names that are neither functions, classes nor modules (which must have docstrings),
@@ -193,7 +193,7 @@ def test_module_exports_exactly_its_all(modname):
     extra = sorted(public - set(names))
     assert not extra, (
         f"{modname} has public names outside its __all__: {extra}. Keep helpers and imports in "
-        f"the private module that implements it (funcdiff/scipy/_linalg.py for "
+        f"the private module that implements it (funcdiff/_src/scipy/linalg.py for "
         f"funcdiff.scipy.linalg), and import only its public names from there"
     )
 
@@ -207,7 +207,7 @@ def test_public_modules_are_listed():
     assert sorted(funcdiff.scipy.stats.__all__) == STATS_DISTS
     for name in funcdiff.scipy.__all__:
         assert f"funcdiff.scipy.{name}" in PUBLIC_MODULES, name
-    for name in SUBMODULES["funcdiff"] - {"core", "primitives", "transforms", "demo"}:
+    for name in SUBMODULES["funcdiff"] - {"_src", "demo"}:
         assert f"funcdiff.{name}" in PUBLIC_MODULES, name
     stale = [key for key in CONSTANTS if key[1] not in _import_public(key[0]).__all__]
     assert not stale, f"CONSTANTS lists names that are not public: {stale}"

@@ -1,4 +1,4 @@
-"""funcdiff/numpy/_extras.py: values against NumPy, derivatives, vmap and jit.
+"""funcdiff/_src/numpy/extras.py: values against NumPy, derivatives, vmap and jit.
 
 Table-driven: each case is a function of some arrays (the other arguments
 bound in a lambda). For every case the value computed on traced arguments
@@ -14,8 +14,8 @@ import pytest
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
+from funcdiff._src.numpy import extras as ex
 from funcdiff.errors import ConcretizationError
-from funcdiff.numpy import _extras as ex
 from funcdiff.testing import check_grads
 
 RNG = np.random.default_rng(0)

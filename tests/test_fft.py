@@ -14,8 +14,8 @@ from helpers import assert_same, normal
 import funcdiff as fd
 import funcdiff.numpy as fnp
 import funcdiff.numpy.fft as ffft
-from funcdiff.core import ShapedArray
-from funcdiff.primitives import fft as pf
+from funcdiff._src.core import ShapedArray
+from funcdiff._src.lax import fft as pf
 from funcdiff.testing import check_grads
 
 RNG = np.random.default_rng(0)

@@ -1,4 +1,4 @@
-"""Indexing (funcdiff/numpy/_indexing.py, funcdiff/primitives/indexing.py).
+"""Indexing (funcdiff/_src/numpy/indexing.py, funcdiff/_src/lax/indexing.py).
 
 `x[idx]` is checked on a table of NumPy indices: values and exact derivatives
 (the tangent is `t[idx]`, the cotangent `np.add.at(zeros, idx, ct)`), central
@@ -14,12 +14,12 @@ import pytest
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
-from funcdiff.core import ShapedArray, new_main
+from funcdiff._src.core import ShapedArray, new_main
+from funcdiff._src.interpreters.staging import StagingTrace
+from funcdiff._src.lax.indexing import Dyn, Index, IndexArray, gather, normalize_index
+from funcdiff._src.numpy.indexing import _getitem
 from funcdiff.errors import ConcretizationError, TracerLeakError
-from funcdiff.numpy._indexing import _getitem
-from funcdiff.primitives.indexing import Dyn, Index, IndexArray, gather, normalize_index
 from funcdiff.testing import check_grads
-from funcdiff.transforms.staging import StagingTrace
 
 
 def grads_ok(f, args, order=2):
@@ -648,8 +648,8 @@ def test_index_out_shape_matches_numpy_without_data_sized_work():
     # three entries (slices, ints, None, Ellipsis, traced/constant/boolean index arrays)
     import itertools
 
-    from funcdiff.core import ShapedArray
-    from funcdiff.primitives.indexing import Dyn, Index, IndexArray
+    from funcdiff._src.core import ShapedArray
+    from funcdiff._src.lax.indexing import Dyn, Index, IndexArray
 
     shape = (4, 5, 6, 3)
     entries_of = {"D1": (7,), "D2": (2, 1)}

@@ -28,10 +28,10 @@ import pytest
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
-from funcdiff.primitives.elementwise import convert_element_type_p
-from funcdiff.primitives.shape import reshape
-from funcdiff.transforms.jit import compile_program, optimize
-from funcdiff.transforms.staging import Program
+from funcdiff._src.interpreters.staging import Program
+from funcdiff._src.jit import compile_program, optimize
+from funcdiff._src.lax.elementwise import convert_element_type_p
+from funcdiff._src.lax.shape import reshape
 from funcdiff.tree import tree_leaves
 from tests.test_primitives import ELEMENTWISE, FAMILIES, _cases, _draw
 
@@ -1003,7 +1003,7 @@ def test_generated_code_reuses_dead_fresh_buffers_only():
 
 
 def test_mul_safe_under_jit_writes_into_dead_buffers_with_the_same_values():
-    from funcdiff.primitives.elementwise import mul_safe
+    from funcdiff._src.lax.elementwise import mul_safe
 
     def f(x, y):
         return mul_safe(x * 2.0, y * 3.0) + 1.0  # both factors fresh and dead
@@ -1058,7 +1058,7 @@ def test_mul_safe_under_jit_writes_into_dead_buffers_with_the_same_values():
 
 
 def test_long_programs_are_split_into_chunks(monkeypatch):
-    from funcdiff.transforms import jit as jit_module
+    from funcdiff._src import jit as jit_module
 
     monkeypatch.setattr(jit_module, "CHUNK", 3)
     rng = np.random.default_rng(0)
@@ -1097,7 +1097,7 @@ def test_long_programs_are_split_into_chunks(monkeypatch):
 
 
 def test_repeated_chunks_share_code(monkeypatch):
-    from funcdiff.transforms import jit as jit_module
+    from funcdiff._src import jit as jit_module
 
     monkeypatch.setattr(jit_module, "CHUNK", 12)
 

@@ -16,9 +16,9 @@ import pathlib
 import numpy as np
 
 import funcdiff as fd
-import funcdiff.primitives.elementwise as ew
-import funcdiff.transforms.jit as jit_module
-from funcdiff.core import Primitive
+import funcdiff._src.jit as jit_module
+import funcdiff._src.lax.elementwise as ew
+from funcdiff._src.core import Primitive
 
 X3 = np.array([0.5, -1.0, 2.0])
 

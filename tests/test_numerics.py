@@ -25,10 +25,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import funcdiff as fd
+import funcdiff._src.lax.elementwise as ew
 import funcdiff.numpy as fnp
-import funcdiff.primitives.elementwise as ew
-from funcdiff.core import Primitive
-from funcdiff.numpy import _extras
+from funcdiff._src.core import Primitive
+from funcdiff._src.numpy import extras as _extras
 from funcdiff.testing import array_shapes, arrays, check_grads
 
 ROOT = Path(__file__).resolve().parents[1]

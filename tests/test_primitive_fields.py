@@ -23,9 +23,9 @@ import funcdiff
 import funcdiff as fd
 import funcdiff.numpy as fnp
 import funcdiff.scipy.special as fsp
-from funcdiff.core import Primitive, ShapedArray, get_aval
+from funcdiff._src.core import Primitive, ShapedArray, get_aval
+from funcdiff._src.interpreters.batching import CollectivePrimitive
 from funcdiff.errors import UnsupportedPrimitiveError
-from funcdiff.transforms.vmap import CollectivePrimitive
 
 
 def _all_primitives():
@@ -223,8 +223,8 @@ def _check_rule(prim, args, **params):
 def _reduction_cases(dtype):
     """(primitive, args, params) for every reduction-family primitive over a table of
     shapes and parameters (some invalid: `_check_rule` skips those)."""
-    from funcdiff.numpy import _extras as ex
-    from funcdiff.primitives import reductions as rp
+    from funcdiff._src.lax import reductions as rp
+    from funcdiff._src.numpy import extras as ex
 
     for shape in _SHAPES:
         x = (np.arange(int(np.prod(shape))) % 3).astype(dtype).reshape(shape)
@@ -287,7 +287,7 @@ def test_the_elementwise_fast_path_agrees_with_bind():
     # `_fn` (the public unary/binary elementwise functions) inlines `Primitive.bind`'s
     # logic to save a call frame per operation: it must give bind's results everywhere
     import funcdiff as fd
-    from funcdiff.primitives import elementwise as ew
+    from funcdiff._src.lax import elementwise as ew
 
     fns = [f for f in vars(ew).values() if callable(f) and hasattr(f, "primitive")
            and getattr(f, "__module__", "") == ew.__name__ and f.primitive.impl is not None]

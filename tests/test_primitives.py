@@ -11,7 +11,7 @@ draw inputs (one sampler per argument: a `(lo, hi)` interval or a function of
 * non-differentiable rows: zero derivatives in both modes.
 
 `test_every_primitive_has_a_row` fails when a primitive is added to
-`funcdiff/primitives/elementwise.py` without a row here.
+`funcdiff/_src/lax/elementwise.py` without a row here.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ import numpy as np
 import pytest
 
 import funcdiff as fd
+import funcdiff._src.lax.elementwise as ew
 import funcdiff.numpy as fnp
-import funcdiff.primitives.elementwise as ew
-from funcdiff.core import Primitive
-from funcdiff.numpy._indexing import _getitem
+from funcdiff._src.core import Primitive
+from funcdiff._src.numpy.indexing import _getitem
 from funcdiff.testing import check_grads
 from funcdiff.tree import tree_leaves, tree_map
 

@@ -19,7 +19,7 @@ from helpers import normal
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
-from funcdiff.primitives import reductions as rp
+from funcdiff._src.lax import reductions as rp
 from funcdiff.testing import check_grads
 
 RNG = np.random.default_rng(0)
@@ -502,7 +502,7 @@ def test_numpy_functions_dispatch_on_tracers():
     lambda v: fnp.std(v, axis=0), lambda v: fnp.all(v > 0, axis=1),
 ])
 def test_vmap_matches_loop(f):
-    from funcdiff.transforms.vmap import FALLBACK_USED
+    from funcdiff._src.interpreters.batching import FALLBACK_USED
 
     x = randn((4, 3, 5))
     before = set(FALLBACK_USED)

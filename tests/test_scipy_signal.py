@@ -15,8 +15,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 import funcdiff as fd  # noqa: E402
 import funcdiff.numpy as fnp  # noqa: E402
+from funcdiff._src.scipy.signal import convolve_full_p  # noqa: E402
 from funcdiff.scipy import signal  # noqa: E402
-from funcdiff.scipy._signal import convolve_full_p  # noqa: E402
 from funcdiff.testing import arrays, check_grads  # noqa: E402
 
 SHAPES = [

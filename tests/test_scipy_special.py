@@ -19,8 +19,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 import funcdiff as fd  # noqa: E402
 import funcdiff.numpy as fnp  # noqa: E402
-from funcdiff.core import Primitive  # noqa: E402
-from funcdiff.scipy import _special as fsp_impl  # noqa: E402
+from funcdiff._src.core import Primitive  # noqa: E402
+from funcdiff._src.scipy import special as fsp_impl  # noqa: E402
 from funcdiff.scipy import special as fsp  # noqa: E402
 from funcdiff.testing import arrays, check_grads  # noqa: E402
 

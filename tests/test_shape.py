@@ -1,4 +1,4 @@
-"""Shape manipulation (funcdiff/numpy/_shape.py, funcdiff/primitives/shape.py).
+"""Shape manipulation (funcdiff/_src/numpy/shape.py, funcdiff/_src/lax/shape.py).
 
 One table row per (function, arguments): `fn(m, *arrays)` is called with
 `m = numpy` for the reference and `m = funcdiff.numpy` for funcdiff; `shapes`
@@ -17,7 +17,7 @@ import pytest
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
-from funcdiff.primitives import shape as sp
+from funcdiff._src.lax import shape as sp
 from funcdiff.testing import check_grads
 from funcdiff.tree import tree_flatten, tree_map
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
-from funcdiff.core import Primitive
+from funcdiff._src.core import Primitive
 from funcdiff.testing import (
     GradientCheckError,
     array_shapes,

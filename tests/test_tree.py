@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import funcdiff._tree as tree_impl
+import funcdiff._src.tree as tree_impl
 import funcdiff.tree as tree_module
 from funcdiff.tree import (
     DictKey,

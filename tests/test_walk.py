@@ -8,7 +8,7 @@ Three walks, one probe input each:
    `funcdiff.scipy.stats.<dist>.<method>`, called as funcdiff's function (and the
    private functions that public syntax calls, `BEYOND_ALL`: `x[idx]`);
 2. every NumPy (SciPy) callable in the dispatch table
-   (`funcdiff.numpy._dispatch.implementation` over the objects of `numpy`,
+   (`funcdiff._src.numpy.dispatch.implementation` over the objects of `numpy`,
    `numpy.linalg`, `numpy.fft` and `scipy.special` whose names are in the
    funcdiff modules' `__all__`), called as the NumPy function itself on tracers,
    and the ufunc methods the dispatch handles (`reduce`, `accumulate`, `outer`);
@@ -43,9 +43,9 @@ import pytest
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
-from funcdiff.numpy import _dispatch
-from funcdiff.numpy._dispatch import implementation
-from funcdiff.numpy._indexing import _getitem
+from funcdiff._src.numpy import dispatch as _dispatch
+from funcdiff._src.numpy.dispatch import implementation
+from funcdiff._src.numpy.indexing import _getitem
 from funcdiff.testing import numerical_jvp
 from funcdiff.tree import tree_flatten, tree_leaves
 
@@ -187,7 +187,7 @@ EXTRA = {
 # functions that are in no `__all__` but that public syntax calls, walked as the public names
 # (id -> probe): `x[idx]` on a traced value is `_getitem(x, idx)`
 BEYOND_ALL = {
-    "funcdiff.numpy._indexing._getitem": P(N(3, 4), fn=lambda m: lambda x: _getitem(
+    "funcdiff._src.numpy.indexing._getitem": P(N(3, 4), fn=lambda m: lambda x: _getitem(
         x, (slice(None, None, -2), [0, 0, 3]))),
 }
 # -- funcdiff.scipy.stats: the methods outside the checklist (quantile functions)

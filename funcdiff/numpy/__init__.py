@@ -5,35 +5,16 @@ Outside transforms every function returns what NumPy returns (plain
 on tracers. The checklist of names is shared/coverage.md.
 """
 
-from funcdiff.numpy import (
-    _contraction,
-    _creation,
-    _elementwise,
-    _extras,
-    _indexing,
-    _methods,
-    _reductions,
-    _shape,
-)
-from funcdiff.numpy._contraction import *  # noqa: F403
-from funcdiff.numpy._creation import *  # noqa: F403
-from funcdiff.numpy._elementwise import *  # noqa: F403
-from funcdiff.numpy._extras import *  # noqa: F403
-from funcdiff.numpy._indexing import *  # noqa: F403
-from funcdiff.numpy._reductions import *  # noqa: F403
-from funcdiff.numpy._shape import *  # noqa: F403
+from funcdiff._src.numpy import methods as _methods  # noqa: F401  (Tracer's operators: see Tracer)
+from funcdiff._src.numpy.contraction import *  # noqa: F403
+from funcdiff._src.numpy.creation import *  # noqa: F403
+from funcdiff._src.numpy.dispatch import NUMPY_FAMILIES as _FAMILIES
+from funcdiff._src.numpy.elementwise import *  # noqa: F403
+from funcdiff._src.numpy.extras import *  # noqa: F403
+from funcdiff._src.numpy.indexing import *  # noqa: F403
+from funcdiff._src.numpy.reductions import *  # noqa: F403
+from funcdiff._src.numpy.shape import *  # noqa: F403
+from funcdiff.numpy import fft, linalg  # noqa: F401  (fnp.fft, fnp.linalg)
 
-# the public names are the families' `__all__` (each private module lists its own)
-__all__ = [
-    *_creation.__all__,
-    *_elementwise.__all__,
-    *_reductions.__all__,
-    *_shape.__all__,
-    *_indexing.__all__,
-    *_contraction.__all__,
-    *_extras.__all__,
-]
-
-_methods.attach()
-
-from funcdiff.numpy import fft, linalg  # noqa: E402, F401  (fnp.fft, fnp.linalg)
+# the public names: the families' `__all__` (each implementation module lists its own)
+__all__ = [name for family in _FAMILIES for name in family.__all__]

@@ -1,7 +1,7 @@
 """`funcdiff.numpy.fft`: NumPy's discrete Fourier transforms, differentiable.
 
 Outside transforms every function is `numpy.fft`'s own. Inside transforms the
-transforms bind the one linear primitive of `funcdiff.primitives.fft` (over
+transforms bind the one linear primitive of `funcdiff._src.lax.fft` (over
 all requested axes at once), after zero padding or truncating the input to
 the lengths `n`/`s` with the slice primitives; `fftshift`/`ifftshift` are
 `roll`s and `fftfreq`/`rfftfreq` are constants (differentiable in a traced
@@ -25,28 +25,5 @@ Example:
     ```
 """
 
-from funcdiff.numpy._fft import (
-    fft,
-    fft2,
-    fftfreq,
-    fftn,
-    fftshift,
-    hfft,
-    ifft,
-    ifft2,
-    ifftn,
-    ifftshift,
-    ihfft,
-    irfft,
-    irfft2,
-    irfftn,
-    rfft,
-    rfft2,
-    rfftfreq,
-    rfftn,
-)
-
-__all__ = [
-    "fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2", "irfft2",
-    "rfftn", "irfftn", "hfft", "ihfft", "fftshift", "ifftshift", "fftfreq", "rfftfreq",
-]
+from funcdiff._src.numpy.fft import *  # noqa: F403
+from funcdiff._src.numpy.fft import __all__  # noqa: F401

@@ -2,7 +2,7 @@
 
 Outside transforms every function is `numpy.linalg`'s own. Inside transforms
 the decompositions and solvers bind the primitives of
-`funcdiff.primitives.linalg` (solve, inv, det, slogdet, cholesky, eigh, eig,
+`funcdiff._src.lax.linalg` (solve, inv, det, slogdet, cholesky, eigh, eig,
 svd, qr, pinv), whose JVP/VJP rules are the standard closed forms; the rest
 (norm, lstsq, matrix_power, multi_dot, tensorsolve, tensorinv, cond, ...) is
 composed from them and from `funcdiff.numpy`. Stacks of matrices `(..., M, N)`
@@ -40,72 +40,5 @@ Example:
     ```
 """
 
-from funcdiff.numpy._linalg import (
-    LinAlgError,
-    cholesky,
-    cond,
-    cross,
-    det,
-    diagonal,
-    eig,
-    eigh,
-    eigvals,
-    eigvalsh,
-    inv,
-    lstsq,
-    matmul,
-    matrix_norm,
-    matrix_power,
-    matrix_rank,
-    matrix_transpose,
-    multi_dot,
-    norm,
-    outer,
-    pinv,
-    qr,
-    slogdet,
-    solve,
-    svd,
-    svdvals,
-    tensordot,
-    tensorinv,
-    tensorsolve,
-    trace,
-    vecdot,
-    vector_norm,
-)
-
-__all__ = [
-    "LinAlgError",
-    "solve",
-    "inv",
-    "det",
-    "slogdet",
-    "cholesky",
-    "eigh",
-    "eigvalsh",
-    "eig",
-    "eigvals",
-    "svd",
-    "svdvals",
-    "qr",
-    "pinv",
-    "lstsq",
-    "norm",
-    "vector_norm",
-    "matrix_norm",
-    "cond",
-    "matrix_rank",
-    "matrix_power",
-    "multi_dot",
-    "tensorsolve",
-    "tensorinv",
-    "trace",
-    "diagonal",
-    "matrix_transpose",
-    "matmul",
-    "outer",
-    "cross",
-    "vecdot",
-    "tensordot",
-]
+from funcdiff._src.numpy.linalg import *  # noqa: F403
+from funcdiff._src.numpy.linalg import __all__  # noqa: F401

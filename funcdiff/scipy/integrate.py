@@ -33,6 +33,6 @@ be staged (Python control flow on its arguments) must receive traced values
 through `*args`.
 """
 
-from funcdiff.scipy._integrate import odeint
+from funcdiff._src.scipy.integrate import odeint
 
 __all__ = ["odeint"]

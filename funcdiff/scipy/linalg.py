@@ -55,7 +55,7 @@ Example:
     ```
 """
 
-from funcdiff.scipy._linalg import (
+from funcdiff._src.scipy.linalg import (
     block_diag,
     cho_factor,
     cho_solve,

@@ -13,6 +13,6 @@ so derivatives of every order stay inside this one primitive and the shape
 primitives.
 """
 
-from funcdiff.scipy._signal import convolve
+from funcdiff._src.scipy.signal import convolve
 
 __all__ = ["convolve"]

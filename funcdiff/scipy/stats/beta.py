@@ -4,6 +4,6 @@ The CDF is `betainc(a, b, z)` (`sf` is `betaincc`); their derivatives in `a`
 and `b` are numerical (see `funcdiff.scipy.special`).
 """
 
-from funcdiff.scipy.stats._beta import cdf, logcdf, logpdf, logsf, pdf, sf
+from funcdiff._src.scipy.stats.beta import cdf, logcdf, logpdf, logsf, pdf, sf
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]

@@ -4,6 +4,6 @@
 cancellation, so both are finite (with finite derivatives) in the tails.
 """
 
-from funcdiff.scipy.stats._expon import cdf, isf, logcdf, logpdf, logsf, pdf, ppf, sf
+from funcdiff._src.scipy.stats.expon import cdf, isf, logcdf, logpdf, logsf, pdf, ppf, sf
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"]

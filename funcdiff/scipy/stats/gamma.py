@@ -6,6 +6,6 @@ The CDF is `gammainc(a, z)`; its derivative in the shape `a` is numerical
 underflow (then -inf, as in SciPy).
 """
 
-from funcdiff.scipy.stats._gamma import cdf, logcdf, logpdf, logsf, pdf, sf
+from funcdiff._src.scipy.stats.gamma import cdf, logcdf, logpdf, logsf, pdf, sf
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]

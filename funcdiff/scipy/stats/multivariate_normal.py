@@ -9,6 +9,6 @@ positive definite (`allow_singular` has no effect there); the log-density
 uses `solve` and `slogdet`.
 """
 
-from funcdiff.scipy.stats._multivariate_normal import logpdf, pdf
+from funcdiff._src.scipy.stats.multivariate_normal import logpdf, pdf
 
 __all__ = ["logpdf", "pdf"]

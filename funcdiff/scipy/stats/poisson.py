@@ -6,6 +6,6 @@ whose derivatives in `mu` are closed forms. The count `k` is an integer; in
 digamma(k + 1)`), the step functions `cdf`/`sf` have derivative 0.
 """
 
-from funcdiff.scipy.stats._poisson import cdf, logcdf, logpmf, logsf, pmf, sf
+from funcdiff._src.scipy.stats.poisson import cdf, logcdf, logpmf, logsf, pmf, sf
 
 __all__ = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf"]

@@ -1,0 +1,765 @@
+"""The core: primitives, tracers, traces and the interpreter stack.
+
+Everything funcdiff computes goes through `Primitive.bind`. With no
+transform active, `bind` calls the primitive's NumPy implementation
+directly. Inside transforms, each active transform owns one level of the
+interpreter stack (a `MainTrace`); `bind` finds the highest-level trace among
+its arguments (`find_top_trace`), lifts the other arguments into it
+(`Trace.full_raise`) and lets that trace process the primitive. A trace
+processes a primitive by binding it again on the values one level down, so
+nested transforms compose in any order. See docs/design.md.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from contextlib import contextmanager
+
+import numpy as np
+
+from funcdiff._src import source as _source
+from funcdiff._src.config import config as _config
+from funcdiff._src.errors import (
+    ConcretizationError,
+    DetachError,
+    DetachWarning,
+    TracerLeakError,
+    UnsupportedPrimitiveError,
+)
+
+__all__ = [
+    "Primitive",
+    "Trace",
+    "Tracer",
+    "MainTrace",
+    "new_main",
+    "push_main",
+    "pop_main",
+    "find_top_trace",
+    "get_aval",
+    "ShapedArray",
+]
+
+
+# --------------------------------------------------------------------------
+# The interpreter stack (one per thread)
+
+
+class _State(threading.local):
+    def __init__(self):
+        self.stack = []  # MainTrace objects, index == level
+
+
+_state = _State()
+
+
+class MainTrace:
+    """One level of the interpreter stack: one active transform."""
+
+    __slots__ = ("level", "name", "fun", "alive", "transparent", "trace")
+
+    def __init__(self, level, trace_type, name, fun):
+        self.level = level
+        self.name = name  # transform name for messages: "grad", "jvp", "vmap", ...
+        self.fun = fun  # the user function being transformed (for messages)
+        self.alive = True
+        # A finished level may mark itself transparent for a while: its tracers then
+        # stand for the values they box (`Tracer._lower`) instead of being leaked
+        # (reverse mode does, while it runs its backward pass: closures met there hold
+        # its tracers)
+        self.transparent = False
+        self.trace = trace_type(self)
+
+    def where(self):
+        """Where tracers of this level are made: the transformed function."""
+        fun = self.fun
+        code = getattr(fun, "__code__", None)
+        name = getattr(fun, "__qualname__", None) or repr(fun)
+        if code is None:
+            return name
+        return f"{name} ({code.co_filename}:{code.co_firstlineno})"
+
+
+def push_main(trace_type, name, fun=None):
+    """Push a new level for `trace_type`; pair with `pop_main` in a `finally`."""
+    stack = _state.stack
+    main = MainTrace(len(stack), trace_type, name, fun)
+    stack.append(main)
+    return main
+
+
+def pop_main(main):
+    main.alive = False
+    # Break the main <-> trace cycle, so that a finished trace (and a reverse-mode
+    # tape with its residuals) is freed by reference counting, not by a later GC.
+    main.trace = None
+    stack = _state.stack
+    if stack and stack[-1] is main:
+        stack.pop()
+    else:  # unbalanced (should not happen): remove it wherever it is
+        stack.remove(main)
+
+
+@contextmanager
+def new_main(trace_type, name, fun=None):
+    """Push a new level for `trace_type` for the duration of the block."""
+    main = push_main(trace_type, name, fun)
+    try:
+        yield main
+    finally:
+        pop_main(main)
+
+
+def _leak_error(tracer):
+    main = tracer._trace.main
+    return TracerLeakError(
+        f"A tracer of the `{main.name}` transform of {main.where()} was used in a "
+        f"computation after `{main.name}` returned. It was probably stored in a global, "
+        "a closure or an attribute during that call. Return the value from the "
+        f"transformed function instead, or apply `{main.name}` to the function that uses "
+        "it. (Reading its value with print(), float() or numpy.asarray() is fine.)"
+    )
+
+
+class _Rebind:
+    """Returned by `find_top_trace` when `args` must be normalized first (see below)."""
+
+
+REBIND = _Rebind()
+
+
+def normalized_args(args):
+    """`args` normalized for binding: tracers of finished, transparent levels replaced
+    by the values they box, and lists/tuples (array-likes, perhaps holding
+    tracers) made arrays as `funcdiff.numpy.asarray` makes them (stacked when
+    they hold tracers, so they stay differentiable)."""
+    out = []
+    for a in args:
+        if type(a) in _SEQUENCES:
+            a = Tracer._asarray(_unboxed_leaves(a))
+        while isinstance(a, Tracer) and not a._trace.main.alive and a._trace.main.transparent:
+            a = a._lower()
+        out.append(a)
+    return out
+
+
+def _unboxed_leaves(seq):
+    """A nested list/tuple with the tracers of transparent levels replaced by their values."""
+    out = []
+    for a in seq:
+        if type(a) in _SEQUENCES:
+            a = _unboxed_leaves(a)
+        while isinstance(a, Tracer) and not a._trace.main.alive and a._trace.main.transparent:
+            a = a._lower()
+        out.append(a)
+    return out
+
+
+_SEQUENCES = (list, tuple)
+
+
+def find_top_trace(args, stack=None):
+    """The trace of the highest level among `args`' tracers, or None. `stack`: this
+    thread's `_state.stack`, where the caller has it already (saves a thread-local read).
+
+    Returns `REBIND` when `args` must be normalized with `normalized_args`
+    before binding: some argument is a list or tuple (an array-like, which
+    may hold tracers), or a tracer of a finished level marked transparent (reverse
+    mode running its backward pass, which meets tracers closures captured). Raises
+    `TracerLeakError` for a tracer of a finished transform, and a
+    `RuntimeError` for a tracer of a transform running in another thread.
+    """
+    top = None
+    level = -1
+    for a in args:
+        if isinstance(a, Tracer):
+            trace = a._trace
+            main = trace.main
+            if not main.alive:
+                if main.transparent:
+                    return REBIND
+                raise _leak_error(a)
+            if main.level > level:
+                level = main.level
+                top = trace
+        elif type(a) in _SEQUENCES:
+            return REBIND
+    if top is not None:  # this thread's stack holds its main, unless it is another thread's
+        try:
+            owner = (_state.stack if stack is None else stack)[level]
+        except IndexError:
+            owner = None
+        if owner is not top.main:
+            raise _thread_error(top.main)
+    return top
+
+
+def _thread_error(main):
+    return RuntimeError(
+        f"A tracer of the `{main.name}` transform of {main.where()} was used in another "
+        f"thread than the one running `{main.name}`{_user_frame()}. funcdiff's transforms "
+        "are per thread: compute with traced values in the thread that called the "
+        f"transform, or apply `{main.name}` to the function the worker thread runs."
+    )
+
+
+# --------------------------------------------------------------------------
+# Primitives
+
+
+class Primitive:
+    """A named operation with its rules, written together beside it.
+
+    Attributes:
+        impl: the NumPy implementation, `impl(*arrays, **params)`.
+        jvp: `jvp(primals, tangents, **params) -> (out, tangent_out)`; a tangent
+            of `None` is a symbolic zero (rules may skip work for it).
+        vjp: `vjp(ct, out, primals, argnums, **params) -> cotangents`, one per
+            entry of `argnums` (the arguments that need one); `None` is zero.
+        batch: `batch(args, dims, **params) -> (out, out_dim)` (vmap).
+        abstract_eval: `abstract_eval(*avals, **params) -> aval` (staging).
+        linear: which arguments the primitive is linear in, jointly
+            (`"all"`), separately (`"each"`, e.g. multiplication), only in
+            some positions with the others held constant (a tuple, e.g.
+            `(1,)` for `solve(a, b)` in `b`), or None.
+        fwd: optional `fwd(*primals, **params) -> (out, residuals)` used by
+            reverse mode instead of `impl`; the residuals reach `vjp` as the
+            keyword argument `residuals` (custom_vjp uses this).
+        residuals: what reverse mode keeps for `vjp` (memory): None keeps the
+            inputs and the output; `"out"` only the output; `"inputs"` only the
+            inputs; `"shapes"` only their shapes and dtypes (`ShapedArray`s).
+        specialize: optional `specialize(avals, **params) -> callable | None`: an
+            implementation for inputs of these abstract values only (shapes known,
+            so work like parsing subscripts is done once); `jit`'s generated code
+            calls it instead of `impl`.
+        nondiff: True when the output never carries a derivative of the inputs
+            (comparisons, `floor`, `stop_gradient`): reverse mode records nothing
+            for it, and its result converts to a plain value freely.
+        out_param: True when `impl` (and whatever `specialize` returns) works like a
+            NumPy ufunc for `jit`'s generated code: elementwise, returning a new array
+            (never a view), and taking `out=` (an array of the output's shape and dtype,
+            possibly one of the inputs) to write the result into. `jit` then treats it
+            as it treats ufuncs: its result may go into a dead input's buffer, and its
+            own result's buffer may be reused by later such equations.
+        scalar: the primitive on float64 scalars, for `jit`'s code for programs of float64
+            scalars only (Python floats and `math`): an expression template of the inputs
+            (`"({0} + {1})"`) or a function of Python floats (`math.sin`), which may raise
+            ValueError, OverflowError or ZeroDivisionError where NumPy gives inf or nan (that
+            call then runs as NumPy code). None: no such form.
+        identity: when an equation returns an input unchanged (`jit` drops it): an int `i`
+            (input `i`, whenever it has the output's shape and dtype: reshape, casts), or
+            `identity(avals, **params) -> i | None` (transpose by the identity permutation).
+        neutral: a binary operation's neutral elements, one per input (or None): where input
+            `i` is a constant equal to `neutral[i]` everywhere, the equation returns the other
+            input unchanged, if that has the output's shape and dtype (`(0, 0)` for add).
+        aliases: what an output's memory may be, for `jit`'s promise that every array it
+            returns is new (it copies the others): None (the default) a new array, or
+            anything where a parameter is a function or a Program (arbitrary code); or one
+            of `"new"`, `"fresh"` (new, and only this output refers to it: later equations
+            may write into it), `"view"` (input 0 or a view of it), `"readonly view"`,
+            `"view or new"`, `"readonly"` (a new read-only array), `Slice`, `Branches`,
+            `Loop` (below); or `aliases(avals, **params)` returning one of those.
+    """
+
+    __slots__ = (
+        "name", "impl", "jvp", "vjp", "batch", "abstract_eval", "multiple_results",
+        "linear", "fwd", "residuals", "specialize", "nondiff", "out_param", "scalar",
+        "identity", "neutral", "aliases",
+    )
+
+    def __init__(self, name, impl, *, multiple_results=False, linear=None):
+        self.name = name
+        self.impl = impl
+        self.jvp = None
+        self.vjp = None
+        self.batch = None
+        self.abstract_eval = None
+        self.multiple_results = multiple_results
+        self.linear = linear
+        self.fwd = None
+        self.residuals = None
+        self.specialize = None
+        self.nondiff = False
+        self.out_param = False
+        self.scalar = None
+        self.identity = None
+        self.neutral = None
+        self.aliases = None
+
+    def bind(self, *args, **params):
+        stack = _state.stack
+        if stack:
+            trace = find_top_trace(args, stack)
+            if trace is not None:
+                if trace is REBIND:
+                    return self.bind(*normalized_args(args), **params)
+                return trace.process_primitive(self, args, params)
+        return self.impl(*args, **params)
+
+    def rule(self, kind):
+        """The rule of `kind` ("jvp", "vjp", "batch"), or a clear error if missing."""
+        r = getattr(self, kind)
+        if r is None:
+            raise UnsupportedPrimitiveError(
+                f"primitive `{self.name}` has no {kind} rule, so it cannot be used under "
+                "this transform. Please report this; as a workaround wrap the computation "
+                "in `funcdiff.custom_jvp`/`custom_vjp` with a rule of your own."
+            )
+        return r
+
+    def __repr__(self):
+        return f"Primitive({self.name})"
+
+
+# What `Primitive.aliases` returns beyond its strings (jit reads them; see jit.py's roots).
+
+
+class Slice:
+    """Aliases: a basic slice of input 0, `ranges` the indices it takes per axis (None:
+    not known), so that `jit` tells disjoint slices of one array apart."""
+
+    __slots__ = ("ranges",)
+
+    def __init__(self, ranges):
+        self.ranges = ranges
+
+
+class Branches:
+    """Aliases: output k is output k of one of the `programs`, run on the inputs from
+    position `first` on (cond)."""
+
+    __slots__ = ("programs", "first")
+
+    def __init__(self, programs, first):
+        self.programs, self.first = programs, first
+
+
+class Loop:
+    """Aliases of a loop whose Program `body` maps (consts, carry, extra) to the carry
+    first: the outputs are the final carries, then new arrays. `consts`, `carry` and
+    `extra` are `slice`s of the inputs; `may_skip`: the loop may run no iteration."""
+
+    __slots__ = ("body", "consts", "carry", "extra", "may_skip")
+
+    def __init__(self, body, consts, carry, extra, may_skip):
+        self.body, self.consts, self.carry, self.extra = body, consts, carry, extra
+        self.may_skip = may_skip
+
+
+# --------------------------------------------------------------------------
+# Abstract values
+
+
+class ShapedArray:
+    """The abstract value of an array: its shape and dtype.
+
+    `weak` marks a value that stands for a Python scalar, which NumPy's type
+    promotion treats as weakly typed (`float32_array * 0.5` stays float32).
+    """
+
+    __slots__ = ("shape", "dtype", "weak")
+
+    def __init__(self, shape, dtype, weak=False):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.weak = weak
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return math.prod(self.shape)
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, ShapedArray)
+            and self.shape == other.shape
+            and self.dtype == other.dtype
+        )
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype))
+
+    def str_short(self):
+        weak = "~" if self.weak else ""
+        return f"{weak}{self.dtype.name}[{','.join(map(str, self.shape))}]"
+
+    __repr__ = str_short
+
+
+def _shaped(shape, dtype, weak=False):
+    """A `ShapedArray` from a tuple and a `numpy.dtype` (no conversions: the hot path)."""
+    a = _new_aval(ShapedArray)
+    a.shape, a.dtype, a.weak = shape, dtype, weak
+    return a
+
+
+_new_aval = object.__new__
+_F64_DTYPE = np.dtype(np.float64)
+_WEAK_SCALAR_AVALS = {
+    t: ShapedArray((), np.result_type(t(0)), weak=True) for t in (float, int, complex, bool)
+}
+
+
+def get_aval(x):
+    """The `ShapedArray` of a value or tracer."""
+    t = type(x)
+    if t is np.ndarray:
+        return _shaped(x.shape, x.dtype)
+    if t is np.float64:
+        return _shaped((), _F64_DTYPE)
+    if isinstance(x, Tracer):
+        return x.aval
+    if isinstance(x, np.ndarray):
+        return _shaped(x.shape, x.dtype)
+    if t in _WEAK_SCALAR_AVALS:
+        if t is int and not -(2**63) <= x < 2**63:
+            return ShapedArray((), np.result_type(x), weak=True)  # NumPy's error for huge ints
+        return _WEAK_SCALAR_AVALS[t]
+    return ShapedArray(np.shape(x), np.result_type(x))
+
+
+# --------------------------------------------------------------------------
+# Traces and tracers
+
+
+class Trace:
+    """How one transform interprets primitives. One instance per `MainTrace`."""
+
+    __slots__ = ("main",)
+
+    def __init__(self, main):
+        self.main = main
+
+    def pure(self, val):
+        """Box a value that does not depend on this transform's inputs."""
+        raise NotImplementedError
+
+    def lift(self, tracer):
+        """Box a tracer of a lower level (default: like a constant)."""
+        return self.pure(tracer)
+
+    def full_raise(self, val):
+        if isinstance(val, Tracer):
+            if val._trace is self:
+                return val
+            return self.lift(val)
+        return self.pure(val)
+
+    def process_primitive(self, prim, args, params):
+        """Apply `prim` to `args`: this trace's tracers and lower-level values.
+
+        A trace that wants all arguments boxed calls `self.full_raise` on them.
+        """
+        raise NotImplementedError
+
+
+class Tracer:
+    """A boxed value inside a transform, with the array API of a NumPy array.
+
+    Tracers of `grad`, `vjp`, `jvp` and `linearize` hold concrete values, so
+    `bool(t > 0)`, `int(t)`, `print(t)` and f-strings work, while conversions that
+    would drop a derivative (`float(t)`, `numpy.asarray(t)`, ...) raise
+    `DetachError`; tracers of `vmap` and `jit` are abstract and raise
+    `ConcretizationError` instead.
+
+    The NumPy side of the class (operators `+ - * / @ < ==`..., indexing, array
+    methods such as `.sum()`, `.T` and `.at`, `round()`, NumPy's own functions
+    through `__array_ufunc__`/`__array_function__`, and `_asarray`, which makes
+    arrays of lists that hold tracers) is built from `funcdiff.numpy`, a layer
+    above this module: `funcdiff._src.numpy.methods.install` sets it on this
+    class, the one place that does, when `funcdiff` is imported.
+    """
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000
+
+    # -- what a subclass provides
+    @property
+    def aval(self):
+        raise NotImplementedError
+
+    def concrete(self):
+        """The concrete value (a NumPy array or scalar), or ConcretizationError."""
+        raise NotImplementedError
+
+    def _concrete_error(self, what):
+        main = self._trace.main
+        staged = main.name in ("jit", "make_program")
+        if what.startswith("bool"):
+            advice = (
+                "Use `funcdiff.numpy.where(pred, a, b)` instead of an `if`, or "
+                "`funcdiff.cond(pred, true_fun, false_fun, *operands)` for branches."
+            )
+        elif what.startswith(("int", "an index")):
+            advice = (
+                "Sizes and indices must be known while tracing: compute them from "
+                "`.shape`, or pass them as Python ints."
+            )
+        else:
+            advice = (
+                "Keep the computation in funcdiff: call `funcdiff.numpy` (or "
+                "`funcdiff.scipy`) functions on the traced value instead of converting "
+                "it (`fnp.sin(x)`, not `math.sin(x)`; `fnp.stack([...])`, not "
+                "`numpy.array([...])`)."
+            )
+        if staged:
+            advice += (
+                " If the value is a Python setting (a flag, a size), mark its argument "
+                "static: `jit(f, static_argnums=...)`."
+            )
+        return ConcretizationError(
+            f"{what} needs a concrete value, but this is an abstract traced value of "
+            f"`{main.name}` (of {main.where()}), which stands for many values at once"
+            f"{_user_frame()}. {advice}"
+        )
+
+    # -- array attributes
+    @property
+    def shape(self):
+        return self.aval.shape
+
+    @property
+    def dtype(self):
+        return self.aval.dtype
+
+    @property
+    def ndim(self):
+        return len(self.aval.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.aval.shape, dtype=np.int64))
+
+    def __len__(self):
+        shape = self.aval.shape
+        if not shape:
+            raise TypeError("len() of unsized object (a 0-d traced array)")
+        return shape[0]
+
+    def __iter__(self):
+        shape = self.aval.shape
+        if not shape:
+            raise TypeError("iteration over a 0-d traced array")
+        return (self[i] for i in range(shape[0]))
+
+    # -- reading values (concrete tracers only) ---------------------------------
+    # Reading never detaches anything: a bool, an int or an index carries no
+    # derivative. Conversions that hand the value on as a plain float or array
+    # (float, complex, item, tolist, __array__) would silently drop a
+    # derivative, so they go through `_detached`, which raises DetachError when
+    # this value is being differentiated (see `carries_derivative`).
+    def _depends(self):
+        """True if this tracer's own transform differentiates it (a subclass tells)."""
+        return False
+
+    def _lower(self):
+        """The value this tracer boxes, one level down (None if there is none)."""
+        return None
+
+    def __array__(self, dtype=None, copy=None):
+        v = np.asarray(self._detached("numpy.asarray() / numpy.array()"))
+        return v if dtype is None else v.astype(dtype)
+
+    def __float__(self):
+        return float(self._detached("float()"))
+
+    def __complex__(self):
+        return complex(self._detached("complex()"))
+
+    def item(self, *args):
+        return np.asarray(self._detached(".item()")).item(*args)
+
+    def tolist(self):
+        return np.asarray(self._detached(".tolist()")).tolist()
+
+    def __int__(self):
+        return int(self._concrete_for("int()"))
+
+    def __bool__(self):
+        return bool(self._concrete_for("bool() (an `if` or `while` on a traced value)"))
+
+    def __index__(self):
+        return int(np.asarray(self._concrete_for("an index or size")).__index__())
+
+    def _concrete_for(self, what):
+        try:
+            return self.concrete()
+        except ConcretizationError:
+            raise self._concrete_error(what) from None
+
+    def _detached(self, what):
+        """The concrete value, for a conversion that drops derivatives (see DetachError)."""
+        value = self._concrete_for(what)
+        mode = _config.detach
+        if mode != "allow":
+            carrier = carries_derivative(self)
+            if carrier is not None:
+                message = _detach_message(carrier, what)
+                if mode == "raise":
+                    raise DetachError(message)
+                _warn_detach(message)
+        return value
+
+    def __repr__(self):
+        name = type(self).__name__
+        try:
+            val = self.concrete()
+        except ConcretizationError:
+            return f"{name}<{self.aval.str_short()}>"
+        return f"{name}({val!r})"
+
+    def __str__(self):
+        try:
+            return str(self.concrete())
+        except ConcretizationError:
+            return repr(self)
+
+    def __format__(self, spec):
+        try:
+            return format(self.concrete(), spec)
+        except ConcretizationError:
+            return repr(self)
+
+    def __hash__(self):
+        raise TypeError("traced arrays are unhashable (like numpy arrays)")
+
+    def __setitem__(self, idx, value):
+        raise TypeError(
+            "funcdiff arrays are immutable inside transforms: instead of "
+            "`x[idx] = y` write `x = x.at[idx].set(y)` (or `fnp.at(x)[idx].set(y)`, "
+            "which also works on plain arrays); likewise `.add`, `.multiply`, "
+            "`.min`, `.max`."
+        )
+
+
+def _user_frame():
+    """', used at file:line in function: text' of the user's code, for error messages."""
+    text = _source.where(_source.user_frame(2))
+    return f", used at {text}" if text else ""
+
+
+def has_tracer(*objs):
+    """True if one of `objs` is a tracer or a (nested) list or tuple holding one."""
+    todo = list(objs)
+    while todo:
+        x = todo.pop()
+        if isinstance(x, Tracer):
+            return True
+        if type(x) in _SEQUENCES:
+            todo.extend(x)
+    return False
+
+
+def traced(*objs):
+    """True inside a transform when one of `objs` is (or holds) a tracer."""
+    return bool(_state.stack) and has_tracer(*objs)
+
+
+def concrete_value(x):
+    """`x`'s concrete value as a NumPy array or scalar, for funcdiff's own reading
+    (a check, a rank, a mask): no DetachError, `ConcretizationError` when abstract."""
+    return np.asarray(x.concrete()) if isinstance(x, Tracer) else np.asarray(x)
+
+
+def carries_derivative(x):
+    """The tracer in `x`'s chain whose transform would lose a derivative if `x`
+    were converted to a plain value, or None.
+
+    A tracer carries a derivative when its own transform is live (not returned,
+    and not running its backward pass, where tracers stand for their values)
+    and differentiates it (a reverse-mode value computed from the inputs, a
+    forward-mode value with a nonzero tangent) and it is of a float or complex
+    dtype. The boxed value one level down is checked the same way.
+    """
+    while isinstance(x, Tracer):
+        main = x._trace.main
+        if main.alive and not main.transparent and x._depends() and x.dtype.kind in "fc":
+            return x
+        x = x._lower()
+    return None
+
+
+def _detach_message(carrier, what):
+    main = carrier._trace.main
+    frame = _source.user_frame(3)
+    call = _source.library_call(3)
+    lines = [
+        f"{what} would drop the derivative of a value that `{main.name}` (of "
+        f"{main.where()}) is differentiating: the result would be a plain "
+        f"{'array' if 'array' in what else 'number'} that `{main.name}` cannot follow, so "
+        "the derivative through it would silently be zero."
+    ]
+    if frame is not None:
+        lines.append(f"  at {_source.where(frame)}")
+    if call is not None:
+        equivalent = _source.funcdiff_equivalent(call)
+        lines.append(f"It was called inside `{call}`, which converts its input to a NumPy array.")
+        if equivalent is not None:
+            lines.append(f"Fix: call `{equivalent}` instead; funcdiff can differentiate it.")
+        elif call in ("numpy.vectorize",):
+            lines.append("Fix: use `funcdiff.vmap(f)` instead of `numpy.vectorize(f)`.")
+        else:
+            lines.append(
+                f"funcdiff has no `{call}` yet: write it with `funcdiff.numpy` functions, "
+                "or give it a derivative rule with `funcdiff.custom_jvp` / `custom_vjp`."
+            )
+    elif frame is not None and _ITEM_ASSIGNMENT.search(_source.where(frame)):
+        lines.append(
+            "Writing a traced value into a NumPy array (`y[i] = x`) cannot be followed. "
+            "Fix: build the array from traced values: `y = y.at[i].set(x)` (on an array made "
+            "with `fnp.zeros`, or any array), or `fnp.stack` / `fnp.concatenate` the pieces."
+        )
+    else:
+        lines.append(
+            "Fix: keep the value traced: use `funcdiff.numpy` functions on it "
+            "(`fnp.sin(x)`, not `math.sin(x)`); to build an array from traced values use "
+            "`fnp.stack([...])` or `fnp.array([...])`, not `numpy.array([...])`."
+        )
+    lines.append(
+        "To detach on purpose, convert `funcdiff.stop_gradient(x)` instead (its result "
+        "converts freely); `funcdiff.config.update(\"detach\", \"warn\")` or `\"allow\"` "
+        "relaxes this check everywhere."
+    )
+    return "\n".join(lines)
+
+
+_ITEM_ASSIGNMENT = re.compile(r"\w\s*\[[^\]]*\]\s*=(?!=)")  # `y[...] = ...` in a source line
+
+
+def _warn_detach(message):
+    import warnings
+
+    frame = _source.user_frame(3)
+    if frame is None:
+        warnings.warn(message, DetachWarning, stacklevel=4)
+    else:
+        module = frame.f_globals.get("__name__")  # (a None module would drop the warning)
+        warnings.warn_explicit(
+            message, DetachWarning, frame.f_code.co_filename, frame.f_lineno,
+            **({} if module is None else {"module": module}),
+        )
+
+
+def check_alive(args):
+    """Raise for a leaked tracer or one of another thread; True if some argument is a
+    tracer of a transparent level (to be replaced by its value)."""
+    transparent = False
+    for a in args:
+        if isinstance(a, Tracer):
+            main = a._trace.main
+            if not main.alive:
+                if not main.transparent:
+                    raise _leak_error(a)
+                transparent = True
+            else:
+                stack = _state.stack
+                if main.level >= len(stack) or stack[main.level] is not main:
+                    raise _thread_error(main)
+        if isinstance(a, (list, tuple)):
+            transparent = check_alive(a) or transparent
+    return transparent

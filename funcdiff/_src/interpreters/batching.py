@@ -1,0 +1,552 @@
+"""Vectorizing maps: `vmap`, collectives, and the Jacobians built on them.
+
+A `BatchTracer` holds an array with one extra axis (its batch dimension
+`bdim`, or None when the value is the same for every example). A primitive's
+batching rule maps (values, batch dims) to (output, output batch dim) with
+one NumPy call for the whole batch. Batched values are abstract: each stands
+for many values, so converting one to a Python value raises
+`ConcretizationError`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from funcdiff._src.api_util import check_fun, check_leaves, fresh_outputs
+from funcdiff._src.core import (
+    Primitive,
+    ShapedArray,
+    Trace,
+    Tracer,
+    _shaped,
+    _state,
+    pop_main,
+    push_main,
+)
+from funcdiff._src.lax.elementwise import dtype_of, shape_of
+from funcdiff._src.lax.reductions import sum_dtype
+from funcdiff.tree import (
+    broadcast_prefix,
+    keystr,
+    tree_flatten,
+    tree_flatten_with_path,
+    tree_unflatten,
+)
+
+__all__ = ["vmap", "BatchTrace", "BatchTracer", "psum", "pmean", "pmax", "pmin", "axis_index"]
+
+
+class BatchTracer(Tracer):
+    __slots__ = ("val", "bdim", "_aval")
+
+    def __init__(self, trace, val, bdim):
+        self._trace = trace
+        self.val = val
+        self.bdim = bdim
+        self._aval = None
+
+    @property
+    def aval(self):
+        aval = self._aval
+        if aval is None:  # computed once: rules ask for shapes many times
+            shape = shape_of(self.val)
+            if self.bdim is not None:
+                shape = shape[: self.bdim] + shape[self.bdim + 1 :]
+            aval = self._aval = _shaped(shape, dtype_of(self.val))
+        return aval
+
+    @property
+    def shape(self):
+        aval = self._aval
+        return (aval if aval is not None else self.aval).shape
+
+    @property
+    def dtype(self):
+        aval = self._aval
+        return (aval if aval is not None else self.aval).dtype
+
+    def concrete(self):
+        if self.bdim is None:
+            v = self.val
+            return v.concrete() if isinstance(v, Tracer) else v
+        raise self._concrete_error("converting a batched value to a Python value")
+
+    def _lower(self):
+        return self.val if self.bdim is None else None
+
+
+class BatchTrace(Trace):
+    __slots__ = ("axis_size", "axis_name")
+
+    def pure(self, val):
+        return BatchTracer(self, val, None)
+
+    def process_primitive(self, prim, args, params):
+        vals, dims = [], []
+        batched = False
+        for a in args:
+            if type(a) is BatchTracer and a._trace is self:
+                vals.append(a.val)
+                d = a.bdim
+                dims.append(d)
+                if d is not None:
+                    batched = True
+            else:
+                vals.append(a)
+                dims.append(None)
+        if type(prim) is CollectivePrimitive:
+            return _process_collective(self, prim, vals, dims, params)
+        if not batched:
+            return prim.bind(*vals, **params)
+        rule = prim.batch or _fallback_rule(prim)
+        out, out_dim = rule(vals, dims, **params)
+        if prim.multiple_results:
+            if not isinstance(out_dim, (list, tuple)):
+                out_dim = [out_dim] * len(out)
+            return [BatchTracer(self, o, d) for o, d in zip(out, out_dim)]
+        return BatchTracer(self, out, out_dim)
+
+
+# -- the generic fallback: a loop, with a warning ---------------------------
+
+FALLBACK_USED = set()
+
+
+def _fallback_rule(prim):
+    """Batch by looping over the examples: correct but slow, so it warns once."""
+
+    def rule(vals, dims, **params):
+        if prim.name not in FALLBACK_USED:
+            FALLBACK_USED.add(prim.name)
+            warnings.warn(
+                f"vmap: primitive `{prim.name}` has no batching rule; funcdiff falls back to a "
+                "Python loop over the batch (slow). Please report this.",
+                stacklevel=4,
+            )
+        from funcdiff.numpy import stack
+
+        size = next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not None)
+        outs = []
+        for i in range(size):
+            args = [v if d is None else _index_axis(v, d, i) for v, d in zip(vals, dims)]
+            outs.append(prim.bind(*args, **params))
+        if prim.multiple_results:
+            return [stack([o[k] for o in outs]) for k in range(len(outs[0]))], 0
+        return stack(outs), 0
+
+    return rule
+
+
+def _index_axis(v, d, i):
+    idx = (slice(None),) * d + (i,)
+    return v[idx]
+
+
+# -- helpers for batching rules ----------------------------------------------
+
+
+def moveaxis_to(x, src, dst):
+    """Move axis `src` of `x` to position `dst` (funcdiff op, differentiable)."""
+    from funcdiff._src.lax.shape import transpose
+
+    nd = len(shape_of(x))
+    if src == dst:
+        return x
+    perm = [i for i in range(nd) if i != src]
+    perm.insert(dst, src)
+    return transpose(x, tuple(perm))
+
+
+def bdim_to_front(x, d, size=None):
+    """`x` with its batch axis first; an unbatched `x` is broadcast to `size` first."""
+    if d is None:
+        from funcdiff._src.lax.shape import broadcast_to
+
+        return broadcast_to(x, (size,) + tuple(shape_of(x)))
+    return moveaxis_to(x, d, 0)
+
+
+# -- collectives ---------------------------------------------------------------
+
+
+def _find_axis(name):
+    for main in reversed(_state.stack):
+        trace = main.trace
+        if isinstance(trace, BatchTrace) and trace.axis_name == name:
+            return trace
+    names = [m.trace.axis_name for m in _state.stack if isinstance(m.trace, BatchTrace)]
+    raise NameError(
+        f"unbound axis name: {name!r}. Collectives need an enclosing "
+        f"vmap(..., axis_name={name!r}); the names in scope are {names}."
+    )
+
+
+def _process_collective(trace, prim, vals, dims, params):
+    if params["axis_name"] != trace.axis_name:
+        # not ours: apply the collective lane by lane (it commutes with this map)
+        out = prim.bind(*vals, **params)
+        return BatchTracer(trace, out, dims[0])
+    return BatchTracer(trace, prim.reduce(trace, vals, dims), prim.out_dim)
+
+
+class CollectivePrimitive(Primitive):
+    """A primitive that reduces over a named mapped axis (its `reduce` does the work;
+    `out_dim` is where the result's batch axis is: None for a reduction, the same
+    for every example, 0 for `axis_index`)."""
+
+    collective = True
+
+    def __init__(self, name, reduce, out_dim=None):
+        # Reached with no tracer of the named axis among the arguments (say, psum of a
+        # constant under grad): lift the argument into that axis's trace and bind again.
+        super().__init__(name, lambda x, axis_name: _bind_collective(self, x, axis_name))
+        self.reduce = reduce
+        self.out_dim = out_dim
+
+
+def _collective(name, reduce, jvp, vjp, out_dim=None):
+    prim = CollectivePrimitive(name, reduce, out_dim)
+    prim.jvp = jvp
+    prim.vjp = vjp
+    return prim
+
+
+def _psum_reduce(trace, vals, dims):
+    from funcdiff._src.lax.elementwise import convert_element_type
+    from funcdiff._src.lax.reductions import reduce_sum, sum_dtype
+
+    (x,), (d,) = vals, dims
+    if d is None:  # the same value in every example: times their number, in sum's dtype
+        return convert_element_type(x, sum_dtype(dtype_of(x))) * trace.axis_size
+    return reduce_sum(x, (d,))
+
+
+psum_p = _collective(
+    "psum",
+    _psum_reduce,
+    lambda primals, tangents, axis_name: (
+        psum(primals[0], axis_name),
+        psum(tangents[0], axis_name),
+    ),
+    lambda g, out, primals, argnums, axis_name: [psum(g, axis_name)],
+)
+psum_p.linear = "all"
+# per example, like the batched reduction (`reduce_sum`: small integers and bools widen)
+psum_p.abstract_eval = lambda x, axis_name: ShapedArray(x.shape, sum_dtype(x.dtype))
+
+
+def _pext_reduce(op):
+    def reduce(trace, vals, dims):
+        from funcdiff import numpy as fnp
+
+        (x,), (d,) = vals, dims
+        if d is None:
+            return x
+        return (fnp.max if op == "max" else fnp.min)(x, axis=d)
+
+    return reduce
+
+
+def _pext_vjp(op):
+    def vjp(g, out, primals, argnums, axis_name):
+        x = primals[0]
+        from funcdiff import numpy as fnp
+
+        mask = fnp.equal(x, out).astype(dtype_of(x))
+        count = psum(mask, axis_name)
+        return [g * mask / count]
+
+    return vjp
+
+
+def _pext_jvp(op, prim_ref):
+    def jvp(primals, tangents, axis_name):
+        x, t = primals[0], tangents[0]
+        out = prim_ref[0].bind(x, axis_name=axis_name)
+        from funcdiff import numpy as fnp
+
+        mask = fnp.equal(x, out).astype(dtype_of(x))
+        return out, psum(t * mask, axis_name) / psum(mask, axis_name)
+
+    return jvp
+
+
+_pmax_ref, _pmin_ref = [None], [None]
+pmax_p = _collective("pmax", _pext_reduce("max"), _pext_jvp("max", _pmax_ref), _pext_vjp("max"))
+pmin_p = _collective("pmin", _pext_reduce("min"), _pext_jvp("min", _pmin_ref), _pext_vjp("min"))
+_pmax_ref[0], _pmin_ref[0] = pmax_p, pmin_p
+pmax_p.abstract_eval = pmin_p.abstract_eval = lambda x, axis_name: ShapedArray(x.shape, x.dtype)
+
+
+def _axis_index_reduce(trace, vals, dims):
+    return np.arange(trace.axis_size)
+
+
+axis_index_p = _collective(
+    "axis_index",
+    _axis_index_reduce,
+    lambda primals, tangents, axis_name: (axis_index(axis_name), None),
+    lambda g, out, primals, argnums, axis_name: [None],
+    out_dim=0,  # one index per example
+)
+axis_index_p.abstract_eval = lambda x, axis_name: ShapedArray((), np.int_)  # np.arange's
+
+
+def _bind_collective(prim, x, axis_name):
+    trace = _find_axis(axis_name)
+    if not (isinstance(x, Tracer) and find_level(x) >= trace.main.level):
+        x = trace.pure(x)
+    return prim.bind(x, axis_name=axis_name)
+
+
+def find_level(x):
+    return x._trace.main.level if isinstance(x, Tracer) else -1
+
+
+def psum(x, axis_name):
+    """Sum of `x` over the mapped axis `axis_name` (inside `vmap(..., axis_name=...)`).
+
+    Works on pytrees; differentiable (its transpose is itself).
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> fd.vmap(lambda x: x / fd.psum(x, "i"), axis_name="i")(fnp.array([1.0, 3.0])).tolist()
+        [0.25, 0.75]
+
+        ```
+    """
+    leaves, tree = tree_flatten(x)
+    return tree_unflatten(tree, [_bind_collective(psum_p, v, axis_name) for v in leaves])
+
+
+def pmean(x, axis_name):
+    """Mean of `x` over the mapped axis `axis_name`."""
+    size = _find_axis(axis_name).axis_size
+    leaves, tree = tree_flatten(psum(x, axis_name))
+    return tree_unflatten(tree, [v / size for v in leaves])
+
+
+def pmax(x, axis_name):
+    """Maximum of `x` over the mapped axis `axis_name` (ties share the derivative)."""
+    leaves, tree = tree_flatten(x)
+    return tree_unflatten(tree, [_bind_collective(pmax_p, v, axis_name) for v in leaves])
+
+
+def pmin(x, axis_name):
+    """Minimum of `x` over the mapped axis `axis_name` (ties share the derivative)."""
+    leaves, tree = tree_flatten(x)
+    return tree_unflatten(tree, [_bind_collective(pmin_p, v, axis_name) for v in leaves])
+
+
+def axis_index(axis_name):
+    """The position of the current example along the mapped axis `axis_name`.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> fd.vmap(lambda x: x * fd.axis_index("i"), axis_name="i")(fnp.ones(3)).tolist()
+        [0.0, 1.0, 2.0]
+
+        ```
+    """
+    trace = _find_axis(axis_name)
+    return axis_index_p.bind(trace.pure(0), axis_name=axis_name)
+
+
+# -- vmap ------------------------------------------------------------------------
+
+
+def _normalize_axis(ax, ndim, what):
+    """A non-negative axis; for out_axes, an axis of the result (rank ndim + 1)."""
+    if ax is None:
+        return None
+    if not isinstance(ax, (int, np.integer)) or isinstance(ax, bool):
+        raise TypeError(f"vmap: {what} must be an int or None, got {ax!r}")
+    rank = ndim + 1 if what.startswith("out") else ndim
+    if not -rank <= ax < rank:
+        raise ValueError(
+            f"vmap: {what}={ax} is out of range for a value of rank {ndim}"
+            + ("" if what.startswith("out") else " (in_axes must name an existing axis)")
+        )
+    return int(ax) % rank
+
+
+def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
+    """Vectorizing map: `fun` applied to every slice along the mapped axes, at once.
+
+    Args:
+        fun: function of pytrees of arrays.
+        in_axes: int (negative allowed), None (not mapped), or a pytree prefix of
+            the positional arguments (a tuple with one entry per argument, each an
+            int, None or a prefix of that argument). Keyword arguments are mapped
+            over axis 0.
+        out_axes: the same for the outputs; None for outputs that do not depend on
+            the mapped axis.
+        axis_name: a name for the mapped axis, for collectives (`psum`, ...).
+        axis_size: the batch size, required when no argument is mapped.
+
+    Returns:
+        The vectorized function.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> fd.vmap(fnp.dot, in_axes=(0, None))(fnp.ones((4, 3)), fnp.arange(3.0)).tolist()
+        [3.0, 3.0, 3.0, 3.0]
+
+        ```
+    """
+    check_fun(fun, "vmap")
+    if isinstance(in_axes, list):
+        in_axes = tuple(in_axes)
+    prefix_cache = {}  # argument structure -> in_axes per leaf
+    out_cache = {}  # output structure -> out_axes per leaf
+
+    def vmapped(*args, **kwargs):
+        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
+            raise ValueError(
+                f"vmap: in_axes is a tuple of length {len(in_axes)} but the function was "
+                f"called with {len(args)} positional argument(s); give one entry per argument."
+            )
+        all_args = (args, kwargs)
+        if not kwargs and all(type(x) is np.ndarray for x in args):
+            flat, in_tree = list(args), None  # plain array arguments: no tree to walk
+            axes = prefix_cache.get(len(args))
+        else:
+            flat, in_tree = tree_flatten(all_args)
+            check_leaves(flat, args if not kwargs else all_args, "vmap")
+            axes = prefix_cache.get(in_tree)
+        if axes is None:
+            try:
+                axes = broadcast_prefix((in_axes, 0), all_args)
+            except ValueError as e:
+                raise ValueError(f"vmap: in_axes does not match the arguments: {e}") from None
+            prefix_cache[len(args) if in_tree is None else in_tree] = axes
+        axes = [
+            a
+            if a is None or (type(a) is int and a == 0 and shape_of(x))
+            else _normalize_axis(a, len(shape_of(x)), "in_axes")
+            for a, x in zip(axes, flat)
+        ]
+        size = _batch_size(flat, axes, all_args, axis_size)
+        main = push_main(BatchTrace, "vmap", fun)
+        try:
+            trace = main.trace
+            trace.axis_size = size
+            trace.axis_name = axis_name
+            boxed = [x if a is None else BatchTracer(trace, x, a) for x, a in zip(flat, axes)]
+            if in_tree is None:
+                out = fun(*boxed)
+            else:
+                a, k = tree_unflatten(in_tree, boxed)
+                out = fun(*a, **k)
+            if type(out) is BatchTracer and type(out_axes) is int:  # one array out
+                return fresh_outputs([_unbatch(trace, out, out_axes, size)], flat)[0]
+            out_flat, out_tree = tree_flatten(out)
+            oaxes = out_cache.get(out_tree)
+            if oaxes is None:
+                try:
+                    oaxes = out_cache[out_tree] = broadcast_prefix(out_axes, out)
+                except ValueError as e:
+                    raise ValueError(f"vmap: out_axes does not match the outputs: {e}") from None
+            results = [_unbatch(trace, o, ax, size) for o, ax in zip(out_flat, oaxes)]
+        finally:
+            pop_main(main)
+        return tree_unflatten(out_tree, fresh_outputs(results, flat))
+
+    vmapped.__name__ = f"vmap_{getattr(fun, '__name__', 'fun')}"
+    vmapped.__doc__ = f"Vectorized {getattr(fun, '__name__', 'function')}."
+    vmapped.__wrapped__ = fun
+    return vmapped
+
+
+def batch_flat(fun, args, in_axes, axis_size):
+    """Run `fun` (flat list in, flat list out) batched; report which outputs are batched.
+
+    Returns `(outs, out_dims)`: batched outputs have their batch axis at 0
+    (`out_dims` 0), outputs that do not depend on the mapped axis are returned
+    as they are (`out_dims` None). Rules of loop primitives use this to find
+    which parts of a loop state become batched.
+    """
+    main = push_main(BatchTrace, "vmap", fun)
+    try:
+        trace = main.trace
+        trace.axis_size = axis_size
+        trace.axis_name = None
+        boxed = [x if a is None else BatchTracer(trace, x, a) for x, a in zip(args, in_axes)]
+        outs, dims = [], []
+        for o in fun(*boxed):
+            if isinstance(o, BatchTracer) and o._trace is trace:
+                if o.bdim is None:
+                    outs.append(o.val)
+                    dims.append(None)
+                else:
+                    outs.append(moveaxis_to(o.val, o.bdim, 0))
+                    dims.append(0)
+            else:
+                outs.append(o)
+                dims.append(None)
+    finally:
+        pop_main(main)
+    return outs, dims
+
+
+def _batch_size(flat, axes, all_args, axis_size):
+    sizes = {shape_of(x)[a] for x, a in zip(flat, axes) if a is not None}
+    if len(sizes) == 1 and (axis_size is None or axis_size in sizes):
+        return sizes.pop()
+    if not sizes:
+        if axis_size is None:
+            raise ValueError(
+                "vmap: no argument is mapped (every in_axes entry is None), so the batch size "
+                "is unknown; pass axis_size=N."
+            )
+        return axis_size
+    named = {}  # a mismatch: name every mapped argument with its size
+    for (path, _), x, a in zip(tree_flatten_with_path(all_args)[0], flat, axes):
+        if a is not None:
+            named[_argpath(path)] = shape_of(x)[a]
+    listing = "\n".join(f"  {p}: size {n}" for p, n in named.items())
+    extra = f"\n  axis_size={axis_size}" if axis_size is not None else ""
+    raise ValueError(
+        "vmap got mapped axes of different sizes:\n"
+        + listing
+        + extra
+        + "\nAll mapped axes must have the same size."
+    )
+
+
+def _argpath(path):
+    s = keystr(path)
+    # (args, kwargs) -> "args[0]..." / "kwargs['k']"
+    if s.startswith("[0]"):
+        return "argument " + s[3:].replace("[", "", 1).replace("]", "", 1) if s[3:] else s
+    if s.startswith("[1]"):
+        return "keyword argument " + s[3:]
+    return s
+
+
+def _unbatch(trace, o, ax, size):
+    if type(o) is BatchTracer and o._trace is trace and o.bdim == 0 and ax == 0:
+        return o.val  # the common case: batch axis already first
+    if isinstance(o, BatchTracer) and o._trace is trace and o.bdim is not None:
+        if ax is None:
+            raise ValueError(
+                "vmap: an output that depends on the mapped axis has out_axes=None; "
+                "only outputs that are the same for every example can use None."
+            )
+        nd = len(shape_of(o.val))
+        ax = _normalize_axis(ax, nd - 1, "out_axes")
+        return moveaxis_to(o.val, o.bdim, ax)
+    val = o.val if isinstance(o, BatchTracer) and o._trace is trace else o
+    if ax is None:
+        return val
+    from funcdiff._src.lax.shape import broadcast_to
+
+    shape = tuple(shape_of(val))
+    ax = _normalize_axis(ax, len(shape), "out_axes")
+    out = broadcast_to(val, (size,) + shape)
+    return moveaxis_to(out, 0, ax) if ax else out

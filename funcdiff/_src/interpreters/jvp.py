@@ -1,0 +1,190 @@
+"""Forward mode: `jvp`.
+
+A `JVPTracer` carries a primal value and its tangent (`None` is a symbolic
+zero). Each primitive's `jvp` rule maps (primals, tangents) to (out,
+tangent_out) using funcdiff operations, so the rule itself can be traced by
+any transform below this one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from funcdiff._src.api_util import (
+    check_flag,
+    check_fun,
+    check_leaves,
+    check_tangents,
+    flatten_fun_args,
+    float0,
+    fresh_outputs,
+    strip_tracers,
+    unflatten_out,
+    zeros_like_aval,
+)
+from funcdiff._src.config import config
+from funcdiff._src.core import Trace, Tracer, get_aval, new_main
+from funcdiff.tree import tree_flatten, tree_unflatten
+
+__all__ = ["jvp", "JVPTrace", "JVPTracer"]
+
+
+class JVPTracer(Tracer):
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, trace, primal, tangent):
+        self._trace = trace
+        self.primal = primal
+        self.tangent = tangent
+
+    @property
+    def aval(self):
+        return get_aval(self.primal)
+
+    def concrete(self):
+        p = self.primal
+        return p.concrete() if isinstance(p, Tracer) else p
+
+    def _depends(self):
+        return self.tangent is not None  # None: a symbolic zero tangent
+
+    def _lower(self):
+        return self.primal
+
+
+class JVPTrace(Trace):
+    __slots__ = ()
+
+    def pure(self, val):
+        return JVPTracer(self, val, None)
+
+    def process_primitive(self, prim, args, params):
+        primals, tangents = [], []
+        nonzero = False
+        for a in args:
+            if isinstance(a, JVPTracer) and a._trace is self:
+                primals.append(a.primal)
+                tangents.append(a.tangent)
+                nonzero = nonzero or a.tangent is not None
+            else:
+                primals.append(a)
+                tangents.append(None)
+        if not nonzero:
+            return prim.bind(*primals, **params)
+        out, tout = prim.rule("jvp")(primals, tangents, **params)
+        if prim.multiple_results:
+            return [self._merge(o, t) for o, t in zip(out, tout)]
+        return JVPTracer(self, out, tout)
+
+    def _merge(self, o, t):
+        """Output of a rule that may hold this trace's own tracers.
+
+        A custom rule (custom_jvp, checkpoint) runs user code, which can close
+        over tracers of this very trace: then its output already carries the
+        tangent of that closure path, and its tangent expression is a tracer
+        whose primal is the rule's tangent. Both paths add up.
+        """
+        if isinstance(t, JVPTracer) and t._trace is self:
+            t = t.primal
+        if isinstance(o, JVPTracer) and o._trace is self:
+            extra = o.tangent
+            o = o.primal
+            if extra is not None:
+                t = extra if t is None else add_tangents(t, extra)
+        return JVPTracer(self, o, t)
+
+
+def add_tangents(a, b):
+    return a + b
+
+
+class CheckedJVPTrace(JVPTrace):
+    """Forward mode that checks every JVP rule's tangents against its outputs' shapes
+    (`config.check_rules`, on in funcdiff's tests: a wrong shape is a funcdiff bug)."""
+
+    __slots__ = ()
+
+    def process_primitive(self, prim, args, params):
+        out = super().process_primitive(prim, args, params)
+        for o in out if prim.multiple_results else (out,):
+            if isinstance(o, JVPTracer) and o._trace is self and o.tangent is not None:
+                want, got = get_aval(o.primal), get_aval(o.tangent)
+                if got.shape != want.shape:
+                    raise RuntimeError(
+                        f"funcdiff bug: the JVP rule of `{prim.name}` returned a tangent "
+                        f"{got.str_short()} for an output {want.str_short()}. Please report it."
+                    )
+        return out
+
+
+def jvp_flat(fun, primals, tangents, name="jvp", fun_desc=None, store=None):
+    """Run `fun(*primals)` with tangents; flat lists in, flat lists out.
+
+    Returns (primals_out, tangents_out, out_tree, extra) where tangents_out
+    contains None for symbolic zeros.
+    """
+    trace_type = CheckedJVPTrace if config.check_rules else JVPTrace
+    with new_main(trace_type, name, fun_desc or fun) as main:
+        trace = main.trace
+        out = fun(*[JVPTracer(trace, p, t) for p, t in zip(primals, tangents)])
+        out_primals, out_tangents = [], []
+        for o in out:
+            if isinstance(o, JVPTracer) and o._trace is trace:
+                out_primals.append(o.primal)
+                out_tangents.append(o.tangent)
+            else:
+                out_primals.append(o)
+                out_tangents.append(None)
+        if store is not None and "aux" in store:
+            store["aux"] = strip_tracers(store["aux"], trace)
+    return out_primals, out_tangents
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """Forward-mode Jacobian-vector product.
+
+    Args:
+        fun: function of `len(primals)` positional arguments (pytrees of arrays).
+        primals: tuple or list of the arguments.
+        tangents: tuple or list with the same structure, shapes and dtypes.
+        has_aux: if True, `fun` returns `(out, aux)` and `aux` is returned too.
+
+    Returns:
+        `(out, tangent_out)`, or `(out, tangent_out, aux)` with `has_aux`.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> y, t = fd.jvp(fnp.sin, (0.0,), (2.0,))
+        >>> float(y), float(t)
+        (0.0, 2.0)
+
+        ```
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(
+            "jvp(fun, primals, tangents): primals and tangents must be tuples or lists "
+            f"of arguments, got {type(primals).__name__} and {type(tangents).__name__}; "
+            "for one argument write jvp(f, (x,), (t,))."
+        )
+    check_fun(fun, "jvp")
+    check_flag(has_aux, "has_aux", "jvp")
+    flat_p, tree_p = tree_flatten(tuple(primals))
+    flat_t, tree_t = tree_flatten(tuple(tangents))
+    check_leaves(flat_p, tuple(primals), "jvp")
+    check_tangents(flat_p, tree_p, flat_t, tree_t, tuple(primals), tuple(tangents))
+    flat_fun, out_store = flatten_fun_args(fun, tree_p, has_aux, "jvp")
+    # integer inputs carry float0 tangents: symbolic zeros for the rules
+    flat_t = [None if getattr(t, "dtype", None) == float0 else t for t in flat_t]
+    out_p, out_t = jvp_flat(flat_fun, flat_p, flat_t, fun_desc=fun, store=out_store)
+    out_t = [zeros_like_aval(get_aval(p)) if t is None else t for p, t in zip(out_p, out_t)]
+    out_tree = out_store["tree"]
+    fresh = fresh_outputs(out_p + out_t, flat_p + flat_t)  # never the caller's arrays
+    y = unflatten_out(out_tree, fresh[: len(out_p)])
+    ty = tree_unflatten(out_tree, fresh[len(out_p) :])
+    if has_aux:
+        return y, ty, out_store["aux"]
+    return y, ty
+
+
+_ = np  # numpy used by type hints in docs

@@ -1,0 +1,614 @@
+"""Reverse mode: `vjp`, `grad`, `value_and_grad`.
+
+Autograd-style: while the function runs, a `RevTrace` appends one entry per
+primitive to a tape (the primitive, its parameters, input primals, output and
+which inputs need a cotangent). The tape is in execution order, which is a
+topological order, so the backward pass is a plain loop over it in reverse:
+no recursion, no sort. Each entry's `vjp` rule is written with funcdiff
+operations, so a backward pass run under another transform (grad of grad,
+jvp of grad) is itself differentiated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from funcdiff._src.api_util import (
+    check_argnums,
+    check_flag,
+    check_fun,
+    check_grad_output,
+    check_leaves,
+    flatten_fun_args,
+    float0,
+    fresh_outputs,
+    is_float,
+    split_aux,
+    strip_tracers,
+    zeros_like_aval,
+)
+from funcdiff._src.config import config
+from funcdiff._src.core import Primitive, Trace, Tracer, get_aval, pop_main, push_main
+from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_map, tree_unflatten
+
+__all__ = ["vjp", "grad", "value_and_grad", "RevTrace", "RevTracer"]
+
+
+class RevTracer(Tracer):
+    __slots__ = ("primal", "node", "index")
+
+    def __init__(self, trace, primal, node, index=None):
+        self._trace = trace
+        self.primal = primal
+        self.node = node  # position of the producing entry on the tape, None for constants
+        self.index = index  # output index for primitives with several results
+
+    @property
+    def aval(self):
+        return get_aval(self.primal)
+
+    @property
+    def shape(self):
+        p = self.primal
+        return p.shape if type(p) is np.ndarray else get_aval(p).shape
+
+    @property
+    def dtype(self):
+        p = self.primal
+        return p.dtype if type(p) is np.ndarray else get_aval(p).dtype
+
+    def concrete(self):
+        p = self.primal
+        return p.concrete() if isinstance(p, Tracer) else p
+
+    def _depends(self):
+        return self.node is not None  # constants (node None) carry no derivative
+
+    def _lower(self):
+        return self.primal
+
+
+class RevTrace(Trace):
+    __slots__ = ("tape",)
+
+    def __init__(self, main):
+        super().__init__(main)
+        self.tape = []
+
+    def pure(self, val):
+        return RevTracer(self, val, None)
+
+    def new_input(self, val):
+        tape = self.tape
+        tape.append(None)  # inputs are tape entries without a rule
+        return RevTracer(self, val, len(tape) - 1)
+
+    def process_primitive(self, prim, args, params):
+        tape = self.tape
+        if prim.nondiff:  # no derivative: a constant to this trace, nothing on the tape
+            return prim.bind(*[a.primal if type(a) is RevTracer and a._trace is self else a
+                               for a in args], **params)
+        if len(args) == 1 and prim.fwd is None:  # fast path: unary primitives
+            a = args[0]
+            p = a.primal
+            out = prim.bind(p, **params) if isinstance(p, Tracer) else prim.impl(p, **params)
+            parent = (a.node if a.index is None else (a.node, a.index),)
+            if prim.residuals is None:
+                tape.append((prim, params, (p,), out, _ARG0, parent))
+            else:
+                tape.append((prim, params, *_keep(prim.residuals, (p,), out), _ARG0, parent))
+        elif len(args) == 2 and prim.fwd is None:
+            a, b = args
+            if type(a) is RevTracer and a._trace is self:
+                pa = a.primal
+                if type(b) is RevTracer and b._trace is self:
+                    pb = b.primal
+                    argnums = _ARG01
+                    parents = (a.node if a.index is None else (a.node, a.index),
+                               b.node if b.index is None else (b.node, b.index))
+                else:
+                    pb, argnums = b, _ARG0
+                    parents = (a.node if a.index is None else (a.node, a.index),)
+            else:  # only b is ours
+                pa, pb, argnums = a, b.primal, _ARG1
+                parents = (b.node if b.index is None else (b.node, b.index),)
+            primals = (pa, pb)
+            if isinstance(pa, Tracer) or isinstance(pb, Tracer):
+                out = prim.bind(pa, pb, **params)
+            else:
+                out = prim.impl(pa, pb, **params)
+            if prim.residuals is None:
+                tape.append((prim, params, primals, out, argnums, parents))
+            else:
+                tape.append((prim, params, *_keep(prim.residuals, primals, out), argnums, parents))
+        else:
+            primals, argnums, parents = [], [], []
+            lower = False
+            for i, a in enumerate(args):
+                if type(a) is RevTracer and a._trace is self:
+                    p = a.primal
+                    argnums.append(i)
+                    parents.append(a.node if a.index is None else (a.node, a.index))
+                else:
+                    p = a
+                primals.append(p)
+                lower = lower or isinstance(p, Tracer)
+            if prim.fwd is not None:
+                out, res = prim.fwd(*primals, **params)
+                params = {**params, "residuals": res}
+            else:
+                out = prim.bind(*primals, **params) if lower else prim.impl(*primals, **params)
+            if prim.residuals is None:
+                tape.append((prim, params, primals, out, argnums, parents))
+            else:
+                tape.append((prim, params, *_keep(prim.residuals, primals, out), argnums, parents))
+        node = len(tape) - 1
+        if prim.multiple_results:
+            if any(type(o) is RevTracer and o._trace is self for o in out):
+                return self._merge_closures(node, out)
+            return [RevTracer(self, o, node, k) for k, o in enumerate(out)]
+        return RevTracer(self, out, node)
+
+    def _merge_closures(self, node, out):
+        """Outputs of a custom rule that closed over this trace's own tracers.
+
+        Running the user's function recorded the closure path on this tape, so
+        such an output `o` is one of our tracers; the rule's node gives the
+        path through the arguments. The result depends on both: a merge entry
+        sends its cotangent to each.
+        """
+        tape = self.tape
+        entry = tape[node]
+        primals_out = [o.primal if type(o) is RevTracer and o._trace is self else o for o in out]
+        tape[node] = entry[:3] + (primals_out,) + entry[4:]
+        result = []
+        for k, o in enumerate(out):
+            if type(o) is RevTracer and o._trace is self:
+                parents = ((node, k), o.node if o.index is None else (o.node, o.index))
+                tape.append((merge_p, {}, (None, None), None, (0, 1), parents))
+                result.append(RevTracer(self, o.primal, len(tape) - 1))
+            else:
+                result.append(RevTracer(self, o, node, k))
+        return result
+
+
+_ARG0 = (0,)
+_ARG1 = (1,)
+_ARG01 = (0, 1)
+
+# the sum of two paths to one value (see RevTrace._merge_closures)
+merge_p = Primitive("closure_merge", lambda a, b: a)
+merge_p.aliases = "view"  # its first input itself
+merge_p.vjp = lambda g, out, primals, argnums: [g for _ in argnums]
+merge_p.batch = lambda args, dims: (args[0], dims[0])
+merge_p.abstract_eval = lambda a, b: a  # both paths have the value's shape and dtype
+
+
+def _keep(policy, primals, out):
+    """What a tape entry holds for the VJP rule (the rest is freed at once)."""
+    if policy == "inputs":
+        return primals, None
+    if policy == "out":
+        return [None] * len(primals), out
+    return [p if type(p) in _SHAPE_ONLY else get_aval(p) for p in primals], None  # "shapes"
+
+
+_SHAPE_ONLY = frozenset({float, int, bool, complex})  # no memory to free: keep as they are
+
+
+def backward_pass(trace, out_cts, consume):
+    """Propagate cotangents from the outputs back through `tape`.
+
+    `out_cts` maps (node, index) -> cotangent. Returns the list of cotangents
+    per tape position (only input positions are meaningful). With `consume`,
+    each entry (and the residuals it holds) is released as soon as it is used.
+    """
+    tape = trace.tape
+    main = trace.main
+    main.transparent = True  # its tracers met in rules (closed over) stand for their values
+    try:
+        return _backward(tape, out_cts, consume, getattr(trace, "in_avals", None))
+    finally:
+        main.transparent = False
+
+
+def _backward(tape, out_cts, consume, in_avals=None):
+    n = len(tape)
+    cts = [None] * n
+    for (node, index), ct in out_cts:
+        _accumulate(cts, tape, node, index, ct)
+    if not consume:
+        tape = list(tape)
+    inputs = {}
+    for i in range(n - 1, -1, -1):
+        g = cts[i]
+        entry = tape[i]
+        if entry is None:  # an input
+            if g is not None:
+                inputs[i] = g
+            continue
+        if g is None:
+            continue
+        cts[i] = None
+        tape[i] = None  # release the residuals of this entry
+        prim, params, primals, out, argnums, parents = entry
+        if prim.multiple_results:
+            g = [zeros_like_aval(get_aval(o)) if c is None else c for c, o in zip(g, out)]
+        in_cts = prim.vjp(g, out, primals, argnums, **params)
+        if in_avals is not None and i in in_avals:
+            _check_rule(prim, in_cts, argnums, in_avals[i])
+        for node, c in zip(parents, in_cts):
+            if c is not None:
+                if type(node) is int:
+                    cur = cts[node]
+                    cts[node] = c if cur is None else cur + c
+                else:
+                    _accumulate(cts, tape, node[0], node[1], c)
+    return inputs
+
+
+class CheckedRevTrace(RevTrace):
+    """Reverse mode that also keeps each entry's input shapes and dtypes, so that the
+    backward pass checks every VJP rule's cotangents (`config.check_rules`, which
+    funcdiff's own tests turn on: a rule returning a wrong shape is a funcdiff bug, and
+    NumPy would broadcast it silently into a wrong gradient)."""
+
+    __slots__ = ("in_avals",)
+
+    def __init__(self, main):
+        super().__init__(main)
+        self.in_avals = {}
+
+    def process_primitive(self, prim, args, params):
+        n = len(self.tape)
+        out = super().process_primitive(prim, args, params)
+        if len(self.tape) > n:
+            self.in_avals[n] = [
+                get_aval(a.primal if type(a) is RevTracer and a._trace is self else a)
+                for a in args
+            ]
+        return out
+
+
+def _check_rule(prim, in_cts, argnums, avals):
+    for k, c in zip(argnums, in_cts):
+        if c is None:
+            continue
+        want, got = avals[k], get_aval(c)
+        if got.shape != want.shape or (got.dtype.kind == "c" and want.dtype.kind != "c"):
+            raise RuntimeError(
+                f"funcdiff bug: the VJP rule of `{prim.name}` returned a cotangent "
+                f"{got.str_short()} for its argument {k}, which is {want.str_short()}. "
+                "Please report it."
+            )
+
+
+def _accumulate(cts, tape, node, index, ct):
+    if index is None:
+        cur = cts[node]
+        cts[node] = ct if cur is None else cur + ct
+    else:
+        cur = cts[node]
+        if cur is None:
+            cur = cts[node] = [None] * len(tape[node][3])
+        cur[index] = ct if cur[index] is None else cur[index] + ct
+
+
+def _cast_ct(ct, aval):
+    """Give a cotangent its primal's shape and dtype."""
+    if ct is None:
+        return zeros_like_aval(aval)
+    if not is_float(aval.dtype):
+        return np.zeros(aval.shape, float0)
+    shape = ct.shape if type(ct) is np.ndarray else get_aval(ct).shape
+    if shape != aval.shape:  # never broadcast: a wrong shape is a bug
+        raise RuntimeError(
+            f"funcdiff bug: reverse mode computed a cotangent of shape {shape} for "
+            f"an input of shape {aval.shape}. Please report it."
+        )
+    if isinstance(ct, Tracer):
+        return ct.astype(aval.dtype) if ct.dtype != aval.dtype else ct
+    ct = np.asarray(ct)
+    if ct.dtype != aval.dtype:
+        if np.iscomplexobj(ct) and not np.issubdtype(aval.dtype, np.complexfloating):
+            ct = ct.real
+        ct = ct.astype(aval.dtype)
+    return ct[()] if ct.ndim == 0 else ct
+
+
+def _record(fun, flat_args, diff_mask, name, fun_desc, has_aux_store=None):
+    """Run `fun` on flat args, tracing those in `diff_mask`. Returns tape info."""
+    main = push_main(CheckedRevTrace if config.check_rules else RevTrace, name, fun_desc)
+    try:
+        trace = main.trace
+        args = [trace.new_input(x) if d else x for x, d in zip(flat_args, diff_mask)]
+        out = fun(*args)
+        outs, nodes = [], []
+        for o in out:
+            if type(o) is RevTracer and o._trace is trace:
+                outs.append(o.primal)
+                nodes.append((o.node, o.index))
+            else:
+                outs.append(o)
+                nodes.append(None)
+        in_nodes = [a.node if d else None for a, d in zip(args, diff_mask)]
+        if has_aux_store is not None and "aux" in has_aux_store:
+            has_aux_store["aux"] = strip_tracers(has_aux_store["aux"], trace)
+    finally:
+        pop_main(main)
+    return trace, outs, nodes, in_nodes
+
+
+def vjp(fun, *primals, has_aux=False):
+    """Reverse-mode vector-Jacobian product.
+
+    Args:
+        fun: function of pytrees of arrays.
+        *primals: the arguments at which to linearize `fun`.
+        has_aux: if True, `fun` returns `(out, aux)`.
+
+    Returns:
+        `(out, pullback)` or `(out, pullback, aux)`. `pullback(ct)` takes a
+        cotangent shaped like `out` and returns a tuple with one cotangent per
+        primal (same structure, shapes and dtypes as the primals). The
+        pullback is linear (not conjugate-linear) and may be called many times.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> y, pullback = fd.vjp(lambda x: x ** 2, 3.0)
+        >>> pullback(1.0)
+        (np.float64(6.0),)
+
+        ```
+    """
+    check_fun(fun, "vjp")
+    check_flag(has_aux, "has_aux", "vjp")
+    flat, in_tree = tree_flatten(primals)
+    check_leaves(flat, primals, "vjp")
+    flat_fun, store = flatten_fun_args(fun, in_tree, has_aux, "vjp")
+    trace, outs, nodes, in_nodes = _record(
+        flat_fun, flat, [True] * len(flat), "vjp", fun, store if has_aux else None
+    )
+    out_tree = store["tree"]
+    out_avals = [get_aval(o) for o in outs]
+    in_avals = [get_aval(x) for x in flat]
+
+    def pullback(ct):
+        ct_flat, ct_tree = tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise TypeError(
+                f"vjp pullback: the cotangent must have the output's structure {out_tree}, "
+                f"got {ct_tree}."
+            )
+        seeds = []
+        for i, (c, node, aval) in enumerate(zip(ct_flat, nodes, out_avals)):
+            if np.shape(c) != aval.shape:
+                raise ValueError(
+                    f"vjp pullback: cotangent leaf {i} has shape {np.shape(c)} but the "
+                    f"output has shape {aval.shape}."
+                )
+            if node is not None:
+                seeds.append((node, c))
+        got = backward_pass(trace, seeds, consume=False)
+        cts = [_cast_ct(got.get(n), a) for n, a in zip(in_nodes, in_avals)]
+        return tree_unflatten(in_tree, fresh_outputs(cts, flat + ct_flat))
+
+    y = tree_unflatten(out_tree, fresh_outputs(outs, flat))
+    if has_aux:
+        return y, pullback, store["aux"]
+    return y, pullback
+
+
+def _argnums_tuple(argnums, nargs, name):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for a in nums:
+        if not isinstance(a, int) or not -nargs <= a < nargs:
+            raise ValueError(
+                f"{name}: argnums={argnums!r} refers to a positional argument that does not "
+                f"exist; the function was called with {nargs} positional argument(s)."
+            )
+    return single, tuple(a % nargs for a in nums)
+
+
+def _is_float_leaf(x):
+    if isinstance(x, float):
+        return True
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and dtype.kind in "fc"
+
+
+def _check_diff_input(leaf, where, name, holomorphic, allow_int):
+    dtype = np.result_type(leaf)
+    if holomorphic:
+        if not np.issubdtype(dtype, np.complexfloating):
+            raise TypeError(
+                f"{name} with holomorphic=True needs complex inputs, but {where} has dtype "
+                f"{dtype}. Cast it with `.astype(complex)` or drop holomorphic=True."
+            )
+        return True
+    if np.issubdtype(dtype, np.inexact):
+        return True
+    if allow_int:
+        return False
+    raise TypeError(
+        f"{name} requires real- or complex-valued inputs (float dtype), but {where} has "
+        f"dtype {dtype}. Pass a float (e.g. `2.0` instead of `2`, or `x.astype(float)`), "
+        f"or use {name}(..., allow_int=True) to get a zero (float0) gradient for it."
+    )
+
+
+_F64 = np.dtype(np.float64)
+_LEAF_TYPES = {float, np.ndarray, np.float64, np.float32}
+
+
+def _check_grad_output(aval, holomorphic):
+    if aval.size != 1:
+        raise TypeError(
+            f"grad requires a function with a single output value (any shape of size 1), "
+            f"but the output has shape {aval.shape} and dtype {aval.dtype}. For vector "
+            "outputs use jacrev/jacfwd or vjp; to differentiate a sum, return fnp.sum(...)."
+        )
+    if not holomorphic and aval.dtype.kind != "f":
+        raise TypeError(
+            f"grad requires a real-valued (float) output, but the output has dtype "
+            f"{aval.dtype} (shape {aval.shape}). For complex outputs use "
+            "grad(..., holomorphic=True) or vjp; for integer outputs there is no gradient."
+        )
+
+
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """Function returning both `fun`'s value and its gradient.
+
+    Args: as for `grad`.
+
+    Returns:
+        A function returning `(value, g)`, or `((value, aux), g)` with `has_aux`.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> v, g = fd.value_and_grad(lambda x: fnp.sum(x ** 2))(fnp.array([1.0, 2.0]))
+        >>> float(v), g.tolist()
+        (5.0, [2.0, 4.0])
+
+        ```
+    """
+    name = "grad"
+    check_fun(fun, name)
+    check_argnums(argnums, name)
+    for flag, what in ((has_aux, "has_aux"), (holomorphic, "holomorphic"),
+                       (allow_int, "allow_int")):
+        check_flag(flag, what, name)
+    argnums = tuple(argnums) if isinstance(argnums, list) else argnums
+
+    def value_and_grad_f(*args, **kwargs):
+        if argnums == 0 and args:
+            single, nums, wanted = True, _ARG0, None
+        else:
+            single, wanted = _argnums_tuple(argnums, len(args), name)
+            nums = tuple(dict.fromkeys(wanted))  # argnums=(0, 0): differentiate once
+            wanted = None if nums == wanted else wanted
+        if single and (type(args[nums[0]]) in _LEAF_TYPES or isinstance(args[nums[0]], Tracer)):
+            flat, in_tree = [args[nums[0]]], None  # one array or float: no tree to walk
+        else:
+            flat, in_tree = tree_flatten(tuple(args[i] for i in nums))
+            check_leaves(flat, tuple(args[i] for i in nums), name)
+        mask = [_is_float_leaf(leaf) for leaf in flat]
+        if holomorphic or not all(mask):
+            mask = [
+                _check_diff_input(leaf, f"argument {i}{keystr(path)}", name, holomorphic, allow_int)
+                for i in nums
+                for path, leaf in tree_flatten_with_path(args[i])[0]
+            ]
+
+        def flat_fun(*leaves):
+            full = list(args)
+            if in_tree is None:
+                full[nums[0]] = leaves[0]
+            else:
+                for i, a in zip(nums, tree_unflatten(in_tree, leaves)):
+                    full[i] = a
+            out = fun(*full, **kwargs)
+            if has_aux:
+                out, store["aux"] = split_aux(out, fun, name)
+            check_grad_output(out, fun, name, has_aux)
+            return [out]
+
+        store = {}
+        trace, outs, nodes, in_nodes = _record(
+            flat_fun, flat, mask, name, fun, store if has_aux else None
+        )
+        (y,), (node,) = outs, nodes
+        if type(y) is float or type(y) is np.float64:
+            shape, dtype = (), _F64
+        else:
+            aval = get_aval(y)
+            shape, dtype = aval.shape, aval.dtype
+            _check_grad_output(aval, holomorphic)
+        got = {}
+        if node is not None:
+            seed = 1.0 if dtype is _F64 and not shape else np.ones(shape, dtype)
+            got = backward_pass(trace, [(node, seed)], True)
+        del trace
+        grads = []
+        for leaf, n, d in zip(flat, in_nodes, mask):
+            ct = got.get(n)
+            if d and type(leaf) is float and (type(ct) is np.float64 or type(ct) is float):
+                grads.append(np.float64(ct))  # the common scalar case needs no cast
+            elif d:
+                grads.append(_cast_ct(ct, get_aval(leaf)))
+            else:
+                grads.append(np.zeros(np.shape(leaf), float0))
+        if type(y) is np.ndarray:
+            y, *grads = fresh_outputs([y, *grads], flat)  # never the caller's, never read-only
+        elif in_tree is not None or type(grads[0]) is np.ndarray:
+            grads = fresh_outputs(grads, flat)
+        if in_tree is None:
+            g = grads[0]
+        else:
+            g = tree_unflatten(in_tree, grads)
+            if wanted is not None:  # repeated argnums: each entry its own copy
+                by_num = dict(zip(nums, g))
+                g = tuple(tree_map(_copy_leaf, by_num[i]) if k else by_num[i]
+                          for k, i in enumerate(wanted))
+            g = g[0] if single else g
+        if has_aux:
+            return (y, store["aux"]), g
+        return y, g
+
+    _wraps(value_and_grad_f, fun, "value_and_grad")
+    return value_and_grad_f
+
+
+def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """Gradient of a function with a single real output value.
+
+    Args:
+        fun: function whose output has exactly one element (shape `()`, `(1,)`, ...).
+        argnums: int or tuple of ints: which positional arguments to differentiate.
+        has_aux: if True, `fun` returns `(out, aux)` and the result is `(g, aux)`.
+        holomorphic: differentiate a complex function of complex inputs (f'(z)).
+        allow_int: give integer/bool inputs a zero gradient of dtype `float0`
+            instead of raising `TypeError`.
+
+    Returns:
+        A function with `fun`'s signature returning the gradient (a tuple of
+        gradients for tuple `argnums`), with the structure, shapes and dtypes
+        of the differentiated arguments.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> float(fd.grad(fnp.sin)(0.0))
+        1.0
+        >>> float(fd.grad(fd.grad(lambda x: x ** 3))(2.0))
+        12.0
+
+        ```
+    """
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
+
+    def grad_f(*args, **kwargs):
+        (value, g) = vg(*args, **kwargs)
+        if has_aux:
+            return g, value[1]
+        return g
+
+    _wraps(grad_f, fun, "grad")
+    return grad_f
+
+
+def _copy_leaf(x):
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
+def _wraps(wrapper, fun, name):
+    fname = getattr(fun, "__name__", "fun")
+    wrapper.__name__ = f"{name}_{fname}"
+    wrapper.__qualname__ = wrapper.__name__
+    wrapper.__doc__ = f"The {name} of {fname}." + (
+        f"\n\nOriginal docstring:\n{fun.__doc__}" if getattr(fun, "__doc__", None) else ""
+    )
+    wrapper.__wrapped__ = fun

@@ -1,0 +1,138 @@
+"""Array creation and inspection: array, asarray, zeros, ones, ..., shape, ndim."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from funcdiff._src.core import Tracer, has_tracer
+from funcdiff._src.lax.elementwise import convert_element_type, dtype_of, shape_of
+
+__all__ = [
+    "array", "asarray", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
+    "full_like", "empty_like", "eye", "identity", "arange", "shape", "ndim", "size",
+    "result_type", "ndarray", "float16", "float32", "float64", "complex64", "complex128",
+    "int8", "int16", "int32", "int64", "uint8", "uint32", "uint64", "bool_", "pi", "e", "inf",
+    "nan", "newaxis", "dtype", "finfo", "iinfo", "issubdtype", "floating", "complexfloating",
+    "integer", "inexact", "number", "isscalar", "iscomplexobj", "isrealobj", "promote_types",
+]
+
+ndarray = np.ndarray
+float16, float32, float64 = np.float16, np.float32, np.float64
+complex64, complex128 = np.complex64, np.complex128
+int8, int16, int32, int64 = np.int8, np.int16, np.int32, np.int64
+uint8, uint32, uint64, bool_ = np.uint8, np.uint32, np.uint64, np.bool_
+pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, np.newaxis
+dtype, finfo, iinfo, issubdtype = np.dtype, np.finfo, np.iinfo, np.issubdtype
+floating, complexfloating, integer = np.floating, np.complexfloating, np.integer
+inexact, number, promote_types = np.inexact, np.number, np.promote_types
+zeros, ones, empty, eye, identity = np.zeros, np.ones, np.empty, np.eye, np.identity
+
+
+def array(object, dtype=None, copy=True, ndmin=0):  # noqa: A002
+    """`numpy.array`; nested lists/tuples containing traced values are stacked."""
+    if has_tracer(object):
+        from funcdiff.numpy import stack
+
+        if isinstance(object, Tracer):
+            out = object
+        else:
+            out = stack([array(o) for o in object])
+        if dtype is not None:
+            out = convert_element_type(out, dtype)
+        while len(shape_of(out)) < ndmin:
+            out = out[None]
+        return out
+    return np.array(object, dtype=dtype, copy=copy, ndmin=ndmin)
+
+
+def asarray(a, dtype=None):
+    """`numpy.asarray`; a traced value is returned as it is (cast if `dtype` is given),
+    and lists or tuples holding traced values are stacked (so they stay differentiable).
+
+    funcdiff's own functions take their array-like arguments through this one function.
+    """
+    if dtype is None and (type(a) is np.ndarray or isinstance(a, Tracer)):
+        return a
+    if has_tracer(a):
+        return array(a, dtype=dtype)
+    return np.asarray(a, dtype=dtype)
+
+
+def zeros_like(a, dtype=None, shape=None):
+    """`numpy.zeros_like` (a constant: no derivative flows through it)."""
+    return np.zeros(shape_of(a) if shape is None else shape, dtype or dtype_of(a))
+
+
+def ones_like(a, dtype=None, shape=None):
+    """`numpy.ones_like` (a constant)."""
+    return np.ones(shape_of(a) if shape is None else shape, dtype or dtype_of(a))
+
+
+def empty_like(a, dtype=None, shape=None):
+    """`numpy.empty_like` (returns zeros, a constant)."""
+    return zeros_like(a, dtype, shape)
+
+
+def full_like(a, fill_value, dtype=None, shape=None):
+    """`numpy.full_like`; differentiable in `fill_value`."""
+    shp = shape_of(a) if shape is None else shape
+    dt = dtype or dtype_of(a)
+    if isinstance(fill_value, Tracer):
+        from funcdiff._src.lax.shape import broadcast_to
+
+        return broadcast_to(convert_element_type(fill_value, dt), shp)
+    return np.full(shp, fill_value, dt)
+
+
+def arange(*args, **kwargs):
+    """`numpy.arange` (a constant)."""
+    return np.arange(*[int(a) if isinstance(a, Tracer) else a for a in args], **kwargs)
+
+
+def shape(a):
+    """`numpy.shape`, also for traced values."""
+    return shape_of(a)
+
+
+def ndim(a):
+    """`numpy.ndim`, also for traced values."""
+    return len(shape_of(a))
+
+
+def size(a, axis=None):
+    """`numpy.size`, also for traced values."""
+    s = shape_of(a)
+    return int(np.prod(s, dtype=np.int64)) if axis is None else s[axis]
+
+
+def result_type(*arrays_and_dtypes):
+    """`numpy.result_type`, also for traced values."""
+    return np.result_type(*[dtype_of(a) if isinstance(a, Tracer) else a for a in arrays_and_dtypes])
+
+
+def isscalar(x):
+    """`numpy.isscalar`; traced values are never scalars (like 0-d arrays)."""
+    return False if isinstance(x, Tracer) else np.isscalar(x)
+
+
+def iscomplexobj(x):
+    """`numpy.iscomplexobj`, also for traced values."""
+    return np.dtype(dtype_of(x)).kind == "c"
+
+
+def isrealobj(x):
+    """`numpy.isrealobj`, also for traced values."""
+    return not iscomplexobj(x)
+
+
+def full(shape, fill_value, dtype=None, order="C"):
+    """`numpy.full`; differentiable in `fill_value` (a scalar or broadcastable array)."""
+    if not has_tracer(fill_value):
+        return np.full(shape, fill_value, dtype=dtype, order=order)
+    from funcdiff._src.lax.shape import broadcast_to
+
+    value = array(fill_value)
+    if dtype is not None:
+        value = convert_element_type(value, dtype)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    return broadcast_to(value, shape)
