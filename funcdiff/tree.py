@@ -18,6 +18,7 @@ PyTreeDef({'a': (*, None), 'b': *})
 {'a': (10, None), 'b': 20}
 """
 
+from funcdiff._src.ravel import ravel_pytree
 from funcdiff._src.tree import (
     DictKey,
     FlattenedIndexKey,
@@ -26,7 +27,6 @@ from funcdiff._src.tree import (
     SequenceKey,
     broadcast_prefix,
     keystr,
-    ravel_pytree,
     register_dataclass,
     register_pytree_node,
     tree_flatten,

@@ -224,6 +224,7 @@ def _reduction_cases(dtype):
     """(primitive, args, params) for every reduction-family primitive over a table of
     shapes and parameters (some invalid: `_check_rule` skips those)."""
     from funcdiff._src.lax import reductions as rp
+    from funcdiff._src.lax.shape import reduce_sum_p
     from funcdiff._src.numpy import extras as ex
 
     for shape in _SHAPES:
@@ -231,7 +232,7 @@ def _reduction_cases(dtype):
         nd = len(shape)
         for r in range(nd + 1):
             for axes in itertools.combinations(range(nd), r):
-                for p in (rp.reduce_sum_p, rp.reduce_prod_p, rp.reduce_max_p, rp.reduce_min_p,
+                for p in (reduce_sum_p, rp.reduce_prod_p, rp.reduce_max_p, rp.reduce_min_p,
                           rp.reduce_and_p, rp.reduce_or_p):
                     yield p, [x], {"axes": axes}
         for axis in [*range(nd), None]:
@@ -257,7 +258,7 @@ def _reduction_cases(dtype):
                 idx = np.zeros(shape, np.intp)
                 yield rp.scatter_add_along_axis_p, [x, idx], {"axis": axis, "size": j}
     for scalar in (True, 3, 2.5):  # Python scalars: weak inputs, never weak results
-        for p in (rp.reduce_sum_p, rp.reduce_prod_p, rp.reduce_max_p, rp.reduce_and_p):
+        for p in (reduce_sum_p, rp.reduce_prod_p, rp.reduce_max_p, rp.reduce_and_p):
             yield p, [scalar], {"axes": ()}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from funcdiff._src.core import Tracer, get_aval
-from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+from funcdiff._src.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 float0 = np.dtype([("float0", np.void, 0)])
 """dtype of the (empty) tangents and gradients of integer and boolean values."""

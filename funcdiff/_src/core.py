@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -405,6 +406,47 @@ _WEAK_SCALAR_AVALS = {
 }
 
 
+_SCALAR_SHAPE_TYPES = frozenset({float, int, complex, bool, np.float64, np.float32})
+
+
+def shape_of(x):
+    """The shape of an array, a tracer, a `ShapedArray`, a Python scalar or a (nested)
+    list of them, as a tuple."""
+    t = type(x)
+    if t is np.ndarray or t is ShapedArray:
+        return x.shape
+    if t in _SCALAR_SHAPE_TYPES:
+        return ()
+    if isinstance(x, (np.ndarray, Tracer, np.generic, ShapedArray)):
+        return x.shape
+    if (t is list or t is tuple) and x and has_tracer(x):  # as funcdiff.numpy.array would
+        inner = {shape_of(e) for e in x}
+        if len(inner) != 1:
+            raise ValueError(
+                "setting an array element with a sequence: the nested lists have "
+                f"inhomogeneous shapes {sorted(inner)}"
+            )
+        return (len(x),) + inner.pop()
+    return np.shape(x)
+
+
+_PY_DTYPES = {float: np.dtype(float), complex: np.dtype(complex), bool: np.dtype(bool)}
+
+
+def dtype_of(x):
+    """The dtype of an array, a tracer, a `ShapedArray`, a Python scalar (its NumPy
+    default) or a (nested) list of them."""
+    t = type(x)
+    if t is np.ndarray or t is ShapedArray or isinstance(x, (np.ndarray, Tracer, np.generic)):
+        return x.dtype
+    d = _PY_DTYPES.get(t)  # (a dtype is falsy: len() counts its fields)
+    if d is not None:
+        return d
+    if t is list or t is tuple:  # as funcdiff.numpy.array would make it
+        return np.result_type(*[dtype_of(e) for e in x]) if has_tracer(x) else np.asarray(x).dtype
+    return np.result_type(x)
+
+
 def get_aval(x):
     """The `ShapedArray` of a value or tracer."""
     t = type(x)
@@ -732,7 +774,6 @@ _ITEM_ASSIGNMENT = re.compile(r"\w\s*\[[^\]]*\]\s*=(?!=)")  # `y[...] = ...` in 
 
 
 def _warn_detach(message):
-    import warnings
 
     frame = _source.user_frame(3)
     if frame is None:

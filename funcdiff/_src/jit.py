@@ -34,8 +34,13 @@ from funcdiff._src.core import (
     push_main,
 )
 from funcdiff._src.interpreters.staging import Literal, Program, StagingTrace, Var
-from funcdiff._src.tree import _flatten
-from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+from funcdiff._src.tree import (
+    _flatten,
+    keystr,
+    tree_flatten,
+    tree_flatten_with_path,
+    tree_unflatten,
+)
 
 __all__ = ["jit", "make_program", "config"]
 
@@ -415,7 +420,7 @@ def _branch_roots(e, branches, in_roots):
     ops = in_roots[branches.first:]
     outs = [set() for _ in e.outputs]
     for b, branch in enumerate(branches.programs):
-        for k, roots in enumerate(_memory_roots(optimize(branch))):  # what .compiled() runs
+        for k, roots in enumerate(_memory_roots(optimize(branch))):  # what compiled() runs
             for t in roots:
                 if type(t) is tuple and t[0] == "in":
                     outs[k] |= ops[t[1]]
@@ -430,7 +435,7 @@ def _loop_roots(e, body, consts, init, extra, may_skip):
     """The final carries of a loop whose `body` maps (consts, carry, extra) to the carry
     first: what enters the last iteration is the initial carry or an earlier iteration's
     result (a fixpoint); with `may_skip` (no iteration) the initial carry too."""
-    body_roots = _memory_roots(optimize(body))  # what .compiled() runs
+    body_roots = _memory_roots(optimize(body))  # what compiled() runs
     nc, nk = len(consts), len(init)
 
     def result(k, carry):
@@ -512,6 +517,15 @@ def _scalar_program(program):
         if e.outputs[0].aval.shape != () or e.outputs[0].aval.dtype != f64:
             return False
     return True
+
+
+def compiled(program):
+    """`program` optimized and compiled to straight-line NumPy, cached on the program
+    (how control-flow primitives run their bodies on concrete values)."""
+    fn = program.__dict__.get("_compiled")
+    if fn is None:
+        fn = program.__dict__["_compiled"] = compile_program(optimize(program))
+    return fn
 
 
 def compile_program(program, fresh_outputs=False):

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_map, tree_unflatten
+from funcdiff._src.api_util import float0
+from funcdiff._src.interpreters.jvp import jvp
+from funcdiff._src.interpreters.reverse import vjp
+from funcdiff._src.tree import (
+    keystr,
+    tree_flatten,
+    tree_flatten_with_path,
+    tree_map,
+    tree_structure,
+    tree_unflatten,
+)
 
 _SEED = 0
 # Finite-difference step by real precision (itemsize of the real dtype), before scaling.
@@ -53,7 +63,6 @@ def _like(x, value):
 def _random_like(rng, x):
     """A standard-normal tangent/cotangent for leaf `x` (float0 zeros for non-float leaves)."""
     if not _is_inexact(x):
-        from funcdiff._src.api_util import float0
 
         return np.zeros(np.shape(x), float0)
     shape = np.shape(x)
@@ -153,7 +162,6 @@ def numerical_jvp(f, args, tangents, eps=None):
 
 
 def _numerical_jvp(f, args, tangents, eps, scaled=True):
-    from funcdiff._src.api_util import float0
 
     args = _as_args(args, "numerical_jvp")
     tangents = _as_args(tangents, "numerical_jvp")
@@ -263,7 +271,6 @@ def _directions(rng, args, eps):
 
 
 def _check_jvp(f, args, atol, rtol, eps, rng, what):
-    from funcdiff._src.interpreters.jvp import jvp
 
     tangents = _directions(rng, args, eps)
     out, t_out = jvp(f, args, tangents)
@@ -274,9 +281,6 @@ def _check_jvp(f, args, atol, rtol, eps, rng, what):
 
 
 def _check_vjp(f, args, atol, rtol, eps, rng, what, with_jvp=True):
-    from funcdiff._src.interpreters.jvp import jvp
-    from funcdiff._src.interpreters.reverse import vjp
-    from funcdiff.tree import tree_structure
 
     out, pullback = vjp(f, *args)
     atol, rtol = _default_tols(tree_flatten((args, out))[0], atol, rtol)
@@ -424,8 +428,6 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), atol=None, rtol=None, ep
 
         ```
     """
-    from funcdiff._src.interpreters.jvp import jvp
-    from funcdiff._src.interpreters.reverse import vjp
 
     args = _as_args(args, "check_grads")
     modes = (modes,) if isinstance(modes, str) else tuple(modes)
@@ -571,7 +573,7 @@ def pytrees_of_arrays(leaves=None, max_leaves=4):
         ```python
         from hypothesis import given
         from funcdiff.testing import arrays, check_grads, pytrees_of_arrays
-        from funcdiff.tree import tree_leaves
+        from funcdiff._src.tree import tree_leaves
 
         @given(pytrees_of_arrays(arrays(shape=(2,))))
         def test_sum_of_squares(tree):

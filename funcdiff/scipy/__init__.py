@@ -19,6 +19,8 @@ are differentiable (any order) and batchable.
 ```
 """
 
+import importlib as _importlib
+
 try:
     import scipy
 except ImportError as e:  # ModuleNotFoundError, or scipy blocked in sys.modules
@@ -29,19 +31,9 @@ __all__ = ["special", "stats", "signal", "linalg", "integrate"]
 
 
 def __getattr__(name):
-    from importlib import import_module
-
     if name not in __all__:
         raise AttributeError(f"module 'funcdiff.scipy' has no attribute {name!r}")
-    try:
-        module = import_module(f"{__name__}.{name}")
-    except ModuleNotFoundError as e:
-        if name in ("linalg", "integrate") and e.name == f"{__name__}.{name}":
-            # written separately: absent while in progress
-            raise AttributeError(
-                f"funcdiff.scipy.{name} is not available in this version of funcdiff"
-            ) from None
-        raise
+    module = _importlib.import_module(f"{__name__}.{name}")
     globals()[name] = module
     return module
 

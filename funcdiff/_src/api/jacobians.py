@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from funcdiff._src.api_util import check_argnums, check_flag, check_fun, check_leaves
+from funcdiff._src.core import dtype_of, shape_of
 from funcdiff._src.interpreters.batching import vmap
 from funcdiff._src.interpreters.jvp import jvp
 from funcdiff._src.interpreters.reverse import _argnums_tuple, _check_diff_input, vjp
-from funcdiff._src.lax.elementwise import dtype_of, shape_of
-from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+from funcdiff._src.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["jacfwd", "jacrev", "hessian"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcdiff import numpy as fnp
 from funcdiff._src.api_util import (
     check_fun,
     check_leaves,
@@ -14,17 +15,16 @@ from funcdiff._src.api_util import (
     is_float,
     zeros_like_aval,
 )
-from funcdiff._src.core import get_aval, new_main
+from funcdiff._src.core import ShapedArray, get_aval, new_main
 from funcdiff._src.interpreters.jvp import jvp_flat
 from funcdiff._src.interpreters.reverse import vjp
 from funcdiff._src.interpreters.staging import StagingTrace
-from funcdiff.tree import tree_flatten, tree_map, tree_unflatten
+from funcdiff._src.tree import tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["linearize", "linear_transpose", "stop_gradient"]
 
 
 def _tangent_aval(aval):
-    from funcdiff._src.core import ShapedArray
 
     return ShapedArray(aval.shape, aval.dtype if is_float(aval.dtype) else float0)
 
@@ -130,6 +130,5 @@ def stop_gradient(x):
 
         ```
     """
-    from funcdiff import numpy as fnp
 
     return tree_map(fnp.stop_gradient, x)

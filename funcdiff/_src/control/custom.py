@@ -38,10 +38,23 @@ from contextlib import contextmanager
 import numpy as np
 
 from funcdiff._src.api_util import float0
-from funcdiff._src.core import Primitive, ShapedArray, Tracer, _state, get_aval
+from funcdiff._src.core import (
+    Primitive,
+    ShapedArray,
+    Tracer,
+    _state,
+    carries_derivative,
+    dtype_of,
+    get_aval,
+    shape_of,
+)
+from funcdiff._src.interpreters.batching import BatchTrace, vmap
+from funcdiff._src.interpreters.jvp import jvp_flat
+from funcdiff._src.interpreters.reverse import vjp
 from funcdiff._src.interpreters.staging import UNKNOWN, StagingTrace, stage
-from funcdiff._src.lax.elementwise import dtype_of, shape_of
-from funcdiff.tree import tree_flatten, tree_unflatten
+from funcdiff._src.lax.elementwise import convert_element_type
+from funcdiff._src.lax.shape import bdim_to_front
+from funcdiff._src.tree import tree_flatten, tree_unflatten
 
 __all__ = ["custom_jvp", "custom_vjp"]
 
@@ -74,7 +87,6 @@ def _value(x):
 
 
 def _batch_all_front(vals, dims):
-    from funcdiff._src.interpreters.batching import bdim_to_front
 
     size = next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not None)
     return [bdim_to_front(v, d, size) for v, d in zip(vals, dims)]
@@ -83,7 +95,6 @@ def _batch_all_front(vals, dims):
 def _vmapped(fn, avals):
     """`fn` vmapped over axis 0 of every input (of abstract values `avals`), staged as a
     closed program."""
-    from funcdiff._src.interpreters.batching import vmap
 
     return stage(vmap(lambda *xs: fn(*xs)), avals, "vmap of a custom rule").program
 
@@ -91,7 +102,6 @@ def _vmapped(fn, avals):
 def _batching_or_staging():
     """True when a `vmap` or a staging trace is active: callables kept in a primitive's
     parameters must then be closed programs (see the module docstring on `bwd`)."""
-    from funcdiff._src.interpreters.batching import BatchTrace
 
     return any(isinstance(m.trace, (BatchTrace, StagingTrace)) for m in _state.stack)
 
@@ -269,7 +279,6 @@ def _carries_below(x):
     """Whether `x`'s value one level down carries a derivative: the JVP rule of a
     custom function sees its primals at that level (derivatives of the rule itself
     are taken there)."""
-    from funcdiff._src.core import carries_derivative
 
     return isinstance(x, Tracer) and carries_derivative(x._lower()) is not None
 
@@ -314,7 +323,6 @@ def _batched_rule(rule):
     """`bwd` as a function: a `_BatchedRule` becomes `vmap` of its rule."""
     if not isinstance(rule, _BatchedRule):
         return rule
-    from funcdiff._src.interpreters.batching import vmap
 
     inner = _batched_rule(rule.rule)
     return vmap(lambda *ops: inner(*ops))
@@ -325,7 +333,6 @@ def _rule_program(jvp):
     staged at the call, the user's rule itself (a lazy rule: see `_Lazy`), or `vmap`
     of one (a batched call)."""
     if isinstance(jvp, _BatchedRule):
-        from funcdiff._src.interpreters.batching import vmap
 
         inner = _rule_program(jvp.rule)
         return vmap(lambda *ops: inner(*ops))
@@ -352,7 +359,6 @@ def _cj_rule(primals, tangents, fun, jvp, n_fun, n_rule):
     n_out = len(outs) // 2
     out, tout = list(outs[:n_out]), list(outs[n_out:])
     if any(t is not None for t in tf):  # hoisted values used by the body: through the body
-        from funcdiff._src.interpreters.jvp import jvp_flat
 
         _, t_body = jvp_flat(lambda *c: fun(*c, *xs), list(f), list(tf))
         tout = [t if tb is None else t + tb for t, tb in zip(tout, t_body)]
@@ -364,7 +370,6 @@ def _cj_jvp(primals, tangents, fun, jvp, n_fun, n_rule, name, stash):
 
 
 def _cj_vjp(g, out, primals, argnums, fun, jvp, n_fun, n_rule, name, stash):
-    from funcdiff._src.interpreters.reverse import vjp
 
     f, r, xs = _split3(primals, n_fun, n_rule)
     g = list(g)
@@ -495,7 +500,6 @@ def _cv_impl(*ops, **params):
 
 def _cv_vjp(g, out, primals, argnums, fwd, bwd, jvp, n_fwd, n_bwd, n_rule, n_out, name, stash,
             residuals):
-    from funcdiff._src.interpreters.reverse import vjp
 
     f, b, _, xs = _split4(primals, n_fwd, n_bwd, n_rule)
     g = list(g)
@@ -746,7 +750,6 @@ class _Bwd:
         if want.dtype.kind not in "fc":
             return _zero_tangent(x)
         if dt != want.dtype:
-            from funcdiff._src.lax.elementwise import convert_element_type
 
             c = convert_element_type(c, want.dtype)
         return c

@@ -13,9 +13,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.core import ConcretizationError, Primitive, ShapedArray, Tracer, _state, get_aval
-from funcdiff._src.lax.elementwise import dtype_of, shape_of, where
-from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+from funcdiff import numpy as fnp
+from funcdiff._src.control.custom import _batch_all_front, _instantiate, _Stash, _value, _vmapped
+from funcdiff._src.control.primitives import bind_cond, bind_scan, bind_while
+from funcdiff._src.core import (
+    ConcretizationError,
+    Primitive,
+    ShapedArray,
+    Tracer,
+    _state,
+    carries_derivative,
+    dtype_of,
+    get_aval,
+    shape_of,
+)
+from funcdiff._src.interpreters.batching import BatchTracer
+from funcdiff._src.interpreters.jvp import jvp
+from funcdiff._src.interpreters.reverse import vjp
+from funcdiff._src.interpreters.staging import UNKNOWN, stage, stage_flat
+from funcdiff._src.lax.elementwise import where
+from funcdiff._src.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "checkpoint", "remat"]
 
@@ -60,7 +77,6 @@ def _concrete(x):
 def _lanes(x):
     """The concrete values of a batched predicate for every example (eager vmap), or
     None when it is abstract (a staged value: the loop must be staged)."""
-    from funcdiff._src.interpreters.batching import BatchTracer
 
     while isinstance(x, Tracer):
         if isinstance(x, BatchTracer):
@@ -105,7 +121,6 @@ def _check_other_branches(name, branches, taken, out, operands):
     abstract values, so that a branch returning another type fails here, as it would
     under `vmap` and `jit`. A branch that needs concrete values (Python control flow
     on its operands) cannot run under those either: it is not checked."""
-    from funcdiff._src.interpreters.staging import stage_flat
 
     leaves, tree = tree_flatten(operands)
     avals = [get_aval(x) for x in leaves]
@@ -162,7 +177,6 @@ def cond(pred, true_fun, false_fun, *operands):
         _check_other_branches("cond", (true_fun, false_fun), taken, out, operands)
         return out
     if _staging():
-        from funcdiff import numpy as fnp
 
         return _staged_switch(fnp.where(pred, 0, 1), [true_fun, false_fun], operands, "cond")
     t = true_fun(*operands)
@@ -192,7 +206,6 @@ def switch(index, branches, *operands):
         out = branches[taken](*operands)
         _check_other_branches("switch", branches, taken, out, operands)
         return out
-    from funcdiff import numpy as fnp
 
     if _staging():
         return _staged_switch(index, branches, operands, "switch")
@@ -208,7 +221,6 @@ def switch(index, branches, *operands):
 
 
 def _staged_switch(index, branches, operands, name):
-    from funcdiff._src.control.primitives import bind_cond
 
     leaves, tree = tree_flatten(operands)
     stores = [[] for _ in branches]
@@ -222,7 +234,6 @@ def _staged_switch(index, branches, operands, name):
 
 
 def _staged_while(cond_fun, body_fun, init):
-    from funcdiff._src.control.primitives import bind_while
 
     leaves, tree = tree_flatten(init)
 
@@ -327,7 +338,6 @@ def scan(f, init, xs, length=None, reverse=False):
 
         ```
     """
-    from funcdiff import numpy as fnp
 
     x_leaves, x_tree = tree_flatten(xs)
     lengths = {int(shape_of(x)[0]) for x in x_leaves if len(shape_of(x)) > 0}
@@ -358,8 +368,6 @@ def scan(f, init, xs, length=None, reverse=False):
     if reverse:
         ys.reverse()
     if not ys:  # length 0: the ys' shapes come from f run on abstract values
-        from funcdiff._src.core import ShapedArray, get_aval
-        from funcdiff._src.interpreters.staging import stage_flat
 
         c_leaves, c_tree = tree_flatten(init)
         store = {}
@@ -384,7 +392,6 @@ def scan(f, init, xs, length=None, reverse=False):
 
 def _staged_scan(f, init, x_leaves, x_tree, n, reverse, name="scan",
                  what="the carry returned by f (vs the carry passed in)"):
-    from funcdiff._src.control.primitives import bind_scan
 
     c_leaves, c_tree = tree_flatten(init)
     store = {}
@@ -420,15 +427,12 @@ def _ckpt_impl(*ops, fun, stash):
 
 
 def _ckpt_jvp(primals, tangents, fun, stash):
-    from funcdiff._src.control.custom import _instantiate
-    from funcdiff._src.interpreters.jvp import jvp
 
     out, tout = jvp(lambda *xs: fun(*xs), tuple(primals), tuple(_instantiate(primals, tangents)))
     return list(out), list(tout)
 
 
 def _ckpt_vjp(g, out, primals, argnums, fun, stash):
-    from funcdiff._src.interpreters.reverse import vjp
 
     # Re-run the function now, recording its residuals only for this backward step,
     # and only for the inputs that need a cotangent.
@@ -443,8 +447,6 @@ def _ckpt_vjp(g, out, primals, argnums, fun, stash):
 
 
 def _ckpt_batch(vals, dims, fun, stash):
-    from funcdiff._src.control.custom import _batch_all_front, _vmapped
-    from funcdiff._src.core import get_aval
 
     vals = _batch_all_front(vals, dims)
     outs = checkpoint_p.bind(*vals, fun=_vmapped(fun, [get_aval(v) for v in vals]), stash=None)
@@ -488,9 +490,6 @@ def checkpoint(fun, policy=None):
     def wrapped(*args, **kwargs):
         if not _state.stack:
             return fun(*args, **kwargs)
-        from funcdiff._src.control.custom import _Stash, _value
-        from funcdiff._src.core import carries_derivative, get_aval
-        from funcdiff._src.interpreters.staging import UNKNOWN, stage
 
         leaves, in_tree = tree_flatten((args, kwargs))
         store = {}

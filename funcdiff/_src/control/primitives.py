@@ -14,9 +14,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.core import Branches, Loop, Primitive, ShapedArray, Tracer
+from funcdiff import numpy as fnp
+from funcdiff._src.api_util import float0
+from funcdiff._src.core import (
+    Branches,
+    Loop,
+    Primitive,
+    ShapedArray,
+    Tracer,
+    dtype_of,
+    get_aval,
+    shape_of,
+)
+from funcdiff._src.interpreters.batching import batch_flat, vmap
+from funcdiff._src.interpreters.jvp import jvp_flat
+from funcdiff._src.interpreters.reverse import vjp
 from funcdiff._src.interpreters.staging import stage_flat
-from funcdiff._src.lax.elementwise import dtype_of, shape_of
+from funcdiff._src.jit import compiled
+from funcdiff._src.lax.elementwise import where
+from funcdiff._src.lax.shape import bdim_to_front, moveaxis_to
 
 __all__ = ["scan_p", "while_p", "cond_p", "bind_scan", "bind_while", "bind_cond"]
 
@@ -42,7 +58,7 @@ def _concrete_args(args):
 
 
 def _run(program, args):
-    return program.compiled()(*args) if _concrete_args(args) else program(*args)
+    return compiled(program)(*args) if _concrete_args(args) else program(*args)
 
 
 # -- scan -----------------------------------------------------------------------
@@ -54,7 +70,7 @@ def _scan_impl(*ops, body, num_consts, num_carry, length, reverse):
     consts = ops[:num_consts]
     carry = list(ops[num_consts : num_consts + num_carry])
     xs = ops[num_consts + num_carry :]
-    fn = body.compiled()
+    fn = compiled(body)
     ys = []
     for i in range(length - 1, -1, -1) if reverse else range(length):
         outs = fn(*consts, *carry, *[x[i] for x in xs])
@@ -91,7 +107,6 @@ def bind_scan(body_fn, consts, init, xs, length, reverse):
 
 
 def _aval(x):
-    from funcdiff._src.core import get_aval
 
     return get_aval(x)
 
@@ -107,7 +122,6 @@ def _scan_jvp(primals, tangents, body, num_consts, num_carry, length, reverse):
         _zeros(a) if t is None else t for t, a in zip(t_init, carry_avals)
     ]
     ny = len(body.outvars) - nk
-    from funcdiff._src.interpreters.jvp import jvp_flat
 
     def jbody(*args):
         it = iter(args)
@@ -144,7 +158,6 @@ def _scan_fwd(*primals, body, num_consts, num_carry, length, reverse):
 
 def _scan_vjp(g, out, primals, argnums, body, num_consts, num_carry, length, reverse,
               residuals):
-    from funcdiff._src.interpreters.reverse import vjp
 
     nc, nk = num_consts, num_carry
     consts, xs = primals[:nc], primals[nc + nk :]
@@ -195,7 +208,6 @@ def _scan_vjp(g, out, primals, argnums, body, num_consts, num_carry, length, rev
 
 
 def _float0():
-    from funcdiff._src.api_util import float0
 
     return float0
 
@@ -206,7 +218,6 @@ def _unmask(values, mask):
 
 
 def _scan_batch(vals, dims, body, num_consts, num_carry, length, reverse):
-    from funcdiff._src.interpreters.batching import batch_flat, bdim_to_front, moveaxis_to
 
     nc, nk = num_consts, num_carry
     size = next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not None)
@@ -277,7 +288,7 @@ def _while_impl(*ops, cond, body, num_cconsts, num_bconsts):
     cc = ops[:num_cconsts]
     bc = ops[num_cconsts : num_cconsts + num_bconsts]
     carry = list(ops[num_cconsts + num_bconsts :])
-    cfn, bfn = cond.compiled(), body.compiled()
+    cfn, bfn = compiled(cond), compiled(body)
     while cfn(*cc, *carry)[0]:
         carry = list(bfn(*bc, *carry))
     return carry
@@ -295,7 +306,6 @@ def bind_while(cond_fn, body_fn, cconsts, bconsts, init):
 
 
 def _while_jvp(primals, tangents, cond, body, num_cconsts, num_bconsts):
-    from funcdiff._src.interpreters.jvp import jvp_flat
 
     ncc, nbc = num_cconsts, num_bconsts
     cc, bc = primals[:ncc], primals[ncc : ncc + nbc]
@@ -335,9 +345,6 @@ def _while_vjp(*args, **kwargs):
 
 
 def _while_batch(vals, dims, cond, body, num_cconsts, num_bconsts):
-    from funcdiff import numpy as fnp
-    from funcdiff._src.interpreters.batching import batch_flat, bdim_to_front
-    from funcdiff._src.lax.elementwise import where
 
     ncc, nbc = num_cconsts, num_bconsts
     size = next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not None)
@@ -435,7 +442,7 @@ while_p.batch = _while_batch
 
 def _cond_impl(index, *ops, branches):
     i = int(np.clip(index, 0, len(branches) - 1))
-    return list(branches[i].compiled()(*ops))
+    return list(compiled(branches[i])(*ops))
 
 
 def bind_cond(index, branch_fns, operands):
@@ -472,7 +479,6 @@ def bind_cond(index, branch_fns, operands):
 
 
 def _cond_jvp(primals, tangents, branches):
-    from funcdiff._src.interpreters.jvp import jvp_flat
 
     index, ops = primals[0], primals[1:]
     t_ops = tangents[1:]
@@ -495,7 +501,6 @@ def _cond_jvp(primals, tangents, branches):
 
 
 def _cond_vjp(g, out, primals, argnums, branches):
-    from funcdiff._src.interpreters.reverse import vjp
 
     index, ops = primals[0], primals[1:]
     n_ops = len(ops)
@@ -527,8 +532,6 @@ def _cond_batch(vals, dims, branches):
     `cond`'s JVP do not depend on the tangents being mapped, and `jacfwd` maps them
     with `out_axes=None`.)
     """
-    from funcdiff import numpy as fnp
-    from funcdiff._src.interpreters.batching import batch_flat, bdim_to_front, vmap
 
     size = next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not None)
     index, idim = vals[0], dims[0]

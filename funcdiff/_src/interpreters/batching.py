@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from funcdiff import numpy as fnp
 from funcdiff._src.api_util import check_fun, check_leaves, fresh_outputs
 from funcdiff._src.core import (
     Primitive,
@@ -22,18 +23,21 @@ from funcdiff._src.core import (
     Tracer,
     _shaped,
     _state,
+    dtype_of,
     pop_main,
     push_main,
+    shape_of,
 )
-from funcdiff._src.lax.elementwise import dtype_of, shape_of
-from funcdiff._src.lax.reductions import sum_dtype
-from funcdiff.tree import (
+from funcdiff._src.lax.elementwise import convert_element_type
+from funcdiff._src.lax.shape import broadcast_to, moveaxis_to, reduce_sum, sum_dtype
+from funcdiff._src.tree import (
     broadcast_prefix,
     keystr,
     tree_flatten,
     tree_flatten_with_path,
     tree_unflatten,
 )
+from funcdiff.numpy import stack
 
 __all__ = ["vmap", "BatchTrace", "BatchTracer", "psum", "pmean", "pmax", "pmin", "axis_index"]
 
@@ -125,7 +129,6 @@ def _fallback_rule(prim):
                 "Python loop over the batch (slow). Please report this.",
                 stacklevel=4,
             )
-        from funcdiff.numpy import stack
 
         size = next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not None)
         outs = []
@@ -142,30 +145,6 @@ def _fallback_rule(prim):
 def _index_axis(v, d, i):
     idx = (slice(None),) * d + (i,)
     return v[idx]
-
-
-# -- helpers for batching rules ----------------------------------------------
-
-
-def moveaxis_to(x, src, dst):
-    """Move axis `src` of `x` to position `dst` (funcdiff op, differentiable)."""
-    from funcdiff._src.lax.shape import transpose
-
-    nd = len(shape_of(x))
-    if src == dst:
-        return x
-    perm = [i for i in range(nd) if i != src]
-    perm.insert(dst, src)
-    return transpose(x, tuple(perm))
-
-
-def bdim_to_front(x, d, size=None):
-    """`x` with its batch axis first; an unbatched `x` is broadcast to `size` first."""
-    if d is None:
-        from funcdiff._src.lax.shape import broadcast_to
-
-        return broadcast_to(x, (size,) + tuple(shape_of(x)))
-    return moveaxis_to(x, d, 0)
 
 
 # -- collectives ---------------------------------------------------------------
@@ -214,8 +193,6 @@ def _collective(name, reduce, jvp, vjp, out_dim=None):
 
 
 def _psum_reduce(trace, vals, dims):
-    from funcdiff._src.lax.elementwise import convert_element_type
-    from funcdiff._src.lax.reductions import reduce_sum, sum_dtype
 
     (x,), (d,) = vals, dims
     if d is None:  # the same value in every example: times their number, in sum's dtype
@@ -239,7 +216,6 @@ psum_p.abstract_eval = lambda x, axis_name: ShapedArray(x.shape, sum_dtype(x.dty
 
 def _pext_reduce(op):
     def reduce(trace, vals, dims):
-        from funcdiff import numpy as fnp
 
         (x,), (d,) = vals, dims
         if d is None:
@@ -252,7 +228,6 @@ def _pext_reduce(op):
 def _pext_vjp(op):
     def vjp(g, out, primals, argnums, axis_name):
         x = primals[0]
-        from funcdiff import numpy as fnp
 
         mask = fnp.equal(x, out).astype(dtype_of(x))
         count = psum(mask, axis_name)
@@ -265,7 +240,6 @@ def _pext_jvp(op, prim_ref):
     def jvp(primals, tangents, axis_name):
         x, t = primals[0], tangents[0]
         out = prim_ref[0].bind(x, axis_name=axis_name)
-        from funcdiff import numpy as fnp
 
         mask = fnp.equal(x, out).astype(dtype_of(x))
         return out, psum(t * mask, axis_name) / psum(mask, axis_name)
@@ -544,7 +518,6 @@ def _unbatch(trace, o, ax, size):
     val = o.val if isinstance(o, BatchTracer) and o._trace is trace else o
     if ax is None:
         return val
-    from funcdiff._src.lax.shape import broadcast_to
 
     shape = tuple(shape_of(val))
     ax = _normalize_axis(ax, len(shape), "out_axes")

@@ -24,7 +24,7 @@ from funcdiff._src.api_util import (
 )
 from funcdiff._src.config import config
 from funcdiff._src.core import Trace, Tracer, get_aval, new_main
-from funcdiff.tree import tree_flatten, tree_unflatten
+from funcdiff._src.tree import tree_flatten, tree_unflatten
 
 __all__ = ["jvp", "JVPTrace", "JVPTracer"]
 

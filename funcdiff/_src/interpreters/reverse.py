@@ -29,7 +29,13 @@ from funcdiff._src.api_util import (
 )
 from funcdiff._src.config import config
 from funcdiff._src.core import Primitive, Trace, Tracer, get_aval, pop_main, push_main
-from funcdiff.tree import keystr, tree_flatten, tree_flatten_with_path, tree_map, tree_unflatten
+from funcdiff._src.tree import (
+    keystr,
+    tree_flatten,
+    tree_flatten_with_path,
+    tree_map,
+    tree_unflatten,
+)
 
 __all__ = ["vjp", "grad", "value_and_grad", "RevTrace", "RevTracer"]
 

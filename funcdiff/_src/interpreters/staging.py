@@ -23,6 +23,7 @@ unknown input still gets its shape from `abstract_eval`.)
 
 from __future__ import annotations
 
+import html
 import itertools
 
 import numpy as np
@@ -277,15 +278,6 @@ class Program:
                 env[id(e.outputs[0])] = out
         return [env[id(v)] for v in self.outvars]
 
-    def compiled(self):
-        """This program optimized and compiled to straight-line NumPy (cached)."""
-        fn = self.__dict__.get("_compiled")
-        if fn is None:
-            from funcdiff._src.jit import compile_program, optimize
-
-            fn = self.__dict__["_compiled"] = compile_program(optimize(self))
-        return fn
-
     @property
     def in_avals(self):
         return [v.aval for v in self.invars]
@@ -295,7 +287,6 @@ class Program:
         return [v.aval for v in self.outvars]
 
     def _repr_html_(self):
-        import html
 
         return f"<pre>{html.escape(str(self))}</pre>"
 

@@ -25,8 +25,8 @@ from functools import lru_cache, partial
 import numpy as np
 import opt_einsum
 
-from funcdiff._src.core import Primitive, ShapedArray, Tracer, _state
-from funcdiff._src.lax.elementwise import add, convert_element_type, dtype_of, shape_of
+from funcdiff._src.core import Primitive, ShapedArray, Tracer, _state, dtype_of, shape_of
+from funcdiff._src.lax.elementwise import add, convert_element_type
 from funcdiff._src.lax.shape import broadcast_to, reshape
 
 LETTERS = string.ascii_letters  # the 52 labels numpy.einsum accepts

@@ -30,71 +30,15 @@ from funcdiff._src.core import (
     ShapedArray,
     Tracer,
     _state,
+    dtype_of,
     find_top_trace,
-    has_tracer,
     normalized_args,
+    shape_of,
 )
+from funcdiff._src.lax.shape import broadcast_tangent, move_batch_axes, unbroadcast
 
 ONE = "one"
 NEG_ONE = "neg_one"
-
-
-_SCALAR_SHAPE_TYPES = frozenset({float, int, complex, bool, np.float64, np.float32})
-
-
-def shape_of(x):
-    """The shape of an array, a tracer, a `ShapedArray`, a Python scalar or a (nested)
-    list of them, as a tuple."""
-    t = type(x)
-    if t is np.ndarray or t is ShapedArray:
-        return x.shape
-    if t in _SCALAR_SHAPE_TYPES:
-        return ()
-    if isinstance(x, (np.ndarray, Tracer, np.generic, ShapedArray)):
-        return x.shape
-    if (t is list or t is tuple) and x and has_tracer(x):  # as funcdiff.numpy.array would
-        inner = {shape_of(e) for e in x}
-        if len(inner) != 1:
-            raise ValueError(
-                "setting an array element with a sequence: the nested lists have "
-                f"inhomogeneous shapes {sorted(inner)}"
-            )
-        return (len(x),) + inner.pop()
-    return np.shape(x)
-
-
-_PY_DTYPES = {float: np.dtype(float), complex: np.dtype(complex), bool: np.dtype(bool)}
-
-
-def dtype_of(x):
-    """The dtype of an array, a tracer, a `ShapedArray`, a Python scalar (its NumPy
-    default) or a (nested) list of them."""
-    t = type(x)
-    if t is np.ndarray or t is ShapedArray or isinstance(x, (np.ndarray, Tracer, np.generic)):
-        return x.dtype
-    d = _PY_DTYPES.get(t)  # (a dtype is falsy: len() counts its fields)
-    if d is not None:
-        return d
-    if t is list or t is tuple:  # as funcdiff.numpy.array would make it
-        return np.result_type(*[dtype_of(e) for e in x]) if has_tracer(x) else np.asarray(x).dtype
-    return np.result_type(x)
-
-
-def unbroadcast(ct, shape):
-    """Sum `ct` over the axes that broadcasting added to a value of `shape`."""
-    cshape = shape_of(ct)
-    if cshape == shape:
-        return ct
-    from funcdiff._src.lax.reductions import reduce_sum
-    from funcdiff._src.lax.shape import reshape
-
-    lead = len(cshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and cshape[lead + i] != 1
-    )
-    if axes:
-        ct = reduce_sum(ct, axes)
-    return reshape(ct, shape) if shape_of(ct) != shape else ct
 
 
 def real_for_real(ct, x):
@@ -106,14 +50,6 @@ def real_for_real(ct, x):
     if dtype_of(ct).kind == "c" and dtype_of(x).kind != "c":
         return real(ct)
     return ct
-
-
-def broadcast_tangent(t, shape):
-    if shape_of(t) == shape:
-        return t
-    from funcdiff._src.lax.shape import broadcast_to
-
-    return broadcast_to(t, shape)
 
 
 def _scale_plain(t, d):
@@ -254,8 +190,6 @@ def _elementwise_vjp(partials, scale, g, out, primals, argnums):
 
 def _elementwise_batch(prim, args, dims, **params):
     if not _aligned(args, dims):
-        from funcdiff._src.lax.shape import move_batch_axes
-
         args = move_batch_axes(args, dims)
     for a in args:
         if isinstance(a, Tracer):  # values of a lower level: bind there

@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.core import ShapedArray, _state
-from funcdiff._src.lax.elementwise import conj, convert_element_type, dtype_of, real, shape_of
+from funcdiff._src.core import ShapedArray, _state, dtype_of, shape_of
+from funcdiff._src.lax.elementwise import conj, convert_element_type, real
 from funcdiff._src.lax.shape import linear_primitive
 
 __all__ = ["fft_p", "fft", "swap_norm", "half_weights"]

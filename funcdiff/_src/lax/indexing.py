@@ -24,21 +24,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.core import Primitive, ShapedArray, Slice, Tracer
+from funcdiff._src.core import Primitive, ShapedArray, Slice, Tracer, dtype_of, shape_of
 from funcdiff._src.errors import ConcretizationError
 from funcdiff._src.lax.elementwise import (
     convert_element_type,
     divide,
-    dtype_of,
     equal,
     less,
     less_equal,
     multiply,
-    shape_of,
     where,
 )
-from funcdiff._src.lax.reductions import reduce_sum
-from funcdiff._src.lax.shape import broadcast_to, reshape, transpose
+from funcdiff._src.lax.shape import broadcast_to, reduce_sum, reshape, transpose
 
 __all__ = [
     "Index", "IndexArray", "Dyn", "normalize_index",

@@ -38,30 +38,44 @@ import math
 
 import numpy as np
 
-from funcdiff._src.core import Primitive, ShapedArray, Tracer, _state, concrete_value
-from funcdiff._src.errors import ConcretizationError
-from funcdiff._src.lax.elementwise import (
-    conj,
-    divide,
+from funcdiff._src.core import (
+    Primitive,
+    ShapedArray,
+    Tracer,
+    _state,
+    concrete_value,
     dtype_of,
+    shape_of,
+)
+from funcdiff._src.errors import ConcretizationError
+from funcdiff._src.lax.contraction import einsum
+from funcdiff._src.lax.elementwise import (
+    abs,  # noqa: A004
+    conj,
+    convert_element_type,
+    divide,
+    equal,
     imag,
     mul_safe,
     real,
     real_for_real,
-    shape_of,
-    unbroadcast,
     where,
 )
-from funcdiff._src.lax.shape import move_batch_axes, reshape, transpose
+from funcdiff._src.lax.reductions import argmax
+from funcdiff._src.lax.shape import (
+    bdim_to_front,
+    broadcast_tangent,
+    concatenate,
+    move_batch_axes,
+    reduce_sum,
+    reshape,
+    slice_in_dim,
+    transpose,
+    unbroadcast,
+)
 
 
 # -- helpers (funcdiff operations, so rules stay differentiable) -------------------------
-def _fnp():
-    from funcdiff import numpy as fnp
-
-    return fnp
-
-
 def _is_complex(x):
     return dtype_of(x).kind == "c"
 
@@ -87,15 +101,43 @@ def _H(x):
 
 
 def _mm(a, b):
-    return _fnp().matmul(a, b)
+    """Matrix product of two stacks of matrices (batch axes broadcast)."""
+    sa, sb = shape_of(a), shape_of(b)
+    batch = np.broadcast_shapes(sa[:-2], sb[:-2])
+    a, b = broadcast_tangent(a, batch + sa[-2:]), broadcast_tangent(b, batch + sb[-2:])
+    axes = "abcdefghlmnop"[: len(batch)]
+    return einsum(f"{axes}ij,{axes}jk->{axes}ik", a, b)
 
 
 def _diag(x):
-    return _fnp().diagonal(x, 0, -2, -1)
+    """The diagonals of a stack of matrices: a strided slice of the flattened last two axes."""
+    shape = shape_of(x)
+    n, m = shape[-2:]
+    length = min(n, m)
+    flat = reshape(x, shape[:-2] + (n * m,))
+    return slice_in_dim(flat, 0, (length - 1) * (m + 1) + 1 if length else 0, m + 1, len(shape) - 2)
+
+
+def _sum_last(x, k):
+    """Sum over the last `k` axes."""
+    nd = len(shape_of(x))
+    return reduce_sum(x, tuple(range(nd - k, nd)))
+
+
+def _sum_axis(x, axis):
+    """Sum over one (negative) axis."""
+    return reduce_sum(x, (len(shape_of(x)) + axis,))
 
 
 def _trace(x):
-    return _fnp().sum(_diag(x), axis=-1)
+    return _sum_last(_diag(x), 1)
+
+
+def _tri_mask(x, k, upper):
+    """`x` with the entries below (upper) or above (lower) the `k`-th diagonal zeroed."""
+    n, m = shape_of(x)[-2:]
+    mask = ~np.tri(n, m, k=k - 1, dtype=bool) if upper else np.tri(n, m, k=k, dtype=bool)
+    return mul_safe(x, mask.astype(dtype_of(x)))
 
 
 def _row(v):
@@ -152,12 +194,10 @@ def _adjoint_vjp(adjoint):
     return vjp
 
 
-def _batch_front(prim):
+def _front_batch_rule(prim):
     """Batch rule of a one-argument primitive: batch axis first, bind again."""
 
     def rule(args, dims, **params):
-        from funcdiff._src.interpreters.batching import bdim_to_front
-
         return prim.bind(bdim_to_front(args[0], dims[0]), **params), 0
 
     return rule
@@ -215,7 +255,7 @@ def _inv_jvp(primals, tangents):
 
 inv_p.jvp = _inv_jvp
 inv_p.vjp = lambda g, b, primals, argnums: [-_mm(_mT(b), _mm(g, _mT(b)))]
-inv_p.batch = _batch_front(inv_p)
+inv_p.batch = _front_batch_rule(inv_p)
 inv_p.abstract_eval = lambda a: a
 
 
@@ -417,7 +457,7 @@ def _adjugate_d2(a, x, y):
     n = shape_of(a)[-1]
     rows, cols, sign = _minor_index(n)
     lm = adjugate_jvp(a[..., rows, cols], x[..., rows, cols])  # (..., n, n, n-1, n-1)
-    t = _fnp().sum(lm * _mT(y[..., rows, cols]), axis=(-2, -1))  # (..., n, n) at [i, j]
+    t = _sum_last(lm * _mT(y[..., rows, cols]), 2)  # (..., n, n) at [i, j]
     return _mT(t * sign)
 
 
@@ -428,7 +468,7 @@ def _adjugate_vjp(g, out, primals, argnums):
 adjugate_p.jvp = _adjugate_jvp_rule
 adjugate_p.vjp = _adjugate_vjp
 adjugate_p.residuals = "inputs"
-adjugate_p.batch = _batch_front(adjugate_p)
+adjugate_p.batch = _front_batch_rule(adjugate_p)
 adjugate_p.abstract_eval = lambda a: a
 
 
@@ -476,11 +516,11 @@ def _det_jvp(primals, tangents):
     (a,), (da,) = primals, tangents
     d = det(a)
     if isinstance(a, Tracer):
-        return d, _fnp().sum(_mT(adjugate(a)) * da, axis=(-2, -1))
+        return d, _sum_last(_mT(adjugate(a)) * da, 2)
     # plain values: det(A) is known, so the cofactors cost one LU (an inverse)
     cof = _cofactor_np(a, d, np.ones((), a.dtype))
     if isinstance(da, Tracer):
-        return d, _fnp().sum(cof * da, axis=(-2, -1))
+        return d, _sum_last(cof * da, 2)
     return d, (cof * da).sum(axis=(-2, -1))
 
 
@@ -493,7 +533,7 @@ def _det_vjp(g, d, primals, argnums):
 
 det_p.jvp = _det_jvp
 det_p.vjp = _det_vjp
-det_p.batch = _batch_front(det_p)
+det_p.batch = _front_batch_rule(det_p)
 det_p.abstract_eval = lambda a: ShapedArray(a.shape[:-2], a.dtype)
 
 
@@ -543,7 +583,7 @@ def _slogdet_vjp(g, out, primals, argnums):
 
 slogdet_p.jvp = _slogdet_jvp
 slogdet_p.vjp = _slogdet_vjp
-slogdet_p.batch = _batch_front(slogdet_p)
+slogdet_p.batch = _front_batch_rule(slogdet_p)
 slogdet_p.abstract_eval = lambda a: [
     ShapedArray(a.shape[:-2], a.dtype),
     ShapedArray(a.shape[:-2], np.finfo(a.dtype).dtype),
@@ -576,7 +616,7 @@ def _cholesky_adjoint(g, out, primals, argnums, upper):
 
 cholesky_p.jvp = _cholesky_jvp
 cholesky_p.vjp = _adjoint_vjp(_cholesky_adjoint)
-cholesky_p.batch = _batch_front(cholesky_p)
+cholesky_p.batch = _front_batch_rule(cholesky_p)
 cholesky_p.abstract_eval = lambda a, upper: a
 
 
@@ -610,7 +650,7 @@ def _eigh_adjoint(g, out, primals, argnums, UPLO):  # noqa: N803
 
 eigh_p.jvp = _eigh_jvp
 eigh_p.vjp = _adjoint_vjp(_eigh_adjoint)
-eigh_p.batch = _batch_front(eigh_p)
+eigh_p.batch = _front_batch_rule(eigh_p)
 eigh_p.abstract_eval = lambda a, UPLO: [
     ShapedArray(a.shape[:-1], np.finfo(a.dtype).dtype),
     a,
@@ -630,20 +670,19 @@ def eig(a):
 
 def _eig_gauge(v):
     """One-hot mask of each column's largest component (no derivative), and that component."""
-    fnp = _fnp()
-    m = shape_of(v)[-2]
-    big = fnp.argmax(fnp.abs(v), axis=-2)
-    mask = fnp.equal(np.arange(m)[:, None], _row(big)).astype(_real_dtype(v))
-    return mask, fnp.sum(mask * v, axis=-2)
+    shape = shape_of(v)
+    big = argmax(abs(v), len(shape) - 2)
+    mask = convert_element_type(equal(np.arange(shape[-2])[:, None], _row(big)), _real_dtype(v))
+    return mask, _sum_axis(mask * v, -2)
 
 
 def _eig_project(v, dv):
     """Keep the gauge: Re(v_k^H dv_k) = 0 (unit norm) and, for complex v, the largest
     component of each v_k stays real. Self-adjoint for Re tr(X^H Y) up to the order."""
-    dv = dv - v * _row(real(_fnp().sum(_cj(v) * dv, axis=-2)))
+    dv = dv - v * _row(real(_sum_axis(_cj(v) * dv, -2)))
     if _is_complex(v):
         mask, vmax = _eig_gauge(v)
-        e = _fnp().sum(mask * dv, axis=-2) / vmax
+        e = _sum_axis(mask * dv, -2) / vmax
         dv = dv - v * _row(1j * imag(e))
     return dv
 
@@ -662,16 +701,16 @@ def _eig_adjoint(g, out, primals, argnums):
     if not _is_zero(gv):
         if _is_complex(v):  # adjoint of the "largest component real" projection
             mask, vmax = _eig_gauge(v)
-            k = _fnp().sum(_cj(v) * gv, axis=-2)
+            k = _sum_axis(_cj(v) * gv, -2)
             gv = gv + mask * _row(-1j * imag(k) / _cj(vmax))
-        gv = gv - v * _row(real(_fnp().sum(_cj(v) * gv, axis=-2)))
+        gv = gv - v * _row(real(_sum_axis(_cj(v) * gv, -2)))
         inner = inner + mul_safe(_cj(_inv_diffs(w)), _mm(_H(v), gv))
     return [solve(_H(v), _mm(inner, _H(v)))]  # V^-H inner V^H
 
 
 eig_p.jvp = _eig_jvp
 eig_p.vjp = _adjoint_vjp(_eig_adjoint)
-eig_p.batch = _batch_front(eig_p)
+eig_p.batch = _front_batch_rule(eig_p)
 
 
 def _eig_abstract_eval(a):
@@ -766,7 +805,7 @@ def _svd_adjoint(g, out, primals, argnums, full_matrices, compute_uv):
 
 svd_p.jvp = _svd_jvp
 svd_p.vjp = _adjoint_vjp(_svd_adjoint)
-svd_p.batch = _batch_front(svd_p)
+svd_p.batch = _front_batch_rule(svd_p)
 
 
 def _svd_abstract_eval(a, full_matrices, compute_uv):
@@ -817,16 +856,17 @@ def _right_solve(b, r):
 def _qr_jvp(primals, tangents, mode):
     (a,), (da,) = primals, tangents
     q, r, m, n = _qr_parts(a, mode)
-    fnp = _fnp()
     r1, dx = (r[..., :m], da[..., :m]) if m < n else (r, da)
     dxr = _right_solve(dx, r1)
     c = _mm(_H(q), dxr)
-    mm = fnp.triu(c, 1) + _H(fnp.tril(c, -1)) + _diag_embed(real(_diag(c)))
+    mm = _tri_mask(c, 1, upper=True) + _H(_tri_mask(c, -1, upper=False)) + _diag_embed(
+        real(_diag(c))
+    )
     dq = dxr - _mm(q, mm)
     dr = _mm(mm, r1)
     if m < n:
         dr2 = _mm(_H(dq), a[..., m:]) + _mm(_H(q), da[..., m:])
-        dr = fnp.concatenate([dr, dr2], axis=-1)
+        dr = concatenate([dr, dr2], len(shape_of(dr)) - 1)
     if mode == "r":
         return [r], [dr]
     return [q, r], [dq, dr]
@@ -835,7 +875,6 @@ def _qr_jvp(primals, tangents, mode):
 def _qr_adjoint(g, out, primals, argnums, mode):
     (a,) = primals
     q, r, m, n = _qr_parts(a, mode)
-    fnp = _fnp()
     gq, gr = (None, g[0]) if mode == "r" else g
     gq = None if _is_zero(gq) else gq
     r1, gr1 = (r[..., :m], gr[..., :m]) if m < n else (r, gr)
@@ -845,18 +884,18 @@ def _qr_adjoint(g, out, primals, argnums, mode):
     nn = _mm(gr1, _H(r1))
     if gq is not None:
         nn = nn - _mm(_H(q), gq)
-    up = fnp.triu(nn, 1)
+    up = _tri_mask(nn, 1, upper=True)
     ms = up + _H(up) + _diag_embed(real(_diag(nn)))
     b = _mm(q, ms) if gq is None else gq + _mm(q, ms)
     gx = _H(solve(r1, _H(b)))  # b R^-H
     if m < n:
-        gx = fnp.concatenate([gx, _mm(q, gr2)], axis=-1)
+        gx = concatenate([gx, _mm(q, gr2)], len(shape_of(gx)) - 1)
     return [gx]
 
 
 qr_p.jvp = _qr_jvp
 qr_p.vjp = _adjoint_vjp(_qr_adjoint)
-qr_p.batch = _batch_front(qr_p)
+qr_p.batch = _front_batch_rule(qr_p)
 
 
 def _qr_abstract_eval(a, mode):
@@ -902,7 +941,7 @@ def _pinv_adjoint(g, p, primals, argnums, **params):
 
 pinv_p.jvp = _pinv_jvp
 pinv_p.vjp = _adjoint_vjp(_pinv_adjoint)
-pinv_p.batch = _batch_front(pinv_p)
+pinv_p.batch = _front_batch_rule(pinv_p)
 pinv_p.abstract_eval = lambda a, **params: ShapedArray(
     a.shape[:-2] + (a.shape[-1], a.shape[-2]), a.dtype
 )

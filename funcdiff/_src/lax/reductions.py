@@ -17,51 +17,32 @@ that they can be differentiated again. Conventions:
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
-from funcdiff._src.core import Primitive, ShapedArray
+from funcdiff._src.core import Primitive, ShapedArray, dtype_of, shape_of
 from funcdiff._src.lax.elementwise import (
     add,
     convert_element_type,
     divide,
-    dtype_of,
     equal,
     isnan,
     logical_or,
     multiply,
-    shape_of,
 )
-from funcdiff._src.lax.shape import broadcast_to, linear_primitive, reshape, transpose
+from funcdiff._src.lax.shape import (
+    axis_batch_rule,
+    broadcast_to,
+    keepdims_shape,
+    linear_primitive,
+    reduce_sum,
+    reduced_shape,
+    reduction_rule,
+    reshape,
+    sum_dtype,
+    transpose,
+)
 
-
-def _keepdims_shape(shape, axes):
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
-
-
-# -- shape/dtype rules (staging): from the input avals and params only ---------
-_INT, _UINT, _INTP = np.dtype(np.int_), np.dtype(np.uint), np.dtype(np.intp)
-_BOOL = np.dtype(bool)
-
-
-def sum_dtype(dtype):
-    """NumPy's result dtype of `sum`, `prod`, `cumsum` and `cumprod`: bools and integers
-    narrower than the platform integer widen to it (signed or unsigned); others stay."""
-    if dtype.kind == "b" or (dtype.kind == "i" and dtype.itemsize < _INT.itemsize):
-        return _INT
-    if dtype.kind == "u" and dtype.itemsize < _UINT.itemsize:
-        return _UINT
-    return dtype
-
-
-def _reduced_shape(shape, axes):
-    return tuple(n for i, n in enumerate(shape) if i not in axes)
-
-
-def _reduction_rule(dtype_rule):
-    """The shape/dtype rule of a reduction over the tuple `axes` (no keepdims)."""
-    return lambda x, axes: ShapedArray(_reduced_shape(x.shape, axes), dtype_rule(x.dtype))
+_BOOL, _INTP = np.dtype(bool), np.dtype(np.intp)
 
 
 def _same_dtype(dtype):
@@ -75,61 +56,10 @@ def _scan_rule(dtype_rule):
     )
 
 
-
-# -- batching: every primitive here takes `axis`/`axes` params ----------------
-def _batch_rule(prim):
-    """vmap rule: move the batch axis to the front and shift the axis parameters."""
-
-    def rule(args, dims, **params):
-        size = next(shape_of(a)[d] for a, d in zip(args, dims) if d is not None)
-        moved = []
-        for a, d in zip(args, dims):
-            if d is None:
-                a = broadcast_to(a, (size,) + shape_of(a))
-            elif d != 0:
-                nd = len(shape_of(a))
-                a = transpose(a, (d,) + tuple(i for i in range(nd) if i != d))
-            moved.append(a)
-        if "axes" in params:
-            params["axes"] = tuple(a + 1 for a in params["axes"])
-        if "axis" in params:
-            params["axis"] = params["axis"] + 1
-        return prim.bind(*moved, **params), 0
-
-    prim.batch = rule
-    return prim
-
-
-# -- sum ----------------------------------------------------------------------
-def _sum_transpose(g, primals, argnums, axes):
-    shape = shape_of(primals[0])
-    return [broadcast_to(reshape(g, _keepdims_shape(shape, axes)), shape)]
-
-
-def _sum_impl(x, axes):
-    if type(x) is np.ndarray and x.dtype.kind in "fc":
-        return np.add.reduce(x, axis=axes)  # numpy.sum without its Python wrapper
-    return np.sum(x, axis=axes)
-
-
-reduce_sum_p = _batch_rule(linear_primitive("reduce_sum", _sum_impl, _sum_transpose))
-reduce_sum_p.specialize = lambda avals, axes: (
-    functools.partial(np.add.reduce, axis=axes)
-    if avals[0].shape and avals[0].dtype.kind in "fc"
-    else None
-)
-reduce_sum_p.abstract_eval = _reduction_rule(sum_dtype)
-
-
-def reduce_sum(x, axes):
-    """Sum over the tuple of non-negative `axes` (no keepdims)."""
-    return reduce_sum_p.bind(x, axes=tuple(axes))
-
-
 # -- max and min: ties share the derivative evenly ----------------------------
 def _tie_weights(x, out, axes):
     """1/count at the elements equal to the reduced value (NaNs count as equal), else 0."""
-    keep = _keepdims_shape(shape_of(x), axes)
+    keep = keepdims_shape(shape_of(x), axes)
     hit = logical_or(equal(x, reshape(out, keep)), isnan(x))
     w = convert_element_type(hit, dtype_of(x))
     return divide(w, reshape(reduce_sum(w, axes), keep))
@@ -145,16 +75,16 @@ def _extremum(name, impl):
 
     def vjp(g, out, primals, argnums, axes):
         x = primals[0]
-        g = reshape(g, _keepdims_shape(shape_of(x), axes))
+        g = reshape(g, keepdims_shape(shape_of(x), axes))
         return [multiply(g, _tie_weights(x, out, axes))]
 
     prim.jvp, prim.vjp = jvp, vjp
-    return _batch_rule(prim)
+    return axis_batch_rule(prim)
 
 
 reduce_max_p = _extremum("reduce_max", np.maximum.reduce)
 reduce_min_p = _extremum("reduce_min", np.minimum.reduce)
-reduce_max_p.abstract_eval = reduce_min_p.abstract_eval = _reduction_rule(_same_dtype)
+reduce_max_p.abstract_eval = reduce_min_p.abstract_eval = reduction_rule(_same_dtype)
 
 
 def reduce_max(x, axes):
@@ -179,7 +109,7 @@ def _shift_impl(x, axis, reverse):
     return np.pad(x[tuple(index)], pad)
 
 
-shift_p = _batch_rule(
+shift_p = axis_batch_rule(
     linear_primitive(
         "shift",
         _shift_impl,
@@ -209,7 +139,7 @@ def _cumsum_impl(x, axis, reverse):
     return np.cumsum(x, axis)
 
 
-cumsum_p = _batch_rule(
+cumsum_p = axis_batch_rule(
     linear_primitive(
         "cumsum",
         _cumsum_impl,
@@ -255,7 +185,7 @@ def _linrec_vjp(g, h, primals, argnums, axis, reverse):
 linear_recurrence_p = Primitive("linear_recurrence", _linrec_impl, linear=(1,))
 linear_recurrence_p.jvp = _linrec_jvp
 linear_recurrence_p.vjp = _linrec_vjp
-_batch_rule(linear_recurrence_p)
+axis_batch_rule(linear_recurrence_p)
 linear_recurrence_p.abstract_eval = lambda a, b, axis, reverse: ShapedArray(
     b.shape, np.result_type(*[v.dtype.type(0).item() if v.weak else v.dtype for v in (a, b)])
 )
@@ -301,7 +231,7 @@ def _cumprod_vjp(g, y, primals, argnums, axis, reverse):
 cumprod_p = Primitive("cumprod", _cumprod_impl)
 cumprod_p.jvp = _cumprod_jvp
 cumprod_p.vjp = _cumprod_vjp
-_batch_rule(cumprod_p)
+axis_batch_rule(cumprod_p)
 cumprod_p.abstract_eval = _scan_rule(sum_dtype)
 
 
@@ -333,14 +263,14 @@ def _prod_jvp(primals, tangents, axes):
 
 def _prod_vjp(g, out, primals, argnums, axes):
     x = primals[0]
-    return [multiply(reshape(g, _keepdims_shape(shape_of(x), axes)), _prod_others(x, axes))]
+    return [multiply(reshape(g, keepdims_shape(shape_of(x), axes)), _prod_others(x, axes))]
 
 
 reduce_prod_p = Primitive("reduce_prod", lambda x, axes: np.prod(x, axis=axes))
 reduce_prod_p.jvp = _prod_jvp
 reduce_prod_p.vjp = _prod_vjp
-_batch_rule(reduce_prod_p)
-reduce_prod_p.abstract_eval = _reduction_rule(sum_dtype)
+axis_batch_rule(reduce_prod_p)
+reduce_prod_p.abstract_eval = reduction_rule(sum_dtype)
 
 
 def reduce_prod(x, axes):
@@ -353,7 +283,7 @@ def _nondifferentiable(name, impl):
     prim = Primitive(name, impl)
     prim.jvp = lambda primals, tangents, **params: (prim.bind(*primals, **params), None)
     prim.vjp = lambda g, out, primals, argnums, **params: [None] * len(argnums)
-    return _batch_rule(prim)
+    return axis_batch_rule(prim)
 
 
 argmax_p = _nondifferentiable(
@@ -367,12 +297,12 @@ argsort_p = _nondifferentiable(
 )
 reduce_and_p = _nondifferentiable("reduce_and", lambda x, axes: np.all(x, axis=axes))
 reduce_or_p = _nondifferentiable("reduce_or", lambda x, axes: np.any(x, axis=axes))
-reduce_and_p.abstract_eval = reduce_or_p.abstract_eval = _reduction_rule(lambda dtype: _BOOL)
+reduce_and_p.abstract_eval = reduce_or_p.abstract_eval = reduction_rule(lambda dtype: _BOOL)
 
 
 def _arg_abstract_eval(x, axis, keepdims):
     axes = tuple(range(x.ndim)) if axis is None else (axis,)
-    shape = _keepdims_shape(x.shape, axes) if keepdims else _reduced_shape(x.shape, axes)
+    shape = keepdims_shape(x.shape, axes) if keepdims else reduced_shape(x.shape, axes)
     return ShapedArray(shape, _INTP)
 
 
@@ -433,7 +363,7 @@ gather_along_axis_p.vjp = lambda g, out, primals, argnums, axis: [
     scatter_add_along_axis(g, primals[1], axis, shape_of(primals[0])[axis]) if i == 0 else None
     for i in argnums
 ]
-_batch_rule(gather_along_axis_p)
+axis_batch_rule(gather_along_axis_p)
 gather_along_axis_p.abstract_eval = lambda x, idx, axis: ShapedArray(  # (broadcasts)
     np.broadcast_shapes(x.shape[:axis] + idx.shape[axis:axis + 1] + x.shape[axis + 1:],
                         idx.shape),
@@ -450,7 +380,7 @@ scatter_add_along_axis_p.jvp = lambda primals, tangents, axis, size: (
 scatter_add_along_axis_p.vjp = lambda g, out, primals, argnums, axis, size: [
     gather_along_axis(g, primals[1], axis) if i == 0 else None for i in argnums
 ]
-_batch_rule(scatter_add_along_axis_p)
+axis_batch_rule(scatter_add_along_axis_p)
 scatter_add_along_axis_p.abstract_eval = lambda g, idx, axis, size: ShapedArray(
     g.shape[:axis] + (size,) + g.shape[axis + 1:], g.dtype
 )

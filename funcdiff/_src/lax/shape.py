@@ -13,12 +13,12 @@ repeat, diagonal, split, ...) is composed from these six primitives.
 
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
 
-from funcdiff._src.core import Primitive, ShapedArray, Slice, _state
-from funcdiff._src.lax.elementwise import dtype_of, shape_of, unbroadcast
+from funcdiff._src.core import Primitive, ShapedArray, Slice, _state, dtype_of, shape_of
 
 
 def linear_primitive(name, impl, transpose, *, multiple_results=False):
@@ -45,14 +45,6 @@ def _zeros_like(x):
     return np.zeros(shape_of(x), dtype_of(x))
 
 
-def _batch_front(x, d):
-    """Move batch axis `d` of `x` to the front (vmap helper)."""
-    if d is None or d == 0:
-        return x
-    nd = len(shape_of(x))
-    return transpose(x, (d,) + tuple(i for i in range(nd) if i != d))
-
-
 # -- reshape -----------------------------------------------------------------
 reshape_p = linear_primitive(
     "reshape",
@@ -68,7 +60,7 @@ reshape_p.specialize = lambda avals, shape: (
 
 
 def _reshape_batch(args, dims, shape):
-    x = _batch_front(args[0], dims[0])
+    x = bdim_to_front(args[0], dims[0])
     return reshape(x, shape_of(x)[:1] + shape), 0
 
 
@@ -125,7 +117,7 @@ broadcast_to_p.aliases = "readonly view"  # (stride 0)
 
 
 def _broadcast_to_batch(args, dims, shape):
-    x = _batch_front(args[0], dims[0])
+    x = bdim_to_front(args[0], dims[0])
     s = shape_of(x)
     x = reshape(x, s[:1] + (1,) * (len(shape) - len(s) + 1) + s[1:])
     return broadcast_to(x, s[:1] + shape), 0
@@ -152,7 +144,7 @@ transpose_p.abstract_eval = lambda a, axes: ShapedArray([a.shape[i] for i in axe
 transpose_p.identity = lambda avals, axes: 0 if tuple(axes) == tuple(range(len(axes))) else None
 transpose_p.aliases = "view"
 transpose_p.batch = lambda args, dims, axes: (
-    transpose(_batch_front(args[0], dims[0]), (0,) + tuple(a + 1 for a in axes)), 0
+    transpose(bdim_to_front(args[0], dims[0]), (0,) + tuple(a + 1 for a in axes)), 0
 )
 
 
@@ -199,7 +191,7 @@ static_slice_p.aliases = lambda avals, starts, stops, steps: Slice(
 
 
 def _static_slice_batch(args, dims, starts, stops, steps):
-    x = _batch_front(args[0], dims[0])
+    x = bdim_to_front(args[0], dims[0])
     n = shape_of(x)[0]
     return _bind_slice(x, (0,) + starts, (n,) + stops, (1,) + steps), 0
 
@@ -226,7 +218,7 @@ slice_transpose_p.abstract_eval = lambda a, shape, starts, stops, steps: ShapedA
 
 
 def _slice_transpose_batch(args, dims, shape, starts, stops, steps):
-    g = _batch_front(args[0], dims[0])
+    g = bdim_to_front(args[0], dims[0])
     n = shape_of(g)[0]
     return slice_transpose(g, (n,) + shape, (0,) + starts, (n,) + stops, (1,) + steps), 0
 
@@ -326,11 +318,8 @@ def _concatenate_abstract_eval(*avals, axis):
 
 
 def _concatenate_batch(args, dims, axis):
-    n = next(shape_of(a)[d] for a, d in zip(args, dims) if d is not None)
-    xs = [
-        broadcast_to(a, (n,) + shape_of(a)) if d is None else _batch_front(a, d)
-        for a, d in zip(args, dims)
-    ]
+    n = batch_size(args, dims)
+    xs = [bdim_to_front(a, d, n) for a, d in zip(args, dims)]
     return concatenate(xs, axis + 1), 0
 
 
@@ -348,6 +337,29 @@ def concatenate(xs, axis):
     return np.concatenate(xs, axis=axis)
 
 
+# -- batch axes: the helpers every batching rule uses ----------------------------
+def moveaxis_to(x, src, dst):
+    """Move axis `src` of `x` to position `dst` (a `transpose`, so differentiable)."""
+    if src == dst:
+        return x
+    perm = [i for i in range(len(shape_of(x))) if i != src]
+    perm.insert(dst, src)
+    return transpose(x, tuple(perm))
+
+
+def bdim_to_front(x, d, size=None):
+    """`x` with its batch axis `d` first; an unbatched `x` (`d` None) is broadcast to
+    `size` examples (or returned as it is when `size` is None)."""
+    if d is None:
+        return x if size is None else broadcast_to(x, (size,) + tuple(shape_of(x)))
+    return moveaxis_to(x, d, 0)
+
+
+def batch_size(args, dims):
+    """The number of examples: the length of the first batched argument's batch axis."""
+    return next(shape_of(a)[d] for a, d in zip(args, dims) if d is not None)
+
+
 def move_batch_axes(args, dims):
     """Move batch axes to the front so that broadcasting lines them up.
 
@@ -360,12 +372,99 @@ def move_batch_axes(args, dims):
         if d is None:
             out.append(a)
             continue
-        if d != 0:
-            nd = len(shape_of(a))
-            perm = (d,) + tuple(i for i in range(nd) if i != d)
-            a = transpose(a, perm)
+        a = moveaxis_to(a, d, 0)
         s = shape_of(a)
         if len(s) - 1 < rank:
             a = reshape(a, (s[0],) + (1,) * (rank - len(s) + 1) + s[1:])
         out.append(a)
     return out
+
+
+def axis_batch_rule(prim):
+    """Give `prim` (with an `axis` or `axes` parameter) its vmap rule: batch axes to
+    the front (unbatched arguments broadcast), the axis parameters shifted by one."""
+
+    def rule(args, dims, **params):
+        size = batch_size(args, dims)
+        moved = [bdim_to_front(a, d, size) for a, d in zip(args, dims)]
+        if "axes" in params:
+            params["axes"] = tuple(a + 1 for a in params["axes"])
+        if "axis" in params:
+            params["axis"] = params["axis"] + 1
+        return prim.bind(*moved, **params), 0
+
+    prim.batch = rule
+    return prim
+
+
+# -- reduce_sum: linear, so it lives with the structural ops (unbroadcast needs it) --
+def keepdims_shape(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+_INT, _UINT = np.dtype(np.int_), np.dtype(np.uint)
+
+
+def sum_dtype(dtype):
+    """NumPy's result dtype of `sum`, `prod`, `cumsum` and `cumprod`: bools and integers
+    narrower than the platform integer widen to it (signed or unsigned); others stay."""
+    if dtype.kind == "b" or (dtype.kind == "i" and dtype.itemsize < _INT.itemsize):
+        return _INT
+    if dtype.kind == "u" and dtype.itemsize < _UINT.itemsize:
+        return _UINT
+    return dtype
+
+
+def reduced_shape(shape, axes):
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def reduction_rule(dtype_rule):
+    """The shape/dtype rule of a reduction over the tuple `axes` (no keepdims)."""
+    return lambda x, axes: ShapedArray(reduced_shape(x.shape, axes), dtype_rule(x.dtype))
+
+
+# -- sum ----------------------------------------------------------------------
+def _sum_transpose(g, primals, argnums, axes):
+    shape = shape_of(primals[0])
+    return [broadcast_to(reshape(g, keepdims_shape(shape, axes)), shape)]
+
+
+def _sum_impl(x, axes):
+    if type(x) is np.ndarray and x.dtype.kind in "fc":
+        return np.add.reduce(x, axis=axes)  # numpy.sum without its Python wrapper
+    return np.sum(x, axis=axes)
+
+
+reduce_sum_p = axis_batch_rule(linear_primitive("reduce_sum", _sum_impl, _sum_transpose))
+reduce_sum_p.specialize = lambda avals, axes: (
+    functools.partial(np.add.reduce, axis=axes)
+    if avals[0].shape and avals[0].dtype.kind in "fc"
+    else None
+)
+reduce_sum_p.abstract_eval = reduction_rule(sum_dtype)
+
+
+def reduce_sum(x, axes):
+    """Sum over the tuple of non-negative `axes` (no keepdims)."""
+    return reduce_sum_p.bind(x, axes=tuple(axes))
+
+
+def unbroadcast(ct, shape):
+    """Sum `ct` over the axes that broadcasting added to a value of `shape`."""
+    cshape = shape_of(ct)
+    if cshape == shape:
+        return ct
+    lead = len(cshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and cshape[lead + i] != 1
+    )
+    if axes:
+        ct = reduce_sum(ct, axes)
+    return reshape(ct, shape) if shape_of(ct) != shape else ct
+
+
+def broadcast_tangent(t, shape):
+    if shape_of(t) == shape:
+        return t
+    return broadcast_to(t, shape)

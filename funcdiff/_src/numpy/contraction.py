@@ -16,15 +16,9 @@ from functools import cache, lru_cache
 
 import numpy as np
 
-from funcdiff._src.core import _state
+from funcdiff._src.core import _state, dtype_of, shape_of
 from funcdiff._src.lax import contraction as pc
-from funcdiff._src.lax.elementwise import (
-    conj,
-    convert_element_type,
-    dtype_of,
-    multiply,
-    shape_of,
-)
+from funcdiff._src.lax.elementwise import conj, convert_element_type, multiply
 from funcdiff._src.lax.shape import broadcast_to, reshape, transpose
 from funcdiff._src.numpy.creation import asarray as _asarray
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.core import Tracer, has_tracer
-from funcdiff._src.lax.elementwise import convert_element_type, dtype_of, shape_of
+from funcdiff._src.core import Tracer, dtype_of, has_tracer, shape_of
+from funcdiff._src.lax.elementwise import convert_element_type
+from funcdiff._src.lax.shape import broadcast_to, concatenate, reshape
 
 __all__ = [
     "array", "asarray", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
@@ -31,18 +32,24 @@ zeros, ones, empty, eye, identity = np.zeros, np.ones, np.empty, np.eye, np.iden
 def array(object, dtype=None, copy=True, ndmin=0):  # noqa: A002
     """`numpy.array`; nested lists/tuples containing traced values are stacked."""
     if has_tracer(object):
-        from funcdiff.numpy import stack
-
-        if isinstance(object, Tracer):
-            out = object
-        else:
-            out = stack([array(o) for o in object])
+        out = object if isinstance(object, Tracer) else _stack(object)
         if dtype is not None:
             out = convert_element_type(out, dtype)
-        while len(shape_of(out)) < ndmin:
-            out = out[None]
+        shape = shape_of(out)
+        if len(shape) < ndmin:
+            out = reshape(out, (1,) * (ndmin - len(shape)) + shape)
         return out
     return np.array(object, dtype=dtype, copy=copy, ndmin=ndmin)
+
+
+def _stack(items):
+    """A list or tuple holding tracers as one array, in NumPy's result dtype."""
+    shape_of(items)  # NumPy's check: every item has the same shape
+    items = [array(o) for o in items]
+    dt = np.result_type(*[dtype_of(o) for o in items])
+    return concatenate(
+        [reshape(convert_element_type(o, dt), (1,) + shape_of(o)) for o in items], 0
+    )
 
 
 def asarray(a, dtype=None):
@@ -78,7 +85,6 @@ def full_like(a, fill_value, dtype=None, shape=None):
     shp = shape_of(a) if shape is None else shape
     dt = dtype or dtype_of(a)
     if isinstance(fill_value, Tracer):
-        from funcdiff._src.lax.shape import broadcast_to
 
         return broadcast_to(convert_element_type(fill_value, dt), shp)
     return np.full(shp, fill_value, dt)
@@ -129,7 +135,6 @@ def full(shape, fill_value, dtype=None, order="C"):
     """`numpy.full`; differentiable in `fill_value` (a scalar or broadcastable array)."""
     if not has_tracer(fill_value):
         return np.full(shape, fill_value, dtype=dtype, order=order)
-    from funcdiff._src.lax.shape import broadcast_to
 
     value = array(fill_value)
     if dtype is not None:

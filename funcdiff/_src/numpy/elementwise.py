@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.core import Tracer, _state
+from funcdiff._src.core import Tracer, _state, dtype_of
 from funcdiff._src.lax import elementwise as ew
 from funcdiff._src.lax.elementwise import (  # noqa: F401  (re-exported)
     abs,
@@ -102,7 +102,7 @@ atan, atan2, atanh = arctan, arctan2, arctanh
 def sign(x):
     """`numpy.sign`: -1, 0 or 1 for real `x` (derivative zero); `x / |x|` (0 at 0) for complex
     `x`, as NumPy 2 defines it, which is differentiable away from 0."""
-    if isinstance(x, Tracer) and ew.dtype_of(x).kind == "c":
+    if isinstance(x, Tracer) and dtype_of(x).kind == "c":
         r = abs(x)
         zero = equal(r, 0)
         return where(zero, 0, divide(x, where(zero, 1, r)))
@@ -201,5 +201,5 @@ def float_power(x1, x2):
     """`numpy.float_power`: power computed in float64 (or complex128)."""
     if not _state.stack:
         return np.float_power(x1, x2)
-    dt = np.result_type(ew.dtype_of(x1), ew.dtype_of(x2), np.float64)
+    dt = np.result_type(dtype_of(x1), dtype_of(x2), np.float64)
     return power(astype(x1, dt), astype(x2, dt) if not isinstance(x2, (int, float)) else x2)

@@ -15,10 +15,9 @@ import operator
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from funcdiff._src.core import ShapedArray, Tracer, traced
+from funcdiff._src.core import ShapedArray, Tracer, dtype_of, shape_of, traced
 from funcdiff._src.errors import ConcretizationError
 from funcdiff._src.lax import reductions as rp
-from funcdiff._src.lax.elementwise import dtype_of, shape_of
 from funcdiff._src.numpy.contraction import matmul
 from funcdiff._src.numpy.creation import asarray
 from funcdiff._src.numpy.elementwise import (

@@ -11,9 +11,10 @@ import warnings
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
+from funcdiff._src.core import dtype_of, shape_of
 from funcdiff._src.lax import fft as pf
 from funcdiff._src.lax import shape as sp
-from funcdiff._src.lax.elementwise import conj, convert_element_type, dtype_of, shape_of
+from funcdiff._src.lax.elementwise import conj, convert_element_type
 from funcdiff._src.numpy.shape import _arr, _traced, roll
 
 __all__ = [

@@ -14,18 +14,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.core import Tracer, _state, find_top_trace, get_aval, has_tracer
+from funcdiff._src.core import (
+    Tracer,
+    _state,
+    dtype_of,
+    find_top_trace,
+    get_aval,
+    has_tracer,
+    shape_of,
+)
 from funcdiff._src.errors import ConcretizationError
 from funcdiff._src.lax.elementwise import (
     convert_element_type,
-    dtype_of,
     equal,
     maximum,
     minimum,
     mod,
     multiply,
     negative,
-    shape_of,
     where,
 )
 from funcdiff._src.lax.indexing import (

@@ -7,24 +7,35 @@ from __future__ import annotations
 
 import collections
 import operator
+import types
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from numpy.linalg import LinAlgError
 
-from funcdiff._src.core import Tracer, _state, concrete_value
+from funcdiff._src.core import Tracer, _state, concrete_value, dtype_of, shape_of
 from funcdiff._src.errors import ConcretizationError
 from funcdiff._src.lax import linalg as pl
-from funcdiff._src.lax.elementwise import (
-    convert_element_type,
-    dtype_of,
-    imag,
-    real,
-    shape_of,
-    sqrt,
-    where,
-)
+from funcdiff._src.lax.elementwise import convert_element_type, imag, real, sqrt, where
 from funcdiff._src.lax.shape import reshape
+from funcdiff._src.numpy import (
+    contraction as _contraction,
+)
+from funcdiff._src.numpy import (
+    creation as _creation,
+)
+from funcdiff._src.numpy import (
+    elementwise as _elementwise,
+)
+from funcdiff._src.numpy import (
+    indexing as _indexing,
+)
+from funcdiff._src.numpy import (
+    reductions as _reductions,
+)
+from funcdiff._src.numpy import (
+    shape as _shape,
+)
 
 __all__ = [
     "LinAlgError",
@@ -82,15 +93,16 @@ _NoValue = np._NoValue
 
 
 # -- helpers --------------------------------------------------------------------------------
-def _fnp():
-    from funcdiff import numpy as fnp
-
-    return fnp
+# the NumPy functions these are written with (the families below linalg)
+fnp = types.SimpleNamespace(
+    **{name: getattr(m, name) for m in (_creation, _elementwise, _reductions, _shape,
+                                        _indexing, _contraction) for name in m.__all__}
+)
 
 
 def _arr(x):
     """A tracer or an ndarray (nested lists holding tracers are stacked)."""
-    return x if isinstance(x, Tracer) else _fnp().asarray(x)
+    return x if isinstance(x, Tracer) else fnp.asarray(x)
 
 
 def _prep(*xs):
@@ -130,7 +142,6 @@ def _two_d(*xs):
 
 def _hermitian(a, lower):
     """The Hermitian matrix that one triangle of `a` stands for (what LAPACK reads)."""
-    fnp = _fnp()
     t = fnp.tril(a, -1) if lower else fnp.triu(a, 1)
     d = pl._diag(a)
     if pl._is_complex(d):
@@ -139,7 +150,6 @@ def _hermitian(a, lower):
 
 
 def _abs2(x):
-    fnp = _fnp()
     if pl._is_complex(x):
         return fnp.square(real(x)) + fnp.square(imag(x))
     return x * x
@@ -323,7 +333,6 @@ def lstsq(a, b, rcond=None):
     """
     if not _state.stack:
         return np.linalg.lstsq(a, b, rcond=rcond)
-    fnp = _fnp()
     a, b = _prep(a, b)
     vector = len(shape_of(b)) == 1
     _two_d(a, reshape(b, shape_of(b) + (1,)) if vector else b)
@@ -366,7 +375,6 @@ def tensorsolve(a, b, axes=None):
     """
     if not _state.stack:
         return np.linalg.tensorsolve(a, b, axes)
-    fnp = _fnp()
     a, b = _arr(a), _arr(b)
     an = len(shape_of(a))
     if axes is not None:
@@ -522,7 +530,6 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
 
 def _svd_hermitian(a, compute_uv):
     """NumPy's `hermitian=True` path: singular values are |eigenvalues|, sorted descending."""
-    fnp = _fnp()
     if not compute_uv:
         return fnp.sort(fnp.abs(eigvalsh(a)), axis=-1)[..., ::-1]
     w, v = eigh(a)
@@ -571,7 +578,6 @@ def qr(a, mode="reduced"):
 
 # -- norms, condition numbers, rank -----------------------------------------------------------
 def _vector_norm_axis(x, ord, axis, keepdims):  # noqa: A002
-    fnp = _fnp()
     if ord == np.inf:
         return fnp.max(fnp.abs(x), axis=axis, keepdims=keepdims)
     if ord == -np.inf:
@@ -592,7 +598,6 @@ def _vector_norm_axis(x, ord, axis, keepdims):  # noqa: A002
 
 def _svd_norm(x, row, col, op):
     """max/min/sum of the singular values over axes (row, col); 0 with gradient 0 at 0."""
-    fnp = _fnp()
     y = fnp.moveaxis(x, (row, col), (-2, -1))
     (s,) = pl.svd(y, False, False)
     r = getattr(fnp, op)(s, axis=-1)
@@ -600,7 +605,6 @@ def _svd_norm(x, row, col, op):
 
 
 def _matrix_norm_axes(x, ord, row, col):  # noqa: A002
-    fnp = _fnp()
     if ord == 2:
         return _svd_norm(x, row, col, "max")
     if ord == -2:
@@ -636,7 +640,6 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
     """
     if not _state.stack:
         return np.linalg.norm(x, ord, axis, keepdims)
-    fnp = _fnp()
     x = _arr(x)
     if dtype_of(x).kind not in "fc":
         x = convert_element_type(x, np.float64)
@@ -669,7 +672,6 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):  # noqa: A002
     those axes as one vector)."""
     if not _state.stack:
         return np.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
-    fnp = _fnp()
     x = _arr(x)
     shape = shape_of(x)
     nd = len(shape)
@@ -715,7 +717,6 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):  # noqa: N803
     (an integer: no derivative)."""
     if not _state.stack:
         return np.linalg.matrix_rank(A, tol, hermitian, rtol=rtol)
-    fnp = _fnp()
     a = _arr(A)
     if len(shape_of(a)) < 2:
         return int(not np.all(np.asarray(a) == 0))
@@ -746,7 +747,6 @@ def matrix_power(a, n):
     """
     if not _state.stack:
         return np.linalg.matrix_power(a, n)
-    fnp = _fnp()
     a = _arr(a)
     _stacked_square(a)
     try:
@@ -797,7 +797,6 @@ def multi_dot(arrays, *, out=None):
     """
     if not _state.stack:
         return np.linalg.multi_dot(arrays, out=out)
-    fnp = _fnp()
     if out is not None:
         raise TypeError(
             "funcdiff.numpy.linalg.multi_dot(..., out=...) is not supported "
@@ -833,28 +832,28 @@ def trace(x, /, *, offset=0, dtype=None):
     """`numpy.linalg.trace`: the trace of the last two axes."""
     if not _state.stack:
         return np.linalg.trace(x, offset=offset, dtype=dtype)
-    return _fnp().trace(x, offset, -2, -1, dtype)
+    return fnp.trace(x, offset, -2, -1, dtype)
 
 
 def diagonal(x, /, *, offset=0):
     """`numpy.linalg.diagonal`: the diagonal of the last two axes."""
     if not _state.stack:
         return np.linalg.diagonal(x, offset=offset)
-    return _fnp().diagonal(x, offset, -2, -1)
+    return fnp.diagonal(x, offset, -2, -1)
 
 
 def matrix_transpose(x, /):
     """`numpy.linalg.matrix_transpose`: swap the last two axes."""
     if not _state.stack:
         return np.linalg.matrix_transpose(x)
-    return _fnp().matrix_transpose(x)
+    return fnp.matrix_transpose(x)
 
 
 def matmul(x1, x2, /):
     """`numpy.linalg.matmul`: `numpy.matmul`."""
     if not _state.stack:
         return np.linalg.matmul(x1, x2)
-    return _fnp().matmul(x1, x2)
+    return fnp.matmul(x1, x2)
 
 
 def outer(x1, x2, /):
@@ -867,7 +866,7 @@ def outer(x1, x2, /):
         raise ValueError(
             f"Input arrays must be one-dimensional, but they are x1.ndim={n1} and x2.ndim={n2}."
         )
-    return _fnp().outer(x1, x2)
+    return fnp.outer(x1, x2)
 
 
 def cross(x1, x2, /, *, axis=-1):
@@ -881,18 +880,18 @@ def cross(x1, x2, /, *, axis=-1):
             "Both input arrays must be (arrays of) 3-dimensional vectors, "
             f"but they are {d1} and {d2} dimensional instead."
         )
-    return _fnp().cross(x1, x2, axis=axis)
+    return fnp.cross(x1, x2, axis=axis)
 
 
 def vecdot(x1, x2, /, *, axis=-1):
     """`numpy.linalg.vecdot`: dot product of vectors along `axis` (conjugating `x1`)."""
     if not _state.stack:
         return np.linalg.vecdot(x1, x2, axis=axis)
-    return _fnp().vecdot(x1, x2, axis=axis)
+    return fnp.vecdot(x1, x2, axis=axis)
 
 
 def tensordot(x1, x2, /, *, axes=2):
     """`numpy.linalg.tensordot`: `numpy.tensordot`."""
     if not _state.stack:
         return np.linalg.tensordot(x1, x2, axes=axes)
-    return _fnp().tensordot(x1, x2, axes)
+    return fnp.tensordot(x1, x2, axes)

@@ -20,12 +20,12 @@ import math
 
 import numpy as np
 
-from funcdiff._src.core import Tracer, _state, concrete_value
+from funcdiff._src.core import Tracer, _state, concrete_value, dtype_of, shape_of
 from funcdiff._src.errors import ConcretizationError
 from funcdiff._src.lax import elementwise as ew
 from funcdiff._src.lax import reductions as rp
-from funcdiff._src.lax.elementwise import convert_element_type, dtype_of, shape_of
-from funcdiff._src.lax.shape import broadcast_to, reshape, transpose
+from funcdiff._src.lax.elementwise import convert_element_type
+from funcdiff._src.lax.shape import broadcast_to, concatenate, reshape, transpose
 from funcdiff._src.numpy.creation import asarray
 
 __all__ = [
@@ -237,12 +237,10 @@ def _cumulative(fn, x, axis, dtype, out, include_initial, identity):
     r = fn(x, axis=axis, dtype=dtype, out=out)
     if not include_initial:
         return r
-    from funcdiff.numpy import concatenate
-
     shape = list(shape_of(r))
     ax = normalize_axes(axis, len(shape))[0]
     shape[ax] = 1
-    return concatenate([np.full(shape, identity, dtype_of(r)), r], axis=ax)
+    return concatenate([np.full(shape, identity, dtype_of(r)), r], ax)
 
 
 def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=False):

@@ -19,16 +19,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from funcdiff._src.core import _state, has_tracer, traced
+from funcdiff._src.core import _state, dtype_of, has_tracer, shape_of, traced
 from funcdiff._src.lax import shape as sp
-from funcdiff._src.lax.elementwise import (
-    add,
-    convert_element_type,
-    dtype_of,
-    mul_safe,
-    shape_of,
-)
+from funcdiff._src.lax.elementwise import add, convert_element_type, mul_safe
 from funcdiff._src.numpy.creation import asarray as _arr
+from funcdiff._src.numpy.reductions import sum as _sum
 
 __all__ = [
     "reshape", "ravel", "flatten", "squeeze", "expand_dims", "transpose", "permute_dims",
@@ -915,7 +910,6 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
         return np.trace(a, offset, axis1, axis2, dtype=dtype, out=out)
     a = _arr(a)
     _check_out(out, "trace")
-    from funcdiff._src.numpy.reductions import sum as _sum
 
     return _sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
 

@@ -10,11 +10,16 @@ import warnings
 
 import numpy as np
 
-from funcdiff._src.core import Primitive, ShapedArray, Tracer, _state, get_aval
-from funcdiff._src.lax.elementwise import convert_element_type, dtype_of, shape_of
-from funcdiff._src.lax.shape import concatenate, reshape, slice_in_dim
+from funcdiff import numpy as fnp
+from funcdiff._src.core import Primitive, ShapedArray, Tracer, _state, dtype_of, get_aval, shape_of
+from funcdiff._src.interpreters.batching import vmap
+from funcdiff._src.interpreters.jvp import jvp
+from funcdiff._src.interpreters.reverse import vjp
+from funcdiff._src.interpreters.staging import stage_flat
+from funcdiff._src.lax.elementwise import convert_element_type
+from funcdiff._src.lax.shape import bdim_to_front, concatenate, reshape, slice_in_dim
 from funcdiff._src.numpy.creation import asarray
-from funcdiff.tree import tree_flatten, tree_unflatten
+from funcdiff._src.tree import tree_flatten, tree_unflatten
 
 _F64 = np.dtype(np.float64)
 
@@ -152,7 +157,6 @@ def _solve(y0, ts, params, dyn, opts):
 
 # -- small helpers (funcdiff operations) ---------------------------------------------------------
 def _fnp():
-    from funcdiff import numpy as fnp
 
     return fnp
 
@@ -177,7 +181,6 @@ def _flat(x, lead):
 
 def _grid_f(dyn, ys, ts, params):
     """f(y_i, t_i) at every grid point: (..., m, n)."""
-    from funcdiff._src.interpreters.batching import vmap
 
     return vmap(lambda y, t: dyn(y, t, *params), in_axes=(-2, -1), out_axes=-2)(ys, ts)
 
@@ -195,7 +198,6 @@ def _merge(params, idx, vals):
 
 # -- JVP: the sensitivity system [y, δ] ------------------------------------------------------------
 def _odeint_jvp(primals, tangents, dyn, **opts):
-    from funcdiff._src.interpreters.jvp import jvp
 
     y0, ts, *params = primals
     dy0, dts, *dps = [t if t is not None and _inexact(t) else None for t in tangents]
@@ -227,7 +229,6 @@ def _odeint_jvp(primals, tangents, dyn, **opts):
 
 # -- VJP: the adjoint system [y, a, a_params], backward between grid points ------------------------
 def _odeint_vjp(g, ys, primals, argnums, dyn, **opts):
-    from funcdiff._src.interpreters.reverse import vjp
 
     fnp = _fnp()
     y0, ts, *params = primals
@@ -273,7 +274,6 @@ def _odeint_vjp(g, ys, primals, argnums, dyn, **opts):
 
 # -- vmap: one integration of the whole batch ------------------------------------------------------
 def _odeint_batch(args, dims, dyn, **opts):
-    from funcdiff._src.interpreters.batching import bdim_to_front, vmap
 
     size = next(shape_of(a)[d] for a, d in zip(args, dims) if d is not None)
     args = [bdim_to_front(a, d, size) for a, d in zip(args, dims)]
@@ -288,7 +288,6 @@ odeint_p.batch = _odeint_batch
 # -- the public function ---------------------------------------------------------------------------
 def _closure_convert(dyn, avals):
     """`dyn` with the traced values it closes over made explicit: (dyn2, extra_params)."""
-    from funcdiff._src.interpreters.staging import stage_flat
 
     try:
         program, hoisted = stage_flat(lambda *xs: [dyn(*xs)], avals, "odeint")

@@ -8,30 +8,30 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as _sl
 
-from funcdiff._src.core import Primitive, ShapedArray, Tracer, _state, concrete_value
-from funcdiff._src.lax.elementwise import (
-    conj,
-    convert_element_type,
+from funcdiff import numpy as fnp
+from funcdiff._src.core import (
+    Primitive,
+    ShapedArray,
+    Tracer,
+    _state,
+    concrete_value,
     dtype_of,
-    real,
-    real_for_real,
     shape_of,
-    unbroadcast,
 )
-from funcdiff._src.lax.shape import move_batch_axes, reshape, slice_in_dim, transpose
+from funcdiff._src.lax.elementwise import conj, convert_element_type, real, real_for_real
+from funcdiff._src.lax.shape import move_batch_axes, reshape, slice_in_dim, transpose, unbroadcast
+from funcdiff.numpy import linalg as fla
 
 _NoValue = object()
 
 
 # -- helpers (funcdiff operations, so rules stay differentiable) -------------------------
 def _fnp():
-    from funcdiff import numpy as fnp
 
     return fnp
 
 
 def _fla():
-    from funcdiff.numpy import linalg as fla
 
     return fla
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.signal as ss
 
-from funcdiff._src.core import Primitive, ShapedArray, _state, traced
-from funcdiff._src.interpreters.batching import moveaxis_to
-from funcdiff._src.lax.elementwise import add, dtype_of, shape_of, unbroadcast
-from funcdiff._src.lax.shape import reshape, static_slice
+from funcdiff._src.core import Primitive, ShapedArray, _state, dtype_of, shape_of, traced
+from funcdiff._src.lax.elementwise import add
+from funcdiff._src.lax.shape import moveaxis_to, reshape, static_slice, unbroadcast
 from funcdiff._src.numpy.creation import asarray as _asarray
 
 _MODES = ("full", "valid", "same")

@@ -8,14 +8,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.special as sc
 
-from funcdiff._src.core import Tracer, _state
-from funcdiff._src.lax.elementwise import (
-    dtype_by_running,
-    dtype_of,
-    elementwise,
-    nondifferentiable,
-    shape_of,
-)
+from funcdiff._src.core import Tracer, _state, dtype_of, shape_of
+from funcdiff._src.lax.elementwise import dtype_by_running, elementwise, nondifferentiable
 from funcdiff._src.numpy import elementwise as fe
 from funcdiff._src.numpy import reductions as fr
 from funcdiff._src.numpy import shape as fs

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import scipy.stats as st
 
-from funcdiff._src.lax.elementwise import shape_of
+from funcdiff._src.core import shape_of
 from funcdiff._src.numpy import elementwise as fe
 from funcdiff._src.numpy import reductions as fr
 from funcdiff._src.numpy import shape as fs

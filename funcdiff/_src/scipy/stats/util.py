@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.core import Tracer, concrete_value, traced  # noqa: F401 (traced: for the modules)
+from funcdiff._src.core import Tracer, concrete_value, dtype_of, traced  # noqa: F401 (traced: for the modules)
 from funcdiff._src.errors import ConcretizationError
-from funcdiff._src.lax.elementwise import dtype_of
 from funcdiff._src.numpy import elementwise as fe
 from funcdiff._src.numpy.creation import asarray
 
