@@ -28,10 +28,10 @@ import pytest
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
-from funcdiff._src.interpreters.staging import Program
 from funcdiff._src.jit import compile_program, optimize
 from funcdiff._src.lax.elementwise import convert_element_type_p
 from funcdiff._src.lax.shape import reshape
+from funcdiff._src.program import Program
 from funcdiff.tree import tree_leaves
 from tests.test_primitives import ELEMENTWISE, FAMILIES, _cases, _draw
 

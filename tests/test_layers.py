@@ -18,9 +18,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "funcdiff"
 
 LAYERS = [
     # foundations: no funcdiff imports
-    "_src.errors", "_src.config", "_src.source", "_src.tree",
+    "_src.errors", "_src.config", "_src.source", "_src.messages", "_src.tree",
     # the core: tracers, traces, the interpreter stack, bind
-    "_src.core", "_src.api_util",
+    "_src.core", "_src.program", "_src.api_util",
     # primitives with their rules (lax): structural ops first, then the ones built on them
     "_src.lax.shape", "_src.lax.elementwise", "_src.lax.reductions", "_src.lax.indexing",
     "_src.lax.contraction", "_src.lax.linalg", "_src.lax.fft",
@@ -35,7 +35,8 @@ LAYERS = [
     # control flow and custom derivative rules, built on all the interpreters
     "_src.control.primitives", "_src.control.custom", "_src.control.flow",
     # the API built on the transforms
-    "_src.ravel", "_src.api.linear", "_src.api.jacobians", "_src.testing",
+    "_src.ravel", "_src.api.grad", "_src.api.collectives", "_src.api.linear",
+    "_src.api.jacobians", "_src.testing",
     # SciPy
     "_src.scipy.special", "scipy.special", "_src.scipy.linalg", "_src.scipy.signal",
     "_src.scipy.integrate", "_src.scipy.stats.util", "_src.scipy.stats.gamma",

@@ -23,8 +23,8 @@ import funcdiff
 import funcdiff as fd
 import funcdiff.numpy as fnp
 import funcdiff.scipy.special as fsp
+from funcdiff._src.api.collectives import CollectivePrimitive
 from funcdiff._src.core import Primitive, ShapedArray, get_aval
-from funcdiff._src.interpreters.batching import CollectivePrimitive
 from funcdiff.errors import UnsupportedPrimitiveError
 
 

@@ -289,3 +289,35 @@ def _tangent_dtype_ok(pa, ta):
     if not is_float(pa.dtype):
         return ta.dtype == float0
     return False
+
+
+def argnums_tuple(argnums, nargs, name):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for a in nums:
+        if not isinstance(a, int) or not -nargs <= a < nargs:
+            raise ValueError(
+                f"{name}: argnums={argnums!r} refers to a positional argument that does not "
+                f"exist; the function was called with {nargs} positional argument(s)."
+            )
+    return single, tuple(a % nargs for a in nums)
+
+
+def check_diff_input(leaf, where, name, holomorphic, allow_int):
+    dtype = np.result_type(leaf)
+    if holomorphic:
+        if not np.issubdtype(dtype, np.complexfloating):
+            raise TypeError(
+                f"{name} with holomorphic=True needs complex inputs, but {where} has dtype "
+                f"{dtype}. Cast it with `.astype(complex)` or drop holomorphic=True."
+            )
+        return True
+    if np.issubdtype(dtype, np.inexact):
+        return True
+    if allow_int:
+        return False
+    raise TypeError(
+        f"{name} requires real- or complex-valued inputs (float dtype), but {where} has "
+        f"dtype {dtype}. Pass a float (e.g. `2.0` instead of `2`, or `x.astype(float)`), "
+        f"or use {name}(..., allow_int=True) to get a zero (float0) gradient for it."
+    )

@@ -13,20 +13,16 @@ nested transforms compose in any order. See docs/design.md.
 from __future__ import annotations
 
 import math
-import re
 import threading
-import warnings
 from contextlib import contextmanager
 
 import numpy as np
 
-from funcdiff._src import source as _source
+from funcdiff._src import messages as _messages
 from funcdiff._src.config import config as _config
 from funcdiff._src.errors import (
     ConcretizationError,
     DetachError,
-    DetachWarning,
-    TracerLeakError,
     UnsupportedPrimitiveError,
 )
 
@@ -113,17 +109,6 @@ def new_main(trace_type, name, fun=None):
         pop_main(main)
 
 
-def _leak_error(tracer):
-    main = tracer._trace.main
-    return TracerLeakError(
-        f"A tracer of the `{main.name}` transform of {main.where()} was used in a "
-        f"computation after `{main.name}` returned. It was probably stored in a global, "
-        "a closure or an attribute during that call. Return the value from the "
-        f"transformed function instead, or apply `{main.name}` to the function that uses "
-        "it. (Reading its value with print(), float() or numpy.asarray() is fine.)"
-    )
-
-
 class _Rebind:
     """Returned by `find_top_trace` when `args` must be normalized first (see below)."""
 
@@ -181,7 +166,7 @@ def find_top_trace(args, stack=None):
             if not main.alive:
                 if main.transparent:
                     return REBIND
-                raise _leak_error(a)
+                raise _messages.leak_error(main)
             if main.level > level:
                 level = main.level
                 top = trace
@@ -193,17 +178,8 @@ def find_top_trace(args, stack=None):
         except IndexError:
             owner = None
         if owner is not top.main:
-            raise _thread_error(top.main)
+            raise _messages.thread_error(top.main)
     return top
-
-
-def _thread_error(main):
-    return RuntimeError(
-        f"A tracer of the `{main.name}` transform of {main.where()} was used in another "
-        f"thread than the one running `{main.name}`{_user_frame()}. funcdiff's transforms "
-        "are per thread: compute with traced values in the thread that called the "
-        f"transform, or apply `{main.name}` to the function the worker thread runs."
-    )
 
 
 # --------------------------------------------------------------------------
@@ -270,6 +246,8 @@ class Primitive:
         "identity", "neutral", "aliases",
     )
 
+    collective = False  # a reduction over a named vmap axis (api/collectives.py)
+
     def __init__(self, name, impl, *, multiple_results=False, linear=None):
         self.name = name
         self.impl = impl
@@ -312,41 +290,6 @@ class Primitive:
 
     def __repr__(self):
         return f"Primitive({self.name})"
-
-
-# What `Primitive.aliases` returns beyond its strings (jit reads them; see jit.py's roots).
-
-
-class Slice:
-    """Aliases: a basic slice of input 0, `ranges` the indices it takes per axis (None:
-    not known), so that `jit` tells disjoint slices of one array apart."""
-
-    __slots__ = ("ranges",)
-
-    def __init__(self, ranges):
-        self.ranges = ranges
-
-
-class Branches:
-    """Aliases: output k is output k of one of the `programs`, run on the inputs from
-    position `first` on (cond)."""
-
-    __slots__ = ("programs", "first")
-
-    def __init__(self, programs, first):
-        self.programs, self.first = programs, first
-
-
-class Loop:
-    """Aliases of a loop whose Program `body` maps (consts, carry, extra) to the carry
-    first: the outputs are the final carries, then new arrays. `consts`, `carry` and
-    `extra` are `slice`s of the inputs; `may_skip`: the loop may run no iteration."""
-
-    __slots__ = ("body", "consts", "carry", "extra", "may_skip")
-
-    def __init__(self, body, consts, carry, extra, may_skip):
-        self.body, self.consts, self.carry, self.extra = body, consts, carry, extra
-        self.may_skip = may_skip
 
 
 # --------------------------------------------------------------------------
@@ -529,37 +472,6 @@ class Tracer:
         """The concrete value (a NumPy array or scalar), or ConcretizationError."""
         raise NotImplementedError
 
-    def _concrete_error(self, what):
-        main = self._trace.main
-        staged = main.name in ("jit", "make_program")
-        if what.startswith("bool"):
-            advice = (
-                "Use `funcdiff.numpy.where(pred, a, b)` instead of an `if`, or "
-                "`funcdiff.cond(pred, true_fun, false_fun, *operands)` for branches."
-            )
-        elif what.startswith(("int", "an index")):
-            advice = (
-                "Sizes and indices must be known while tracing: compute them from "
-                "`.shape`, or pass them as Python ints."
-            )
-        else:
-            advice = (
-                "Keep the computation in funcdiff: call `funcdiff.numpy` (or "
-                "`funcdiff.scipy`) functions on the traced value instead of converting "
-                "it (`fnp.sin(x)`, not `math.sin(x)`; `fnp.stack([...])`, not "
-                "`numpy.array([...])`)."
-            )
-        if staged:
-            advice += (
-                " If the value is a Python setting (a flag, a size), mark its argument "
-                "static: `jit(f, static_argnums=...)`."
-            )
-        return ConcretizationError(
-            f"{what} needs a concrete value, but this is an abstract traced value of "
-            f"`{main.name}` (of {main.where()}), which stands for many values at once"
-            f"{_user_frame()}. {advice}"
-        )
-
     # -- array attributes
     @property
     def shape(self):
@@ -632,7 +544,7 @@ class Tracer:
         try:
             return self.concrete()
         except ConcretizationError:
-            raise self._concrete_error(what) from None
+            raise _messages.concretization_error(self._trace.main, what) from None
 
     def _detached(self, what):
         """The concrete value, for a conversion that drops derivatives (see DetachError)."""
@@ -641,10 +553,10 @@ class Tracer:
         if mode != "allow":
             carrier = carries_derivative(self)
             if carrier is not None:
-                message = _detach_message(carrier, what)
+                message = _messages.detach_message(carrier._trace.main, what)
                 if mode == "raise":
                     raise DetachError(message)
-                _warn_detach(message)
+                _messages.warn_detach(message)
         return value
 
     def __repr__(self):
@@ -677,12 +589,6 @@ class Tracer:
             "which also works on plain arrays); likewise `.add`, `.multiply`, "
             "`.min`, `.max`."
         )
-
-
-def _user_frame():
-    """', used at file:line in function: text' of the user's code, for error messages."""
-    text = _source.where(_source.user_frame(2))
-    return f", used at {text}" if text else ""
 
 
 def has_tracer(*objs):
@@ -726,66 +632,6 @@ def carries_derivative(x):
     return None
 
 
-def _detach_message(carrier, what):
-    main = carrier._trace.main
-    frame = _source.user_frame(3)
-    call = _source.library_call(3)
-    lines = [
-        f"{what} would drop the derivative of a value that `{main.name}` (of "
-        f"{main.where()}) is differentiating: the result would be a plain "
-        f"{'array' if 'array' in what else 'number'} that `{main.name}` cannot follow, so "
-        "the derivative through it would silently be zero."
-    ]
-    if frame is not None:
-        lines.append(f"  at {_source.where(frame)}")
-    if call is not None:
-        equivalent = _source.funcdiff_equivalent(call)
-        lines.append(f"It was called inside `{call}`, which converts its input to a NumPy array.")
-        if equivalent is not None:
-            lines.append(f"Fix: call `{equivalent}` instead; funcdiff can differentiate it.")
-        elif call in ("numpy.vectorize",):
-            lines.append("Fix: use `funcdiff.vmap(f)` instead of `numpy.vectorize(f)`.")
-        else:
-            lines.append(
-                f"funcdiff has no `{call}` yet: write it with `funcdiff.numpy` functions, "
-                "or give it a derivative rule with `funcdiff.custom_jvp` / `custom_vjp`."
-            )
-    elif frame is not None and _ITEM_ASSIGNMENT.search(_source.where(frame)):
-        lines.append(
-            "Writing a traced value into a NumPy array (`y[i] = x`) cannot be followed. "
-            "Fix: build the array from traced values: `y = y.at[i].set(x)` (on an array made "
-            "with `fnp.zeros`, or any array), or `fnp.stack` / `fnp.concatenate` the pieces."
-        )
-    else:
-        lines.append(
-            "Fix: keep the value traced: use `funcdiff.numpy` functions on it "
-            "(`fnp.sin(x)`, not `math.sin(x)`); to build an array from traced values use "
-            "`fnp.stack([...])` or `fnp.array([...])`, not `numpy.array([...])`."
-        )
-    lines.append(
-        "To detach on purpose, convert `funcdiff.stop_gradient(x)` instead (its result "
-        "converts freely); `funcdiff.config.update(\"detach\", \"warn\")` or `\"allow\"` "
-        "relaxes this check everywhere."
-    )
-    return "\n".join(lines)
-
-
-_ITEM_ASSIGNMENT = re.compile(r"\w\s*\[[^\]]*\]\s*=(?!=)")  # `y[...] = ...` in a source line
-
-
-def _warn_detach(message):
-
-    frame = _source.user_frame(3)
-    if frame is None:
-        warnings.warn(message, DetachWarning, stacklevel=4)
-    else:
-        module = frame.f_globals.get("__name__")  # (a None module would drop the warning)
-        warnings.warn_explicit(
-            message, DetachWarning, frame.f_code.co_filename, frame.f_lineno,
-            **({} if module is None else {"module": module}),
-        )
-
-
 def check_alive(args):
     """Raise for a leaked tracer or one of another thread; True if some argument is a
     tracer of a transparent level (to be replaced by its value)."""
@@ -795,12 +641,12 @@ def check_alive(args):
             main = a._trace.main
             if not main.alive:
                 if not main.transparent:
-                    raise _leak_error(a)
+                    raise _messages.leak_error(main)
                 transparent = True
             else:
                 stack = _state.stack
                 if main.level >= len(stack) or stack[main.level] is not main:
-                    raise _thread_error(main)
+                    raise _messages.thread_error(main)
         if isinstance(a, (list, tuple)):
             transparent = check_alive(a) or transparent
     return transparent

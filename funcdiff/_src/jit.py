@@ -23,17 +23,9 @@ import numpy as np
 
 from funcdiff._src.api_util import check_fun, check_leaves
 from funcdiff._src.config import config
-from funcdiff._src.core import (
-    Branches,
-    Loop,
-    ShapedArray,
-    Slice,
-    Tracer,
-    get_aval,
-    pop_main,
-    push_main,
-)
-from funcdiff._src.interpreters.staging import Literal, Program, StagingTrace, Var
+from funcdiff._src.core import ShapedArray, Tracer, get_aval, pop_main, push_main
+from funcdiff._src.interpreters.staging import StagingTrace
+from funcdiff._src.program import Branches, Literal, Loop, Program, Slice, Var
 from funcdiff._src.tree import (
     _flatten,
     keystr,

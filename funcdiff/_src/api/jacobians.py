@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.api_util import check_argnums, check_flag, check_fun, check_leaves
+from funcdiff._src.api_util import (
+    argnums_tuple,
+    check_argnums,
+    check_diff_input,
+    check_flag,
+    check_fun,
+    check_leaves,
+)
 from funcdiff._src.core import dtype_of, shape_of
 from funcdiff._src.interpreters.batching import vmap
 from funcdiff._src.interpreters.jvp import jvp
-from funcdiff._src.interpreters.reverse import _argnums_tuple, _check_diff_input, vjp
+from funcdiff._src.interpreters.reverse import vjp
 from funcdiff._src.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["jacfwd", "jacrev", "hessian"]
@@ -52,7 +59,7 @@ def _check_inputs(args, nums, name):
                  tuple(args[i] for i in nums), name)
     for i in nums:
         for path, leaf in tree_flatten_with_path(args[i])[0]:
-            _check_diff_input(leaf, f"argument {i}{keystr(path)}", name, False, False)
+            check_diff_input(leaf, f"argument {i}{keystr(path)}", name, False, False)
 
 
 def _nest(out_leaves_blocks, out_tree, in_tree, single):
@@ -83,7 +90,7 @@ def jacfwd(fun, argnums=0, has_aux=False):
     _check_transform_args(fun, argnums, has_aux, "jacfwd")
 
     def jacfun(*args):
-        single, nums = _argnums_tuple(argnums, len(args), "jacfwd")
+        single, nums = argnums_tuple(argnums, len(args), "jacfwd")
         _check_inputs(args, nums, "jacfwd")
         dyn = tuple(args[i] for i in nums)
         leaves, in_tree = tree_flatten(dyn)
@@ -147,7 +154,7 @@ def jacrev(fun, argnums=0, has_aux=False):
     _check_transform_args(fun, argnums, has_aux, "jacrev")
 
     def jacfun(*args):
-        single, nums = _argnums_tuple(argnums, len(args), "jacrev")
+        single, nums = argnums_tuple(argnums, len(args), "jacrev")
         _check_inputs(args, nums, "jacrev")
         dyn = tuple(args[i] for i in nums)
         leaves, in_tree = tree_flatten(dyn)

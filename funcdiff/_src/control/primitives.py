@@ -16,16 +16,7 @@ import numpy as np
 
 from funcdiff import numpy as fnp
 from funcdiff._src.api_util import float0
-from funcdiff._src.core import (
-    Branches,
-    Loop,
-    Primitive,
-    ShapedArray,
-    Tracer,
-    dtype_of,
-    get_aval,
-    shape_of,
-)
+from funcdiff._src.core import Primitive, ShapedArray, Tracer, dtype_of, get_aval, shape_of
 from funcdiff._src.interpreters.batching import batch_flat, vmap
 from funcdiff._src.interpreters.jvp import jvp_flat
 from funcdiff._src.interpreters.reverse import vjp
@@ -33,6 +24,7 @@ from funcdiff._src.interpreters.staging import stage_flat
 from funcdiff._src.jit import compiled
 from funcdiff._src.lax.elementwise import where
 from funcdiff._src.lax.shape import bdim_to_front, moveaxis_to
+from funcdiff._src.program import Branches, Loop
 
 __all__ = ["scan_p", "while_p", "cond_p", "bind_scan", "bind_while", "bind_cond"]
 

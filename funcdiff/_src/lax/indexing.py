@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.core import Primitive, ShapedArray, Slice, Tracer, dtype_of, shape_of
+from funcdiff._src.core import Primitive, ShapedArray, Tracer, dtype_of, shape_of
 from funcdiff._src.errors import ConcretizationError
 from funcdiff._src.lax.elementwise import (
     convert_element_type,
@@ -36,6 +36,7 @@ from funcdiff._src.lax.elementwise import (
     where,
 )
 from funcdiff._src.lax.shape import broadcast_to, reduce_sum, reshape, transpose
+from funcdiff._src.program import Slice
 
 __all__ = [
     "Index", "IndexArray", "Dyn", "normalize_index",

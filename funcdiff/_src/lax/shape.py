@@ -18,7 +18,8 @@ import operator
 
 import numpy as np
 
-from funcdiff._src.core import Primitive, ShapedArray, Slice, _state, dtype_of, shape_of
+from funcdiff._src.core import Primitive, ShapedArray, _state, dtype_of, shape_of
+from funcdiff._src.program import Slice
 
 
 def linear_primitive(name, impl, transpose, *, multiple_results=False):

@@ -1,0 +1,132 @@
+"""The messages of the core's errors: where in the user's code, what went wrong, the fix.
+
+Kept apart from `core` so that the core reads as the algorithm; each function takes
+the transform's `MainTrace` (its `name` and `where()`) and returns the exception or
+message.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from funcdiff._src import source as _source
+from funcdiff._src.errors import ConcretizationError, DetachWarning, TracerLeakError
+
+
+def user_frame_text():
+    """', used at file:line in function: text' of the user's code, for error messages."""
+    text = _source.where(_source.user_frame(2))
+    return f", used at {text}" if text else ""
+
+
+def leak_error(main):
+    """A tracer of `main` used after its transform returned."""
+    return TracerLeakError(
+        f"A tracer of the `{main.name}` transform of {main.where()} was used in a "
+        f"computation after `{main.name}` returned. It was probably stored in a global, "
+        "a closure or an attribute during that call. Return the value from the "
+        f"transformed function instead, or apply `{main.name}` to the function that uses "
+        "it. (Reading its value with print(), float() or numpy.asarray() is fine.)"
+    )
+
+
+def thread_error(main):
+    """A tracer of `main` used in another thread."""
+    return RuntimeError(
+        f"A tracer of the `{main.name}` transform of {main.where()} was used in another "
+        f"thread than the one running `{main.name}`{user_frame_text()}. funcdiff's transforms "
+        "are per thread: compute with traced values in the thread that called the "
+        f"transform, or apply `{main.name}` to the function the worker thread runs."
+    )
+
+
+def concretization_error(main, what):
+    """`what` (a conversion, an `if`) asked an abstract tracer of `main` for a value."""
+    staged = main.name in ("jit", "make_program")
+    if what.startswith("bool"):
+        advice = (
+            "Use `funcdiff.numpy.where(pred, a, b)` instead of an `if`, or "
+            "`funcdiff.cond(pred, true_fun, false_fun, *operands)` for branches."
+        )
+    elif what.startswith(("int", "an index")):
+        advice = (
+            "Sizes and indices must be known while tracing: compute them from "
+            "`.shape`, or pass them as Python ints."
+        )
+    else:
+        advice = (
+            "Keep the computation in funcdiff: call `funcdiff.numpy` (or "
+            "`funcdiff.scipy`) functions on the traced value instead of converting "
+            "it (`fnp.sin(x)`, not `math.sin(x)`; `fnp.stack([...])`, not "
+            "`numpy.array([...])`)."
+        )
+    if staged:
+        advice += (
+            " If the value is a Python setting (a flag, a size), mark its argument "
+            "static: `jit(f, static_argnums=...)`."
+        )
+    return ConcretizationError(
+        f"{what} needs a concrete value, but this is an abstract traced value of "
+        f"`{main.name}` (of {main.where()}), which stands for many values at once"
+        f"{user_frame_text()}. {advice}"
+    )
+
+
+def detach_message(main, what):
+    """`what` would drop the derivative that `main` is taking."""
+    frame = _source.user_frame(3)
+    call = _source.library_call(3)
+    lines = [
+        f"{what} would drop the derivative of a value that `{main.name}` (of "
+        f"{main.where()}) is differentiating: the result would be a plain "
+        f"{'array' if 'array' in what else 'number'} that `{main.name}` cannot follow, so "
+        "the derivative through it would silently be zero."
+    ]
+    if frame is not None:
+        lines.append(f"  at {_source.where(frame)}")
+    if call is not None:
+        equivalent = _source.funcdiff_equivalent(call)
+        lines.append(f"It was called inside `{call}`, which converts its input to a NumPy array.")
+        if equivalent is not None:
+            lines.append(f"Fix: call `{equivalent}` instead; funcdiff can differentiate it.")
+        elif call in ("numpy.vectorize",):
+            lines.append("Fix: use `funcdiff.vmap(f)` instead of `numpy.vectorize(f)`.")
+        else:
+            lines.append(
+                f"funcdiff has no `{call}` yet: write it with `funcdiff.numpy` functions, "
+                "or give it a derivative rule with `funcdiff.custom_jvp` / `custom_vjp`."
+            )
+    elif frame is not None and _ITEM_ASSIGNMENT.search(_source.where(frame)):
+        lines.append(
+            "Writing a traced value into a NumPy array (`y[i] = x`) cannot be followed. "
+            "Fix: build the array from traced values: `y = y.at[i].set(x)` (on an array made "
+            "with `fnp.zeros`, or any array), or `fnp.stack` / `fnp.concatenate` the pieces."
+        )
+    else:
+        lines.append(
+            "Fix: keep the value traced: use `funcdiff.numpy` functions on it "
+            "(`fnp.sin(x)`, not `math.sin(x)`); to build an array from traced values use "
+            "`fnp.stack([...])` or `fnp.array([...])`, not `numpy.array([...])`."
+        )
+    lines.append(
+        "To detach on purpose, convert `funcdiff.stop_gradient(x)` instead (its result "
+        "converts freely); `funcdiff.config.update(\"detach\", \"warn\")` or `\"allow\"` "
+        "relaxes this check everywhere."
+    )
+    return "\n".join(lines)
+
+
+_ITEM_ASSIGNMENT = re.compile(r"\w\s*\[[^\]]*\]\s*=(?!=)")  # `y[...] = ...` in a source line
+
+
+def warn_detach(message):
+    frame = _source.user_frame(3)
+    if frame is None:
+        warnings.warn(message, DetachWarning, stacklevel=4)
+    else:
+        module = frame.f_globals.get("__name__")  # (a None module would drop the warning)
+        warnings.warn_explicit(
+            message, DetachWarning, frame.f_code.co_filename, frame.f_lineno,
+            **({} if module is None else {"module": module}),
+        )
