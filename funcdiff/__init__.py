@@ -36,7 +36,7 @@ from funcdiff._src.errors import (
 from funcdiff._src.interpreters.batching import vmap
 from funcdiff._src.interpreters.jvp import jvp
 from funcdiff._src.interpreters.reverse import vjp
-from funcdiff._src.jit import jit, make_program
+from funcdiff._src.jit.dispatch import jit, make_program
 
 __version__ = "0.1.0"
 

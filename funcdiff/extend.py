@@ -61,7 +61,7 @@ assert np.allclose(g, np.tanh(x))
 """
 
 from funcdiff._src.core import Primitive, ShapedArray, dtype_of, get_aval, shape_of
-from funcdiff._src.jit import optimize
+from funcdiff._src.jit.optimize import optimize
 from funcdiff._src.lax.elementwise import elementwise, nondifferentiable
 from funcdiff._src.lax.shape import bdim_to_front, linear_primitive, moveaxis_to
 from funcdiff._src.program import Eqn, Literal, Program, Var

@@ -28,7 +28,8 @@ import pytest
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
-from funcdiff._src.jit import compile_program, optimize
+from funcdiff._src.jit.codegen import compile_program
+from funcdiff._src.jit.optimize import optimize
 from funcdiff._src.lax.elementwise import convert_element_type_p
 from funcdiff._src.lax.shape import reshape
 from funcdiff._src.program import Program
@@ -1058,7 +1059,7 @@ def test_mul_safe_under_jit_writes_into_dead_buffers_with_the_same_values():
 
 
 def test_long_programs_are_split_into_chunks(monkeypatch):
-    from funcdiff._src import jit as jit_module
+    from funcdiff._src.jit import codegen as jit_module
 
     monkeypatch.setattr(jit_module, "CHUNK", 3)
     rng = np.random.default_rng(0)
@@ -1097,7 +1098,7 @@ def test_long_programs_are_split_into_chunks(monkeypatch):
 
 
 def test_repeated_chunks_share_code(monkeypatch):
-    from funcdiff._src import jit as jit_module
+    from funcdiff._src.jit import codegen as jit_module
 
     monkeypatch.setattr(jit_module, "CHUNK", 12)
 

@@ -31,7 +31,8 @@ LAYERS = [
     "_src.numpy.methods", "numpy", "numpy.linalg", "numpy.fft",
     # the interpreters (one per transform), then jit's compiler
     "_src.interpreters.jvp", "_src.interpreters.reverse", "_src.interpreters.staging",
-    "_src.interpreters.batching", "_src.jit",
+    "_src.interpreters.batching", "_src.jit.optimize", "_src.jit.memory", "_src.jit.codegen",
+    "_src.jit.dispatch",
     # control flow and custom derivative rules, built on all the interpreters
     "_src.control.primitives", "_src.control.custom", "_src.control.flow",
     # the API built on the transforms

@@ -12,7 +12,7 @@ import itertools
 
 import numpy as np
 
-from funcdiff._src.core import ShapedArray, get_aval
+from funcdiff._src.core import get_aval
 
 __all__ = ["Program", "Eqn", "Var", "Literal", "Slice", "Branches", "Loop"]
 
@@ -174,10 +174,9 @@ def _fmt(p):
     return repr(p)
 
 
-_ = ShapedArray
 
 
-# -- What `Primitive.aliases` returns beyond its strings (jit reads them; see jit.py's roots)
+# -- What `Primitive.aliases` returns beyond its strings (jit reads them; see jit/memory.py)
 
 
 class Slice:

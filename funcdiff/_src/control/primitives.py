@@ -16,12 +16,12 @@ import numpy as np
 
 from funcdiff import numpy as fnp
 from funcdiff._src.api_util import float0
-from funcdiff._src.core import Primitive, ShapedArray, Tracer, dtype_of, get_aval, shape_of
+from funcdiff._src.core import Primitive, ShapedArray, Tracer, get_aval, shape_of
 from funcdiff._src.interpreters.batching import batch_flat, vmap
 from funcdiff._src.interpreters.jvp import jvp_flat
 from funcdiff._src.interpreters.reverse import vjp
 from funcdiff._src.interpreters.staging import stage_flat
-from funcdiff._src.jit import compiled
+from funcdiff._src.jit.codegen import compiled
 from funcdiff._src.lax.elementwise import where
 from funcdiff._src.lax.shape import bdim_to_front, moveaxis_to
 from funcdiff._src.program import Branches, Loop
@@ -584,4 +584,3 @@ cond_p.jvp = _cond_jvp
 cond_p.vjp = _cond_vjp
 cond_p.batch = _cond_batch
 
-_ = dtype_of

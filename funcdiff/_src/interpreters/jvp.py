@@ -8,8 +8,6 @@ any transform below this one.
 
 from __future__ import annotations
 
-import numpy as np
-
 from funcdiff._src.api_util import (
     check_flag,
     check_fun,
@@ -187,4 +185,3 @@ def jvp(fun, primals, tangents, has_aux=False):
     return y, ty
 
 
-_ = np  # numpy used by type hints in docs

@@ -88,60 +88,27 @@ class RevTrace(Trace):
         if prim.nondiff:  # no derivative: a constant to this trace, nothing on the tape
             return prim.bind(*[a.primal if type(a) is RevTracer and a._trace is self else a
                                for a in args], **params)
-        if len(args) == 1 and prim.fwd is None:  # fast path: unary primitives
-            a = args[0]
-            p = a.primal
-            out = prim.bind(p, **params) if isinstance(p, Tracer) else prim.impl(p, **params)
-            parent = (a.node if a.index is None else (a.node, a.index),)
-            if prim.residuals is None:
-                tape.append((prim, params, (p,), out, _ARG0, parent))
-            else:
-                tape.append((prim, params, *_keep(prim.residuals, (p,), out), _ARG0, parent))
-        elif len(args) == 2 and prim.fwd is None:
-            a, b = args
+        primals, argnums, parents = [], [], []
+        lower = False  # some input boxes a value of a lower level: bind there
+        for i, a in enumerate(args):
             if type(a) is RevTracer and a._trace is self:
-                pa = a.primal
-                if type(b) is RevTracer and b._trace is self:
-                    pb = b.primal
-                    argnums = _ARG01
-                    parents = (a.node if a.index is None else (a.node, a.index),
-                               b.node if b.index is None else (b.node, b.index))
-                else:
-                    pb, argnums = b, _ARG0
-                    parents = (a.node if a.index is None else (a.node, a.index),)
-            else:  # only b is ours
-                pa, pb, argnums = a, b.primal, _ARG1
-                parents = (b.node if b.index is None else (b.node, b.index),)
-            primals = (pa, pb)
-            if isinstance(pa, Tracer) or isinstance(pb, Tracer):
-                out = prim.bind(pa, pb, **params)
+                p = a.primal
+                argnums.append(i)
+                parents.append(a.node if a.index is None else (a.node, a.index))
             else:
-                out = prim.impl(pa, pb, **params)
-            if prim.residuals is None:
-                tape.append((prim, params, primals, out, argnums, parents))
-            else:
-                tape.append((prim, params, *_keep(prim.residuals, primals, out), argnums, parents))
+                p = a
+            primals.append(p)
+            if not lower and isinstance(p, Tracer):
+                lower = True
+        if prim.fwd is not None:
+            out, res = prim.fwd(*primals, **params)
+            params = {**params, "residuals": res}
         else:
-            primals, argnums, parents = [], [], []
-            lower = False
-            for i, a in enumerate(args):
-                if type(a) is RevTracer and a._trace is self:
-                    p = a.primal
-                    argnums.append(i)
-                    parents.append(a.node if a.index is None else (a.node, a.index))
-                else:
-                    p = a
-                primals.append(p)
-                lower = lower or isinstance(p, Tracer)
-            if prim.fwd is not None:
-                out, res = prim.fwd(*primals, **params)
-                params = {**params, "residuals": res}
-            else:
-                out = prim.bind(*primals, **params) if lower else prim.impl(*primals, **params)
-            if prim.residuals is None:
-                tape.append((prim, params, primals, out, argnums, parents))
-            else:
-                tape.append((prim, params, *_keep(prim.residuals, primals, out), argnums, parents))
+            out = prim.bind(*primals, **params) if lower else prim.impl(*primals, **params)
+        if prim.residuals is None:
+            tape.append((prim, params, primals, out, argnums, parents))
+        else:
+            tape.append((prim, params, *_keep(prim.residuals, primals, out), argnums, parents))
         node = len(tape) - 1
         if prim.multiple_results:
             if any(type(o) is RevTracer and o._trace is self for o in out):
@@ -171,10 +138,6 @@ class RevTrace(Trace):
                 result.append(RevTracer(self, o, node, k))
         return result
 
-
-_ARG0 = (0,)
-_ARG1 = (1,)
-_ARG01 = (0, 1)
 
 # the sum of two paths to one value (see RevTrace._merge_closures)
 merge_p = Primitive("closure_merge", lambda a, b: a)

@@ -1,0 +1,80 @@
+"""Every fast path that remains agrees with the general path it shortcuts.
+
+`grad`/`value_and_grad` skip the pytree bookkeeping for one array or float argument
+and convert a float64 scalar cotangent directly; `vmap` skips it for plain array
+arguments and for one batched output. Each is checked here against the same call
+spelled so that it takes the general path (the argument inside a pytree, the output
+inside a tuple), and `grad` against `vjp`, over a table of functions and inputs.
+(The elementwise fast path against `bind` is in test_primitive_fields.py; jit's
+dispatch cache in test_jit.py.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import funcdiff as fd
+import funcdiff.numpy as fnp
+from tests.helpers import assert_same
+
+FUNCTIONS = {
+    "sin_sum": lambda x: fnp.sum(fnp.sin(x) * x),
+    "chain": lambda x: fnp.sum(fnp.tanh(fnp.exp(-(x**2)) + 0.5 * x) / (1.0 + x * x)),
+    "max_mean": lambda x: fnp.mean(fnp.maximum(x, 0.1) ** 2),
+    "matmul": lambda x: fnp.sum(fnp.tanh(fnp.reshape(x, (-1, 1)) @ fnp.ones((1, 3)))),
+    "constant": lambda x: fnp.sum(fnp.ones(3)),  # no dependence on x: zero gradient
+}
+INPUTS = {
+    "float": lambda: 0.7,
+    "f64_scalar": lambda: np.float64(-1.3),
+    "f64_vector": lambda: np.linspace(-1.0, 2.0, 5),
+    "f32_vector": lambda: np.linspace(-1.0, 2.0, 4).astype(np.float32),
+}
+
+
+@pytest.mark.parametrize("fname", FUNCTIONS)
+@pytest.mark.parametrize("iname", INPUTS)
+def test_grad_fast_path_agrees_with_the_pytree_path_and_vjp(fname, iname):
+    f, x = FUNCTIONS[fname], INPUTS[iname]()
+    fast = fd.grad(f)(x)
+    general = fd.grad(lambda t: f(t["x"]))({"x": x})["x"]
+    y, pullback = fd.vjp(f, x)
+    (via_vjp,) = pullback(np.ones_like(np.asarray(y)))
+    for other in (general, via_vjp):
+        assert type(fast) is type(other)
+        assert np.result_type(fast) == np.result_type(other) == np.result_type(x)
+        assert_same(fast, other, rtol=1e-6 if np.result_type(x) == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("fname", FUNCTIONS)
+@pytest.mark.parametrize("iname", INPUTS)
+def test_value_and_grad_fast_path_agrees_with_the_pytree_path(fname, iname):
+    f, x = FUNCTIONS[fname], INPUTS[iname]()
+    v_fast, g_fast = fd.value_and_grad(f)(x)
+    v_gen, g_gen = fd.value_and_grad(lambda a, t: f(t[0]), argnums=1)(None, (x,))
+    assert_same(v_fast, v_gen)
+    assert_same(g_fast, g_gen[0])
+    assert np.result_type(g_fast) == np.result_type(g_gen[0])
+
+
+VMAPPED = {
+    "elementwise": lambda x: fnp.sin(x) * x,
+    "reduction": lambda x: fnp.sum(x**2),
+    "matmul": lambda x: x @ fnp.ones((x.shape[-1], 2)),
+    "constant": lambda x: fnp.ones(2),  # unbatched output: broadcast
+}
+
+
+@pytest.mark.parametrize("fname", VMAPPED)
+@pytest.mark.parametrize("in_axes", [0, 1, -1])
+@pytest.mark.parametrize("out_axes", [0, -1])
+def test_vmap_fast_paths_agree_with_the_pytree_path(fname, in_axes, out_axes):
+    f = VMAPPED[fname]
+    xs = np.random.default_rng(0).normal(size=(3, 4))
+    fast = fd.vmap(f, in_axes=in_axes, out_axes=out_axes)(xs)
+    general = fd.vmap(lambda d: (f(d["x"]),), in_axes=({"x": in_axes},),
+                      out_axes=(out_axes,))({"x": xs})[0]
+    assert_same(fast, general)
+    loop = np.stack([f(x) for x in np.moveaxis(xs, in_axes, 0)], axis=out_axes)
+    assert_same(fast, loop)
