@@ -10,9 +10,11 @@ fd.grad(lambda x: fnp.sum(fnp.sin(x) * x ** 2))(fnp.ones(3))
 
 from funcdiff import numpy  # noqa: F401  (sets up Tracer methods)
 from funcdiff._src.api.collectives import axis_index, pmax, pmean, pmin, psum
-from funcdiff._src.api.grad import grad, value_and_grad
+from funcdiff._src.api.forward import jvp
 from funcdiff._src.api.jacobians import hessian, jacfwd, jacrev
 from funcdiff._src.api.linear import linear_transpose, linearize, stop_gradient
+from funcdiff._src.api.reverse import grad, value_and_grad, vjp
+from funcdiff._src.api.vmap import vmap
 from funcdiff._src.api_util import float0
 from funcdiff._src.config import config
 from funcdiff._src.control.custom import custom_jvp, custom_vjp
@@ -33,9 +35,6 @@ from funcdiff._src.errors import (
     TracerLeakError,
     UnsupportedPrimitiveError,
 )
-from funcdiff._src.interpreters.batching import vmap
-from funcdiff._src.interpreters.jvp import jvp
-from funcdiff._src.interpreters.reverse import vjp
 from funcdiff._src.jit.dispatch import jit, make_program
 
 __version__ = "0.1.0"

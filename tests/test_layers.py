@@ -29,15 +29,16 @@ LAYERS = [
     "_src.numpy.shape", "_src.numpy.indexing", "_src.numpy.contraction",
     "_src.numpy.linalg", "_src.numpy.fft", "_src.numpy.extras", "_src.numpy.dispatch",
     "_src.numpy.methods", "numpy", "numpy.linalg", "numpy.fft",
-    # the interpreters (one per transform), then jit's compiler
+    # the interpreters (one per transform), then jit's optimizer and compiler
     "_src.interpreters.jvp", "_src.interpreters.reverse", "_src.interpreters.staging",
     "_src.interpreters.batching", "_src.jit.optimize", "_src.jit.memory", "_src.jit.codegen",
     "_src.jit.dispatch",
-    # control flow and custom derivative rules, built on all the interpreters
+    # the transforms as users call them (pytrees, argument checks, messages)
+    "_src.api.forward", "_src.api.reverse", "_src.api.vmap", "_src.api.collectives",
+    # control flow and custom derivative rules, built on all the transforms
     "_src.control.primitives", "_src.control.custom", "_src.control.flow",
-    # the API built on the transforms
-    "_src.ravel", "_src.api.grad", "_src.api.collectives", "_src.api.linear",
-    "_src.api.jacobians", "_src.testing",
+    # built on everything above
+    "_src.ravel", "_src.api.linear", "_src.api.jacobians", "_src.testing",
     # SciPy
     "_src.scipy.special", "scipy.special", "_src.scipy.linalg", "_src.scipy.signal",
     "_src.scipy.integrate", "_src.scipy.stats.util", "_src.scipy.stats.gamma",

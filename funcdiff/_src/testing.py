@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcdiff._src.api.forward import jvp
+from funcdiff._src.api.reverse import vjp
 from funcdiff._src.api_util import float0
-from funcdiff._src.interpreters.jvp import jvp
-from funcdiff._src.interpreters.reverse import vjp
 from funcdiff._src.tree import (
     keystr,
     tree_flatten,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcdiff._src.api.forward import jvp
+from funcdiff._src.api.reverse import vjp
+from funcdiff._src.api.vmap import vmap
 from funcdiff._src.api_util import (
     argnums_tuple,
     check_argnums,
@@ -13,9 +16,6 @@ from funcdiff._src.api_util import (
     check_leaves,
 )
 from funcdiff._src.core import dtype_of, shape_of
-from funcdiff._src.interpreters.batching import vmap
-from funcdiff._src.interpreters.jvp import jvp
-from funcdiff._src.interpreters.reverse import vjp
 from funcdiff._src.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["jacfwd", "jacrev", "hessian"]

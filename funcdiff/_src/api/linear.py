@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from funcdiff import numpy as fnp
+from funcdiff._src.api.reverse import vjp
 from funcdiff._src.api_util import (
     check_fun,
     check_leaves,
@@ -17,7 +18,6 @@ from funcdiff._src.api_util import (
 )
 from funcdiff._src.core import ShapedArray, get_aval, new_main
 from funcdiff._src.interpreters.jvp import jvp_flat
-from funcdiff._src.interpreters.reverse import vjp
 from funcdiff._src.interpreters.staging import StagingTrace
 from funcdiff._src.tree import tree_flatten, tree_map, tree_unflatten
 

@@ -37,6 +37,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from funcdiff._src.api.reverse import vjp
+from funcdiff._src.api.vmap import vmap
 from funcdiff._src.api_util import float0
 from funcdiff._src.core import (
     Primitive,
@@ -48,9 +50,8 @@ from funcdiff._src.core import (
     get_aval,
     shape_of,
 )
-from funcdiff._src.interpreters.batching import BatchTrace, vmap
+from funcdiff._src.interpreters.batching import BatchTrace
 from funcdiff._src.interpreters.jvp import jvp_flat
-from funcdiff._src.interpreters.reverse import vjp
 from funcdiff._src.interpreters.staging import UNKNOWN, StagingTrace, stage
 from funcdiff._src.lax.elementwise import convert_element_type
 from funcdiff._src.lax.shape import bdim_to_front

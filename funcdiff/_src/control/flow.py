@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from funcdiff import numpy as fnp
+from funcdiff._src.api.forward import jvp
+from funcdiff._src.api.reverse import vjp
 from funcdiff._src.control.custom import _batch_all_front, _instantiate, _Stash, _value, _vmapped
 from funcdiff._src.control.primitives import bind_cond, bind_scan, bind_while
 from funcdiff._src.core import (
@@ -28,8 +30,6 @@ from funcdiff._src.core import (
     shape_of,
 )
 from funcdiff._src.interpreters.batching import BatchTracer
-from funcdiff._src.interpreters.jvp import jvp
-from funcdiff._src.interpreters.reverse import vjp
 from funcdiff._src.interpreters.staging import UNKNOWN, stage, stage_flat
 from funcdiff._src.lax.elementwise import where
 from funcdiff._src.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten

@@ -15,11 +15,12 @@ from __future__ import annotations
 import numpy as np
 
 from funcdiff import numpy as fnp
+from funcdiff._src.api.reverse import vjp
+from funcdiff._src.api.vmap import vmap
 from funcdiff._src.api_util import float0
 from funcdiff._src.core import Primitive, ShapedArray, Tracer, get_aval, shape_of
-from funcdiff._src.interpreters.batching import batch_flat, vmap
+from funcdiff._src.interpreters.batching import batch_flat
 from funcdiff._src.interpreters.jvp import jvp_flat
-from funcdiff._src.interpreters.reverse import vjp
 from funcdiff._src.interpreters.staging import stage_flat
 from funcdiff._src.jit.codegen import compiled
 from funcdiff._src.lax.elementwise import where

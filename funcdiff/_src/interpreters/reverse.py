@@ -1,4 +1,4 @@
-"""Reverse mode: `vjp`, `grad`, `value_and_grad`.
+"""The reverse-mode interpreter (vjp, grad): `RevTrace`, its tape and the backward pass.
 
 Autograd-style: while the function runs, a `RevTrace` appends one entry per
 primitive to a tape (the primitive, its parameters, input primals, output and
@@ -14,24 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from funcdiff._src.api_util import (
-    check_flag,
-    check_fun,
-    check_leaves,
-    flatten_fun_args,
     float0,
-    fresh_outputs,
     is_float,
     strip_tracers,
     zeros_like_aval,
 )
 from funcdiff._src.config import config
 from funcdiff._src.core import Primitive, Trace, Tracer, get_aval, pop_main, push_main
-from funcdiff._src.tree import (
-    tree_flatten,
-    tree_unflatten,
-)
 
-__all__ = ["vjp", "RevTrace", "RevTracer"]
+__all__ = ["RevTrace", "RevTracer", "record", "backward_pass"]
 
 
 class RevTracer(Tracer):
@@ -300,64 +291,3 @@ def record(fun, flat_args, diff_mask, name, fun_desc, has_aux_store=None):
     finally:
         pop_main(main)
     return trace, outs, nodes, in_nodes
-
-
-def vjp(fun, *primals, has_aux=False):
-    """Reverse-mode vector-Jacobian product.
-
-    Args:
-        fun: function of pytrees of arrays.
-        *primals: the arguments at which to linearize `fun`.
-        has_aux: if True, `fun` returns `(out, aux)`.
-
-    Returns:
-        `(out, pullback)` or `(out, pullback, aux)`. `pullback(ct)` takes a
-        cotangent shaped like `out` and returns a tuple with one cotangent per
-        primal (same structure, shapes and dtypes as the primals). The
-        pullback is linear (not conjugate-linear) and may be called many times.
-
-    Example:
-        ```python
-        >>> import funcdiff as fd, funcdiff.numpy as fnp
-        >>> y, pullback = fd.vjp(lambda x: x ** 2, 3.0)
-        >>> pullback(1.0)
-        (np.float64(6.0),)
-
-        ```
-    """
-    check_fun(fun, "vjp")
-    check_flag(has_aux, "has_aux", "vjp")
-    flat, in_tree = tree_flatten(primals)
-    check_leaves(flat, primals, "vjp")
-    flat_fun, store = flatten_fun_args(fun, in_tree, has_aux, "vjp")
-    trace, outs, nodes, in_nodes = record(
-        flat_fun, flat, [True] * len(flat), "vjp", fun, store if has_aux else None
-    )
-    out_tree = store["tree"]
-    out_avals = [get_aval(o) for o in outs]
-    in_avals = [get_aval(x) for x in flat]
-
-    def pullback(ct):
-        ct_flat, ct_tree = tree_flatten(ct)
-        if ct_tree != out_tree:
-            raise TypeError(
-                f"vjp pullback: the cotangent must have the output's structure {out_tree}, "
-                f"got {ct_tree}."
-            )
-        seeds = []
-        for i, (c, node, aval) in enumerate(zip(ct_flat, nodes, out_avals)):
-            if np.shape(c) != aval.shape:
-                raise ValueError(
-                    f"vjp pullback: cotangent leaf {i} has shape {np.shape(c)} but the "
-                    f"output has shape {aval.shape}."
-                )
-            if node is not None:
-                seeds.append((node, c))
-        got = backward_pass(trace, seeds, consume=False)
-        cts = [cast_ct(got.get(n), a) for n, a in zip(in_nodes, in_avals)]
-        return tree_unflatten(in_tree, fresh_outputs(cts, flat + ct_flat))
-
-    y = tree_unflatten(out_tree, fresh_outputs(outs, flat))
-    if has_aux:
-        return y, pullback, store["aux"]
-    return y, pullback

@@ -11,10 +11,10 @@ import warnings
 import numpy as np
 
 from funcdiff import numpy as fnp
+from funcdiff._src.api.forward import jvp
+from funcdiff._src.api.reverse import vjp
+from funcdiff._src.api.vmap import vmap
 from funcdiff._src.core import Primitive, ShapedArray, Tracer, _state, dtype_of, get_aval, shape_of
-from funcdiff._src.interpreters.batching import vmap
-from funcdiff._src.interpreters.jvp import jvp
-from funcdiff._src.interpreters.reverse import vjp
 from funcdiff._src.interpreters.staging import stage_flat
 from funcdiff._src.lax.elementwise import convert_element_type
 from funcdiff._src.lax.shape import bdim_to_front, concatenate, reshape, slice_in_dim

@@ -1,6 +1,7 @@
-"""`grad` and `value_and_grad`: reverse mode for functions with one scalar output.
+"""`vjp`, `grad` and `value_and_grad`: reverse mode as users call it.
 
-Built on `vjp` (the reverse interpreter's entry point) with the checks users need:
+`vjp` records the function on the reverse interpreter's tape and returns the pullback;
+`grad` and `value_and_grad` add the checks users need:
 which arguments (`argnums`), float inputs (or `allow_int`), a real scalar output (or
 `holomorphic`), and a fast path for one output that skips the pytree bookkeeping.
 """
@@ -17,6 +18,7 @@ from funcdiff._src.api_util import (
     check_fun,
     check_grad_output,
     check_leaves,
+    flatten_fun_args,
     float0,
     fresh_outputs,
     split_aux,
@@ -31,7 +33,68 @@ from funcdiff._src.tree import (
     tree_unflatten,
 )
 
-__all__ = ["grad", "value_and_grad"]
+__all__ = ["vjp", "grad", "value_and_grad"]
+
+
+def vjp(fun, *primals, has_aux=False):
+    """Reverse-mode vector-Jacobian product.
+
+    Args:
+        fun: function of pytrees of arrays.
+        *primals: the arguments at which to linearize `fun`.
+        has_aux: if True, `fun` returns `(out, aux)`.
+
+    Returns:
+        `(out, pullback)` or `(out, pullback, aux)`. `pullback(ct)` takes a
+        cotangent shaped like `out` and returns a tuple with one cotangent per
+        primal (same structure, shapes and dtypes as the primals). The
+        pullback is linear (not conjugate-linear) and may be called many times.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> y, pullback = fd.vjp(lambda x: x ** 2, 3.0)
+        >>> pullback(1.0)
+        (np.float64(6.0),)
+
+        ```
+    """
+    check_fun(fun, "vjp")
+    check_flag(has_aux, "has_aux", "vjp")
+    flat, in_tree = tree_flatten(primals)
+    check_leaves(flat, primals, "vjp")
+    flat_fun, store = flatten_fun_args(fun, in_tree, has_aux, "vjp")
+    trace, outs, nodes, in_nodes = record(
+        flat_fun, flat, [True] * len(flat), "vjp", fun, store if has_aux else None
+    )
+    out_tree = store["tree"]
+    out_avals = [get_aval(o) for o in outs]
+    in_avals = [get_aval(x) for x in flat]
+
+    def pullback(ct):
+        ct_flat, ct_tree = tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise TypeError(
+                f"vjp pullback: the cotangent must have the output's structure {out_tree}, "
+                f"got {ct_tree}."
+            )
+        seeds = []
+        for i, (c, node, aval) in enumerate(zip(ct_flat, nodes, out_avals)):
+            if np.shape(c) != aval.shape:
+                raise ValueError(
+                    f"vjp pullback: cotangent leaf {i} has shape {np.shape(c)} but the "
+                    f"output has shape {aval.shape}."
+                )
+            if node is not None:
+                seeds.append((node, c))
+        got = backward_pass(trace, seeds, consume=False)
+        cts = [cast_ct(got.get(n), a) for n, a in zip(in_nodes, in_avals)]
+        return tree_unflatten(in_tree, fresh_outputs(cts, flat + ct_flat))
+
+    y = tree_unflatten(out_tree, fresh_outputs(outs, flat))
+    if has_aux:
+        return y, pullback, store["aux"]
+    return y, pullback
 
 
 def _is_float_leaf(x):
