@@ -78,3 +78,31 @@ def test_vmap_fast_paths_agree_with_the_pytree_path(fname, in_axes, out_axes):
     assert_same(fast, general)
     loop = np.stack([f(x) for x in np.moveaxis(xs, in_axes, 0)], axis=out_axes)
     assert_same(fast, loop)
+
+
+def test_every_numpy_outside_transforms_function_is_walked():
+    """`numpy_outside_transforms` (funcdiff/_src/numpy/util.py) is the NumPy API's one
+    eager fast path: with no transform active the function is NumPy's. tests/test_walk.py
+    calls every public function on a probe input under `jvp` and compares the primal
+    output with the eager (NumPy) value, and its derivatives with finite differences: the
+    fast path against the general path. Here: every decorated function has such a case,
+    and the eager call really is NumPy's."""
+    import importlib
+
+    from tests import test_walk
+
+    walked = {c.id for c in test_walk.CASES}
+    decorated = []
+    for module in test_walk.MODULES:
+        mod = importlib.import_module(module)
+        for name in mod.__all__:
+            fn = getattr(mod, name)
+            np_fn = getattr(fn, "numpy_function", None)
+            if np_fn is not None:
+                decorated.append(f"{module}.{name}")
+                assert (module, name) in test_walk.NOT_APPLICABLE or (
+                    f"{module}.{name}" in walked), f"{module}.{name} is not walked"
+    assert len(decorated) > 150
+    x = np.linspace(0.1, 0.9, 6).reshape(2, 3)
+    assert_same(fnp.sum(x, axis=1), np.sum(x, axis=1))
+    assert type(fnp.cumsum(x)) is np.ndarray

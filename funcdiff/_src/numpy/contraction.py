@@ -16,11 +16,12 @@ from functools import cache, lru_cache
 
 import numpy as np
 
-from funcdiff._src.core import _state, dtype_of, shape_of
+from funcdiff._src.core import dtype_of, shape_of
 from funcdiff._src.lax import contraction as pc
 from funcdiff._src.lax.elementwise import conj, convert_element_type, multiply
 from funcdiff._src.lax.shape import broadcast_to, reshape, transpose
 from funcdiff._src.numpy.creation import asarray as _asarray
+from funcdiff._src.numpy.util import numpy_outside_transforms
 
 __all__ = [
     "einsum", "dot", "matmul", "vdot", "inner", "outer", "tensordot", "kron", "cross",
@@ -130,6 +131,7 @@ def _interleaved(args):
     return ",".join(terms), ops
 
 
+@numpy_outside_transforms(np.einsum)
 def einsum(*operands, out=None, optimize=False, **kwargs):
     """`numpy.einsum`, differentiable (to any order, in every operand).
 
@@ -150,8 +152,6 @@ def einsum(*operands, out=None, optimize=False, **kwargs):
 
         ```
     """
-    if not _state.stack:
-        return np.einsum(*operands, out=out, optimize=optimize, **kwargs)
     _no_out(out, "einsum")
     if isinstance(operands[0], str):
         subscripts, ops = operands[0], list(operands[1:])
@@ -163,6 +163,7 @@ def einsum(*operands, out=None, optimize=False, **kwargs):
     return _contract(subscripts, ops, lambda *xs: np.einsum(subscripts, *xs))
 
 
+@numpy_outside_transforms(np.dot)
 def dot(a, b, out=None):
     """`numpy.dot`, differentiable: a product over the last axis of `a` and the
     second-to-last of `b` (the only axis of a 1-D `b`); a plain product with a scalar.
@@ -175,8 +176,6 @@ def dot(a, b, out=None):
 
         ```
     """
-    if not _state.stack:
-        return np.dot(a, b, out=out)
     _no_out(out, "dot")
     a, b = _asarray(a), _asarray(b)
     sa, sb = shape_of(a), shape_of(b)
@@ -190,6 +189,7 @@ def dot(a, b, out=None):
     return pc.einsum(f"{la},{lb}->{la[:-1]}{rest}", a, b)
 
 
+@numpy_outside_transforms(np.matmul)
 def matmul(a, b, /, out=None, *, dtype=None):
     """`numpy.matmul` (the `@` operator), differentiable: batch axes broadcast,
     a 1-D argument is a vector (promoted to a matrix, then the axis is removed).
@@ -203,8 +203,6 @@ def matmul(a, b, /, out=None, *, dtype=None):
 
         ```
     """
-    if not _state.stack:
-        return np.matmul(a, b, out=out, dtype=dtype)
     _no_out(out, "matmul")
     a, b = _asarray(a), _asarray(b)
     if dtype is not None:
@@ -219,6 +217,7 @@ def matmul(a, b, /, out=None, *, dtype=None):
     return _contract(f"{ta},{tb}->...{ta[3:-1]}{tb[4:]}", (a, b), np.matmul)
 
 
+@numpy_outside_transforms(np.vdot)
 def vdot(a, b, /):
     """`numpy.vdot`, differentiable: the dot product of the flattened arrays,
     conjugating `a` when complex.
@@ -231,8 +230,6 @@ def vdot(a, b, /):
 
         ```
     """
-    if not _state.stack:
-        return np.vdot(a, b)
     a, b = _asarray(a), _asarray(b)
     if _size(a) != _size(b):
         _numpy_error(np.vdot, a, b)
@@ -241,6 +238,7 @@ def vdot(a, b, /):
     return pc.einsum("i,i->", _ravel(a), _ravel(b))
 
 
+@numpy_outside_transforms(np.inner)
 def inner(a, b, /):
     """`numpy.inner`, differentiable: a product over the last axes of `a` and `b`.
 
@@ -252,8 +250,6 @@ def inner(a, b, /):
 
         ```
     """
-    if not _state.stack:
-        return np.inner(a, b)
     a, b = _asarray(a), _asarray(b)
     sa, sb = shape_of(a), shape_of(b)
     if not sa or not sb:
@@ -265,6 +261,7 @@ def inner(a, b, /):
     return pc.einsum(f"{la},{lb}{la[-1]}->{la[:-1]}{lb}", a, b)
 
 
+@numpy_outside_transforms(np.outer)
 def outer(a, b, out=None):
     """`numpy.outer`, differentiable: `out[i, j] = a.ravel()[i] * b.ravel()[j]`.
 
@@ -276,8 +273,6 @@ def outer(a, b, out=None):
 
         ```
     """
-    if not _state.stack:
-        return np.outer(a, b, out=out)
     _no_out(out, "outer")
     return pc.einsum("i,j->ij", _ravel(_asarray(a)), _ravel(_asarray(b)))
 
@@ -314,6 +309,7 @@ def _tensordot_axes(axes, nda, ndb):
     return out_a, out_b
 
 
+@numpy_outside_transforms(np.tensordot)
 def tensordot(a, b, axes=2):
     """`numpy.tensordot`, differentiable: sum over `axes` (an int N: the last N
     axes of `a` and the first N of `b`; or a pair of axis sequences).
@@ -326,8 +322,6 @@ def tensordot(a, b, axes=2):
 
         ```
     """
-    if not _state.stack:
-        return np.tensordot(a, b, axes)
     a, b = _asarray(a), _asarray(b)
     sa, sb = shape_of(a), shape_of(b)
     try:
@@ -344,6 +338,7 @@ def tensordot(a, b, axes=2):
     return pc.einsum(f"{la},{lb}->{out}", a, b)
 
 
+@numpy_outside_transforms(np.kron)
 def kron(a, b):
     """`numpy.kron`, differentiable: the Kronecker product (blocks `a[i, j] * b`).
 
@@ -355,8 +350,6 @@ def kron(a, b):
 
         ```
     """
-    if not _state.stack:
-        return np.kron(a, b)
     a, b = _asarray(a), _asarray(b)
     sa, sb = shape_of(a), shape_of(b)
     if not sa or not sb:
@@ -387,6 +380,7 @@ def _move_axis(x, source, dest):
     return transpose(x, tuple(order))
 
 
+@numpy_outside_transforms(np.cross)
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """`numpy.cross`, differentiable: the cross product of 3- (or 2-) vectors
     along the given axes, broadcasting the others.
@@ -399,8 +393,6 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
         ```
     """
-    if not _state.stack:
-        return np.cross(a, b, axisa, axisb, axisc, axis)
     if axis is not None:
         axisa = axisb = axisc = axis
     a, b = _asarray(a), _asarray(b)
@@ -429,6 +421,7 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return _move_axis(c, -1, axisc)
 
 
+@numpy_outside_transforms(np.vecdot)
 def vecdot(x1, x2, /, *, axis=-1, **kwargs):
     """`numpy.vecdot`, differentiable: `sum(conj(x1) * x2, axis)`, broadcasting.
 
@@ -440,8 +433,6 @@ def vecdot(x1, x2, /, *, axis=-1, **kwargs):
 
         ```
     """
-    if not _state.stack:
-        return np.vecdot(x1, x2, axis=axis, **kwargs)
     _no_out(kwargs.get("out"), "vecdot")
     x1, x2 = _asarray(x1), _asarray(x2)
     s1, s2 = shape_of(x1), shape_of(x2)
@@ -455,6 +446,7 @@ def vecdot(x1, x2, /, *, axis=-1, **kwargs):
     return _contract("...i,...i->...", (x1, x2), np.vecdot)
 
 
+@numpy_outside_transforms(np.matvec)
 def matvec(x1, x2, /, **kwargs):
     """`numpy.matvec`, differentiable: matrix-vector products over broadcast batch axes.
 
@@ -466,8 +458,6 @@ def matvec(x1, x2, /, **kwargs):
 
         ```
     """
-    if not _state.stack:
-        return np.matvec(x1, x2, **kwargs)
     _no_out(kwargs.get("out"), "matvec")
     x1, x2 = _asarray(x1), _asarray(x2)
     s1, s2 = shape_of(x1), shape_of(x2)
@@ -476,6 +466,7 @@ def matvec(x1, x2, /, **kwargs):
     return _contract("...ij,...j->...i", (x1, x2), np.matvec)
 
 
+@numpy_outside_transforms(np.vecmat)
 def vecmat(x1, x2, /, **kwargs):
     """`numpy.vecmat`, differentiable: `conj(x1) @ x2` over broadcast batch axes.
 
@@ -487,8 +478,6 @@ def vecmat(x1, x2, /, **kwargs):
 
         ```
     """
-    if not _state.stack:
-        return np.vecmat(x1, x2, **kwargs)
     _no_out(kwargs.get("out"), "vecmat")
     x1, x2 = _asarray(x1), _asarray(x2)
     s1, s2 = shape_of(x1), shape_of(x2)
@@ -499,6 +488,7 @@ def vecmat(x1, x2, /, **kwargs):
     return _contract("...j,...ji->...i", (x1, x2), np.vecmat)
 
 
+@numpy_outside_transforms(np.linalg.multi_dot)
 def multi_dot(arrays, *, out=None):
     """`numpy.linalg.multi_dot`, differentiable: the chained product of `arrays`
     as one einsum, multiplied in the cheapest order (opt_einsum's path).
@@ -515,8 +505,6 @@ def multi_dot(arrays, *, out=None):
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.multi_dot(arrays, out=out)
     _no_out(out, "linalg.multi_dot")
     ops = [_asarray(x) for x in arrays]
     nds = [len(shape_of(x)) for x in ops]

@@ -74,6 +74,7 @@ from funcdiff._src.lax.elementwise import (  # noqa: F401  (re-exported)
     trunc,
     where,
 )
+from funcdiff._src.numpy.util import numpy_outside_transforms
 
 __all__ = [
     "abs", "absolute", "add", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",
@@ -114,9 +115,10 @@ def fabs(x):
     return abs(x)
 
 
+@numpy_outside_transforms(np.positive)
 def positive(x):
     """`numpy.positive`: returns `x`."""
-    return x if _state.stack else np.positive(x)
+    return x
 
 
 def round(a, decimals=0):  # noqa: A001
@@ -165,28 +167,28 @@ def clip(a, a_min=_NOVALUE, a_max=_NOVALUE, out=None, *, min=None, max=None):  #
     return a
 
 
+@numpy_outside_transforms(np.fmax)
 def fmax(x1, x2):
     """`numpy.fmax`: maximum ignoring NaNs (ties split the derivative)."""
-    if not _state.stack:
-        return np.fmax(x1, x2)
     return where(isnan(x2), x1, where(isnan(x1), x2, maximum(x1, x2)))
 
 
+@numpy_outside_transforms(np.fmin)
 def fmin(x1, x2):
     """`numpy.fmin`: minimum ignoring NaNs (ties split the derivative)."""
-    if not _state.stack:
-        return np.fmin(x1, x2)
     return where(isnan(x2), x1, where(isnan(x1), x2, minimum(x1, x2)))
 
 
+@numpy_outside_transforms(np.deg2rad)
 def deg2rad(x):
     """`numpy.deg2rad`."""
-    return np.deg2rad(x) if not _state.stack else multiply(x, np.pi / 180)
+    return multiply(x, np.pi / 180)
 
 
+@numpy_outside_transforms(np.rad2deg)
 def rad2deg(x):
     """`numpy.rad2deg`."""
-    return np.rad2deg(x) if not _state.stack else multiply(x, 180 / np.pi)
+    return multiply(x, 180 / np.pi)
 
 
 radians, degrees = deg2rad, rad2deg
@@ -197,9 +199,8 @@ def sinc(x):
     return ew.sinc(x)
 
 
+@numpy_outside_transforms(np.float_power)
 def float_power(x1, x2):
     """`numpy.float_power`: power computed in float64 (or complex128)."""
-    if not _state.stack:
-        return np.float_power(x1, x2)
     dt = np.result_type(dtype_of(x1), dtype_of(x2), np.float64)
     return power(astype(x1, dt), astype(x2, dt) if not isinstance(x2, (int, float)) else x2)

@@ -48,6 +48,7 @@ from funcdiff._src.numpy.elementwise import (
 from funcdiff._src.numpy.indexing import take
 from funcdiff._src.numpy.reductions import all as _all
 from funcdiff._src.numpy.shape import broadcast_to, concatenate, flip, moveaxis, pad, reshape
+from funcdiff._src.numpy.util import numpy_outside_transforms
 
 __all__ = [
     "angle", "real_if_close", "nan_to_num", "isclose", "allclose", "diff", "gradient",
@@ -69,6 +70,7 @@ def _slice(x, axis, start=None, stop=None):
 
 
 # -- complex numbers ---------------------------------------------------------------------
+@numpy_outside_transforms(np.angle, unless_traced=True)
 def angle(z, deg=False):
     """`numpy.angle`: the argument of complex `z` (0 or pi for real `z`).
 
@@ -85,8 +87,6 @@ def angle(z, deg=False):
 
         ```
     """
-    if not _traced(z):
-        return np.angle(z, deg=deg)
     if dtype_of(z).kind == "c":
         re, im = real(z), imag(z)
         zero = logical_and(equal(re, 0), equal(im, 0))
@@ -99,6 +99,7 @@ def angle(z, deg=False):
     return multiply(a, 180 / np.pi) if deg else a
 
 
+@numpy_outside_transforms(np.real_if_close, unless_traced=True)
 def real_if_close(a, tol=100):
     """`numpy.real_if_close`: the real part if every imaginary part is below `tol`.
 
@@ -114,8 +115,6 @@ def real_if_close(a, tol=100):
 
         ```
     """
-    if not _traced(a):
-        return np.real_if_close(a, tol=tol)
     a = _arr(a)
     if dtype_of(a).kind != "c":
         return a
@@ -146,6 +145,7 @@ def _replace_nonfinite(x, nan, posinf, neginf):
     return where(logical_and(isinf(x), x < 0), const(neginf, -big), x)
 
 
+@numpy_outside_transforms(np.nan_to_num, unless_traced=True)
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """`numpy.nan_to_num`: NaN -> `nan`, +inf -> `posinf`, -inf -> `neginf`.
 
@@ -161,8 +161,6 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
 
         ```
     """
-    if not _traced(x, nan, posinf, neginf):
-        return np.nan_to_num(x, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
     x = _arr(x)
     kind = dtype_of(x).kind
     if kind == "c":
@@ -174,6 +172,7 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     return _replace_nonfinite(x, nan, posinf, neginf)
 
 
+@numpy_outside_transforms(np.isclose, unless_traced=True)
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """`numpy.isclose`: `|a - b| <= atol + rtol * |b|` elementwise (boolean, no derivative).
 
@@ -185,8 +184,6 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
         ```
     """
-    if not _traced(a, b, rtol, atol):
-        return np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
     x = a if isinstance(a, (int, float, complex)) else _arr(a)
     y = b if isinstance(b, (int, float, complex)) else _arr(b)
     if isinstance(y, int):
@@ -204,6 +201,7 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return result
 
 
+@numpy_outside_transforms(np.allclose, unless_traced=True)
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """`numpy.allclose`: `all(isclose(a, b, ...))`.
 
@@ -219,12 +217,11 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
         ```
     """
-    if not _traced(a, b, rtol, atol):
-        return np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
     return _all(isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 # -- finite differences ------------------------------------------------------------------
+@numpy_outside_transforms(np.diff, unless_traced=True)
 def diff(a, n=1, axis=-1, prepend=_NoValue, append=_NoValue):
     """`numpy.diff`: the `n`-th discrete difference along `axis`, differentiable.
 
@@ -239,8 +236,6 @@ def diff(a, n=1, axis=-1, prepend=_NoValue, append=_NoValue):
 
         ```
     """
-    if not _traced(a, prepend, append):
-        return np.diff(a, n=n, axis=axis, prepend=prepend, append=append)
     if n == 0:
         return a
     if n < 0:
@@ -340,6 +335,7 @@ def _gradient_axis(f, ax, h, edge_order):
     return concatenate([first, inner, last], ax)
 
 
+@numpy_outside_transforms(np.gradient, unless_traced=True)
 def gradient(f, *varargs, axis=None, edge_order=1):
     """`numpy.gradient`: central differences inside, one-sided at the boundaries.
 
@@ -358,8 +354,6 @@ def gradient(f, *varargs, axis=None, edge_order=1):
 
         ```
     """
-    if not _traced(f, varargs):
-        return np.gradient(f, *varargs, axis=axis, edge_order=edge_order)
     f = _arr(f)
     nd = len(shape_of(f))
     axes = tuple(range(nd)) if axis is None else normalize_axis_tuple(axis, nd)
@@ -382,6 +376,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
 
 
 # -- grids --------------------------------------------------------------------------
+@numpy_outside_transforms(np.linspace, unless_traced=True)
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
              device=None):
     """`numpy.linspace`, differentiable in `start` and `stop` (arrays broadcast).
@@ -396,9 +391,6 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 
         ```
     """
-    if not _traced(start, stop):
-        return np.linspace(start, stop, num=num, endpoint=endpoint, retstep=retstep,
-                           dtype=dtype, axis=axis, device=device)
     num = operator.index(num)
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
@@ -430,6 +422,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     return (y, step) if retstep else y
 
 
+@numpy_outside_transforms(np.meshgrid, unless_traced=True)
 def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     """`numpy.meshgrid`: coordinate arrays from 1-d coordinate vectors, differentiable.
 
@@ -442,8 +435,6 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
 
         ```
     """
-    if not _traced(xi):
-        return np.meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing)
     if indexing not in ("xy", "ij"):
         raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
     nd = len(xi)
@@ -495,6 +486,7 @@ def _partition_args(a, kth, axis, order, name):
     return a, kth, axis
 
 
+@numpy_outside_transforms(np.partition, unless_traced=True)
 def partition(a, kth, axis=-1, kind="introselect", order=None):
     """`numpy.partition`: the values, differentiable (each follows its element).
 
@@ -510,13 +502,12 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
 
         ```
     """
-    if not _traced(a):
-        return np.partition(a, kth, axis=axis, kind=kind, order=order)
     a, kth, axis = _partition_args(a, kth, axis, order, "partition")
     idx = partition_index_p.bind(a, kth=kth, axis=axis, kind=kind)
     return rp.gather_along_axis(a, idx, axis)
 
 
+@numpy_outside_transforms(np.argpartition, unless_traced=True)
 def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     """`numpy.argpartition` (integer result, no derivative).
 
@@ -528,8 +519,6 @@ def argpartition(a, kth, axis=-1, kind="introselect", order=None):
 
         ```
     """
-    if not _traced(a):
-        return np.argpartition(a, kth, axis=axis, kind=kind, order=order)
     a, kth, axis = _partition_args(a, kth, axis, order, "argpartition")
     return argpartition_p.bind(a, kth=kth, axis=axis, kind=kind)
 
@@ -568,6 +557,7 @@ def _check_conv(a, v, mode):
     return a, v, _MODES[mode]
 
 
+@numpy_outside_transforms(np.convolve, unless_traced=True)
 def convolve(a, v, mode="full"):
     """`numpy.convolve`: discrete linear convolution of 1-d arrays, differentiable in both.
 
@@ -582,8 +572,6 @@ def convolve(a, v, mode="full"):
 
         ```
     """
-    if not _traced(a, v):
-        return np.convolve(a, v, mode=mode)
     a, v, mode = _check_conv(a, v, mode)
     if shape_of(v)[0] > shape_of(a)[0]:
         a, v = v, a
@@ -594,6 +582,7 @@ def convolve(a, v, mode="full"):
     return _correlate_core(a, flip(v), mode)
 
 
+@numpy_outside_transforms(np.correlate, unless_traced=True)
 def correlate(a, v, mode="valid"):
     """`numpy.correlate`: `c[k] = sum_n a[n + k] * conj(v[n])` for 1-d arrays, differentiable.
 
@@ -605,8 +594,6 @@ def correlate(a, v, mode="valid"):
 
         ```
     """
-    if not _traced(a, v):
-        return np.correlate(a, v, mode=mode)
     a, v, mode = _check_conv(a, v, mode)
     if shape_of(a)[0] == 0 or shape_of(v)[0] == 0:
         raise ValueError("Array arguments cannot be empty")
@@ -617,6 +604,7 @@ def correlate(a, v, mode="valid"):
     return _correlate_core(a, v, mode)
 
 
+@numpy_outside_transforms(np.polyval, unless_traced=True)
 def polyval(p, x):
     """`numpy.polyval`: `p[0] * x**(n-1) + ... + p[n-1]` by Horner's rule, differentiable.
 
@@ -630,8 +618,6 @@ def polyval(p, x):
 
         ```
     """
-    if not _traced(p, x):
-        return np.polyval(p, x)
     if isinstance(p, np.poly1d):
         p = p.coeffs
     p, x = _arr(p), _arr(x)

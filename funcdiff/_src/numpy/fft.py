@@ -15,7 +15,8 @@ from funcdiff._src.core import dtype_of, shape_of
 from funcdiff._src.lax import fft as pf
 from funcdiff._src.lax import shape as sp
 from funcdiff._src.lax.elementwise import conj, convert_element_type
-from funcdiff._src.numpy.shape import _arr, _traced, roll
+from funcdiff._src.numpy.shape import _arr, roll
+from funcdiff._src.numpy.util import numpy_outside_transforms
 
 __all__ = [
     "fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2", "irfft2",
@@ -148,6 +149,7 @@ def _nd(a, kind, s, axes, norm, out, name):
 
 
 # -- complex transforms -----------------------------------------------------------------------
+@numpy_outside_transforms(np.fft.fft, unless_traced=True)
 def fft(a, n=None, axis=-1, norm=None, out=None):
     """`numpy.fft.fft`: the 1-d discrete Fourier transform, differentiable.
 
@@ -162,11 +164,10 @@ def fft(a, n=None, axis=-1, norm=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.fft.fft(a, n, axis, norm, out)
     return _one(a, "fft", n, axis, norm, out, "fft")
 
 
+@numpy_outside_transforms(np.fft.ifft, unless_traced=True)
 def ifft(a, n=None, axis=-1, norm=None, out=None):
     """`numpy.fft.ifft`: the 1-d inverse transform (scaled by 1/n by default).
 
@@ -178,11 +179,10 @@ def ifft(a, n=None, axis=-1, norm=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.fft.ifft(a, n, axis, norm, out)
     return _one(a, "ifft", n, axis, norm, out, "ifft")
 
 
+@numpy_outside_transforms(np.fft.fftn, unless_traced=True)
 def fftn(a, s=None, axes=None, norm=None, out=None):
     """`numpy.fft.fftn`: the n-d transform over `axes` (default all), lengths `s`.
 
@@ -194,11 +194,10 @@ def fftn(a, s=None, axes=None, norm=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.fft.fftn(a, s, axes, norm, out)
     return _nd(a, "fft", s, axes, norm, out, "fftn")
 
 
+@numpy_outside_transforms(np.fft.ifftn, unless_traced=True)
 def ifftn(a, s=None, axes=None, norm=None, out=None):
     """`numpy.fft.ifftn`: the n-d inverse transform over `axes` (default all).
 
@@ -210,11 +209,10 @@ def ifftn(a, s=None, axes=None, norm=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.fft.ifftn(a, s, axes, norm, out)
     return _nd(a, "ifft", s, axes, norm, out, "ifftn")
 
 
+@numpy_outside_transforms(np.fft.fft2, unless_traced=True)
 def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """`numpy.fft.fft2`: `fftn` over the last two axes.
 
@@ -226,11 +224,10 @@ def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.fft.fft2(a, s, axes, norm, out)
     return _nd(a, "fft", s, axes, norm, out, "fft2")
 
 
+@numpy_outside_transforms(np.fft.ifft2, unless_traced=True)
 def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """`numpy.fft.ifft2`: `ifftn` over the last two axes.
 
@@ -242,12 +239,11 @@ def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.fft.ifft2(a, s, axes, norm, out)
     return _nd(a, "ifft", s, axes, norm, out, "ifft2")
 
 
 # -- real transforms ----------------------------------------------------------------------------
+@numpy_outside_transforms(np.fft.rfft, unless_traced=True)
 def rfft(a, n=None, axis=-1, norm=None, out=None):
     """`numpy.fft.rfft`: the transform of real input, `n // 2 + 1` nonnegative frequencies.
 
@@ -261,11 +257,10 @@ def rfft(a, n=None, axis=-1, norm=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.fft.rfft(a, n, axis, norm, out)
     return _one(a, "rfft", n, axis, norm, out, "rfft")
 
 
+@numpy_outside_transforms(np.fft.irfft, unless_traced=True)
 def irfft(a, n=None, axis=-1, norm=None, out=None):
     """`numpy.fft.irfft`: the inverse of `rfft`, a real output of length `n`.
 
@@ -281,11 +276,10 @@ def irfft(a, n=None, axis=-1, norm=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.fft.irfft(a, n, axis, norm, out)
     return _one(a, "irfft", n, axis, norm, out, "irfft")
 
 
+@numpy_outside_transforms(np.fft.rfftn, unless_traced=True)
 def rfftn(a, s=None, axes=None, norm=None, out=None):
     """`numpy.fft.rfftn`: `rfft` over the last of `axes`, then `fft` over the others.
 
@@ -297,11 +291,10 @@ def rfftn(a, s=None, axes=None, norm=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.fft.rfftn(a, s, axes, norm, out)
     return _nd(a, "rfft", s, axes, norm, out, "rfftn")
 
 
+@numpy_outside_transforms(np.fft.irfftn, unless_traced=True)
 def irfftn(a, s=None, axes=None, norm=None, out=None):
     """`numpy.fft.irfftn`: the inverse of `rfftn` (`s[-1]` is the real output length).
 
@@ -314,11 +307,10 @@ def irfftn(a, s=None, axes=None, norm=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.fft.irfftn(a, s, axes, norm, out)
     return _nd(a, "irfft", s, axes, norm, out, "irfftn")
 
 
+@numpy_outside_transforms(np.fft.rfft2, unless_traced=True)
 def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """`numpy.fft.rfft2`: `rfftn` over the last two axes.
 
@@ -330,11 +322,10 @@ def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.fft.rfft2(a, s, axes, norm, out)
     return _nd(a, "rfft", s, axes, norm, out, "rfft2")
 
 
+@numpy_outside_transforms(np.fft.irfft2, unless_traced=True)
 def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """`numpy.fft.irfft2`: `irfftn` over the last two axes.
 
@@ -346,11 +337,10 @@ def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.fft.irfft2(a, s, axes, norm, out)
     return _nd(a, "irfft", s, axes, norm, out, "irfft2")
 
 
+@numpy_outside_transforms(np.fft.hfft, unless_traced=True)
 def hfft(a, n=None, axis=-1, norm=None, out=None):
     """`numpy.fft.hfft`: the transform of a Hermitian-symmetric signal (a real spectrum).
 
@@ -362,12 +352,11 @@ def hfft(a, n=None, axis=-1, norm=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.fft.hfft(a, n, axis, norm, out)
     _no_out(out, "hfft")
     return irfft(conj(_arr(a)), n, axis, pf.swap_norm(_norm(norm)))
 
 
+@numpy_outside_transforms(np.fft.ihfft, unless_traced=True)
 def ihfft(a, n=None, axis=-1, norm=None, out=None):
     """`numpy.fft.ihfft`: the inverse of `hfft` (real input, half spectrum).
 
@@ -379,8 +368,6 @@ def ihfft(a, n=None, axis=-1, norm=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.fft.ihfft(a, n, axis, norm, out)
     _no_out(out, "ihfft")
     return conj(rfft(a, n, axis, pf.swap_norm(_norm(norm))))
 
@@ -395,6 +382,7 @@ def _shifts(x, axes, sign):
     return [sign * (shape[ax] // 2) for ax in axes], tuple(axes)
 
 
+@numpy_outside_transforms(np.fft.fftshift, unless_traced=True)
 def fftshift(x, axes=None):
     """`numpy.fft.fftshift`: move the zero frequency to the center (a `roll`, linear).
 
@@ -406,13 +394,12 @@ def fftshift(x, axes=None):
 
         ```
     """
-    if not _traced(x):
-        return np.fft.fftshift(x, axes)
     x = _arr(x)
     shift, axes = _shifts(x, axes, 1)
     return roll(x, shift, axes) if axes != () else x
 
 
+@numpy_outside_transforms(np.fft.ifftshift, unless_traced=True)
 def ifftshift(x, axes=None):
     """`numpy.fft.ifftshift`: the inverse of `fftshift` (they differ for odd lengths).
 
@@ -424,8 +411,6 @@ def ifftshift(x, axes=None):
 
         ```
     """
-    if not _traced(x):
-        return np.fft.ifftshift(x, axes)
     x = _arr(x)
     shift, axes = _shifts(x, axes, -1)
     return roll(x, shift, axes) if axes != () else x
@@ -444,6 +429,7 @@ def _check_device(device):
         raise ValueError(f'Unsupported device {device!r}; only "cpu" is supported')
 
 
+@numpy_outside_transforms(np.fft.fftfreq, unless_traced=True)
 def fftfreq(n, d=1.0, device=None):
     """`numpy.fft.fftfreq`: the sample frequencies of `fft` (a constant; linear in 1/`d`).
 
@@ -455,12 +441,11 @@ def fftfreq(n, d=1.0, device=None):
 
         ```
     """
-    if not _traced(d):
-        return np.fft.fftfreq(n, d, device=device)
     _check_device(device)
     return _freq_ints(n, False) * (1.0 / (n * d))
 
 
+@numpy_outside_transforms(np.fft.rfftfreq, unless_traced=True)
 def rfftfreq(n, d=1.0, device=None):
     """`numpy.fft.rfftfreq`: the sample frequencies of `rfft` (the Nyquist one positive).
 
@@ -472,7 +457,5 @@ def rfftfreq(n, d=1.0, device=None):
 
         ```
     """
-    if not _traced(d):
-        return np.fft.rfftfreq(n, d, device=device)
     _check_device(device)
     return _freq_ints(n, True) * (1.0 / (n * d))

@@ -47,6 +47,7 @@ from funcdiff._src.lax.indexing import (
 )
 from funcdiff._src.lax.shape import broadcast_to, reshape
 from funcdiff._src.numpy.creation import asarray
+from funcdiff._src.numpy.util import numpy_outside_transforms
 
 __all__ = [
     "at", "take", "take_along_axis", "put_along_axis", "compress", "extract",
@@ -329,6 +330,7 @@ def _int_indices(indices):
     return indices
 
 
+@numpy_outside_transforms(np.take)
 def take(a, indices, axis=None, out=None, mode="raise"):
     """`numpy.take`, differentiable in `a` (repeated indices accumulate gradients).
 
@@ -342,8 +344,6 @@ def take(a, indices, axis=None, out=None, mode="raise"):
 
         ```
     """
-    if not _state.stack:
-        return np.take(a, indices, axis=axis, out=out, mode=mode)
     if out is not None:
         raise TypeError(_OUT_ERROR)
     if mode not in ("raise", "clip", "wrap"):
@@ -390,6 +390,7 @@ def _along_axis_args(arr, indices, axis):
     return arr, _along_axis_index(shape_of(arr), indices, axis)
 
 
+@numpy_outside_transforms(np.take_along_axis)
 def take_along_axis(arr, indices, axis=-1):
     """`numpy.take_along_axis`, differentiable in `arr`.
 
@@ -402,8 +403,6 @@ def take_along_axis(arr, indices, axis=-1):
 
         ```
     """
-    if not _state.stack:
-        return np.take_along_axis(arr, indices, axis=axis)
     arr, fancy = _along_axis_args(asarray(arr), indices, axis)
     return _getitem(arr, fancy)
 
@@ -433,10 +432,9 @@ def put_along_axis(arr, indices, values, axis):
     return reshape(out, shape) if shape_of(out) != shape else out
 
 
+@numpy_outside_transforms(np.compress)
 def compress(condition, a, axis=None, out=None):
     """`numpy.compress`, differentiable in `a` (`condition` needs concrete values)."""
-    if not _state.stack:
-        return np.compress(condition, a, axis=axis, out=out)
     if out is not None:
         raise TypeError(_OUT_ERROR)
     cond = np.asarray(_concrete(condition, "fnp.compress"))
@@ -445,10 +443,9 @@ def compress(condition, a, axis=None, out=None):
     return take(a, np.flatnonzero(cond), axis=axis)
 
 
+@numpy_outside_transforms(np.extract)
 def extract(condition, arr):
     """`numpy.extract`, differentiable in `arr` (`condition` needs concrete values)."""
-    if not _state.stack:
-        return np.extract(condition, arr)
     cond = np.asarray(_concrete(condition, "fnp.extract"))
     return take(_ravel(arr), np.flatnonzero(cond))
 
@@ -472,10 +469,9 @@ def flatnonzero(a):
     return np.flatnonzero(_concrete(a, "fnp.flatnonzero"))
 
 
+@numpy_outside_transforms(np.searchsorted)
 def searchsorted(a, v, side="left", sorter=None):
     """`numpy.searchsorted` (integer result, no derivative); traceable under jit/vmap."""
-    if not _state.stack:
-        return np.searchsorted(a, v, side=side, sorter=sorter)
     if side not in ("left", "right"):
         raise ValueError(f"search side must be 'left' or 'right' (got {side!r})")
     if sorter is not None:
@@ -499,6 +495,7 @@ def _finish(out, dtype, shape):
     return broadcast_to(out, shape) if shape_of(out) != shape else out
 
 
+@numpy_outside_transforms(np.select)
 def select(condlist, choicelist, default=0):
     """`numpy.select`, differentiable in the choices and `default`.
 
@@ -515,8 +512,6 @@ def select(condlist, choicelist, default=0):
 
         ```
     """
-    if not _state.stack:
-        return np.select(condlist, choicelist, default)
     if len(condlist) != len(choicelist):
         raise ValueError("list of cases must be same length as list of conditions")
     if len(condlist) == 0:
@@ -534,10 +529,9 @@ def select(condlist, choicelist, default=0):
     return _finish(out, dtype, shape)
 
 
+@numpy_outside_transforms(np.choose)
 def choose(a, choices, out=None, mode="raise"):
     """`numpy.choose`, differentiable in `choices` (a chain of `where`s)."""
-    if not _state.stack:
-        return np.choose(a, choices, out=out, mode=mode)
     if out is not None:
         raise TypeError(_OUT_ERROR)
     n = len(choices)

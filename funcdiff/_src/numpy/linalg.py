@@ -36,6 +36,7 @@ from funcdiff._src.numpy import (
 from funcdiff._src.numpy import (
     shape as _shape,
 )
+from funcdiff._src.numpy.util import numpy_outside_transforms
 
 __all__ = [
     "LinAlgError",
@@ -169,6 +170,7 @@ def _concrete_or_none(x):
 
 
 # -- solvers and inverses -----------------------------------------------------------------
+@numpy_outside_transforms(np.linalg.solve)
 def solve(a, b):
     """`numpy.linalg.solve`: solve `a @ x = b`, differentiable in both arguments.
 
@@ -184,8 +186,6 @@ def solve(a, b):
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.solve(a, b)
     a, b = _prep(a, b)
     _stacked_square(a)
     vector = len(shape_of(b)) == 1
@@ -205,6 +205,7 @@ def solve(a, b):
     return reshape(x, shape_of(x)[:-1]) if vector else x
 
 
+@numpy_outside_transforms(np.linalg.inv)
 def inv(a):
     """`numpy.linalg.inv`; derivative `-A^-1 dA A^-1`.
 
@@ -216,13 +217,12 @@ def inv(a):
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.inv(a)
     (a,) = _prep(a)
     _stacked_square(a)
     return pl.inv(a)
 
 
+@numpy_outside_transforms(np.linalg.det)
 def det(a):
     """`numpy.linalg.det`; derivative `tr(adj(A) dA)`, at every matrix.
 
@@ -245,13 +245,12 @@ def det(a):
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.det(a)
     (a,) = _prep(a)
     _stacked_square(a)
     return pl.det(a)
 
 
+@numpy_outside_transforms(np.linalg.slogdet)
 def slogdet(a):
     """`numpy.linalg.slogdet`: `(sign, logabsdet)`; d logabsdet = Re tr(A^-1 dA).
 
@@ -270,8 +269,6 @@ def slogdet(a):
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.slogdet(a)
     (a,) = _prep(a)
     _stacked_square(a)
     return SlogdetResult(*pl.slogdet(a))
@@ -315,6 +312,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
     return pl.pinv(a, float(rcond), bool(hermitian))
 
 
+@numpy_outside_transforms(np.linalg.lstsq)
 def lstsq(a, b, rcond=None):
     """`numpy.linalg.lstsq`: `(x, residuals, rank, s)`; `x = pinv(a, rcond) @ b`.
 
@@ -331,8 +329,6 @@ def lstsq(a, b, rcond=None):
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.lstsq(a, b, rcond=rcond)
     a, b = _prep(a, b)
     vector = len(shape_of(b)) == 1
     _two_d(a, reshape(b, shape_of(b) + (1,)) if vector else b)
@@ -362,6 +358,7 @@ def lstsq(a, b, rcond=None):
     return x, resid, rank, s
 
 
+@numpy_outside_transforms(np.linalg.tensorsolve)
 def tensorsolve(a, b, axes=None):
     """`numpy.linalg.tensorsolve`: reshape to a square system, then `solve`.
 
@@ -373,8 +370,6 @@ def tensorsolve(a, b, axes=None):
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.tensorsolve(a, b, axes)
     a, b = _arr(a), _arr(b)
     an = len(shape_of(a))
     if axes is not None:
@@ -394,6 +389,7 @@ def tensorsolve(a, b, axes=None):
     return reshape(x, old)
 
 
+@numpy_outside_transforms(np.linalg.tensorinv)
 def tensorinv(a, ind=2):
     """`numpy.linalg.tensorinv`: reshape to a square matrix, then `inv`.
 
@@ -405,8 +401,6 @@ def tensorinv(a, ind=2):
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.tensorinv(a, ind)
     a = _arr(a)
     shape = shape_of(a)
     if ind <= 0:
@@ -417,6 +411,7 @@ def tensorinv(a, ind=2):
 
 
 # -- decompositions -------------------------------------------------------------------------
+@numpy_outside_transforms(np.linalg.cholesky)
 def cholesky(a, /, *, upper=False):
     """`numpy.linalg.cholesky`: lower (or upper) factor; reads that triangle of `a`.
 
@@ -428,8 +423,6 @@ def cholesky(a, /, *, upper=False):
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.cholesky(a, upper=upper)
     (a,) = _prep(a)
     _stacked_square(a)
     return pl.cholesky(_hermitian(a, lower=not upper), bool(upper))
@@ -442,6 +435,7 @@ def _uplo(UPLO):  # noqa: N803
     return UPLO
 
 
+@numpy_outside_transforms(np.linalg.eigh)
 def eigh(a, UPLO="L"):  # noqa: N803
     """`numpy.linalg.eigh`: `(eigenvalues, eigenvectors)` of a Hermitian matrix.
 
@@ -456,21 +450,19 @@ def eigh(a, UPLO="L"):  # noqa: N803
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.eigh(a, UPLO)
     UPLO = _uplo(UPLO)  # noqa: N806
     (a,) = _prep(a)
     _stacked_square(a)
     return EighResult(*pl.eigh(_hermitian(a, lower=UPLO == "L"), UPLO))
 
 
+@numpy_outside_transforms(np.linalg.eigvalsh)
 def eigvalsh(a, UPLO="L"):  # noqa: N803
     """`numpy.linalg.eigvalsh`: eigenvalues of a Hermitian matrix, ascending."""
-    if not _state.stack:
-        return np.linalg.eigvalsh(a, UPLO)
     return eigh(a, UPLO).eigenvalues
 
 
+@numpy_outside_transforms(np.linalg.eig)
 def eig(a):
     """`numpy.linalg.eig`: `(eigenvalues, eigenvectors)` of a general matrix.
 
@@ -487,20 +479,18 @@ def eig(a):
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.eig(a)
     (a,) = _prep(a)
     _stacked_square(a)
     return EigResult(*pl.eig(a))
 
 
+@numpy_outside_transforms(np.linalg.eigvals)
 def eigvals(a):
     """`numpy.linalg.eigvals`: eigenvalues of a general matrix."""
-    if not _state.stack:
-        return np.linalg.eigvals(a)
     return eig(a).eigenvalues
 
 
+@numpy_outside_transforms(np.linalg.svd)
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     """`numpy.linalg.svd`: `(U, S, Vh)` or, with `compute_uv=False`, `S`.
 
@@ -518,8 +508,6 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.svd(a, full_matrices, compute_uv, hermitian)
     (a,) = _prep(a)
     _stacked_2d(a)
     if hermitian:
@@ -541,13 +529,13 @@ def _svd_hermitian(a, compute_uv):
     return SVDResult(u, s, pl._H(u * pl._row(sgn)))
 
 
+@numpy_outside_transforms(np.linalg.svdvals)
 def svdvals(x, /):
     """`numpy.linalg.svdvals`: the singular values, descending."""
-    if not _state.stack:
-        return np.linalg.svdvals(x)
     return svd(x, compute_uv=False)
 
 
+@numpy_outside_transforms(np.linalg.qr)
 def qr(a, mode="reduced"):
     """`numpy.linalg.qr`: `(Q, R)` ("reduced", "complete"), `R` ("r") or `(h, tau)` ("raw").
 
@@ -563,8 +551,6 @@ def qr(a, mode="reduced"):
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.qr(a, mode)
     if mode not in ("reduced", "complete", "r", "raw"):
         np.linalg.qr(np.eye(1), mode)  # NumPy's error
         raise ValueError(f"Unrecognized mode '{mode}'")
@@ -622,6 +608,7 @@ def _matrix_norm_axes(x, ord, row, col):  # noqa: A002
     raise ValueError("Invalid norm order for matrices.")
 
 
+@numpy_outside_transforms(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
     """`numpy.linalg.norm`: vector norms (`ord` None/2, 1, inf, -inf, 0, any p) and
     matrix norms ('fro', 'nuc', 1, -1, 2, -2, inf, -inf), with `axis` and `keepdims`.
@@ -638,8 +625,6 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.norm(x, ord, axis, keepdims)
     x = _arr(x)
     if dtype_of(x).kind not in "fc":
         x = convert_element_type(x, np.float64)
@@ -667,11 +652,10 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
     return r
 
 
+@numpy_outside_transforms(np.linalg.vector_norm)
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):  # noqa: A002
     """`numpy.linalg.vector_norm`: a vector norm over `axis` (None: all axes; a tuple:
     those axes as one vector)."""
-    if not _state.stack:
-        return np.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
     x = _arr(x)
     shape = shape_of(x)
     nd = len(shape)
@@ -687,20 +671,18 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):  # noqa: A002
     return r
 
 
+@numpy_outside_transforms(np.linalg.matrix_norm)
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):  # noqa: A002
     """`numpy.linalg.matrix_norm`: `norm(x, ord, axis=(-2, -1), keepdims)`."""
-    if not _state.stack:
-        return np.linalg.matrix_norm(x, keepdims=keepdims, ord=ord)
     return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
 
 
+@numpy_outside_transforms(np.linalg.cond)
 def cond(x, p=None):
     """`numpy.linalg.cond`: `s_max / s_min` (p None, 2, -2) or `norm(x, p) norm(inv(x), p)`.
 
     Inside transforms a singular `x` is not special-cased (NumPy returns inf).
     """
-    if not _state.stack:
-        return np.linalg.cond(x, p)
     (x,) = _prep(x)
     _stacked_2d(x)
     if 0 in shape_of(x)[-2:]:
@@ -712,11 +694,10 @@ def cond(x, p=None):
     return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
 
 
+@numpy_outside_transforms(np.linalg.matrix_rank)
 def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):  # noqa: N803
     """`numpy.linalg.matrix_rank`: the number of singular values above the tolerance
     (an integer: no derivative)."""
-    if not _state.stack:
-        return np.linalg.matrix_rank(A, tol, hermitian, rtol=rtol)
     a = _arr(A)
     if len(shape_of(a)) < 2:
         return int(not np.all(np.asarray(a) == 0))
@@ -733,6 +714,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):  # noqa: N803
 
 
 # -- products -------------------------------------------------------------------------------
+@numpy_outside_transforms(np.linalg.matrix_power)
 def matrix_power(a, n):
     """`numpy.linalg.matrix_power`: `a` to the integer power `n` (negative: of `inv(a)`),
     by repeated squaring.
@@ -745,8 +727,6 @@ def matrix_power(a, n):
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.matrix_power(a, n)
     a = _arr(a)
     _stacked_square(a)
     try:
@@ -784,6 +764,7 @@ def _chain_order(dims):
     return split
 
 
+@numpy_outside_transforms(np.linalg.multi_dot)
 def multi_dot(arrays, *, out=None):
     """`numpy.linalg.multi_dot`: a chain of `dot`s in the cheapest order.
 
@@ -795,8 +776,6 @@ def multi_dot(arrays, *, out=None):
 
         ```
     """
-    if not _state.stack:
-        return np.linalg.multi_dot(arrays, out=out)
     if out is not None:
         raise TypeError(
             "funcdiff.numpy.linalg.multi_dot(..., out=...) is not supported "
@@ -828,38 +807,33 @@ def multi_dot(arrays, *, out=None):
     return result
 
 
+@numpy_outside_transforms(np.linalg.trace)
 def trace(x, /, *, offset=0, dtype=None):
     """`numpy.linalg.trace`: the trace of the last two axes."""
-    if not _state.stack:
-        return np.linalg.trace(x, offset=offset, dtype=dtype)
     return fnp.trace(x, offset, -2, -1, dtype)
 
 
+@numpy_outside_transforms(np.linalg.diagonal)
 def diagonal(x, /, *, offset=0):
     """`numpy.linalg.diagonal`: the diagonal of the last two axes."""
-    if not _state.stack:
-        return np.linalg.diagonal(x, offset=offset)
     return fnp.diagonal(x, offset, -2, -1)
 
 
+@numpy_outside_transforms(np.linalg.matrix_transpose)
 def matrix_transpose(x, /):
     """`numpy.linalg.matrix_transpose`: swap the last two axes."""
-    if not _state.stack:
-        return np.linalg.matrix_transpose(x)
     return fnp.matrix_transpose(x)
 
 
+@numpy_outside_transforms(np.linalg.matmul)
 def matmul(x1, x2, /):
     """`numpy.linalg.matmul`: `numpy.matmul`."""
-    if not _state.stack:
-        return np.linalg.matmul(x1, x2)
     return fnp.matmul(x1, x2)
 
 
+@numpy_outside_transforms(np.linalg.outer)
 def outer(x1, x2, /):
     """`numpy.linalg.outer`: outer product of two 1-D arrays."""
-    if not _state.stack:
-        return np.linalg.outer(x1, x2)
     x1, x2 = _arr(x1), _arr(x2)
     n1, n2 = len(shape_of(x1)), len(shape_of(x2))
     if n1 != 1 or n2 != 1:
@@ -869,10 +843,9 @@ def outer(x1, x2, /):
     return fnp.outer(x1, x2)
 
 
+@numpy_outside_transforms(np.linalg.cross)
 def cross(x1, x2, /, *, axis=-1):
     """`numpy.linalg.cross`: cross product of 3-vectors along `axis`."""
-    if not _state.stack:
-        return np.linalg.cross(x1, x2, axis=axis)
     x1, x2 = _arr(x1), _arr(x2)
     d1, d2 = shape_of(x1)[axis], shape_of(x2)[axis]
     if d1 != 3 or d2 != 3:
@@ -883,15 +856,13 @@ def cross(x1, x2, /, *, axis=-1):
     return fnp.cross(x1, x2, axis=axis)
 
 
+@numpy_outside_transforms(np.linalg.vecdot)
 def vecdot(x1, x2, /, *, axis=-1):
     """`numpy.linalg.vecdot`: dot product of vectors along `axis` (conjugating `x1`)."""
-    if not _state.stack:
-        return np.linalg.vecdot(x1, x2, axis=axis)
     return fnp.vecdot(x1, x2, axis=axis)
 
 
+@numpy_outside_transforms(np.linalg.tensordot)
 def tensordot(x1, x2, /, *, axes=2):
     """`numpy.linalg.tensordot`: `numpy.tensordot`."""
-    if not _state.stack:
-        return np.linalg.tensordot(x1, x2, axes=axes)
     return fnp.tensordot(x1, x2, axes)

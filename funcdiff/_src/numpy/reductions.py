@@ -20,13 +20,14 @@ import math
 
 import numpy as np
 
-from funcdiff._src.core import Tracer, _state, concrete_value, dtype_of, shape_of
+from funcdiff._src.core import Tracer, concrete_value, dtype_of, shape_of
 from funcdiff._src.errors import ConcretizationError
 from funcdiff._src.lax import elementwise as ew
 from funcdiff._src.lax import reductions as rp
 from funcdiff._src.lax.elementwise import convert_element_type
 from funcdiff._src.lax.shape import broadcast_to, concatenate, reshape, transpose
 from funcdiff._src.numpy.creation import asarray
+from funcdiff._src.numpy.util import numpy_outside_transforms
 
 __all__ = [
     "sum", "prod", "mean", "var", "std", "max", "min", "amax", "amin", "ptp",
@@ -150,6 +151,7 @@ def _one_axis(a, axis):
 
 
 # -- sums and products -------------------------------------------------------
+@numpy_outside_transforms(np.sum)
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, where=_NoValue):  # noqa: A001
     """`numpy.sum`, differentiable.
 
@@ -161,9 +163,6 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, wh
 
         ```
     """
-    if not _state.stack:
-        return np.sum(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, initial=initial,
-                      where=where)
     a, shape, axes = _setup(a, axis, out, "sum")
     if dtype is not None:
         a = convert_element_type(a, dtype)
@@ -175,6 +174,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, wh
     return _finish(s, axes, shape, keepdims)
 
 
+@numpy_outside_transforms(np.prod)
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, where=_NoValue):
     """`numpy.prod`, differentiable; the derivative is exact when elements are zero.
 
@@ -186,9 +186,6 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, w
 
         ```
     """
-    if not _state.stack:
-        return np.prod(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, initial=initial,
-                       where=where)
     a, shape, axes = _setup(a, axis, out, "prod")
     if dtype is not None:
         a = convert_element_type(a, dtype)
@@ -198,10 +195,9 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, w
     return _finish(p, axes, shape, keepdims)
 
 
+@numpy_outside_transforms(np.cumsum)
 def cumsum(a, axis=None, dtype=None, out=None):
     """`numpy.cumsum`, differentiable (the transpose is a reversed cumulative sum)."""
-    if not _state.stack:
-        return np.cumsum(a, axis=axis, dtype=dtype, out=out)
     a, _, _ = _setup(a, None, out, "cumsum")
     a, ax = _one_axis(a, axis)
     if dtype is not None:
@@ -209,6 +205,7 @@ def cumsum(a, axis=None, dtype=None, out=None):
     return rp.cumsum(a, ax)
 
 
+@numpy_outside_transforms(np.cumprod)
 def cumprod(a, axis=None, dtype=None, out=None):
     """`numpy.cumprod`, differentiable to any order, exact with zeros in the input.
 
@@ -220,8 +217,6 @@ def cumprod(a, axis=None, dtype=None, out=None):
 
         ```
     """
-    if not _state.stack:
-        return np.cumprod(a, axis=axis, dtype=dtype, out=out)
     a, _, _ = _setup(a, None, out, "cumprod")
     a, ax = _one_axis(a, axis)
     if dtype is not None:
@@ -243,27 +238,22 @@ def _cumulative(fn, x, axis, dtype, out, include_initial, identity):
     return concatenate([np.full(shape, identity, dtype_of(r)), r], ax)
 
 
+@numpy_outside_transforms(np.cumulative_sum)
 def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
     """`numpy.cumulative_sum` (array API), differentiable."""
-    if not _state.stack:
-        return np.cumulative_sum(x, axis=axis, dtype=dtype, out=out,
-                                 include_initial=include_initial)
     return _cumulative(cumsum, x, axis, dtype, out, include_initial, 0)
 
 
+@numpy_outside_transforms(np.cumulative_prod)
 def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
     """`numpy.cumulative_prod` (array API), differentiable."""
-    if not _state.stack:
-        return np.cumulative_prod(x, axis=axis, dtype=dtype, out=out,
-                                  include_initial=include_initial)
     return _cumulative(cumprod, x, axis, dtype, out, include_initial, 1)
 
 
 # -- mean, var, std ------------------------------------------------------------
+@numpy_outside_transforms(np.mean)
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NoValue):
     """`numpy.mean`, differentiable (integers average in float64, float16 in float32)."""
-    if not _state.stack:
-        return np.mean(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, where=where)
     a, shape, axes = _setup(a, axis, out, "mean")
     half = None
     if dtype is None and _kind(a) in "biu":
@@ -296,15 +286,14 @@ def _var(a, axis, dtype, out, ddof, keepdims, where, mean_, correction, name):
     return _divide_count(sq, dof)
 
 
+@numpy_outside_transforms(np.var)
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NoValue,
         mean=_NoValue, correction=_NoValue):
     """`numpy.var`, differentiable (`ddof`/`correction`, `where`, precomputed `mean`)."""
-    if not _state.stack:
-        return np.var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
-                      where=where, mean=mean, correction=correction)
     return _var(a, axis, dtype, out, ddof, keepdims, where, mean, correction, "var")
 
 
+@numpy_outside_transforms(np.std)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NoValue,
         mean=_NoValue, correction=_NoValue):
     """`numpy.std`, differentiable; at zero variance the gradient is 0 (not NaN).
@@ -317,9 +306,6 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_No
 
         ```
     """
-    if not _state.stack:
-        return np.std(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
-                      where=where, mean=mean, correction=correction)
     return ew.sqrt(_var(a, axis, dtype, out, ddof, keepdims, where, mean, correction, "std"))
 
 
@@ -340,6 +326,7 @@ def _extremum(a, axis, out, keepdims, initial, where, name):
     return _finish(r, axes, shape, keepdims)
 
 
+@numpy_outside_transforms(np.max)
 def max(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=_NoValue):  # noqa: A001
     """`numpy.max`, differentiable; tied maxima share the derivative evenly.
 
@@ -351,25 +338,21 @@ def max(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=_NoValue
 
         ```
     """
-    if not _state.stack:
-        return np.max(a, axis=axis, out=out, keepdims=keepdims, initial=initial, where=where)
     return _extremum(a, axis, out, keepdims, initial, where, "max")
 
 
+@numpy_outside_transforms(np.min)
 def min(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=_NoValue):  # noqa: A001
     """`numpy.min`, differentiable; tied minima share the derivative evenly."""
-    if not _state.stack:
-        return np.min(a, axis=axis, out=out, keepdims=keepdims, initial=initial, where=where)
     return _extremum(a, axis, out, keepdims, initial, where, "min")
 
 
 amax, amin = max, min
 
 
+@numpy_outside_transforms(np.ptp)
 def ptp(a, axis=None, out=None, keepdims=False):
     """`numpy.ptp` (max - min), differentiable."""
-    if not _state.stack:
-        return np.ptp(a, axis=axis, out=out, keepdims=keepdims)
     return ew.subtract(max(a, axis, out, keepdims), min(a, axis, None, keepdims))
 
 
@@ -382,37 +365,34 @@ def _arg(prim_fn, a, axis, out, keepdims, name):
     return prim_fn(a, normalize_axes(axis, len(shape))[0], bool(keepdims))
 
 
+@numpy_outside_transforms(np.argmax)
 def argmax(a, axis=None, out=None, *, keepdims=False):
     """`numpy.argmax` (integer result, no derivative)."""
-    if not _state.stack:
-        return np.argmax(a, axis=axis, out=out, keepdims=keepdims)
     return _arg(rp.argmax, a, axis, out, keepdims, "argmax")
 
 
+@numpy_outside_transforms(np.argmin)
 def argmin(a, axis=None, out=None, *, keepdims=False):
     """`numpy.argmin` (integer result, no derivative)."""
-    if not _state.stack:
-        return np.argmin(a, axis=axis, out=out, keepdims=keepdims)
     return _arg(rp.argmin, a, axis, out, keepdims, "argmin")
 
 
+@numpy_outside_transforms(np.all)
 def all(a, axis=None, out=None, keepdims=False, *, where=_NoValue):  # noqa: A001
     """`numpy.all` (boolean result, no derivative)."""
-    if not _state.stack:
-        return np.all(a, axis=axis, out=out, keepdims=keepdims, where=where)
     a, shape, axes = _setup(a, axis, out, "all")
     return _finish(rp.reduce_and(_masked(a, where, True), axes), axes, shape, keepdims)
 
 
+@numpy_outside_transforms(np.any)
 def any(a, axis=None, out=None, keepdims=False, *, where=_NoValue):  # noqa: A001
     """`numpy.any` (boolean result, no derivative)."""
-    if not _state.stack:
-        return np.any(a, axis=axis, out=out, keepdims=keepdims, where=where)
     a, shape, axes = _setup(a, axis, out, "any")
     return _finish(rp.reduce_or(_masked(a, where, False), axes), axes, shape, keepdims)
 
 
 # -- average -------------------------------------------------------------------
+@numpy_outside_transforms(np.average)
 def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
     """`numpy.average`, differentiable in `a` and in `weights`.
 
@@ -425,8 +405,6 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
 
         ```
     """
-    if not _state.stack:
-        return np.average(a, axis=axis, weights=weights, returned=returned, keepdims=keepdims)
     a = _asarray(a)
     shape = shape_of(a)
     kd = False if keepdims is _NoValue else keepdims
@@ -477,10 +455,9 @@ def _weights(w, shape, axes):
 
 
 # -- sorting, median, quantiles ------------------------------------------------
+@numpy_outside_transforms(np.argsort)
 def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     """`numpy.argsort` (integer result, no derivative)."""
-    if not _state.stack:
-        return np.argsort(a, axis=axis, kind=kind, order=order, stable=stable)
     if order is not None:
         raise TypeError("argsort: `order` (structured arrays) is not supported inside transforms")
     a = _asarray(a)
@@ -489,6 +466,7 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     return rp.argsort(a, normalize_axes(axis, len(shape_of(a)))[0], kind, stable)
 
 
+@numpy_outside_transforms(np.sort)
 def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     """`numpy.sort`, differentiable: the derivative follows each element to its place.
 
@@ -500,8 +478,6 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
 
         ```
     """
-    if not _state.stack:
-        return np.sort(a, axis=axis, kind=kind, order=order, stable=stable)
     if order is not None:
         raise TypeError("sort: `order` (structured arrays) is not supported inside transforms")
     a = _asarray(a)
@@ -519,6 +495,7 @@ def _nan_last(s, result):
     return ew.where(ew.isnan(last), _const(np.nan, result), result)
 
 
+@numpy_outside_transforms(np.median)
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """`numpy.median`, differentiable (the derivative goes to the middle element(s)).
 
@@ -530,9 +507,6 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
         ```
     """
-    if not _state.stack:
-        return np.median(a, axis=axis, out=out, overwrite_input=overwrite_input,
-                         keepdims=keepdims)
     a, shape, axes = _setup(a, axis, out, "median")
     x, rest = _to_last(a, axes)
     n = shape_of(x)[-1]
@@ -650,6 +624,7 @@ def _quantile(a, q, axis, out, method, keepdims, weights, weak_q, name):
     return reshape(r, out_shape) if shape_of(r) != out_shape else r
 
 
+@numpy_outside_transforms(np.quantile)
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False,
              *, weights=None):
     """`numpy.quantile`, differentiable in `a` (and in a traced `q` for continuous methods).
@@ -662,21 +637,16 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
 
         ```
     """
-    if not _state.stack:
-        return np.quantile(a, q, axis=axis, out=out, overwrite_input=overwrite_input,
-                           method=method, keepdims=keepdims, weights=weights)
     weak_q = type(q) in (int, float)
     if not isinstance(q, Tracer):
         q = np.asarray(q)
     return _quantile(a, q, axis, out, method, keepdims, weights, weak_q, "quantile")
 
 
+@numpy_outside_transforms(np.percentile)
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                keepdims=False, *, weights=None):
     """`numpy.percentile` (`quantile` of `q / 100`), differentiable."""
-    if not _state.stack:
-        return np.percentile(a, q, axis=axis, out=out, overwrite_input=overwrite_input,
-                             method=method, keepdims=keepdims, weights=weights)
     weak_q = type(q) in (int, float)
     q = ew.divide(q, 100) if isinstance(q, Tracer) else np.true_divide(q, 100)
     return _quantile(a, q, axis, out, method, keepdims, weights, weak_q, "percentile")
@@ -692,35 +662,29 @@ def _nan_replaced(a, fill):
     return ew.where(mask, _const(fill, a), a), mask
 
 
+@numpy_outside_transforms(np.nansum)
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue,
            where=_NoValue):
     """`numpy.nansum`: NaNs count as 0 and get a zero derivative."""
-    if not _state.stack:
-        return np.nansum(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
-                         initial=initial, where=where)
     return sum(_nan_replaced(a, 0)[0], axis, dtype, out, keepdims, initial, where)
 
 
+@numpy_outside_transforms(np.nanprod)
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue,
             where=_NoValue):
     """`numpy.nanprod`: NaNs count as 1 and get a zero derivative."""
-    if not _state.stack:
-        return np.nanprod(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
-                          initial=initial, where=where)
     return prod(_nan_replaced(a, 1)[0], axis, dtype, out, keepdims, initial, where)
 
 
+@numpy_outside_transforms(np.nancumsum)
 def nancumsum(a, axis=None, dtype=None, out=None):
     """`numpy.nancumsum`: NaNs count as 0 and get a zero derivative."""
-    if not _state.stack:
-        return np.nancumsum(a, axis=axis, dtype=dtype, out=out)
     return cumsum(_nan_replaced(a, 0)[0], axis, dtype, out)
 
 
+@numpy_outside_transforms(np.nancumprod)
 def nancumprod(a, axis=None, dtype=None, out=None):
     """`numpy.nancumprod`: NaNs count as 1 and get a zero derivative."""
-    if not _state.stack:
-        return np.nancumprod(a, axis=axis, dtype=dtype, out=out)
     return cumprod(_nan_replaced(a, 1)[0], axis, dtype, out)
 
 
@@ -729,10 +693,9 @@ def _nan_dtype(dtype):
         raise TypeError("If a is inexact, then dtype must be inexact")
 
 
+@numpy_outside_transforms(np.nanmean)
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NoValue):
     """`numpy.nanmean`: the mean of the non-NaN elements; NaNs get a zero derivative."""
-    if not _state.stack:
-        return np.nanmean(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, where=where)
     arr, mask = _nan_replaced(a, 0)
     if mask is None:
         return mean(arr, axis, dtype, out, keepdims, where=where)
@@ -758,21 +721,17 @@ def _nanvar(a, axis, dtype, out, ddof, keepdims, where, mean_, correction, name)
     return ew.where(ew.less_equal(dof, 0), _const(np.nan, var_), var_)
 
 
+@numpy_outside_transforms(np.nanvar)
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NoValue,
            mean=_NoValue, correction=_NoValue):
     """`numpy.nanvar`: the variance of the non-NaN elements; NaNs get a zero derivative."""
-    if not _state.stack:
-        return np.nanvar(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
-                         where=where, mean=mean, correction=correction)
     return _nanvar(a, axis, dtype, out, ddof, keepdims, where, mean, correction, "nanvar")
 
 
+@numpy_outside_transforms(np.nanstd)
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NoValue,
            mean=_NoValue, correction=_NoValue):
     """`numpy.nanstd`: like `std` over the non-NaN elements (gradient 0 at zero variance)."""
-    if not _state.stack:
-        return np.nanstd(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
-                         where=where, mean=mean, correction=correction)
     return ew.sqrt(_nanvar(a, axis, dtype, out, ddof, keepdims, where, mean, correction, "nanstd"))
 
 
@@ -785,15 +744,13 @@ def _nanextremum(a, axis, out, keepdims, initial, where, name):
     return ew.where(all(mask, axis, None, keepdims, where=where), _const(np.nan, r), r)
 
 
+@numpy_outside_transforms(np.nanmax)
 def nanmax(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=_NoValue):
     """`numpy.nanmax`: the max of the non-NaN elements (ties share the derivative)."""
-    if not _state.stack:
-        return np.nanmax(a, axis=axis, out=out, keepdims=keepdims, initial=initial, where=where)
     return _nanextremum(a, axis, out, keepdims, initial, where, "max")
 
 
+@numpy_outside_transforms(np.nanmin)
 def nanmin(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=_NoValue):
     """`numpy.nanmin`: the min of the non-NaN elements (ties share the derivative)."""
-    if not _state.stack:
-        return np.nanmin(a, axis=axis, out=out, keepdims=keepdims, initial=initial, where=where)
     return _nanextremum(a, axis, out, keepdims, initial, where, "min")

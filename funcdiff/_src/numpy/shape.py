@@ -24,6 +24,7 @@ from funcdiff._src.lax import shape as sp
 from funcdiff._src.lax.elementwise import add, convert_element_type, mul_safe
 from funcdiff._src.numpy.creation import asarray as _arr
 from funcdiff._src.numpy.reductions import sum as _sum
+from funcdiff._src.numpy.util import numpy_outside_transforms
 
 __all__ = [
     "reshape", "ravel", "flatten", "squeeze", "expand_dims", "transpose", "permute_dims",
@@ -118,6 +119,7 @@ def reshape(a, shape=None, order="C", *, copy=None):
     return _reshape(a, new)
 
 
+@numpy_outside_transforms(np.ravel, unless_traced=True)
 def ravel(a, order="C"):
     """`numpy.ravel`, differentiable (orders "C" and "F"; "A"/"K" are "C" inside transforms).
 
@@ -129,8 +131,6 @@ def ravel(a, order="C"):
 
         ```
     """
-    if not _traced(a):
-        return np.ravel(a, order=order)
     a = _arr(a)
     return reshape(a, (-1,), order="F" if order in ("F", "f") else "C")
 
@@ -152,6 +152,7 @@ def flatten(a, order="C"):
     return ravel(a, order)
 
 
+@numpy_outside_transforms(np.squeeze, unless_traced=True)
 def squeeze(a, axis=None):
     """`numpy.squeeze`, differentiable.
 
@@ -163,12 +164,11 @@ def squeeze(a, axis=None):
 
         ```
     """
-    if not _traced(a):
-        return np.squeeze(a, axis=axis)
     a = _arr(a)
     return _reshape(a, np.squeeze(_dummy(shape_of(a)), axis=axis).shape)
 
 
+@numpy_outside_transforms(np.expand_dims, unless_traced=True)
 def expand_dims(a, axis):
     """`numpy.expand_dims` (`axis` an int or a tuple), differentiable.
 
@@ -180,12 +180,11 @@ def expand_dims(a, axis):
 
         ```
     """
-    if not _traced(a):
-        return np.expand_dims(a, axis)
     a = _arr(a)
     return _reshape(a, np.expand_dims(_dummy(shape_of(a)), axis).shape)
 
 
+@numpy_outside_transforms(np.transpose, unless_traced=True)
 def transpose(a, axes=None):
     """`numpy.transpose`, differentiable (negative axes allowed).
 
@@ -197,8 +196,6 @@ def transpose(a, axes=None):
 
         ```
     """
-    if not _traced(a):
-        return np.transpose(a, axes)
     a = _arr(a)
     nd = len(shape_of(a))
     np.transpose(_dummy(shape_of(a)), axes)  # NumPy's checks
@@ -207,14 +204,14 @@ def transpose(a, axes=None):
     return _transpose(a, [normalize_axis_index(int(i), nd) for i in axes])
 
 
+@numpy_outside_transforms(np.permute_dims, unless_traced=True)
 def permute_dims(a, axes=None):
     """`numpy.permute_dims` (the array-API name of `transpose`)."""
-    if not _traced(a):
-        return np.permute_dims(a, axes)
     a = _arr(a)
     return transpose(a, axes)
 
 
+@numpy_outside_transforms(np.matrix_transpose, unless_traced=True)
 def matrix_transpose(x):
     """`numpy.matrix_transpose`: swap the last two axes.
 
@@ -226,14 +223,13 @@ def matrix_transpose(x):
 
         ```
     """
-    if not _traced(x):
-        return np.matrix_transpose(x)
     x = _arr(x)
     if len(shape_of(x)) < 2:
         raise ValueError("Input array must be at least 2-dimensional")
     return swapaxes(x, -1, -2)
 
 
+@numpy_outside_transforms(np.swapaxes, unless_traced=True)
 def swapaxes(a, axis1, axis2):
     """`numpy.swapaxes`, differentiable.
 
@@ -245,8 +241,6 @@ def swapaxes(a, axis1, axis2):
 
         ```
     """
-    if not _traced(a):
-        return np.swapaxes(a, axis1, axis2)
     a = _arr(a)
     nd = len(shape_of(a))
     i, j = normalize_axis_index(axis1, nd), normalize_axis_index(axis2, nd)
@@ -255,6 +249,7 @@ def swapaxes(a, axis1, axis2):
     return _transpose(a, perm)
 
 
+@numpy_outside_transforms(np.moveaxis, unless_traced=True)
 def moveaxis(a, source, destination):
     """`numpy.moveaxis`, differentiable.
 
@@ -266,8 +261,6 @@ def moveaxis(a, source, destination):
 
         ```
     """
-    if not _traced(a):
-        return np.moveaxis(a, source, destination)
     a = _arr(a)
     nd = len(shape_of(a))
     np.moveaxis(_dummy(shape_of(a)), source, destination)  # NumPy's checks
@@ -279,10 +272,9 @@ def moveaxis(a, source, destination):
     return _transpose(a, perm)
 
 
+@numpy_outside_transforms(np.rollaxis, unless_traced=True)
 def rollaxis(a, axis, start=0):
     """`numpy.rollaxis`, differentiable (prefer `moveaxis`)."""
-    if not _traced(a):
-        return np.rollaxis(a, axis, start)
     a = _arr(a)
     nd = len(shape_of(a))
     np.rollaxis(_dummy(shape_of(a)), axis, start)  # NumPy's checks
@@ -322,6 +314,7 @@ def atleast_3d(*arys):
 
 
 # -- broadcasting ----------------------------------------------------------------------
+@numpy_outside_transforms(np.broadcast_to, unless_traced=True)
 def broadcast_to(array, shape, subok=False):
     """`numpy.broadcast_to`, differentiable (the gradient sums over the broadcast axes).
 
@@ -330,17 +323,14 @@ def broadcast_to(array, shape, subok=False):
         fnp.broadcast_to(fnp.ones(3), (2, 3))
         ```
     """
-    if not _traced(array):
-        return np.broadcast_to(array, shape, subok=subok)
     array = _arr(array)
     new = np.broadcast_to(_dummy(shape_of(array)), shape).shape
     return array if new == shape_of(array) else sp.broadcast_to(array, new)
 
 
+@numpy_outside_transforms(np.broadcast_arrays, unless_traced=True)
 def broadcast_arrays(*args, subok=False):
     """`numpy.broadcast_arrays`: a tuple of the arguments broadcast to one shape."""
-    if not _traced(args):
-        return np.broadcast_arrays(*args, subok=subok)
     args = [_arr(a) for a in args]
     shape = np.broadcast_shapes(*[shape_of(a) for a in args])
     return tuple(broadcast_to(a, shape) for a in args)
@@ -366,6 +356,7 @@ def _check_out(out, name):
         )
 
 
+@numpy_outside_transforms(np.concatenate, unless_traced=True)
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     """`numpy.concatenate`, differentiable in every array (`axis=None` joins them raveled).
 
@@ -377,8 +368,6 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 
         ```
     """
-    if not _traced(arrays):
-        return np.concatenate(arrays, axis=axis, out=out, dtype=dtype, casting=casting)
     _check_out(out, "concatenate")
     arrays = [_arr(a) for a in arrays]
     if not arrays:
@@ -412,6 +401,7 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 concat = concatenate
 
 
+@numpy_outside_transforms(np.stack, unless_traced=True)
 def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     """`numpy.stack`: join same-shaped arrays along a new `axis`, differentiable.
 
@@ -423,8 +413,6 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 
         ```
     """
-    if not _traced(arrays):
-        return np.stack(arrays, axis=axis, out=out, dtype=dtype, casting=casting)
     _check_out(out, "stack")
     arrays = [_arr(a) for a in arrays]
     if not arrays:
@@ -437,10 +425,9 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     )
 
 
+@numpy_outside_transforms(np.unstack, unless_traced=True)
 def unstack(x, /, *, axis=0):
     """`numpy.unstack`: the tuple of slices along `axis` (inverse of `stack`)."""
-    if not _traced(x):
-        return np.unstack(x, axis=axis)
     x = _arr(x)
     nd = len(shape_of(x))
     if nd == 0:
@@ -451,33 +438,29 @@ def unstack(x, /, *, axis=0):
     )
 
 
+@numpy_outside_transforms(np.hstack, unless_traced=True)
 def hstack(tup, *, dtype=None, casting="same_kind"):
     """`numpy.hstack`: along axis 1 (axis 0 for 1-d arrays)."""
-    if not _traced(tup):
-        return np.hstack(tup, dtype=dtype, casting=casting)
     arrs = [atleast_1d(_arr(a)) for a in tup]
     axis = 0 if arrs and len(shape_of(arrs[0])) == 1 else 1
     return concatenate(arrs, axis, dtype=dtype, casting=casting)
 
 
+@numpy_outside_transforms(np.vstack, unless_traced=True)
 def vstack(tup, *, dtype=None, casting="same_kind"):
     """`numpy.vstack`: along axis 0 after `atleast_2d`."""
-    if not _traced(tup):
-        return np.vstack(tup, dtype=dtype, casting=casting)
     return concatenate([atleast_2d(_arr(a)) for a in tup], 0, dtype=dtype, casting=casting)
 
 
+@numpy_outside_transforms(np.dstack, unless_traced=True)
 def dstack(tup):
     """`numpy.dstack`: along axis 2 after `atleast_3d`."""
-    if not _traced(tup):
-        return np.dstack(tup)
     return concatenate([atleast_3d(_arr(a)) for a in tup], 2)
 
 
+@numpy_outside_transforms(np.column_stack, unless_traced=True)
 def column_stack(tup):
     """`numpy.column_stack`: 1-d arrays become columns, then join along axis 1."""
-    if not _traced(tup):
-        return np.column_stack(tup)
     arrs = []
     for a in map(_arr, tup):
         s = shape_of(a)
@@ -486,10 +469,9 @@ def column_stack(tup):
 
 
 # -- splitting ------------------------------------------------------------------------------
+@numpy_outside_transforms(np.array_split, unless_traced=True)
 def array_split(ary, indices_or_sections, axis=0):
     """`numpy.array_split`: a list of slices along `axis` (sections may be unequal)."""
-    if not _traced(ary):
-        return np.array_split(ary, indices_or_sections, axis=axis)
     ary = _arr(ary)
     axis = normalize_axis_index(axis, len(shape_of(ary)))
     n = shape_of(ary)[axis]
@@ -505,6 +487,7 @@ def array_split(ary, indices_or_sections, axis=0):
     return [sp.slice_in_dim(ary, a, b, 1, axis) for a, b in zip(points[:-1], points[1:])]
 
 
+@numpy_outside_transforms(np.split, unless_traced=True)
 def split(ary, indices_or_sections, axis=0):
     """`numpy.split`: like `array_split`, but sections must divide the axis equally.
 
@@ -517,8 +500,6 @@ def split(ary, indices_or_sections, axis=0):
 
         ```
     """
-    if not _traced(ary):
-        return np.split(ary, indices_or_sections, axis=axis)
     ary = _arr(ary)
     try:
         len(indices_or_sections)
@@ -528,10 +509,9 @@ def split(ary, indices_or_sections, axis=0):
     return array_split(ary, indices_or_sections, axis)
 
 
+@numpy_outside_transforms(np.hsplit, unless_traced=True)
 def hsplit(ary, indices_or_sections):
     """`numpy.hsplit`: split along axis 1 (axis 0 for 1-d arrays)."""
-    if not _traced(ary):
-        return np.hsplit(ary, indices_or_sections)
     ary = _arr(ary)
     nd = len(shape_of(ary))
     if nd == 0:
@@ -539,20 +519,18 @@ def hsplit(ary, indices_or_sections):
     return split(ary, indices_or_sections, 1 if nd > 1 else 0)
 
 
+@numpy_outside_transforms(np.vsplit, unless_traced=True)
 def vsplit(ary, indices_or_sections):
     """`numpy.vsplit`: split along axis 0 (arrays of 2 or more dimensions)."""
-    if not _traced(ary):
-        return np.vsplit(ary, indices_or_sections)
     ary = _arr(ary)
     if len(shape_of(ary)) < 2:
         raise ValueError("vsplit only works on arrays of 2 or more dimensions")
     return split(ary, indices_or_sections, 0)
 
 
+@numpy_outside_transforms(np.dsplit, unless_traced=True)
 def dsplit(ary, indices_or_sections):
     """`numpy.dsplit`: split along axis 2 (arrays of 3 or more dimensions)."""
-    if not _traced(ary):
-        return np.dsplit(ary, indices_or_sections)
     ary = _arr(ary)
     if len(shape_of(ary)) < 3:
         raise ValueError("dsplit only works on arrays of 3 or more dimensions")
@@ -560,6 +538,7 @@ def dsplit(ary, indices_or_sections):
 
 
 # -- repetition ---------------------------------------------------------------------------
+@numpy_outside_transforms(np.tile, unless_traced=True)
 def tile(A, reps):  # noqa: N803  (NumPy's name)
     """`numpy.tile`, differentiable (a broadcast between interleaved axes, then a reshape).
 
@@ -571,8 +550,6 @@ def tile(A, reps):  # noqa: N803  (NumPy's name)
 
         ```
     """
-    if not _traced(A):
-        return np.tile(A, reps)
     A = _arr(A)
     try:
         reps = tuple(int(r) for r in reps)
@@ -590,6 +567,7 @@ def tile(A, reps):  # noqa: N803  (NumPy's name)
     return _reshape(x, [r * s for r, s in zip(reps, shape)])
 
 
+@numpy_outside_transforms(np.repeat, unless_traced=True)
 def repeat(a, repeats, axis=None):
     """`numpy.repeat` with an int or per-element `repeats` (static), differentiable.
 
@@ -601,8 +579,6 @@ def repeat(a, repeats, axis=None):
 
         ```
     """
-    if not _traced(a):
-        return np.repeat(a, repeats, axis=axis)
     a = _arr(a)
     if axis is None:
         a, axis = ravel(a), 0
@@ -671,6 +647,7 @@ def _pad_constant(x, pads, constant_values):
     return out
 
 
+@numpy_outside_transforms(np.pad, unless_traced=True)
 def pad(array, pad_width, mode="constant", **kwargs):
     """`numpy.pad`, differentiable; modes constant, edge, reflect, symmetric, wrap, empty.
 
@@ -683,8 +660,6 @@ def pad(array, pad_width, mode="constant", **kwargs):
         fnp.pad(x, ((1, 2), (0, 1)), mode="reflect")
         ```
     """
-    if not _traced((array, kwargs.get("constant_values"))):
-        return np.pad(array, pad_width, mode=mode, **kwargs)
     x = _arr(array)
     shape = shape_of(x)
     pads = _as_pairs(pad_width, len(shape))
@@ -712,6 +687,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
     return x
 
 
+@numpy_outside_transforms(np.roll, unless_traced=True)
 def roll(a, shift, axis=None):
     """`numpy.roll`, differentiable (`shift`/`axis` ints or sequences).
 
@@ -723,8 +699,6 @@ def roll(a, shift, axis=None):
 
         ```
     """
-    if not _traced(a):
-        return np.roll(a, shift, axis=axis)
     a = _arr(a)
     shape = shape_of(a)
     if axis is None:
@@ -741,6 +715,7 @@ def roll(a, shift, axis=None):
     return a
 
 
+@numpy_outside_transforms(np.flip, unless_traced=True)
 def flip(m, axis=None):
     """`numpy.flip`, differentiable (a slice with step -1 on each flipped axis).
 
@@ -749,34 +724,31 @@ def flip(m, axis=None):
         fnp.flip(fnp.ones((2, 3)), axis=(0, 1))
         ```
     """
-    if not _traced(m):
-        return np.flip(m, axis=axis)
     m = _arr(m)
     nd = len(shape_of(m))
     axes = range(nd) if axis is None else normalize_axis_tuple(axis, nd)
     return sp.static_slice(m, None, None, [-1 if i in axes else None for i in range(nd)])
 
 
+@numpy_outside_transforms(np.fliplr, unless_traced=True)
 def fliplr(m):
     """`numpy.fliplr`: reverse axis 1."""
-    if not _traced(m):
-        return np.fliplr(m)
     m = _arr(m)
     if len(shape_of(m)) < 2:
         raise ValueError("Input must be >= 2-d.")
     return flip(m, 1)
 
 
+@numpy_outside_transforms(np.flipud, unless_traced=True)
 def flipud(m):
     """`numpy.flipud`: reverse axis 0."""
-    if not _traced(m):
-        return np.flipud(m)
     m = _arr(m)
     if len(shape_of(m)) < 1:
         raise ValueError("Input must be >= 1-d.")
     return flip(m, 0)
 
 
+@numpy_outside_transforms(np.rot90, unless_traced=True)
 def rot90(m, k=1, axes=(0, 1)):
     """`numpy.rot90`: rotate by 90 degrees `k` times in the plane of `axes`.
 
@@ -788,8 +760,6 @@ def rot90(m, k=1, axes=(0, 1)):
 
         ```
     """
-    if not _traced(m):
-        return np.rot90(m, k, axes)
     m = _arr(m)
     nd = len(shape_of(m))
     np.rot90(_dummy(shape_of(m)), k, axes)  # NumPy's checks
@@ -807,6 +777,7 @@ def rot90(m, k=1, axes=(0, 1)):
 
 
 # -- triangles and diagonals ----------------------------------------------------------------
+@numpy_outside_transforms(np.tril, unless_traced=True)
 def tril(m, k=0):
     """`numpy.tril`: zero above the `k`-th diagonal (a product with a constant 0/1 mask).
 
@@ -815,22 +786,20 @@ def tril(m, k=0):
         fnp.tril(fnp.ones((3, 3)), k=-1)
         ```
     """
-    if not _traced(m):
-        return np.tril(m, k)
     m = _arr(m)
     mask = np.tri(*shape_of(m)[-2:], k=k, dtype=dtype_of(m))
     return mul_safe(m, mask)
 
 
+@numpy_outside_transforms(np.triu, unless_traced=True)
 def triu(m, k=0):
     """`numpy.triu`: zero below the `k`-th diagonal (a product with a constant 0/1 mask)."""
-    if not _traced(m):
-        return np.triu(m, k)
     m = _arr(m)
     mask = ~np.tri(*shape_of(m)[-2:], k=k - 1, dtype=bool)
     return mul_safe(m, mask.astype(dtype_of(m)))
 
 
+@numpy_outside_transforms(np.diagonal, unless_traced=True)
 def diagonal(a, offset=0, axis1=0, axis2=1):
     """`numpy.diagonal`, differentiable: axes moved last, merged, then a strided slice.
 
@@ -842,8 +811,6 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
 
         ```
     """
-    if not _traced(a):
-        return np.diagonal(a, offset, axis1, axis2)
     a = _arr(a)
     shape = shape_of(a)
     nd = len(shape)
@@ -859,6 +826,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     return sp.slice_in_dim(x, start, start + (length - 1) * (m + 1) + 1, m + 1, nd - 2)
 
 
+@numpy_outside_transforms(np.diag, unless_traced=True)
 def diag(v, k=0):
     """`numpy.diag`: the `k`-th diagonal of a 2-d array, or a 2-d array with 1-d `v` on it.
 
@@ -870,8 +838,6 @@ def diag(v, k=0):
 
         ```
     """
-    if not _traced(v):
-        return np.diag(v, k)
     v = _arr(v)
     s = shape_of(v)
     if len(s) == 2:
@@ -887,14 +853,14 @@ def diag(v, k=0):
     return _reshape(flat, (n, n))
 
 
+@numpy_outside_transforms(np.diagflat, unless_traced=True)
 def diagflat(v, k=0):
     """`numpy.diagflat`: a 2-d array with the raveled `v` on the `k`-th diagonal."""
-    if not _traced(v):
-        return np.diagflat(v, k)
     v = _arr(v)
     return diag(ravel(v), k)
 
 
+@numpy_outside_transforms(np.trace, unless_traced=True)
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """`numpy.trace`: the sum of the diagonal, differentiable.
 
@@ -906,16 +872,13 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
         ```
     """
-    if not _traced(a):
-        return np.trace(a, offset, axis1, axis2, dtype=dtype, out=out)
     a = _arr(a)
     _check_out(out, "trace")
 
     return _sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
 
 
+@numpy_outside_transforms(np.copy, unless_traced=True)
 def copy(a, order="K", subok=False):
     """`numpy.copy`; a traced value is immutable, so it is returned as it is."""
-    if not _traced(a):
-        return np.copy(a, order=order, subok=subok)
     return _arr(a)

@@ -20,6 +20,7 @@ from funcdiff._src.core import (
 )
 from funcdiff._src.lax.elementwise import conj, convert_element_type, real, real_for_real
 from funcdiff._src.lax.shape import move_batch_axes, reshape, slice_in_dim, transpose, unbroadcast
+from funcdiff._src.numpy.util import numpy_outside_transforms
 from funcdiff.numpy import linalg as fla
 
 _NoValue = object()
@@ -186,6 +187,7 @@ def _trans_code(trans):
         raise ValueError("Invalid trans argument") from None
 
 
+@numpy_outside_transforms(_sl.solve_triangular)
 def solve_triangular(
     a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False, check_finite=True
 ):
@@ -205,8 +207,6 @@ def solve_triangular(
 
         ```
     """
-    if not _state.stack:
-        return _sl.solve_triangular(a, b, trans, lower, unit_diagonal, overwrite_b, check_finite)
     trans = _trans_code(trans)
     a, b = _prep(a, b)
     _probe(lambda x, y: _sl.solve_triangular(x, y, check_finite=False), a, b)
@@ -216,6 +216,7 @@ def solve_triangular(
 
 
 # -- Cholesky ---------------------------------------------------------------------------------
+@numpy_outside_transforms(_sl.cho_factor)
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     """`scipy.linalg.cho_factor`: `(c, lower)` for use in `cho_solve`.
 
@@ -232,8 +233,6 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
 
         ```
     """
-    if not _state.stack:
-        return _sl.cho_factor(a, lower, overwrite_a, check_finite)
     fnp = _fnp()
     (a,) = _prep(a)
     _probe(lambda x: _sl.cho_factor(x, check_finite=False), a)
@@ -243,6 +242,7 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     return factor + rest, lower
 
 
+@numpy_outside_transforms(_sl.cho_solve)
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     """`scipy.linalg.cho_solve`: solve `A x = b` given `cho_factor(A)`.
 
@@ -258,8 +258,6 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
 
         ```
     """
-    if not _state.stack:
-        return _sl.cho_solve(c_and_lower, b, overwrite_b, check_finite)
     c, lower = c_and_lower
     lower = bool(np.all(np.asarray(lower)))
     c, b = _prep(c, b)
@@ -375,6 +373,7 @@ lu_p.abstract_eval = lambda a: [
 ]
 
 
+@numpy_outside_transforms(_sl.lu_factor)
 def lu_factor(a, overwrite_a=False, check_finite=True):
     """`scipy.linalg.lu_factor`: `(lu, piv)` with `A = P L U` packed in `lu`.
 
@@ -392,8 +391,6 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
 
         ```
     """
-    if not _state.stack:
-        return _sl.lu_factor(a, overwrite_a, check_finite)
     (a,) = _prep(a)
     if len(shape_of(a)) < 2:
         _sl.lu_factor(np.zeros(shape_of(a)))  # SciPy's error
@@ -401,13 +398,12 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     return lu, piv
 
 
+@numpy_outside_transforms(_sl.lu_solve)
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     """`scipy.linalg.lu_solve`: solve `op(A) x = b` given `lu_factor(A)`.
 
     Differentiable in `lu` and `b` (so, through `lu_factor`, in `A`).
     """
-    if not _state.stack:
-        return _sl.lu_solve(lu_and_piv, b, trans, overwrite_b, check_finite)
     lu, piv = lu_and_piv
     trans = _trans_code(trans)
     lu, b = _prep(lu, b)
@@ -463,6 +459,7 @@ def _square(a):
         raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
 
 
+@numpy_outside_transforms(_sl.expm)
 def expm(A):  # noqa: N803  (SciPy's name)
     """`scipy.linalg.expm`: the matrix exponential (of each matrix of a stack).
 
@@ -478,8 +475,6 @@ def expm(A):  # noqa: N803  (SciPy's name)
 
         ```
     """
-    if not _state.stack:
-        return _sl.expm(A)
     (a,) = _prep(A)
     _square(a)
     return _expm(a)
@@ -521,6 +516,7 @@ sylvester_p.abstract_eval = lambda a, b, q: ShapedArray(
 )
 
 
+@numpy_outside_transforms(_sl.solve_sylvester)
 def solve_sylvester(a, b, q):
     """`scipy.linalg.solve_sylvester`: X with `A X + X B = Q`.
 
@@ -537,8 +533,6 @@ def solve_sylvester(a, b, q):
 
         ```
     """
-    if not _state.stack:
-        return _sl.solve_sylvester(a, b, q)
     a, b, q = _prep(a, b, q)
     _probe(_sl.solve_sylvester, a, b, q)
     return _sylvester(a, b, q)
@@ -616,6 +610,7 @@ def _band_to_dense(ab, lower, upper):
     return fnp.where(inside, fnp.take(flat, flat_index, axis=-1), 0)
 
 
+@numpy_outside_transforms(_sl.solve_banded)
 def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True):
     """`scipy.linalg.solve_banded`: solve `a x = b` for a banded `a` in LAPACK band storage.
 
@@ -634,8 +629,6 @@ def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_fi
 
         ```
     """
-    if not _state.stack:
-        return _sl.solve_banded(l_and_u, ab, b, overwrite_ab, overwrite_b, check_finite)
     lower, upper = (int(v) for v in l_and_u)
     ab, b = _prep(ab, b)
     sab, sb = tuple(shape_of(ab)), tuple(shape_of(b))
@@ -647,6 +640,7 @@ def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_fi
 
 
 # -- block_diag (linear) -----------------------------------------------------------------------
+@numpy_outside_transforms(_sl.block_diag)
 def block_diag(*arrs):
     """`scipy.linalg.block_diag`: the blocks on the diagonal of a zero matrix.
 
@@ -661,8 +655,6 @@ def block_diag(*arrs):
 
         ```
     """
-    if not _state.stack:
-        return _sl.block_diag(*arrs)
     fnp = _fnp()
     if arrs == ():
         arrs = ([],)
@@ -708,6 +700,7 @@ def _eigh_checks(type, subset_by_index, subset_by_value, driver):  # noqa: A002
         )
 
 
+@numpy_outside_transforms(_sl.eigh)
 def eigh(
     a,
     b=None,
@@ -741,20 +734,6 @@ def eigh(
 
         ```
     """
-    if not _state.stack:
-        return _sl.eigh(
-            a,
-            b,
-            lower=lower,
-            eigvals_only=eigvals_only,
-            overwrite_a=overwrite_a,
-            overwrite_b=overwrite_b,
-            type=type,
-            check_finite=check_finite,
-            subset_by_index=subset_by_index,
-            subset_by_value=subset_by_value,
-            driver=driver,
-        )
     _eigh_checks(type, subset_by_index, subset_by_value, driver)
     fla = _fla()
     lower = bool(lower)

@@ -8,10 +8,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.signal as ss
 
-from funcdiff._src.core import Primitive, ShapedArray, _state, dtype_of, shape_of, traced
+from funcdiff._src.core import Primitive, ShapedArray, _state, dtype_of, shape_of
 from funcdiff._src.lax.elementwise import add
 from funcdiff._src.lax.shape import moveaxis_to, reshape, static_slice, unbroadcast
 from funcdiff._src.numpy.creation import asarray as _asarray
+from funcdiff._src.numpy.util import numpy_outside_transforms
 
 _MODES = ("full", "valid", "same")
 _METHODS = ("auto", "direct", "fft")
@@ -91,6 +92,7 @@ convolve_full_p.batch = _convolve_batch
 convolve_full_p.abstract_eval = _convolve_abstract_eval
 
 
+@numpy_outside_transforms(ss.convolve, unless_traced=True)
 def convolve(in1, in2, mode="full", method="auto"):
     """`scipy.signal.convolve`: n-dimensional convolution, differentiable in both inputs.
 
@@ -114,8 +116,6 @@ def convolve(in1, in2, mode="full", method="auto"):
 
         ```
     """
-    if not traced(in1, in2):
-        return ss.convolve(in1, in2, mode=mode, method=method)
     in1, in2 = _asarray(in1), _asarray(in2)
     s1, s2 = shape_of(in1), shape_of(in2)
     if method not in _METHODS:

@@ -14,6 +14,7 @@ from funcdiff._src.numpy import elementwise as fe
 from funcdiff._src.numpy import reductions as fr
 from funcdiff._src.numpy import shape as fs
 from funcdiff._src.numpy.creation import asarray
+from funcdiff._src.numpy.util import numpy_outside_transforms
 
 __all__ = [
     "beta", "betainc", "betaincc", "betaln", "digamma", "psi", "polygamma", "erf", "erfc",
@@ -602,13 +603,12 @@ def zeta(x, q=None):
 
 
 # -- compositions ------------------------------------------------------------------------------
+@numpy_outside_transforms(sc.multigammaln)
 def multigammaln(a, d):
     """`scipy.special.multigammaln`: log of the multivariate gamma function of dimension `d`.
 
     `sum_{j<d} gammaln(a - j/2) + d (d-1)/4 log(pi)`; `d` is a static int.
     """
-    if not _state.stack:
-        return sc.multigammaln(a, d)
     if int(d) != d or d < 0:
         raise ValueError("d should be a positive integer (dimension)")
     d = int(d)
@@ -628,6 +628,7 @@ def _max_shift(a, axes, mask):
     return _where(fe.isfinite(m), m, 0.0)
 
 
+@numpy_outside_transforms(sc.logsumexp)
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     """`scipy.special.logsumexp`: `log(sum(b * exp(a), axis))`, computed stably.
 
@@ -648,8 +649,6 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
 
         ```
     """
-    if not _state.stack:
-        return sc.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
     a = _arg(a)
     dt = np.result_type(dtype_of(a), np.float16) if b is None else np.result_type(
         dtype_of(a), dtype_of(_arg(b)), np.float16
@@ -701,6 +700,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     return (out, sgn) if return_sign else out
 
 
+@numpy_outside_transforms(sc.softmax)
 def softmax(x, axis=None):
     """`scipy.special.softmax`: `exp(x - logsumexp(x, axis))`, stable at any magnitude.
 
@@ -712,15 +712,12 @@ def softmax(x, axis=None):
 
         ```
     """
-    if not _state.stack:
-        return sc.softmax(x, axis=axis)
     x = _arg(x)
     return fe.exp(x - logsumexp(x, axis=axis, keepdims=True))
 
 
+@numpy_outside_transforms(sc.log_softmax)
 def log_softmax(x, axis=None):
     """`scipy.special.log_softmax`: `x - logsumexp(x, axis)`, stable at any magnitude."""
-    if not _state.stack:
-        return sc.log_softmax(x, axis=axis)
     x = _arg(x)
     return x - logsumexp(x, axis=axis, keepdims=True)
