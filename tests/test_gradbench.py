@@ -558,7 +558,7 @@ def test_particle_nested_derivative():
             assert_close(fd_slope, slope[0])
 
 
-@pytest.mark.skipif(not SLOW, reason="minutes; set GRADBENCH_SLOW=1")
+@pytest.mark.skipif(not SLOW, reason="a minute; set GRADBENCH_SLOW=1 (.ci/run does)")
 @pytest.mark.parametrize("mode", MODES)
 def test_particle(tool, mode):
     out = tool.evaluate("particle", mode, {"w": 0.0})
@@ -568,5 +568,7 @@ def test_particle(tool, mode):
 
     cost = particle.landing_cost(out, _descent.grad_rev)
     slope = central_diff(lambda v: particle.landing_cost(v[0], _descent.grad_rev), [out])
-    assert cost < 1e-6 and abs(slope[0]) < 1e-3
+    # cost = x0(w)^2 with x0' ~ 12 here, and the solver stops on the step size, not the
+    # slope: cost < 1e-6 allows |slope| = 2 |x0 x0'| up to ~0.024 (it ends near 0.002)
+    assert cost < 1e-6 and abs(slope[0]) < 0.03
     assert_close(0.2071918746486116, out)
