@@ -106,3 +106,33 @@ def test_every_numpy_outside_transforms_function_is_walked():
     x = np.linspace(0.1, 0.9, 6).reshape(2, 3)
     assert_same(fnp.sum(x, axis=1), np.sum(x, axis=1))
     assert type(fnp.cumsum(x)) is np.ndarray
+
+
+@pytest.mark.parametrize("value", [1.5, np.linspace(0.1, 1.0, 4)])
+@pytest.mark.parametrize("lower", [False, True])
+def test_reverse_mode_unary_shortcut_agrees_with_unbox(value, lower):
+    """RevTrace.process_primitive unboxes a single argument inline; the tape entry it
+    writes is what the general `_unbox` gives (also when the value is a tracer of a
+    lower level, under jvp, and for an output of a multiple-result primitive)."""
+    from funcdiff._src.core import pop_main, push_main
+    from funcdiff._src.interpreters.reverse import RevTrace, RevTracer
+    from funcdiff._src.lax.elementwise import sin_p
+
+    def check(v):
+        main = push_main(RevTrace, "test")
+        try:
+            trace = main.trace
+            for x in (trace.new_input(v), RevTracer(trace, v, 0, 1)):
+                trace.process_primitive(sin_p, (x,), {})
+                entry = trace.tape[-1]
+                primals, argnums, parents, low = trace._unbox((x,))
+                assert entry[2] == primals and entry[4] == argnums and entry[5] == parents
+                assert low == lower
+        finally:
+            pop_main(main)
+        return fnp.sin(v)
+
+    if lower:
+        fd.jvp(check, (value,), (np.ones_like(value),))
+    else:
+        check(value)

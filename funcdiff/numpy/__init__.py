@@ -2,7 +2,7 @@
 
 Outside transforms every function returns what NumPy returns (plain
 `numpy.ndarray`s and scalars), at NumPy's speed; inside transforms they work
-on tracers. The checklist of names is shared/coverage.md.
+on tracers. The list of names, with what each supports, is docs/coverage.md.
 """
 
 from funcdiff._src.numpy import methods as _methods  # noqa: F401  (Tracer's operators: see Tracer)

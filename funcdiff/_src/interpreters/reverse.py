@@ -79,18 +79,13 @@ class RevTrace(Trace):
         if prim.nondiff:  # no derivative: a constant to this trace, nothing on the tape
             return prim.bind(*[a.primal if type(a) is RevTracer and a._trace is self else a
                                for a in args], **params)
-        primals, argnums, parents = [], [], []
-        lower = False  # some input boxes a value of a lower level: bind there
-        for i, a in enumerate(args):
-            if type(a) is RevTracer and a._trace is self:
-                p = a.primal
-                argnums.append(i)
-                parents.append(a.node if a.index is None else (a.node, a.index))
-            else:
-                p = a
-            primals.append(p)
-            if not lower and isinstance(p, Tracer):
-                lower = True
+        if len(args) == 1:  # `_unbox` without the loop (the argument is ours): the common case
+            a = args[0]
+            p = a.primal
+            primals, argnums, lower = (p,), _ARG0, isinstance(p, Tracer)
+            parents = (a.node if a.index is None else (a.node, a.index),)
+        else:
+            primals, argnums, parents, lower = self._unbox(args)
         if prim.fwd is not None:
             out, res = prim.fwd(*primals, **params)
             params = {**params, "residuals": res}
@@ -106,6 +101,25 @@ class RevTrace(Trace):
                 return self._merge_closures(node, out)
             return [RevTracer(self, o, node, k) for k, o in enumerate(out)]
         return RevTracer(self, out, node)
+
+    def _unbox(self, args):
+        """(primals, argnums, parents, lower): the values of the arguments (this trace's
+        tracers unboxed), which of them are this trace's, the tape positions they come
+        from, and whether some value is a tracer of a lower level (then bind there)."""
+        primals, argnums, parents = [], [], []
+        lower = False
+        for i, a in enumerate(args):
+            if type(a) is RevTracer and a._trace is self:
+                p = a.primal
+                argnums.append(i)
+                parents.append(a.node if a.index is None else (a.node, a.index))
+            else:
+                p = a
+            primals.append(p)
+            if not lower and isinstance(p, Tracer):
+                lower = True
+        # (tuples: a tape of tuples of numbers is one the garbage collector can skip)
+        return tuple(primals), tuple(argnums), tuple(parents), lower
 
     def _merge_closures(self, node, out):
         """Outputs of a custom rule that closed over this trace's own tracers.
@@ -129,6 +143,8 @@ class RevTrace(Trace):
                 result.append(RevTracer(self, o, node, k))
         return result
 
+
+_ARG0 = (0,)
 
 # the sum of two paths to one value (see RevTrace._merge_closures)
 merge_p = Primitive("closure_merge", lambda a, b: a)
