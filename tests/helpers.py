@@ -28,6 +28,8 @@ __all__ = [
     "inside_jvp",
     "leaves",
     "normal",
+    "rand",
+    "close_scaled",
     "parametrize_product",
     "tree_close",
 ]
@@ -37,6 +39,15 @@ __all__ = [
 def close(a, b, tol=1e-12):
     """Values of `a` and `b` within `tol`, relative and absolute (NaNs at the same places)."""
     np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=tol, atol=tol)
+
+
+def close_scaled(got, want, rtol=1e-9):
+    """Same shape, and values within `rtol` relative to the largest entry of `want` (for
+    results with entries of very different sizes: inverses, adjugates, factors)."""
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    scale = max(1.0, float(np.abs(want).max(initial=0.0)))
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * scale)
 
 
 def tree_close(a, b, tol=1e-12):
@@ -71,6 +82,11 @@ def inside_jvp(f, *args):
 
 
 # -- random inputs -----------------------------------------------------------------------
+def rand(shape, dtype=np.float64, seed=0):
+    """A standard-normal array of `shape` and `dtype` from a generator seeded with `seed`."""
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
 def normal(rng, shape, dtype=np.float64):
     """Standard normal draws from `rng` as `dtype`: complex dtypes get an imaginary part
     from a second draw, integer dtypes integers in [-5, 5) from a draw after the first.

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import assert_same
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
-from tests.helpers import assert_same
 
 FUNCTIONS = {
     "sin_sum": lambda x: fnp.sum(fnp.sin(x) * x),

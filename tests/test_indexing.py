@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import rand
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
@@ -24,10 +25,6 @@ from funcdiff.testing import check_grads
 
 def grads_ok(f, args, order=2):
     check_grads(f, args, order=order, modes=("fwd", "rev"))
-
-
-def rand(shape, dtype=np.float64, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
 
 
 SHAPE = (4, 5, 6)
