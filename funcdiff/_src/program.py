@@ -89,7 +89,6 @@ class Program:
         return [v.aval for v in self.outvars]
 
     def _repr_html_(self):
-
         return f"<pre>{html.escape(str(self))}</pre>"
 
     def linearity_error(self):

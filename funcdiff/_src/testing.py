@@ -162,7 +162,6 @@ def numerical_jvp(f, args, tangents, eps=None):
 
 
 def _numerical_jvp(f, args, tangents, eps, scaled=True):
-
     args = _as_args(args, "numerical_jvp")
     tangents = _as_args(tangents, "numerical_jvp")
     flat_x, tree_x = tree_flatten(args)
@@ -271,7 +270,6 @@ def _directions(rng, args, eps):
 
 
 def _check_jvp(f, args, atol, rtol, eps, rng, what):
-
     tangents = _directions(rng, args, eps)
     out, t_out = jvp(f, args, tangents)
     atol, rtol = _default_tols(tree_flatten((args, out))[0], atol, rtol)
@@ -281,7 +279,6 @@ def _check_jvp(f, args, atol, rtol, eps, rng, what):
 
 
 def _check_vjp(f, args, atol, rtol, eps, rng, what, with_jvp=True):
-
     out, pullback = vjp(f, *args)
     atol, rtol = _default_tols(tree_flatten((args, out))[0], atol, rtol)
     u = tree_map(lambda y: _random_like(rng, y), out)

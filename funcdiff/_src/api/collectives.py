@@ -55,7 +55,6 @@ def _collective(name, reduce, jvp, vjp, out_dim=None):
 
 
 def _psum_reduce(trace, vals, dims):
-
     (x,), (d,) = vals, dims
     if d is None:  # the same value in every example: times their number, in sum's dtype
         return convert_element_type(x, sum_dtype(dtype_of(x))) * trace.axis_size
@@ -78,7 +77,6 @@ psum_p.abstract_eval = lambda x, axis_name: ShapedArray(x.shape, sum_dtype(x.dty
 
 def _pext_reduce(op):
     def reduce(trace, vals, dims):
-
         (x,), (d,) = vals, dims
         if d is None:
             return x

@@ -25,7 +25,6 @@ __all__ = ["linearize", "linear_transpose", "stop_gradient"]
 
 
 def _tangent_aval(aval):
-
     return ShapedArray(aval.shape, aval.dtype if is_float(aval.dtype) else float0)
 
 

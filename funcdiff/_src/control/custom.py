@@ -88,7 +88,6 @@ def _value(x):
 
 
 def _batch_all_front(vals, dims):
-
     size = next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not None)
     return [bdim_to_front(v, d, size) for v, d in zip(vals, dims)]
 
@@ -371,7 +370,6 @@ def _cj_jvp(primals, tangents, fun, jvp, n_fun, n_rule, name, stash):
 
 
 def _cj_vjp(g, out, primals, argnums, fun, jvp, n_fun, n_rule, name, stash):
-
     f, r, xs = _split3(primals, n_fun, n_rule)
     g = list(g)
     cts = [None] * len(primals)

@@ -221,7 +221,6 @@ def switch(index, branches, *operands):
 
 
 def _staged_switch(index, branches, operands, name):
-
     leaves, tree = tree_flatten(operands)
     stores = [[] for _ in branches]
     fns = [_flat_fn(lambda ops, b=b: b(*ops), [tree], st) for b, st in zip(branches, stores)]
@@ -234,7 +233,6 @@ def _staged_switch(index, branches, operands, name):
 
 
 def _staged_while(cond_fun, body_fun, init):
-
     leaves, tree = tree_flatten(init)
 
     def checked_body(v):
@@ -427,13 +425,11 @@ def _ckpt_impl(*ops, fun, stash):
 
 
 def _ckpt_jvp(primals, tangents, fun, stash):
-
     out, tout = jvp(lambda *xs: fun(*xs), tuple(primals), tuple(_instantiate(primals, tangents)))
     return list(out), list(tout)
 
 
 def _ckpt_vjp(g, out, primals, argnums, fun, stash):
-
     # Re-run the function now, recording its residuals only for this backward step,
     # and only for the inputs that need a cotangent.
     def f(*diff):
@@ -447,7 +443,6 @@ def _ckpt_vjp(g, out, primals, argnums, fun, stash):
 
 
 def _ckpt_batch(vals, dims, fun, stash):
-
     vals = _batch_all_front(vals, dims)
     outs = checkpoint_p.bind(*vals, fun=_vmapped(fun, [get_aval(v) for v in vals]), stash=None)
     return outs, [0] * len(outs)

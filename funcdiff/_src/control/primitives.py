@@ -100,7 +100,6 @@ def bind_scan(body_fn, consts, init, xs, length, reverse):
 
 
 def _aval(x):
-
     return get_aval(x)
 
 
@@ -177,9 +176,9 @@ def _scan_vjp(g, out, primals, argnums, body, num_consts, num_carry, length, rev
         ct_out = []
         it_c, it_y = iter(ct_carry), iter(gy)
         for f, a in zip(fk, k_avals):
-            ct_out.append(next(it_c) if f else np.zeros(a.shape, _float0()))
+            ct_out.append(next(it_c) if f else np.zeros(a.shape, float0))
         for f, a in zip(fy, y_avals):
-            ct_out.append(next(it_y) if f else np.zeros(a.shape, _float0()))
+            ct_out.append(next(it_y) if f else np.zeros(a.shape, float0))
         cts = pullback(ct_out)
         ct_c, ct_k, ct_x = cts[:nc], cts[nc : nc + nk], cts[nc + nk :]
         new_acc = [a + c for a, c in zip(acc, [c for c, f in zip(ct_c, fc) if f])]
@@ -200,9 +199,6 @@ def _scan_vjp(g, out, primals, argnums, body, num_consts, num_carry, length, rev
     return [cts[i] for i in argnums]
 
 
-def _float0():
-
-    return float0
 
 
 def _unmask(values, mask):
@@ -211,7 +207,6 @@ def _unmask(values, mask):
 
 
 def _scan_batch(vals, dims, body, num_consts, num_carry, length, reverse):
-
     nc, nk = num_consts, num_carry
     size = next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not None)
     consts = [v if d is None else bdim_to_front(v, d) for v, d in zip(vals[:nc], dims[:nc])]
@@ -299,7 +294,6 @@ def bind_while(cond_fn, body_fn, cconsts, bconsts, init):
 
 
 def _while_jvp(primals, tangents, cond, body, num_cconsts, num_bconsts):
-
     ncc, nbc = num_cconsts, num_bconsts
     cc, bc = primals[:ncc], primals[ncc : ncc + nbc]
     init = primals[ncc + nbc :]
@@ -338,7 +332,6 @@ def _while_vjp(*args, **kwargs):
 
 
 def _while_batch(vals, dims, cond, body, num_cconsts, num_bconsts):
-
     ncc, nbc = num_cconsts, num_bconsts
     size = next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not None)
     cc = [v if d is None else bdim_to_front(v, d) for v, d in zip(vals[:ncc], dims[:ncc])]
@@ -472,7 +465,6 @@ def bind_cond(index, branch_fns, operands):
 
 
 def _cond_jvp(primals, tangents, branches):
-
     index, ops = primals[0], primals[1:]
     t_ops = tangents[1:]
     nz = [t is not None for t in t_ops]
@@ -494,7 +486,6 @@ def _cond_jvp(primals, tangents, branches):
 
 
 def _cond_vjp(g, out, primals, argnums, branches):
-
     index, ops = primals[0], primals[1:]
     n_ops = len(ops)
 

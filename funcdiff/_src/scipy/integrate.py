@@ -156,9 +156,6 @@ def _solve(y0, ts, params, dyn, opts):
 
 
 # -- small helpers (funcdiff operations) ---------------------------------------------------------
-def _fnp():
-
-    return fnp
 
 
 def _last(x, start, stop):
@@ -198,7 +195,6 @@ def _merge(params, idx, vals):
 
 # -- JVP: the sensitivity system [y, δ] ------------------------------------------------------------
 def _odeint_jvp(primals, tangents, dyn, **opts):
-
     y0, ts, *params = primals
     dy0, dts, *dps = [t if t is not None and _inexact(t) else None for t in tangents]
     ys = _solve(y0, ts, params, dyn, opts)
@@ -229,8 +225,6 @@ def _odeint_jvp(primals, tangents, dyn, **opts):
 
 # -- VJP: the adjoint system [y, a, a_params], backward between grid points ------------------------
 def _odeint_vjp(g, ys, primals, argnums, dyn, **opts):
-
-    fnp = _fnp()
     y0, ts, *params = primals
     lead, n, m = tuple(shape_of(y0)[:-1]), shape_of(y0)[-1], shape_of(ts)[-1]
     idx = [j for j, p in enumerate(params) if 2 + j in argnums and _inexact(p)]
@@ -274,7 +268,6 @@ def _odeint_vjp(g, ys, primals, argnums, dyn, **opts):
 
 # -- vmap: one integration of the whole batch ------------------------------------------------------
 def _odeint_batch(args, dims, dyn, **opts):
-
     size = next(shape_of(a)[d] for a, d in zip(args, dims) if d is not None)
     args = [bdim_to_front(a, d, size) for a, d in zip(args, dims)]
     return odeint_p.bind(*args, dyn=vmap(dyn), **opts), 0

@@ -19,7 +19,8 @@ from funcdiff._src.core import (
     shape_of,
 )
 from funcdiff._src.lax.elementwise import conj, convert_element_type, real, real_for_real
-from funcdiff._src.lax.shape import move_batch_axes, reshape, slice_in_dim, transpose, unbroadcast
+from funcdiff._src.lax.linalg import _H, _is_complex, _mm, _mT
+from funcdiff._src.lax.shape import move_batch_axes, reshape, slice_in_dim, unbroadcast
 from funcdiff._src.numpy.util import numpy_outside_transforms
 from funcdiff.numpy import linalg as fla
 
@@ -27,16 +28,6 @@ _NoValue = object()
 
 
 # -- helpers (funcdiff operations, so rules stay differentiable) -------------------------
-def _fnp():
-
-    return fnp
-
-
-def _fla():
-
-    return fla
-
-
 def _arr(x):
     return x if isinstance(x, Tracer) else np.asarray(x)
 
@@ -71,28 +62,7 @@ def _probe(fn, *args):
     fn(*stand_ins)
 
 
-def _is_complex(x):
-    return dtype_of(x).kind == "c"
-
-
-def _cj(x):
-    return conj(x) if _is_complex(x) else x
-
-
-def _mT(x):
-    nd = len(shape_of(x))
-    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
-
-
-def _H(x):
-    return _cj(_mT(x))
-
-
-def _mm(a, b):
-    return _fnp().matmul(a, b)
-
-
-def _batch_front(prim):
+def _broadcast_batch_rule(prim):
     """Batch rule of a primitive whose implementation broadcasts over leading axes."""
 
     def rule(args, dims, **params):
@@ -172,7 +142,7 @@ def _triangular_solve_vjp(g, x, primals, argnums, lower, trans, unit_diagonal):
 
 triangular_solve_p.jvp = _triangular_solve_jvp
 triangular_solve_p.vjp = _triangular_solve_vjp
-triangular_solve_p.batch = _batch_front(triangular_solve_p)
+triangular_solve_p.batch = _broadcast_batch_rule(triangular_solve_p)
 triangular_solve_p.abstract_eval = lambda a, b, **params: ShapedArray(
     np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:],
     np.result_type(a.dtype, b.dtype),
@@ -233,11 +203,10 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
 
         ```
     """
-    fnp = _fnp()
     (a,) = _prep(a)
     _probe(lambda x: _sl.cho_factor(x, check_finite=False), a)
     lower = bool(lower)
-    factor = _fla().cholesky(a, upper=not lower)
+    factor = fla.cholesky(a, upper=not lower)
     rest = fnp.triu(a, 1) if lower else fnp.tril(a, -1)
     return factor + rest, lower
 
@@ -295,7 +264,7 @@ lu_pivots_to_permutation_p.jvp = lambda primals, tangents, m: (
     None,
 )
 lu_pivots_to_permutation_p.vjp = lambda g, out, primals, argnums, m: [None]
-lu_pivots_to_permutation_p.batch = _batch_front(lu_pivots_to_permutation_p)
+lu_pivots_to_permutation_p.batch = _broadcast_batch_rule(lu_pivots_to_permutation_p)
 lu_pivots_to_permutation_p.abstract_eval = lambda piv, m: ShapedArray(
     piv.shape[:-1] + (m,), np.int32
 )
@@ -308,7 +277,6 @@ def lu_pivots_to_permutation(piv, m):
 
 def _perm_matrix(piv, m, dtype):
     """P with P A = A[perm] (a 0/1 matrix, no derivative)."""
-    fnp = _fnp()
     perm = lu_pivots_to_permutation(piv, m)
     return fnp.equal(reshape(perm, shape_of(perm) + (1,)), np.arange(m)).astype(dtype)
 
@@ -323,7 +291,6 @@ lu_p = Primitive("lu", _lu_impl, multiple_results=True)
 
 def _lu_factors(lu):
     """L (unit lower) and U of a square packed `lu`."""
-    fnp = _fnp()
     n = shape_of(lu)[-1]
     return fnp.tril(lu, -1) + np.eye(n, dtype=dtype_of(lu)), fnp.triu(lu)
 
@@ -344,7 +311,6 @@ def _check_square_lu(a):
 def _lu_jvp(primals, tangents):
     (a,), (da,) = primals, tangents
     _check_square_lu(a)
-    fnp = _fnp()
     lu, piv = lu_p.bind(a)
     l_, u_ = _lu_factors(lu)
     pda = _mm(_perm_matrix(piv, shape_of(a)[-2], dtype_of(a)), da)
@@ -356,7 +322,6 @@ def _lu_jvp(primals, tangents):
 def _lu_vjp(g, out, primals, argnums):
     (a,), (glu, _), (lu, piv) = primals, g, out
     _check_square_lu(a)
-    fnp = _fnp()
     l_, u_ = _lu_factors(lu)
     k = fnp.tril(_mm(_mT(l_), glu), -1) + fnp.triu(_mm(glu, _mT(u_)))
     z = triangular_solve(lu, k, lower=True, trans=1, unit_diagonal=True)  # L^-T K
@@ -366,7 +331,7 @@ def _lu_vjp(g, out, primals, argnums):
 
 lu_p.jvp = _lu_jvp
 lu_p.vjp = _lu_vjp
-lu_p.batch = _batch_front(lu_p)
+lu_p.batch = _broadcast_batch_rule(lu_p)
 lu_p.abstract_eval = lambda a: [
     a,
     ShapedArray(a.shape[:-2] + (min(a.shape[-2:]),), np.int32),
@@ -432,7 +397,6 @@ def _expm(a):
 def _expm_frechet(a, e):
     """L(A, E), the derivative of expm at A in direction E: the top-right block of
     expm([[A, E], [0, A]])."""
-    fnp = _fnp()
     n = shape_of(a)[-1]
     dt = np.result_type(dtype_of(a), dtype_of(e))
     zero = np.zeros(np.broadcast_shapes(shape_of(a), shape_of(e)), dt)
@@ -447,7 +411,7 @@ def _expm_frechet(a, e):
 
 expm_p.jvp = lambda primals, tangents: (_expm(primals[0]), _expm_frechet(primals[0], tangents[0]))
 expm_p.vjp = lambda g, out, primals, argnums: [_expm_frechet(_mT(primals[0]), g)]
-expm_p.batch = _batch_front(expm_p)
+expm_p.batch = _broadcast_batch_rule(expm_p)
 expm_p.abstract_eval = lambda a: a
 
 
@@ -509,7 +473,7 @@ def _sylvester_vjp(g, x, primals, argnums):
 
 sylvester_p.jvp = _sylvester_jvp
 sylvester_p.vjp = _sylvester_vjp
-sylvester_p.batch = _batch_front(sylvester_p)
+sylvester_p.batch = _broadcast_batch_rule(sylvester_p)
 sylvester_p.abstract_eval = lambda a, b, q: ShapedArray(
     np.broadcast_shapes(a.shape[:-2], b.shape[:-2], q.shape[:-2]) + q.shape[-2:],
     np.result_type(a.dtype, b.dtype, q.dtype),
@@ -555,7 +519,7 @@ sqrtm_p.jvp = _sqrtm_jvp
 sqrtm_p.vjp = lambda g, s, primals, argnums: [
     real_for_real(_sylvester(_mT(s), _mT(s), g), primals[0])
 ]
-sqrtm_p.batch = _batch_front(sqrtm_p)
+sqrtm_p.batch = _broadcast_batch_rule(sqrtm_p)
 sqrtm_p.abstract_eval = lambda a: a
 
 
@@ -584,14 +548,12 @@ def sqrtm(A, disp=_NoValue, blocksize=_NoValue):  # noqa: N803  (SciPy's name)
         if blocksize is not _NoValue:
             kwargs["blocksize"] = blocksize
         return _sl.sqrtm(A, **kwargs)
-    fnp = _fnp()
     (a,) = _prep(A)
     if fnp.size(a) == 1 and len(shape_of(a)) < 2:  # SciPy's own scalar path
         return reshape(fnp.exp(a), (1, 1))
     _square(a)
     s = _sqrtm(a)
     if disp is False:
-        fla = _fla()
         err = fla.norm(_mm(s, s) - a, "fro") ** 2 / fla.norm(a, "fro")
         return s, err
     return s
@@ -600,7 +562,6 @@ def sqrtm(A, disp=_NoValue, blocksize=_NoValue):  # noqa: N803  (SciPy's name)
 # -- solve_banded: the dense equivalent -----------------------------------------------------
 def _band_to_dense(ab, lower, upper):
     """The (..., M, M) matrix of LAPACK band storage: a[i, j] = ab[upper + i - j, j]."""
-    fnp = _fnp()
     rows, m = shape_of(ab)[-2:]
     i, j = np.indices((m, m))
     r = upper + i - j
@@ -636,7 +597,7 @@ def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_fi
     if len(sab) >= 2 and 0 <= upper < sab[-2]:
         probe_ab[..., upper, :] = 1.0
     _sl.solve_banded((lower, upper), probe_ab, np.zeros(sb), check_finite=False)
-    return _fla().solve(_band_to_dense(ab, lower, upper), b)
+    return fla.solve(_band_to_dense(ab, lower, upper), b)
 
 
 # -- block_diag (linear) -----------------------------------------------------------------------
@@ -655,7 +616,6 @@ def block_diag(*arrs):
 
         ```
     """
-    fnp = _fnp()
     if arrs == ():
         arrs = ([],)
     arrs = [_arr(a) for a in arrs]
@@ -678,7 +638,6 @@ def block_diag(*arrs):
 # -- eigh ---------------------------------------------------------------------------------------
 def _hermitian(a, lower):
     """The Hermitian matrix that the `lower` (or upper) triangle of `a` stands for."""
-    fnp = _fnp()
     t = fnp.tril(a, -1) if lower else fnp.triu(a, 1)
     d = fnp.diagonal(a, 0, -2, -1)
     if _is_complex(d):
@@ -735,7 +694,6 @@ def eigh(
         ```
     """
     _eigh_checks(type, subset_by_index, subset_by_value, driver)
-    fla = _fla()
     lower = bool(lower)
     if b is None:
         (a,) = _prep(a)
@@ -760,7 +718,6 @@ def eigh(
 
 
 def _generalized_eigh(a, b, lower, kind):
-    fla = _fla()
     chol = fla.cholesky(b, upper=not lower)
     low = chol if lower else _H(chol)  # B = L L^H
     if kind == 1:  # C = L^-1 A L^-H, V = L^-H U
