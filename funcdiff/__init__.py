@@ -36,6 +36,7 @@ from funcdiff._src.errors import (
     UnsupportedPrimitiveError,
 )
 from funcdiff._src.jit.dispatch import jit, make_program
+from funcdiff._src.nans import debug_infs, debug_nans
 
 __version__ = "0.1.0"
 
@@ -63,6 +64,8 @@ __all__ = [
     "jit",
     "make_program",
     "config",
+    "debug_nans",
+    "debug_infs",
     "psum",
     "pmean",
     "pmax",

@@ -20,7 +20,7 @@ LAYERS = [
     # foundations: no funcdiff imports
     "_src.errors", "_src.config", "_src.source", "_src.messages", "_src.tree",
     # the core: tracers, traces, the interpreter stack, bind
-    "_src.core", "_src.program", "_src.api_util",
+    "_src.core", "_src.program", "_src.nans", "_src.api_util",
     # primitives with their rules (lax): structural ops first, then the ones built on them
     "_src.lax.shape", "_src.lax.elementwise", "_src.lax.reductions", "_src.lax.indexing",
     "_src.lax.contraction", "_src.lax.linalg", "_src.lax.fft",

@@ -14,6 +14,11 @@ attribute; both check the value.
 - `check_rules`: bool (default False, or env `FUNCDIFF_CHECK_RULES=1`): reverse
   mode checks that every derivative rule returns cotangents of its inputs'
   shapes (slower; funcdiff's own tests turn it on).
+- `debug_nans`, `debug_infs`: bool (default False): raise `FloatingPointError` at the
+  first primitive, or derivative rule, that makes a NaN (an infinity) from values that
+  had none, naming it and the user's line (see `funcdiff.debug_nans`). Switch them
+  outside transforms; they apply to the thread that switches them
+  (`Config.debug_switch`, set by funcdiff._src.nans, installs the checking level).
 """
 
 from __future__ import annotations
@@ -45,19 +50,22 @@ def _size(value):
 
 
 _CHECKS = {"detach": _detach, "log_compiles": _flag, "cache_size": _size,
-           "check_rules": _flag}
+           "check_rules": _flag, "debug_nans": _flag, "debug_infs": _flag}
+_DEBUG = ("debug_nans", "debug_infs")
 
 
 class Config:
     """The settings object `funcdiff.config` (one per process)."""
 
     __slots__ = tuple(_CHECKS)
+    debug_switch = None  # called after debug_nans/debug_infs change (funcdiff._src.nans)
 
     def __init__(self):
         self.detach = "raise"
         self.log_compiles = os.environ.get("FUNCDIFF_LOG_COMPILES", "") not in ("", "0")
         self.cache_size = int(os.environ.get("FUNCDIFF_JIT_CACHE_SIZE", "64"))
         self.check_rules = os.environ.get("FUNCDIFF_CHECK_RULES", "") not in ("", "0")
+        self.debug_nans = self.debug_infs = False
 
     def __setattr__(self, name, value):
         check = _CHECKS.get(name)
@@ -65,7 +73,10 @@ class Config:
             raise AttributeError(
                 f"funcdiff.config has no setting {name!r}; the settings are {sorted(_CHECKS)}"
             )
-        object.__setattr__(self, name, check(value))
+        value = check(value)
+        if name in _DEBUG and Config.debug_switch is not None:
+            Config.debug_switch(self, name, value)  # may refuse (inside a transform)
+        object.__setattr__(self, name, value)
 
     def update(self, name, value):
         """Set `name` to `value` (e.g. `fd.config.update("detach", "warn")`)."""

@@ -275,6 +275,9 @@ class Primitive:
                 if trace is REBIND:
                     return self.bind(*normalized_args(args), **params)
                 return trace.process_primitive(self, args, params)
+            bottom = stack[0].trace
+            if bottom.observes_eager:  # (debug_nans: funcdiff._src.nans)
+                return bottom.process_primitive(self, args, params)
         return self.impl(*args, **params)
 
     def rule(self, kind):
@@ -416,6 +419,9 @@ class Trace:
     """How one transform interprets primitives. One instance per `MainTrace`."""
 
     __slots__ = ("main",)
+    # A trace at the bottom of the stack that observes_eager also receives the primitives
+    # bound on plain values (no tracer among the arguments): `debug_nans` checks them so.
+    observes_eager = False
 
     def __init__(self, main):
         self.main = main
@@ -539,6 +545,16 @@ class Tracer:
 
     def __index__(self):
         return int(np.asarray(self._concrete_for("an index or size")).__index__())
+
+    def all_values(self):
+        """The values this tracer stands for as one array (a batched tracer: all its
+        examples), or None when they are not known; for funcdiff's own checks
+        (`debug_nans`), never a conversion."""
+        try:
+            v = self.concrete()
+        except ConcretizationError:
+            return None
+        return v.all_values() if isinstance(v, Tracer) else v
 
     def _concrete_for(self, what):
         try:

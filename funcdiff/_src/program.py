@@ -45,12 +45,14 @@ class Literal:
 
 
 class Eqn:
-    """One equation of a Program: `outputs = prim.bind(*inputs, **params)`."""
+    """One equation of a Program: `outputs = prim.bind(*inputs, **params)`; `source` is
+    the user's `file:line` that bound it, kept while `debug_nans`/`debug_infs` is on."""
 
-    __slots__ = ("prim", "inputs", "params", "outputs")
+    __slots__ = ("prim", "inputs", "params", "outputs", "source")
 
-    def __init__(self, prim, inputs, params, outputs):
+    def __init__(self, prim, inputs, params, outputs, source=None):
         self.prim, self.inputs, self.params, self.outputs = prim, inputs, params, outputs
+        self.source = source
 
 
 class Program:
@@ -145,7 +147,8 @@ class Program:
             consts.append(f"{names[id(v)]}:{v.aval.str_short()}")
         lines.append(f"{{ lambda {' '.join(consts)} ; {' '.join(ins)} .")
         for e in self.eqns:
-            lines.append("    " + self._eqn_str(e, names))
+            lines.append("    " + self._eqn_str(e, names)
+                         + (f"  # {e.source}" if e.source else ""))
         outs = " ".join(names.get(id(v), "?") for v in self.outvars)
         lines.append(f"  in ({outs}) }}")
         return "\n".join(lines)

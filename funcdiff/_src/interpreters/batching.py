@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 
+from funcdiff._src import nans
 from funcdiff._src.core import (
     Trace,
     Tracer,
@@ -36,6 +37,10 @@ class BatchTracer(Tracer):
         self.val = val
         self.bdim = bdim
         self._aval = None
+
+    def all_values(self):
+        v = self.val  # every example at once
+        return v.all_values() if isinstance(v, Tracer) else v
 
     @property
     def aval(self):
@@ -91,7 +96,12 @@ class BatchTrace(Trace):
         if not batched:
             return prim.bind(*vals, **params)
         rule = prim.batch or _fallback_rule(prim)
-        out, out_dim = rule(vals, dims, **params)
+        if nans.ON and not nans.silenced():  # debug_nans: the rule as a whole is checked
+            with nans.rules_checked():
+                out, out_dim = rule(vals, dims, **params)
+            nans.check_forward(prim, vals, out)
+        else:
+            out, out_dim = rule(vals, dims, **params)
         if prim.multiple_results:
             if not isinstance(out_dim, (list, tuple)):
                 out_dim = [out_dim] * len(out)

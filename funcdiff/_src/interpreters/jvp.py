@@ -8,6 +8,7 @@ any transform below this one.
 
 from __future__ import annotations
 
+from funcdiff._src import nans
 from funcdiff._src.api_util import (
     strip_tracers,
 )
@@ -105,13 +106,38 @@ class CheckedJVPTrace(JVPTrace):
         return out
 
 
+class NaNCheckJVPTrace(JVPTrace):
+    """Forward mode under `debug_nans`/`debug_infs`: each rule is checked as a whole (its
+    primal output against the primal inputs, its tangents against the input tangents)."""
+
+    __slots__ = ()
+
+    def process_primitive(self, prim, args, params):
+        if nans.silenced():
+            return super().process_primitive(prim, args, params)
+        with nans.rules_checked():
+            out = super().process_primitive(prim, args, params)
+        primals = [a.primal if isinstance(a, JVPTracer) and a._trace is self else a for a in args]
+        tangents = [a.tangent if isinstance(a, JVPTracer) and a._trace is self else None
+                    for a in args]
+        outs = out if prim.multiple_results else [out]
+        p_out = [o.primal if isinstance(o, JVPTracer) and o._trace is self else o for o in outs]
+        t_out = [o.tangent if isinstance(o, JVPTracer) and o._trace is self else None
+                 for o in outs]
+        line = nans.user_line()
+        nans.check_forward(prim, primals, p_out, line)
+        nans.check_rule(prim, "JVP", tangents, t_out, primals, line)
+        return out
+
+
 def jvp_flat(fun, primals, tangents, name="jvp", fun_desc=None, store=None):
     """Run `fun(*primals)` with tangents; flat lists in, flat lists out.
 
     Returns (primals_out, tangents_out, out_tree, extra) where tangents_out
     contains None for symbolic zeros.
     """
-    trace_type = CheckedJVPTrace if config.check_rules else JVPTrace
+    trace_type = (NaNCheckJVPTrace if nans.ON else CheckedJVPTrace if config.check_rules
+                  else JVPTrace)
     with new_main(trace_type, name, fun_desc or fun) as main:
         trace = main.trace
         out = fun(*[JVPTracer(trace, p, t) for p, t in zip(primals, tangents)])

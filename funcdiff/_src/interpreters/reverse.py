@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcdiff._src import nans
 from funcdiff._src.api_util import (
     float0,
     is_float,
@@ -177,12 +178,13 @@ def backward_pass(trace, out_cts, consume):
     main = trace.main
     main.transparent = True  # its tracers met in rules (closed over) stand for their values
     try:
-        return _backward(tape, out_cts, consume, getattr(trace, "in_avals", None))
+        return _backward(tape, out_cts, consume, getattr(trace, "in_avals", None),
+                         getattr(trace, "sources", None))
     finally:
         main.transparent = False
 
 
-def _backward(tape, out_cts, consume, in_avals=None):
+def _backward(tape, out_cts, consume, in_avals=None, sources=None):
     n = len(tape)
     cts = [None] * n
     for (node, index), ct in out_cts:
@@ -204,7 +206,13 @@ def _backward(tape, out_cts, consume, in_avals=None):
         prim, params, primals, out, argnums, parents = entry
         if prim.multiple_results:
             g = [zeros_like_aval(get_aval(o)) if c is None else c for c, o in zip(g, out)]
-        in_cts = prim.vjp(g, out, primals, argnums, **params)
+        if sources is None:
+            in_cts = prim.vjp(g, out, primals, argnums, **params)
+        else:  # debug_nans: the rule as a whole is checked
+            with nans.rules_checked():
+                in_cts = prim.vjp(g, out, primals, argnums, **params)
+            nans.check_rule(prim, "VJP", g if prim.multiple_results else [g], in_cts, primals,
+                            sources.get(i), out)
         if in_avals is not None and i in in_avals:
             _check_rule(prim, in_cts, argnums, in_avals[i])
         for node, c in zip(parents, in_cts):
@@ -237,6 +245,30 @@ class CheckedRevTrace(RevTrace):
                 get_aval(a.primal if type(a) is RevTracer and a._trace is self else a)
                 for a in args
             ]
+        return out
+
+
+class NaNCheckRevTrace(RevTrace):
+    """Reverse mode under `debug_nans`/`debug_infs`: each tape entry keeps the user's line,
+    forward values computed here are checked, and the backward pass checks each rule."""
+
+    __slots__ = ("sources",)
+
+    def __init__(self, main):
+        super().__init__(main)
+        self.sources = {}
+
+    def process_primitive(self, prim, args, params):
+        n = len(self.tape)
+        with nans.quiet():
+            out = super().process_primitive(prim, args, params)
+        if len(self.tape) > n and not nans.silenced():
+            self.sources[n] = line = nans.user_line()
+            primals = [a.primal if type(a) is RevTracer and a._trace is self else a
+                       for a in args]  # (the tape may keep only shapes)
+            if not any(isinstance(p, Tracer) for p in primals):  # (a lower level checks its own)
+                values = [o.primal for o in out] if prim.multiple_results else out.primal
+                nans.check_forward(prim, primals, values, line)
         return out
 
 
@@ -288,7 +320,8 @@ def cast_ct(ct, aval):
 
 def record(fun, flat_args, diff_mask, name, fun_desc, has_aux_store=None):
     """Run `fun` on flat args, tracing those in `diff_mask`. Returns tape info."""
-    main = push_main(CheckedRevTrace if config.check_rules else RevTrace, name, fun_desc)
+    kind = NaNCheckRevTrace if nans.ON else CheckedRevTrace if config.check_rules else RevTrace
+    main = push_main(kind, name, fun_desc)
     try:
         trace = main.trace
         args = [trace.new_input(x) if d else x for x, d in zip(flat_args, diff_mask)]

@@ -23,6 +23,7 @@ unknown input still gets its shape from `abstract_eval`.)
 
 from __future__ import annotations
 
+from funcdiff._src import nans
 from funcdiff._src.core import (
     ConcretizationError,
     Trace,
@@ -79,6 +80,11 @@ def _missing_abstract_eval(prim):
     )
 
 
+def _eqn(prim, inputs, params, outputs):
+    """An equation; it keeps the user's line while debug_nans/debug_infs is on."""
+    return Eqn(prim, inputs, params, outputs, nans.user_location() if nans.ON else None)
+
+
 class StagingTrace(Trace):
     __slots__ = ("eqns", "consts", "const_ids", "concrete")
 
@@ -124,13 +130,18 @@ class StagingTrace(Trace):
                 vals.append(t.val)
                 carries = carries or t.carries
         if self.concrete and all(v is not UNKNOWN for v in vals):
-            out = prim.impl(*vals, **params)  # the value, and from it the abstract value
+            if nans.ON and not nans.silenced():  # debug_nans: checked as eagerly
+                with nans.quiet():
+                    out = prim.impl(*vals, **params)
+                nans.check_forward(prim, vals, out)
+            else:
+                out = prim.impl(*vals, **params)  # the value, and from it the abstract value
             if prim.multiple_results:
                 outs = [Var(get_aval(o)) for o in out]
-                self.eqns.append(Eqn(prim, atoms, params, outs))
+                self.eqns.append(_eqn(prim, atoms, params, outs))
                 return [StagingTracer(self, v, o, carries) for v, o in zip(outs, out)]
             var = Var(get_aval(out))
-            self.eqns.append(Eqn(prim, atoms, params, [var]))
+            self.eqns.append(_eqn(prim, atoms, params, [var]))
             return StagingTracer(self, var, out, carries)
         rule = prim.abstract_eval  # shape rules see ShapedArrays; Python scalars weak ones
         if rule is None:
@@ -138,10 +149,10 @@ class StagingTrace(Trace):
         out_aval = rule(*avals, **params)
         if prim.multiple_results:
             outs = [Var(a) for a in out_aval]
-            self.eqns.append(Eqn(prim, atoms, params, outs))
+            self.eqns.append(_eqn(prim, atoms, params, outs))
             return [StagingTracer(self, v, UNKNOWN, carries) for v in outs]
         out = Var(out_aval)
-        self.eqns.append(Eqn(prim, atoms, params, [out]))
+        self.eqns.append(_eqn(prim, atoms, params, [out]))
         return StagingTracer(self, out, UNKNOWN, carries)
 
     def build(self, in_tracers, outs):

@@ -20,6 +20,7 @@ import operator
 
 import numpy as np
 
+from funcdiff._src import nans
 from funcdiff._src.api_util import check_fun, check_leaves
 from funcdiff._src.config import config
 from funcdiff._src.core import Tracer, get_aval, pop_main, push_main
@@ -301,6 +302,29 @@ def _fast_key(leaves):
     return tuple(key)
 
 
+def _checked_run(entry, fun, args, kwargs, leaves):
+    """debug_nans/debug_infs: the compiled program's outputs are checked; on a NaN (inf)
+    that the inputs did not have, the function runs again eagerly, where every primitive
+    and rule is checked, to name the culprit and its line."""
+    with nans.quiet():
+        outs = entry.fn(*leaves)
+    if not nans.has_bad(list(outs)) or nans.has_bad(list(leaves)):
+        return outs
+    name = getattr(fun, "__name__", "the function")
+    try:
+        fun(*args, **kwargs)
+    except FloatingPointError as e:
+        raise FloatingPointError(
+            f"jit({name}) returned a non-finite value; running it again eagerly found where:"
+            f" {e}"
+        ) from None
+    raise FloatingPointError(
+        f"jit({name}) returned a non-finite value from finite inputs, but running it again "
+        "eagerly did not (the compiled program's optimizations or float64-scalar code can "
+        "differ in the last bits); check it with `jit` off."
+    )
+
+
 class _Cache:
     """A jitted function's compiled entries, least recently used evicted first, keyed by
     (input structure, leaf shapes/dtypes, static arguments). Calls whose arguments are
@@ -435,10 +459,15 @@ def jit(fun, static_argnums=(), static_argnames=()):
                 fast_key = (node, k)
                 entry = cache.get_fast(fast_key)
                 if entry is not None:
+                    if nans.ON:
+                        return entry.unflatten(_checked_run(entry, fun, args, kwargs, leaves))
                     return entry.unflatten(entry.fn(*leaves))
         entry, leaves, key = lookup(*split(args, kwargs))
         if entry.fn is not None and not any(isinstance(x, Tracer) for x in leaves):
-            outs = entry.fn(*leaves)
+            if nans.ON:
+                outs = _checked_run(entry, fun, args, kwargs, leaves)
+            else:
+                outs = entry.fn(*leaves)
             if fast_key is not None:
                 cache.index(fast_key, key)
         else:

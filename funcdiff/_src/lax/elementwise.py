@@ -416,6 +416,9 @@ def _fn(prim, doc=None):
                 if trace is REBIND:
                     return f(*normalized_args(args))
                 return trace.process_primitive(prim, args, empty)
+            bottom = stack[0].trace
+            if bottom.observes_eager:
+                return bottom.process_primitive(prim, args, empty)
         return impl(*args)
 
     f.__name__ = f.__qualname__ = prim.name
