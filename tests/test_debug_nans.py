@@ -22,7 +22,7 @@ def line_of(marker):
     """`this file:line` of the line ending with the comment `# <marker>` (once)."""
     lines = [i for i, ln in enumerate(open(HERE).read().splitlines(), 1)
              if ln.endswith("# " + marker)]
-    assert len(lines) == 1, (text, lines)
+    assert len(lines) == 1, (marker, lines)
     return f"{HERE}:{lines[0]}"
 
 
