@@ -43,7 +43,7 @@ def _strip_fences(text):
 
 # pages whose `>>>` examples run here (other pages: tests/test_numerics.py,
 # tests/test_control.py, tests/test_jit.py)
-DOCTEST_PAGES = ["docs/index.md", "docs/sharp-bits.md"]
+DOCTEST_PAGES = ["docs/index.md", "docs/sharp-bits.md", "docs/debugging.md"]
 
 
 @pytest.mark.parametrize("page", DOCTEST_PAGES)
