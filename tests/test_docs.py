@@ -110,6 +110,7 @@ def test_api_entries_exist():
 
 API_MODULES = [
     "funcdiff", "funcdiff.tree", "funcdiff.errors", "funcdiff.testing", "funcdiff.extend",
+    "funcdiff.debug",
 ]
 
 
@@ -153,7 +154,7 @@ PUBLIC_MODULES = [
 # (docs/api.md: funcdiff._src.*; funcdiff.demo is the script `python -m funcdiff.demo`),
 # there only because importing a submodule binds it
 SUBMODULES = {
-    "funcdiff": {"numpy", "scipy", "tree", "testing", "errors", "extend",
+    "funcdiff": {"numpy", "scipy", "tree", "testing", "errors", "extend", "debug",
                  "_src", "demo"},
     "funcdiff.numpy": {"linalg", "fft"},
 }

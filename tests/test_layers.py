@@ -38,7 +38,7 @@ LAYERS = [
     # control flow and custom derivative rules, built on all the transforms
     "_src.control.primitives", "_src.control.custom", "_src.control.flow",
     # built on everything above
-    "_src.ravel", "_src.api.linear", "_src.api.jacobians", "_src.testing",
+    "_src.ravel", "_src.api.linear", "_src.api.jacobians", "_src.debugging", "_src.testing",
     # SciPy
     "_src.scipy.special", "scipy.special", "_src.scipy.linalg", "_src.scipy.signal",
     "_src.scipy.integrate", "_src.scipy.stats.util", "_src.scipy.stats.gamma",

@@ -231,6 +231,9 @@ class Primitive:
         neutral: a binary operation's neutral elements, one per input (or None): where input
             `i` is a constant equal to `neutral[i]` everywhere, the equation returns the other
             input unchanged, if that has the output's shape and dtype (`(0, 0)` for add).
+        effect: True when binding the primitive does something beyond computing its
+            outputs (`debug.print` prints, `debug.breakpoint` stops): `jit` keeps its
+            equations although nothing uses their outputs, and never merges or folds them.
         aliases: what an output's memory may be, for `jit`'s promise that every array it
             returns is new (it copies the others): None (the default) a new array, or
             anything where a parameter is a function or a Program (arbitrary code); or one
@@ -243,7 +246,7 @@ class Primitive:
     __slots__ = (
         "name", "impl", "jvp", "vjp", "batch", "abstract_eval", "multiple_results",
         "linear", "fwd", "residuals", "specialize", "nondiff", "out_param", "scalar",
-        "identity", "neutral", "aliases",
+        "identity", "neutral", "aliases", "effect",
     )
 
     collective = False  # a reduction over a named vmap axis (api/collectives.py)
@@ -266,6 +269,7 @@ class Primitive:
         self.identity = None
         self.neutral = None
         self.aliases = None
+        self.effect = False
 
     def bind(self, *args, **params):
         stack = _state.stack

@@ -132,7 +132,8 @@ class Program:
         outs = " ".join(f"{name(v)}:{v.aval.str_short()}" for v in e.outputs)
         params = " ".join(f"{k}={_fmt(p)}" for k, p in e.params.items())
         ins = " ".join(name(v) for v in e.inputs)
-        return f"{outs} = {e.prim.name}{'[' + params + ']' if params else ''} {ins}"
+        call = f"{e.prim.name}{'[' + params + ']' if params else ''} {ins}"
+        return f"{outs} = {call}" if outs else call  # (an effect: no outputs)
 
     def __str__(self):
         names = {}

@@ -60,7 +60,7 @@ def optimize(program):
                 subst[e.outputs[0]] = same
                 continue
         # 2. constant folding (small results only; no tracers from outer transforms)
-        if ins and all(_is_const(a, consts) for a in ins):
+        if ins and not prim.effect and all(_is_const(a, consts) for a in ins):
             vals = [_const_val(a, consts) for a in ins]
             if not any(isinstance(v, Tracer) for v in vals):
                 outs_avals = [v.aval for v in e.outputs]
@@ -72,7 +72,7 @@ def optimize(program):
                         consts[v] = r
                     continue
         # 3. common subexpressions
-        pk = params_key(e.params)
+        pk = None if prim.effect else params_key(e.params)
         if pk is not None:
             key = (
                 prim,
@@ -84,7 +84,7 @@ def optimize(program):
                 for v, p in zip(e.outputs, prev.outputs):
                     subst[v] = p
                 continue
-        new = type(e)(prim, ins, e.params, e.outputs)
+        new = type(e)(prim, ins, e.params, e.outputs, e.source)
         if pk is not None:
             seen[key] = new
         eqns.append(new)
@@ -93,7 +93,7 @@ def optimize(program):
     live = {id(v) for v in outvars if type(v) is not Literal}
     kept = []
     for e in reversed(eqns):
-        if any(id(v) in live for v in e.outputs):
+        if e.prim.effect or any(id(v) in live for v in e.outputs):
             kept.append(e)
             live.update(id(a) for a in e.inputs if type(a) is not Literal)
     kept.reverse()
