@@ -260,8 +260,9 @@ def check_tangents(flat_p, tree_p, flat_t, tree_t, primals, tangents):
     """Tangents must match the primals' structure, shapes and dtypes."""
     if tree_p != tree_t:
         raise TypeError(
-            "jvp: primal and tangent arguments must have the same tree structure, got "
-            f"{tree_p} and {tree_t}."
+            "jvp: primal and tangent arguments must have the same tree structure; "
+            + structure_difference(primals, tangents, "primals", "tangents")
+            + f" (structures {tree_p} and {tree_t})."
         )
     paths = None
     for i, (p, t) in enumerate(zip(flat_p, flat_t)):
@@ -282,6 +283,21 @@ def check_tangents(flat_p, tree_p, flat_t, tree_t, primals, tangents):
             f"{pa.dtype}, so the tangent must have dtype {want}. Cast it, e.g. "
             f"`t.astype({want.name if want is not float0 else 'funcdiff.float0'})`."
         )
+
+
+def structure_difference(a, b, name_a, name_b):
+    """Where two pytrees first differ, by path: `tangents['w'][1] is missing (primals have
+    an array there)`."""
+    pa = [keystr(path) for path, _ in tree_flatten_with_path(a)[0]]
+    pb = [keystr(path) for path, _ in tree_flatten_with_path(b)[0]]
+    for x, y in zip(pa, pb):
+        if x != y:
+            return f"{name_a}{x} has no counterpart in {name_b} (which has {name_b}{y} there)"
+    if len(pa) > len(pb):
+        return f"{name_a}{pa[len(pb)]} has no counterpart in {name_b}"
+    if len(pb) > len(pa):
+        return f"{name_b}{pb[len(pa)]} has no counterpart in {name_a}"
+    return f"{name_a} and {name_b} differ in their containers"
 
 
 def _tangent_dtype_ok(pa, ta):

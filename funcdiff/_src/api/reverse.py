@@ -22,6 +22,7 @@ from funcdiff._src.api_util import (
     float0,
     fresh_outputs,
     split_aux,
+    structure_difference,
 )
 from funcdiff._src.core import Tracer, get_aval
 from funcdiff._src.interpreters.reverse import backward_pass, cast_ct, record
@@ -75,15 +76,18 @@ def vjp(fun, *primals, has_aux=False):
         ct_flat, ct_tree = tree_flatten(ct)
         if ct_tree != out_tree:
             raise TypeError(
-                f"vjp pullback: the cotangent must have the output's structure {out_tree}, "
-                f"got {ct_tree}."
+                "vjp pullback: the cotangent must have the output's structure; "
+                + structure_difference(ct, tree_unflatten(out_tree, outs), "cotangent",
+                                       "output")
+                + f" (structures {ct_tree} and {out_tree})."
             )
         seeds = []
         for i, (c, node, aval) in enumerate(zip(ct_flat, nodes, out_avals)):
             if np.shape(c) != aval.shape:
+                path = keystr(tree_flatten_with_path(ct)[0][i][0])
                 raise ValueError(
-                    f"vjp pullback: cotangent leaf {i} has shape {np.shape(c)} but the "
-                    f"output has shape {aval.shape}."
+                    f"vjp pullback: the cotangent{path} has shape {np.shape(c)}, but the "
+                    f"output{path} has shape {aval.shape}; give it the output's shape."
                 )
             if node is not None:
                 seeds.append((node, c))

@@ -302,6 +302,31 @@ def _fast_key(leaves):
     return tuple(key)
 
 
+def _unhashable(static_args, static_kwargs):
+    """`static argument 1[1] is a list`, ...: which static arguments cannot be keys."""
+    out = []
+    for where, value in [(f"static argument {i}", v) for i, v in static_args] + [
+        (f"static keyword argument {k!r}", v) for k, v in static_kwargs
+    ]:
+        try:
+            hash(_typed_key(value))
+        except TypeError:
+            path, bad = _first_unhashable(value, "")
+            out.append(f"{where}{path} is a {type(bad).__name__}")
+    return out or ["one of them is not hashable"]
+
+
+def _first_unhashable(value, path):
+    """(path, value) of the outermost part of `value` that cannot be hashed."""
+    if isinstance(value, tuple):
+        for i, v in enumerate(value):
+            try:
+                hash(v)
+            except TypeError:
+                return _first_unhashable(v, f"{path}[{i}]")
+    return path, value
+
+
 def _checked_run(entry, fun, args, kwargs, leaves):
     """debug_nans/debug_infs: the compiled program's outputs are checked; on a NaN (inf)
     that the inputs did not have, the function runs again eagerly, where every primitive
@@ -430,8 +455,9 @@ def jit(fun, static_argnums=(), static_argnames=()):
             except TypeError:
                 raise TypeError(
                     "jit: static arguments must be hashable (they are part of the cache key); "
-                    f"got {', '.join(type(v).__name__ for _, v in sa + sk)}. Pass arrays as "
-                    "normal arguments and lists as tuples."
+                    + "; ".join(_unhashable(sa, sk))
+                    + ". Pass arrays as normal arguments, lists as tuples and dicts as "
+                    "tuples of pairs."
                 ) from None
         else:
             key = (in_tree, leaf_keys, (), ())
