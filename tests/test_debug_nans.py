@@ -223,3 +223,22 @@ def test_numpy_warnings_give_way_to_the_report():
         warnings.simplefilter("error")
         with fd.debug_nans(), pytest.raises(FloatingPointError):
             fd.jit(log_sum)(NEG)
+
+
+def test_jit_replays_its_program_when_the_eager_run_differs():
+    """A jitted function that read a global while tracing: running it again eagerly
+    gives no NaN, so the compiled program is replayed equation by equation."""
+    state = {"k": -1.0}
+
+    def f(x):
+        return fnp.log(x * state["k"])
+
+    jf = fd.jit(f)
+    with np.errstate(invalid="ignore"):
+        jf(np.ones(2))  # traced (checks off) with k = -1
+    state["k"] = 1.0
+    with fd.debug_nans(), pytest.raises(FloatingPointError) as info:
+        jf(np.ones(2))
+    msg = str(info.value)
+    assert msg.startswith("jit(f) returned a non-finite value; running it again eagerly did "
+                          "not, but its program, replayed equation by equation, did: `log`")

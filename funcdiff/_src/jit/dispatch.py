@@ -27,6 +27,7 @@ from funcdiff._src.core import Tracer, get_aval, pop_main, push_main
 from funcdiff._src.interpreters.staging import StagingTrace
 from funcdiff._src.jit.codegen import compile_program
 from funcdiff._src.jit.optimize import optimize
+from funcdiff._src.program import Literal
 from funcdiff._src.tree import (
     _flatten,
     keystr,
@@ -343,11 +344,32 @@ def _checked_run(entry, fun, args, kwargs, leaves):
             f"jit({name}) returned a non-finite value; running it again eagerly found where:"
             f" {e}"
         ) from None
+    try:
+        _replay(entry.program, leaves)
+    except FloatingPointError as e:
+        raise FloatingPointError(
+            f"jit({name}) returned a non-finite value; running it again eagerly did not, "
+            f"but its program, replayed equation by equation, did: {e}"
+        ) from None
     raise FloatingPointError(
-        f"jit({name}) returned a non-finite value from finite inputs, but running it again "
-        "eagerly did not (the compiled program's optimizations or float64-scalar code can "
-        "differ in the last bits); check it with `jit` off."
+        f"jit({name}) returned a non-finite value from finite inputs, but neither running it "
+        "again eagerly nor replaying its program equation by equation did (the compiled "
+        "float64-scalar code can differ in the last bits); check it with `jit` off."
     )
+
+
+def _replay(program, args):
+    """Evaluate `program` one equation at a time, checking each output (debug_nans)."""
+    env = {id(v): c for v, c in program.consts.items()}
+    env.update((id(v), a) for v, a in zip(program.invars, args))
+    for e in program.eqns:
+        ins = [v.val if type(v) is Literal else env[id(v)] for v in e.inputs]
+        with nans.quiet():
+            out = e.prim.impl(*ins, **e.params)
+        line = e.source or "(a line of the traced function: jit it with the check on to see it)"
+        nans.check_forward(e.prim, ins, out, line)
+        for v, o in zip(e.outputs, out if e.prim.multiple_results else [out]):
+            env[id(v)] = o
 
 
 class _Cache:
