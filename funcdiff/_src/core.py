@@ -84,6 +84,7 @@ def push_main(trace_type, name, fun=None):
     stack = _state.stack
     main = MainTrace(len(stack), trace_type, name, fun)
     stack.append(main)
+    _messages.fp_warnings_enter()  # NumPy's warnings inside transforms: at the user's line
     return main
 
 
@@ -97,6 +98,7 @@ def pop_main(main):
         stack.pop()
     else:  # unbalanced (should not happen): remove it wherever it is
         stack.remove(main)
+    _messages.fp_warnings_exit()
 
 
 @contextmanager

@@ -8,10 +8,20 @@ message.
 from __future__ import annotations
 
 import re
+import sys
+import threading
 import warnings
 
 from funcdiff._src import source as _source
 from funcdiff._src.errors import ConcretizationError, DetachWarning, TracerLeakError
+
+try:  # NumPy's error state (a context variable since NumPy 1.25)
+    from numpy._core import _ufunc_config as _uc
+
+    _EXTOBJ, _make_extobj, _extobj_dict = (
+        _uc._extobj_contextvar, _uc._make_extobj, _uc._get_extobj_dict)
+except (ImportError, AttributeError):  # (then NumPy's warnings stay where NumPy puts them)
+    _EXTOBJ = None
 
 
 def user_frame_text():
@@ -130,3 +140,76 @@ def warn_detach(message):
             message, DetachWarning, frame.f_code.co_filename, frame.f_lineno,
             **({} if module is None else {"module": module}),
         )
+
+
+# -- NumPy's floating-point warnings, at the user's line ---------------------------------------
+# NumPy warns from C at the Python frame that called the ufunc: inside a transform that is
+# funcdiff's code (a rule, the backward pass). While a transform runs, the categories NumPy
+# would warn about ("divide by zero", "invalid value", "overflow") call `_fp_warning`
+# instead, which warns at the user's line and names the primitive. Outside transforms the
+# NumPy API is NumPy's own functions, untouched.
+
+
+class _FPState(threading.local):
+    def __init__(self):
+        self.depth = 0
+        self.token = None
+
+
+_fp = _FPState()
+_last = [None, None]  # the last NumPy error state seen, and ours derived from it
+
+
+def fp_warnings_enter():
+    """Enter a transform (counted per thread; the outermost one switches)."""
+    fp = _fp
+    if fp.depth == 0 and _EXTOBJ is not None:
+        cur = _EXTOBJ.get()
+        if cur is _last[0]:
+            new = _last[1]
+        else:
+            new = _derive(cur)
+            _last[:] = [cur, new]
+        fp.token = _EXTOBJ.set(new) if new is not cur else None
+    fp.depth += 1
+
+
+def fp_warnings_exit():
+    fp = _fp
+    fp.depth -= 1
+    if fp.depth == 0 and fp.token is not None:
+        _EXTOBJ.reset(fp.token)
+        fp.token = None
+
+
+def _derive(cur):
+    """The error state `cur` with each "warn" as "call" (the user's other choices kept;
+    unchanged when the user has a handler of their own)."""
+    settings = _extobj_dict()
+    if settings["call"] is not None:
+        return cur
+    modes = {k: ("call" if settings[k] == "warn" else settings[k])
+             for k in ("divide", "over", "under", "invalid")}
+    if all(settings[k] == m for k, m in modes.items()):
+        return cur
+    return _make_extobj(call=_fp_warning, bufsize=settings["bufsize"], **modes)
+
+
+def _fp_warning(err, flag):
+    """NumPy's floating-point warning, at the user's line, naming the primitive."""
+    frame, name = sys._getframe(1), None
+    while frame is not None and _source._is_library(frame):
+        if name is None:
+            prim = frame.f_locals.get("prim")
+            if prim is not None and hasattr(prim, "impl") and hasattr(prim, "name"):
+                name = prim.name
+        frame = frame.f_back
+    text = f"{err} encountered in {name}" if name else f"{err} encountered"
+    if frame is None:
+        warnings.warn(text, RuntimeWarning, stacklevel=2)
+        return
+    warnings.warn_explicit(
+        text, RuntimeWarning, frame.f_code.co_filename, frame.f_lineno,
+        module=frame.f_globals.get("__name__") or "<unknown>",
+        registry=frame.f_globals.setdefault("__warningregistry__", {}),
+    )

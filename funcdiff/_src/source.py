@@ -27,7 +27,7 @@ def _is_library(frame):
     if module.split(".")[0] in _LIBRARIES:
         return True
     fname = frame.f_code.co_filename
-    if fname.startswith("<frozen") or "importlib" in fname:
+    if fname.startswith(("<frozen", "<funcdiff")) or "importlib" in fname:
         return True
     path = os.path.abspath(fname)
     if path.startswith(_PKG):

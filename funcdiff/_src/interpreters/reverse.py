@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src import nans
+from funcdiff._src import messages, nans
 from funcdiff._src.api_util import (
     float0,
     is_float,
@@ -177,10 +177,12 @@ def backward_pass(trace, out_cts, consume):
     tape = trace.tape
     main = trace.main
     main.transparent = True  # its tracers met in rules (closed over) stand for their values
+    messages.fp_warnings_enter()  # (NumPy's warnings in the rules: at the user's line)
     try:
         return _backward(tape, out_cts, consume, getattr(trace, "in_avals", None),
                          getattr(trace, "sources", None))
     finally:
+        messages.fp_warnings_exit()
         main.transparent = False
 
 
