@@ -157,19 +157,21 @@ class _FPState(threading.local):
 
 
 _fp = _FPState()
-_last = [None, None]  # the last NumPy error state seen, and ours derived from it
+_last = (None, None)  # the last NumPy error state seen, and ours derived from it
 
 
 def fp_warnings_enter():
     """Enter a transform (counted per thread; the outermost one switches)."""
     fp = _fp
     if fp.depth == 0 and _EXTOBJ is not None:
+        global _last
         cur = _EXTOBJ.get()
-        if cur is _last[0]:
-            new = _last[1]
+        last = _last  # (one read: another thread may replace the pair)
+        if cur is last[0]:
+            new = last[1]
         else:
             new = _derive(cur)
-            _last[:] = [cur, new]
+            _last = (cur, new)
         fp.token = _EXTOBJ.set(new) if new is not cur else None
     fp.depth += 1
 
@@ -178,8 +180,11 @@ def fp_warnings_exit():
     fp = _fp
     fp.depth -= 1
     if fp.depth == 0 and fp.token is not None:
-        _EXTOBJ.reset(fp.token)
-        fp.token = None
+        token, fp.token = fp.token, None
+        try:
+            _EXTOBJ.reset(token)
+        except ValueError:  # (exited in another context than entered: leave it)
+            pass
 
 
 def _derive(cur):
