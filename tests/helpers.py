@@ -29,6 +29,7 @@ __all__ = [
     "leaves",
     "normal",
     "rand",
+    "line_of",
     "close_scaled",
     "parametrize_product",
     "tree_close",
@@ -82,6 +83,15 @@ def inside_jvp(f, *args):
 
 
 # -- random inputs -----------------------------------------------------------------------
+def line_of(path, marker):
+    """The number of the one line of file `path` that ends with the comment `# <marker>`
+    (for tests that check a report names the user's line)."""
+    with open(path) as f:
+        lines = [i for i, ln in enumerate(f.read().splitlines(), 1) if ln.endswith("# " + marker)]
+    assert len(lines) == 1, (marker, lines)
+    return lines[0]
+
+
 def rand(shape, dtype=np.float64, seed=0):
     """A standard-normal array of `shape` and `dtype` from a generator seeded with `seed`."""
     return np.random.default_rng(seed).standard_normal(shape).astype(dtype)

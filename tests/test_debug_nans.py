@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 
+import helpers
 import numpy as np
 import pytest
 
@@ -19,11 +20,8 @@ HERE = __file__
 
 
 def line_of(marker):
-    """`this file:line` of the line ending with the comment `# <marker>` (once)."""
-    lines = [i for i, ln in enumerate(open(HERE).read().splitlines(), 1)
-             if ln.endswith("# " + marker)]
-    assert len(lines) == 1, (marker, lines)
-    return f"{HERE}:{lines[0]}"
+    """`this file:line` of the line ending with the comment `# <marker>`."""
+    return f"{HERE}:{helpers.line_of(HERE, marker)}"
 
 
 def log_sum(x):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import helpers
 import numpy as np
 import pytest
 
@@ -15,10 +16,7 @@ NEG = np.array([-1.0, 2.0])
 
 
 def line_of(marker):
-    lines = [i for i, ln in enumerate(open(HERE).read().splitlines(), 1)
-             if ln.endswith("# " + marker)]
-    assert len(lines) == 1
-    return lines[0]
+    return helpers.line_of(HERE, marker)
 
 
 def f(x):
