@@ -55,7 +55,7 @@ _state = _State()
 class MainTrace:
     """One level of the interpreter stack: one active transform."""
 
-    __slots__ = ("level", "name", "fun", "alive", "transparent", "trace")
+    __slots__ = ("level", "name", "fun", "alive", "transparent", "trace", "fp_token")
 
     def __init__(self, level, trace_type, name, fun):
         self.level = level
@@ -67,6 +67,7 @@ class MainTrace:
         # (reverse mode does, while it runs its backward pass: closures met there hold
         # its tracers)
         self.transparent = False
+        self.fp_token = None  # (the outermost level: NumPy's error state to restore)
         self.trace = trace_type(self)
 
     def where(self):
@@ -83,8 +84,9 @@ def push_main(trace_type, name, fun=None):
     """Push a new level for `trace_type`; pair with `pop_main` in a `finally`."""
     stack = _state.stack
     main = MainTrace(len(stack), trace_type, name, fun)
+    if not stack:  # the outermost transform: NumPy's warnings inside it at the user's line
+        main.fp_token = _messages.fp_warnings_switch()
     stack.append(main)
-    _messages.fp_warnings_enter()  # NumPy's warnings inside transforms: at the user's line
     return main
 
 
@@ -98,7 +100,8 @@ def pop_main(main):
         stack.pop()
     else:  # unbalanced (should not happen): remove it wherever it is
         stack.remove(main)
-    _messages.fp_warnings_exit()
+    if main.fp_token is not None:
+        _messages.fp_warnings_restore(main.fp_token)
 
 
 @contextmanager

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import sys
-import threading
 import warnings
 
 from funcdiff._src import source as _source
@@ -150,40 +149,32 @@ def warn_detach(message):
 # NumPy API is NumPy's own functions, untouched.
 
 
-class _FPState(threading.local):
-    def __init__(self):
-        self.depth = 0
-        self.token = None
-
-
-_fp = _FPState()
 _last = (None, None)  # the last NumPy error state seen, and ours derived from it
 
 
-def fp_warnings_enter():
-    """Enter a transform (counted per thread; the outermost one switches)."""
-    fp = _fp
-    if fp.depth == 0 and _EXTOBJ is not None:
-        global _last
-        cur = _EXTOBJ.get()
-        last = _last  # (one read: another thread may replace the pair)
-        if cur is last[0]:
-            new = last[1]
-        else:
-            new = _derive(cur)
-            _last = (cur, new)
-        fp.token = _EXTOBJ.set(new) if new is not cur else None
-    fp.depth += 1
+def fp_warnings_switch():
+    """Called by the outermost transform (and the backward pass outside any): NumPy's
+    warnings go to `_fp_warning` until `fp_warnings_restore(token)`; None: nothing to do."""
+    global _last
+    if _EXTOBJ is None:
+        return None
+    cur = _EXTOBJ.get()
+    last = _last  # (one read: another thread may replace the pair)
+    if cur is last[1]:  # switched already (a transform inside a backward pass)
+        return None
+    if cur is last[0]:
+        new = last[1]
+    else:
+        new = _derive(cur)
+        _last = (cur, new)
+    return None if new is cur else _EXTOBJ.set(new)
 
 
-def fp_warnings_exit():
-    fp = _fp
-    fp.depth -= 1
-    if fp.depth == 0 and fp.token is not None:
-        token, fp.token = fp.token, None
+def fp_warnings_restore(token):
+    if token is not None:
         try:
             _EXTOBJ.reset(token)
-        except ValueError:  # (exited in another context than entered: leave it)
+        except ValueError:  # (restored in another context than switched: leave it)
             pass
 
 

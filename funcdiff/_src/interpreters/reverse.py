@@ -21,7 +21,7 @@ from funcdiff._src.api_util import (
     zeros_like_aval,
 )
 from funcdiff._src.config import config
-from funcdiff._src.core import Primitive, Trace, Tracer, get_aval, pop_main, push_main
+from funcdiff._src.core import Primitive, Trace, Tracer, _state, get_aval, pop_main, push_main
 
 __all__ = ["RevTrace", "RevTracer", "record", "backward_pass"]
 
@@ -177,12 +177,13 @@ def backward_pass(trace, out_cts, consume):
     tape = trace.tape
     main = trace.main
     main.transparent = True  # its tracers met in rules (closed over) stand for their values
-    messages.fp_warnings_enter()  # (NumPy's warnings in the rules: at the user's line)
+    # (outside any transform, NumPy's warnings in the rules go to the user's line too)
+    token = None if _state.stack else messages.fp_warnings_switch()
     try:
         return _backward(tape, out_cts, consume, getattr(trace, "in_avals", None),
                          getattr(trace, "sources", None))
     finally:
-        messages.fp_warnings_exit()
+        messages.fp_warnings_restore(token)
         main.transparent = False
 
 
