@@ -62,6 +62,17 @@ def test_backward_warnings_point_at_the_transform_call():
     assert where["overflow encountered in sinh"] == (HERE, line_of("GRAD-CALL")), where
 
 
+def test_jit_warnings_point_at_the_jitted_function():
+    """Compiled code is placed on the line of the user's function it was traced from."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fd.jit(f)(NEG)
+    invalid = [w for w in caught if "invalid value encountered in log" in str(w.message)]
+    assert invalid
+    assert all((w.filename, w.lineno) == (HERE, f.__code__.co_firstlineno) for w in invalid)
+    assert "def " in fd.jit(f).source(NEG)  # the generated text is kept for reading
+
+
 def test_the_users_numpy_settings_are_kept():
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("error")

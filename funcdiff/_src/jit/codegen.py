@@ -8,6 +8,7 @@ long programs into chunks, and compiles float64-scalar programs to Python floats
 
 from __future__ import annotations
 
+import ast
 import functools
 
 import numpy as np
@@ -190,10 +191,25 @@ class _Names:
             body = [f"_s = [None] * {len(self.slot)}", *prologue, *calls]
             src += f"def _compiled({', '.join(args)}):\n" + "\n".join(f"    {ln}" for ln in body)
         src += f"\n    return ({rets}{',' if len(program.outvars) == 1 else ''})\n"
-        exec(compile(src, "<funcdiff.jit>", "exec"), ns)  # noqa: S102
+        exec(_code(src, getattr(program, "origin", None)), ns)  # noqa: S102
         fn = ns["_compiled"]
         fn.source = src
         return fn
+
+
+def _code(src, origin):
+    """The code object of generated source `src`. With `origin` (file, line) of the user's
+    function, every statement is placed on that line of that file, so NumPy's warnings
+    (and tracebacks) from the compiled function point at the user's function; `source`
+    keeps the generated text."""
+    if origin is None:
+        return compile(src, "<funcdiff.jit>", "exec")
+    tree = ast.parse(src)
+    filename, line = origin
+    for node in ast.walk(tree):
+        if hasattr(node, "lineno"):
+            node.lineno = node.end_lineno = line
+    return compile(tree, filename, "exec")
 
 
 def _arguments(program, names, convert="{}"):

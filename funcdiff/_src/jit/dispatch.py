@@ -159,7 +159,18 @@ def _stage(fun, leaves, in_tree, static_args, static_kwargs, name):
         program = trace.build(tracers, out_leaves)
     finally:
         pop_main(main)
+    program.origin = _origin(fun)
     return program, out_tree
+
+
+def _origin(fun):
+    """(file, line) of the user's function under the wrappers (`grad(f)`: `f`), or None:
+    the compiled code reports its warnings and errors there."""
+    try:
+        code = inspect.unwrap(fun).__code__
+    except (AttributeError, ValueError):
+        return None
+    return code.co_filename, code.co_firstlineno
 
 
 def make_program(fun, static_argnums=()):

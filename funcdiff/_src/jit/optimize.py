@@ -99,6 +99,7 @@ def optimize(program):
     kept.reverse()
     out = Program(program.invars, kept, outvars, consts)
     out.out_tree = getattr(program, "out_tree", None)
+    out.origin = getattr(program, "origin", None)
     return out
 
 
