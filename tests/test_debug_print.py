@@ -105,8 +105,11 @@ def test_breakpoint_sees_concrete_values(monkeypatch):
     fd.jit(g)(X)
     fd.jit(g)(X + 1.0)
     fd.vmap(g)(XS)
-    assert len(seen) == 5
-    for ns, x in zip(seen, (X, X, X, X + 1.0, XS)):
+    fd.jvp(g, (X,), (np.ones(2),))
+    fd.vmap(fd.grad(g))(XS)
+    fd.jit(fd.grad(g))(X)
+    assert len(seen) == 8
+    for ns, x in zip(seen, (X, X, X, X + 1.0, XS, X, XS, X)):
         assert ns["scale"] == 2.0
         np.testing.assert_allclose(ns["x"], x)
         np.testing.assert_allclose(ns["y"], np.sin(x) * 2.0)
