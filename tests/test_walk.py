@@ -183,6 +183,34 @@ EXTRA = {
     ("funcdiff.scipy.special", "ndtri"): P(U(0.2, 0.8, 3)),
     ("funcdiff.scipy.special", "log_ndtr"): P(3 * N(3)),
     ("funcdiff.scipy.special", "stdtr"): P(U(2, 5, 3), N(3)),
+    # -- funcdiff.numpy, #16's first names
+    ("funcdiff.numpy", "append"): P(N(2, 3), N(4)),
+    ("funcdiff.numpy", "delete"): P(N(2, 4), fn=lambda m: lambda x: m.delete(x, [0, 2], axis=1)),
+    ("funcdiff.numpy", "ediff1d"): P(N(2, 3), fn=lambda m: lambda x: m.ediff1d(x, to_end=[1.0])),
+    ("funcdiff.numpy", "trapezoid"): P(N(5), np.cumsum(U(0.5, 1.5, 5))),
+    **{("funcdiff.numpy", n): P(np.array([np.inf, -np.inf, 1.0, -2.0]))
+       for n in ("isposinf", "isneginf")},
+    ("funcdiff.numpy", "isreal"): P(C(3)),
+    ("funcdiff.numpy", "iscomplex"): P(C(3)),
+    ("funcdiff.numpy", "count_nonzero"): P(N(2, 3), fn=lambda m: lambda x: m.count_nonzero(
+        x > 0, axis=1)),
+    ("funcdiff.numpy", "array_equal"): P(N(2, 3), fn=lambda m: lambda x: np.array(
+        m.array_equal(x, x))),
+    ("funcdiff.numpy", "array_equiv"): P(N(2, 3), fn=lambda m: lambda x: np.array(
+        m.array_equiv(x, x[0]))),
+    **{("funcdiff.numpy", n): P(_with_nan, fn=lambda m, n=n: lambda x: getattr(m, n)(x, axis=1))
+       for n in ("nanargmax", "nanargmin")},
+    ("funcdiff.numpy", "cov"): P(N(3, 5)),
+    ("funcdiff.numpy", "corrcoef"): P(N(3, 5)),
+    ("funcdiff.numpy", "vander"): P(N(4), fn=lambda m: lambda x: m.vander(x, 3)),
+    ("funcdiff.numpy", "logspace"): P(N(), N(), fn=lambda m: lambda a, b: m.logspace(a, b, 4)),
+    ("funcdiff.numpy", "geomspace"): P(U(1, 2), U(3, 5),
+                                       fn=lambda m: lambda a, b: m.geomspace(a, b, 4)),
+    **{("funcdiff.numpy", n): P(N(4), N(2)) for n in ("polyadd", "polysub", "polymul")},
+    ("funcdiff.numpy", "polyder"): P(N(4)),
+    ("funcdiff.numpy", "polyint"): P(N(4)),
+    ("funcdiff.numpy", "interp"): P(U(0.2, 3.8, 5), N(5), fn=lambda m: lambda x, f: m.interp(
+        x, np.array([0.0, 1.0, 2.0, 3.0, 4.0]), f)),
 }
 # functions that are in no `__all__` but that public syntax calls, walked as the public names
 # (id -> probe): `x[idx]` on a traced value is `_getitem(x, idx)`
@@ -206,6 +234,7 @@ NOT_APPLICABLE = {
         "floating", "complexfloating", "integer", "inexact", "number")},
     **{("funcdiff.numpy", n): _CONST for n in ("pi", "e", "inf", "nan")},
     ("funcdiff.numpy", "newaxis"): "None, an indexing constant",
+    ("funcdiff.numpy", "tri"): "NumPy's constant of 0s and 1s from integer sizes: no array",
     ("funcdiff.numpy", "issubdtype"): "NumPy's function of dtypes, re-exported: no array",
     ("funcdiff.numpy", "promote_types"): "NumPy's function of dtypes, re-exported: no array",
     ("funcdiff.numpy", "broadcast_shapes"): "NumPy's function of shapes, re-exported: no array",

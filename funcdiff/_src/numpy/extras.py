@@ -15,9 +15,13 @@ import operator
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from funcdiff._src.core import ShapedArray, Tracer, dtype_of, shape_of, traced
+from funcdiff._src.core import ShapedArray, Tracer, concrete_value, dtype_of, shape_of, traced
 from funcdiff._src.errors import ConcretizationError
 from funcdiff._src.lax import reductions as rp
+from funcdiff._src.numpy import elementwise as _ew
+from funcdiff._src.numpy import indexing as _ix
+from funcdiff._src.numpy import reductions as _rd
+from funcdiff._src.numpy import shape as _sh
 from funcdiff._src.numpy.contraction import matmul
 from funcdiff._src.numpy.creation import asarray
 from funcdiff._src.numpy.elementwise import (
@@ -53,6 +57,10 @@ from funcdiff._src.numpy.util import numpy_outside_transforms
 __all__ = [
     "angle", "real_if_close", "nan_to_num", "isclose", "allclose", "diff", "gradient",
     "linspace", "meshgrid", "partition", "argpartition", "convolve", "correlate", "polyval",
+    "append", "delete", "ediff1d", "trapezoid", "isposinf", "isneginf", "isreal", "iscomplex",
+    "count_nonzero", "array_equal", "array_equiv", "nanargmax", "nanargmin", "cov", "corrcoef",
+    "vander", "tri", "logspace", "geomspace", "polyadd", "polysub", "polymul", "polyder",
+    "polyint", "interp",
 ]
 
 _NoValue = np._NoValue
@@ -625,3 +633,367 @@ def polyval(p, x):
     for i in range(shape_of(p)[0]):
         y = add(multiply(y, x), p[i])
     return y
+
+
+# -- editing arrays (#16) ---------------------------------------------------------------------
+@numpy_outside_transforms(np.append, unless_traced=True)
+def append(arr, values, axis=None):
+    """`numpy.append`: `values` joined after `arr` (both raveled when `axis` is None),
+    differentiable in both."""
+    arr, values = _arr(arr), _arr(values)
+    if axis is None:
+        return concatenate([_sh.ravel(arr), _sh.ravel(values)])
+    return concatenate([arr, values], axis=axis)
+
+
+@numpy_outside_transforms(np.delete, unless_traced=True)
+def delete(arr, obj, axis=None):
+    """`numpy.delete`: `arr` without the entries `obj` along `axis` (raveled when None);
+    the indices must be known (NumPy's rules and errors), the values are differentiable."""
+    arr = _arr(arr)
+    if axis is None:
+        arr, axis = _sh.ravel(arr), 0
+    axis = normalize_axis_index(axis, len(shape_of(arr)))
+    keep = np.delete(np.arange(shape_of(arr)[axis]), _concrete_index(obj, "delete"))
+    return take(arr, keep, axis=axis)
+
+
+def _concrete_index(obj, name):
+    if isinstance(obj, Tracer):
+        try:
+            return np.asarray(obj.concrete())
+        except ConcretizationError:
+            raise ConcretizationError(
+                f"{name}: the indices must be known while tracing (they fix the result's "
+                "shape); pass them as a NumPy array or Python ints."
+            ) from None
+    return obj
+
+
+@numpy_outside_transforms(np.ediff1d, unless_traced=True)
+def ediff1d(ary, to_end=None, to_begin=None):
+    """`numpy.ediff1d`: differences of the raveled array, with optional ends."""
+    a = _sh.ravel(_arr(ary))
+    d = subtract(_slice(a, 0, 1), _slice(a, 0, None, -1))
+    parts = [d]
+    if to_begin is not None:
+        parts.insert(0, astype(_sh.ravel(_arr(to_begin)), dtype_of(a)))
+    if to_end is not None:
+        parts.append(astype(_sh.ravel(_arr(to_end)), dtype_of(a)))
+    return concatenate(parts) if len(parts) > 1 else d
+
+
+@numpy_outside_transforms(np.trapezoid, unless_traced=True)
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """`numpy.trapezoid`: the trapezoidal rule along `axis`, differentiable in `y`, `x`
+    and `dx`."""
+    y = _arr(y)
+    nd = len(shape_of(y))
+    axis = normalize_axis_index(axis, nd)
+    if x is None:
+        d = dx
+    else:
+        x = _arr(x)
+        if len(shape_of(x)) == 1:
+            d = diff(x)
+            shape = [1] * nd
+            shape[axis] = shape_of(d)[0]
+            d = reshape(d, shape)
+        else:
+            d = diff(x, axis=axis)
+    mid = add(_slice(y, axis, 1), _slice(y, axis, None, -1))
+    return _rd.sum(divide(multiply(d, mid), 2.0), axis=axis)
+
+
+# -- predicates (#16) -------------------------------------------------------------------------
+@numpy_outside_transforms(np.isposinf, unless_traced=True)
+def isposinf(x, out=None):
+    """`numpy.isposinf` (boolean, no derivative)."""
+    _no_out(out, "isposinf")
+    x = _arr(x)
+    return logical_and(isinf(x), less(0.0, x))
+
+
+@numpy_outside_transforms(np.isneginf, unless_traced=True)
+def isneginf(x, out=None):
+    """`numpy.isneginf` (boolean, no derivative)."""
+    _no_out(out, "isneginf")
+    x = _arr(x)
+    return logical_and(isinf(x), less(x, 0.0))
+
+
+@numpy_outside_transforms(np.isreal, unless_traced=True)
+def isreal(x):
+    """`numpy.isreal`: entries with zero imaginary part."""
+    return equal(imag(_arr(x)), 0)
+
+
+@numpy_outside_transforms(np.iscomplex, unless_traced=True)
+def iscomplex(x):
+    """`numpy.iscomplex`: entries with a nonzero imaginary part."""
+    return not_equal(imag(_arr(x)), 0)
+
+
+@numpy_outside_transforms(np.count_nonzero, unless_traced=True)
+def count_nonzero(a, axis=None, *, keepdims=False):
+    """`numpy.count_nonzero` (integer, no derivative)."""
+    return _rd.sum(astype(not_equal(_arr(a), 0), np.intp), axis=axis, keepdims=keepdims)
+
+
+@numpy_outside_transforms(np.array_equal, unless_traced=True)
+def array_equal(a1, a2, equal_nan=False):
+    """`numpy.array_equal`: same shape and elements (a boolean; traced when the values are)."""
+    a1, a2 = _arr(a1), _arr(a2)
+    if shape_of(a1) != shape_of(a2):
+        return False
+    same = equal(a1, a2)
+    if equal_nan:
+        same = logical_or(same, logical_and(isnan(a1), isnan(a2)))
+    return _all(same)
+
+
+@numpy_outside_transforms(np.array_equiv, unless_traced=True)
+def array_equiv(a1, a2):
+    """`numpy.array_equiv`: broadcastable and equal elementwise."""
+    a1, a2 = _arr(a1), _arr(a2)
+    try:
+        np.broadcast_shapes(shape_of(a1), shape_of(a2))
+    except ValueError:
+        return False
+    return _all(equal(a1, a2))
+
+
+def _nan_arg(pick, fill, name, a, axis, out, keepdims):
+    _no_out(out, name)
+    a = _arr(a)
+    mask = isnan(a)
+    try:
+        values = concrete_value(mask)
+    except ConcretizationError:
+        values = None  # (abstract: NumPy's all-NaN error cannot be checked)
+    if values is not None and np.all(values, axis=axis).any():
+        raise ValueError("All-NaN slice encountered")
+    return pick(where(mask, fill, a), axis=axis, keepdims=keepdims)
+
+
+@numpy_outside_transforms(np.nanargmax, unless_traced=True)
+def nanargmax(a, axis=None, out=None, *, keepdims=False):
+    """`numpy.nanargmax`: the index of the maximum, ignoring NaNs."""
+    return _nan_arg(_rd.argmax, -np.inf, "nanargmax", a, axis, out, keepdims)
+
+
+@numpy_outside_transforms(np.nanargmin, unless_traced=True)
+def nanargmin(a, axis=None, out=None, *, keepdims=False):
+    """`numpy.nanargmin`: the index of the minimum, ignoring NaNs."""
+    return _nan_arg(_rd.argmin, np.inf, "nanargmin", a, axis, out, keepdims)
+
+
+def _no_out(out, name):
+    if out is not None:
+        raise TypeError(f"{name}: out= writes in place, which funcdiff cannot differentiate; "
+                        "use the returned array")
+
+
+# -- statistics (#16) -------------------------------------------------------------------------
+@numpy_outside_transforms(np.cov, unless_traced=True)
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
+        dtype=None):
+    """`numpy.cov`: the covariance matrix of the rows (variables) of `m` (and `y`),
+    differentiable in the data and the weights."""
+    m = _arr(m)
+    if dtype is None:
+        dtype = np.result_type(dtype_of(m), np.float64)
+    x = astype(_atleast2(m), dtype)
+    if not rowvar and shape_of(x)[0] != 1:
+        x = _sh.transpose(x)
+    if y is not None:
+        y = astype(_atleast2(_arr(y)), dtype)
+        if not rowvar and shape_of(y)[0] != 1:
+            y = _sh.transpose(y)
+        x = concatenate([x, y], axis=0)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    w = None
+    if fweights is not None:
+        w = astype(_arr(fweights), np.float64)
+    if aweights is not None:
+        aw = astype(_arr(aweights), np.float64)
+        w = aw if w is None else multiply(w, aw)
+    n = shape_of(x)[1]
+    if w is None:
+        avg = _rd.mean(x, axis=1)
+        fact = n - ddof
+    else:
+        w_sum = _rd.sum(w)
+        avg = divide(_rd.sum(multiply(x, w), axis=1), w_sum)
+        if ddof == 0:
+            fact = w_sum
+        elif aweights is None:
+            fact = subtract(w_sum, ddof)
+        else:
+            fact = subtract(w_sum, divide(multiply(ddof, _rd.sum(multiply(w, aw))), w_sum))
+    xc = subtract(x, _sh.expand_dims(avg, 1))
+    xw = xc if w is None else multiply(xc, w)
+    c = divide(matmul(xc, conj(_sh.transpose(xw))), fact)
+    return _sh.squeeze(c)
+
+
+def _atleast2(a):
+    nd = len(shape_of(a))
+    return reshape(a, (1,) * (2 - nd) + shape_of(a)) if nd < 2 else a
+
+
+@numpy_outside_transforms(np.corrcoef, unless_traced=True)
+def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    """`numpy.corrcoef`: Pearson correlation coefficients (real parts clipped to [-1, 1])."""
+    c = cov(x, y, rowvar, dtype=dtype)
+    if not shape_of(c):
+        return divide(c, c)
+    d = _sh.diagonal(c)
+    s = _ew.sqrt(real(d))
+    c = divide(divide(c, _sh.expand_dims(s, 1)), _sh.expand_dims(s, 0))
+    if dtype_of(c).kind == "c":
+        return add(_ew.clip(real(c), -1, 1), multiply(1j, _ew.clip(imag(c), -1, 1)))
+    return _ew.clip(c, -1, 1)
+
+
+# -- grids and polynomials (#16) --------------------------------------------------------------
+@numpy_outside_transforms(np.vander, unless_traced=True)
+def vander(x, N=None, increasing=False):  # noqa: N803  (NumPy's name)
+    """`numpy.vander`: columns are powers of `x` (decreasing unless `increasing`)."""
+    x = _arr(x)
+    if len(shape_of(x)) != 1:
+        raise ValueError("x must be a one-dimensional array or sequence.")
+    n = shape_of(x)[0] if N is None else N
+    powers = np.arange(n) if increasing else np.arange(n - 1, -1, -1)
+    return _ew.power(_sh.expand_dims(x, 1), powers)
+
+
+tri = np.tri  # a constant of integers: NumPy's own
+
+
+@numpy_outside_transforms(np.logspace, unless_traced=True)
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    """`numpy.logspace`: `base ** linspace(start, stop)`, differentiable in `start`,
+    `stop` and `base`."""
+    y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
+    base = _arr(base)
+    if shape_of(base):
+        base = _sh.expand_dims(base, axis % len(shape_of(y)) if shape_of(y) else 0)
+    out = _ew.power(base, y)
+    return out if dtype is None else astype(out, dtype)
+
+
+@numpy_outside_transforms(np.geomspace, unless_traced=True)
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """`numpy.geomspace`: a geometric progression from `start` to `stop` (real, of one
+    sign), with exact endpoints; differentiable in `start` and `stop`."""
+    start, stop = _arr(start), _arr(stop)
+    if dtype_of(start).kind == "c" or dtype_of(stop).kind == "c":
+        raise NotImplementedError("funcdiff's geomspace on traced values is real-valued only")
+    sign = _ew.sign(start)
+    log_start, log_stop = _ew.log10(abs(start)), _ew.log10(abs(stop))
+    out = logspace(log_start, log_stop, num=num, endpoint=endpoint, axis=axis)
+    out = multiply(_expand_like(sign, out, axis), out)
+    n = shape_of(out)[axis % len(shape_of(out))]
+    first = np.zeros(n, bool)
+    first[0] = True
+    last = np.zeros(n, bool)
+    last[-1] = endpoint and n > 1
+    shape = [1] * len(shape_of(out))
+    shape[axis % len(shape)] = n
+    out = where(first.reshape(shape), _expand_like(start, out, axis), out)
+    out = where(last.reshape(shape), _expand_like(stop, out, axis), out)
+    return out if dtype is None else astype(out, dtype)
+
+
+def _expand_like(v, out, axis):
+    return _sh.expand_dims(v, axis % len(shape_of(out))) if shape_of(v) else v
+
+
+def _poly_pad(a, n):
+    k = shape_of(a)[0]
+    return a if k == n else concatenate([np.zeros(n - k, dtype_of(a)), a])
+
+
+@numpy_outside_transforms(np.polyadd, unless_traced=True)
+def polyadd(a1, a2):
+    """`numpy.polyadd`: the sum of two coefficient arrays (highest power first)."""
+    a1, a2 = _sh.atleast_1d(_arr(a1)), _sh.atleast_1d(_arr(a2))
+    n = max(shape_of(a1)[0], shape_of(a2)[0])
+    return add(_poly_pad(a1, n), _poly_pad(a2, n))
+
+
+@numpy_outside_transforms(np.polysub, unless_traced=True)
+def polysub(a1, a2):
+    """`numpy.polysub`: the difference of two coefficient arrays."""
+    a1, a2 = _sh.atleast_1d(_arr(a1)), _sh.atleast_1d(_arr(a2))
+    n = max(shape_of(a1)[0], shape_of(a2)[0])
+    return subtract(_poly_pad(a1, n), _poly_pad(a2, n))
+
+
+@numpy_outside_transforms(np.polymul, unless_traced=True)
+def polymul(a1, a2):
+    """`numpy.polymul`: the product of two coefficient arrays (a full convolution)."""
+    return convolve(_sh.atleast_1d(_arr(a1)), _sh.atleast_1d(_arr(a2)))
+
+
+@numpy_outside_transforms(np.polyder, unless_traced=True)
+def polyder(p, m=1):
+    """`numpy.polyder`: the `m`-th derivative of a coefficient array."""
+    if m < 0:
+        raise ValueError("Order of derivative must be positive (see polyint)")
+    p = _sh.atleast_1d(_arr(p))
+    for _ in range(m):
+        n = shape_of(p)[0] - 1
+        if n <= 0:
+            return np.zeros(1, np.result_type(dtype_of(p), np.int_)) if n < 0 else multiply(
+                _slice(p, 0, None, -1), np.arange(n, 0, -1))
+        p = multiply(_slice(p, 0, None, -1), np.arange(n, 0, -1))
+    return p
+
+
+@numpy_outside_transforms(np.polyint, unless_traced=True)
+def polyint(p, m=1, k=None):
+    """`numpy.polyint`: the `m`-th antiderivative, integration constants `k` (default 0)."""
+    if m < 0:
+        raise ValueError("Order of integral must be positive (see polyder)")
+    k = np.zeros(m) if k is None else k
+    k = _sh.atleast_1d(_arr(k))
+    if shape_of(k)[0] == 1 and m > 1:
+        k = broadcast_to(k, (m,))
+    if shape_of(k)[0] < m:
+        raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
+    p = astype(_sh.atleast_1d(_arr(p)), np.result_type(dtype_of(_arr(p)), np.float64))
+    for i in range(m):
+        n = shape_of(p)[0]
+        p = concatenate([divide(p, np.arange(n, 0, -1)), _sh.atleast_1d(k[i])])
+    return p
+
+
+# -- interpolation (#16) -----------------------------------------------------------------------
+@numpy_outside_transforms(np.interp, unless_traced=True)
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """`numpy.interp`: piecewise-linear interpolation of (`xp`, `fp`) at `x`,
+    differentiable in `x`, `fp` and `xp` (at a knot, the derivative in `x` is the
+    slope on its right)."""
+    if period is not None:
+        raise NotImplementedError("funcdiff's interp on traced values has no period= yet")
+    x, xp, fp = _arr(x), _arr(xp), _arr(fp)
+    if len(shape_of(xp)) != 1 or shape_of(xp) != shape_of(fp):
+        raise ValueError("fp and xp are not of the same length.")
+    n = shape_of(xp)[0]
+    if n == 0:
+        raise ValueError("array of sample points is empty")
+    dt = np.result_type(dtype_of(x), dtype_of(fp), np.float64)
+    if n == 1:
+        y = broadcast_to(astype(fp[0], dt), shape_of(x))
+    else:
+        i = _ew.clip(_ix.searchsorted(stop_gradient(xp), stop_gradient(x), side="right"), 1,
+                     n - 1)
+        x0, x1 = take(xp, i - 1), take(xp, i)
+        f0, f1 = take(fp, i - 1), take(fp, i)
+        y = add(f0, multiply(divide(subtract(x, x0), subtract(x1, x0)), subtract(f1, f0)))
+    y = where(less(x, xp[0]), fp[0] if left is None else left, y)
+    y = where(less(xp[n - 1], x), fp[n - 1] if right is None else right, y)
+    return astype(y, dt)
