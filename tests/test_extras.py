@@ -41,6 +41,15 @@ def case(name, f, g, args, diff=True):
     return pytest.param(f, g, args, diff, id=name)
 
 
+def data_dependent(f):
+    """A case whose result's size depends on the values: vmap raises ConcretizationError."""
+    def g(*args):
+        return f(*args)
+
+    g.data_dependent = True
+    return g
+
+
 CASES = [
     # angle
     case("angle", ex.angle, np.angle, (crandn(5),)),
@@ -216,7 +225,42 @@ CASES = [
     case("interp-fp-xp", lambda x, xp, fp: ex.interp(x, xp, fp, left=-2.0, right=2.0),
          lambda x, xp, fp: np.interp(x, xp, fp, left=-2.0, right=2.0),
          (np.array([-1.0, 0.7, 2.2, 6.0]), coords(4), randn(4))),
+    case("signbit", ex.signbit, np.signbit,
+         (np.array([-0.0, 0.0, -1.5, 2.0, nan, -nan]),), diff=False),
+    case("divmod", ex.divmod, np.divmod, (np.array([7.0, -7.5, 3.25]), np.array([2.0, 2.0, -1.5])),
+         diff=False),
+    case("ldexp", lambda v: ex.ldexp(v, np.array([1, -2, 3])),
+         lambda v: np.ldexp(v, np.array([1, -2, 3])), (randn(3),)),
+    case("modf", ex.modf, np.modf, (np.array([1.5, -2.25, 0.75]),)),
+    case("unwrap", ex.unwrap, np.unwrap, (np.cumsum(RNG.uniform(0.5, 2.5, 8)),)),
+    case("unwrap-axis0", lambda p: ex.unwrap(p, axis=0), lambda p: np.unwrap(p, axis=0),
+         (np.cumsum(RNG.uniform(0.5, 2.5, (6, 2)), axis=0),)),
+    case("resize", lambda v: ex.resize(v, (2, 4)), lambda v: np.resize(v, (2, 4)), (randn(3),)),
+    case("trim_zeros", data_dependent(ex.trim_zeros), np.trim_zeros,
+         (np.array([0.0, 0.0, 1.5, -2.0, 0.0]),), diff=False),
+    case("unique", data_dependent(ex.unique), np.unique,
+         (np.array([3.0, 1.0, 2.0, 3.0, 1.0]),), diff=False),
+    case("unique-all", data_dependent(lambda v: ex.unique(v, return_index=True,
+                                                          return_inverse=True,
+                                                          return_counts=True)),
+         lambda v: np.unique(v, return_index=True, return_inverse=True, return_counts=True),
+         (np.array([[3.0, 1.0], [3.0, 2.0]]),), diff=False),
+    case("union1d", data_dependent(ex.union1d), np.union1d,
+         (np.array([3.0, 1.0, 2.0]), np.array([2.0, 5.0])), diff=False),
+    case("intersect1d", data_dependent(ex.intersect1d), np.intersect1d,
+         (np.array([3.0, 1.0, 2.0]), np.array([2.0, 5.0, 3.0])), diff=False),
+    case("setdiff1d", data_dependent(ex.setdiff1d), np.setdiff1d,
+         (np.array([3.0, 1.0, 2.0]), np.array([2.0, 5.0])), diff=False),
+    case("isin", ex.isin, np.isin, (np.array([3.0, 1.0, 2.0]), np.array([2.0, 5.0])),
+         diff=False),
+    case("digitize", lambda v: ex.digitize(v, np.array([0.5, 1.5, 2.5])),
+         lambda v: np.digitize(v, np.array([0.5, 1.5, 2.5])), (np.array([3.0, 1.0, 0.2]),),
+         diff=False),
+    case("digitize-decreasing", lambda v: ex.digitize(v, np.array([2.5, 1.5, 0.5]), right=True),
+         lambda v: np.digitize(v, np.array([2.5, 1.5, 0.5]), right=True),
+         (np.array([3.0, 1.5, 0.2]),), diff=False),
 ]
+
 
 
 
@@ -263,6 +307,10 @@ def test_values_like_numpy(f, g, args, differentiable):
 
 @pytest.mark.parametrize("f, g, args, differentiable", CASES)
 def test_jit_like_numpy(f, g, args, differentiable):
+    if getattr(f, "data_dependent", False):
+        with pytest.raises(ConcretizationError, match="the result's size depends on the values"):
+            fd.jit(f)(*args)
+        return
     if f is ex.real_if_close:
         with pytest.raises(ConcretizationError, match="fnp.real"):
             fd.jit(f)(*args)
@@ -292,7 +340,7 @@ def test_derivatives_second_order(f, g, args, differentiable):
 def test_vmap_matches_loop(f, g, args, differentiable):
     with np.errstate(invalid="ignore"):  # complex nan/inf
         batched = [np.stack([a, a * 0.5 + 0.25, -a]) for a in map(np.asarray, args)]
-    if f is ex.real_if_close:
+    if f is ex.real_if_close or getattr(f, "data_dependent", False):
         with pytest.raises(ConcretizationError):
             fd.vmap(f)(*batched)
         return
@@ -407,3 +455,17 @@ def test_numpy_functions_dispatch_to_extras():
         assert getattr(fnp, n) is getattr(ex, n)
     g = fd.grad(lambda x: np.sum(np.diff(x) ** 2))(np.array([1.0, 3.0, 2.0]))
     np.testing.assert_allclose(g, [-4.0, 6.0, -2.0])
+
+
+def test_unique_and_set_results_are_differentiable_through_first_occurrences():
+    """unique/union1d gather their values from the inputs (the first occurrence of each),
+    so gradients flow to those entries; the indices are NumPy's."""
+    a = np.array([3.0, 1.0, 2.0, 3.0, 1.0])
+    g = fd.grad(lambda v: fnp.sum(fnp.unique(v) ** 2))(a)
+    np.testing.assert_array_equal(g, [6.0, 2.0, 4.0, 0.0, 0.0])
+    g = fd.grad(lambda v: fnp.sum(fnp.union1d(v, np.array([2.0, 5.0])) * 3.0))(a)
+    np.testing.assert_array_equal(g, [3.0, 3.0, 3.0, 0.0, 0.0])
+    g = fd.grad(lambda v: fnp.sum(fnp.interp(np.array([0.5, 1.5]), np.array([0.0, 1.0, 2.0]),
+                                              v)))(np.array([1.0, 3.0, 2.0]))
+    np.testing.assert_allclose(g, [0.5, 1.0, 0.5])
+

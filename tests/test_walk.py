@@ -211,6 +211,23 @@ EXTRA = {
     ("funcdiff.numpy", "polyint"): P(N(4)),
     ("funcdiff.numpy", "interp"): P(U(0.2, 3.8, 5), N(5), fn=lambda m: lambda x, f: m.interp(
         x, np.array([0.0, 1.0, 2.0, 3.0, 4.0]), f)),
+    ("funcdiff.numpy", "signbit"): P(N(2, 3)),
+    ("funcdiff.numpy", "divmod"): P(3 * N(2, 3), U(1, 2, 2, 3)),
+    ("funcdiff.numpy", "ldexp"): P(N(2, 3), fn=lambda m: lambda x: m.ldexp(x, 3)),
+    ("funcdiff.numpy", "modf"): P(U(0.2, 0.8, 3) + np.array([1.0, -3.0, 2.0])),
+    ("funcdiff.numpy", "unwrap"): P(np.cumsum(U(0.5, 2.5, 6))),
+    ("funcdiff.numpy", "resize"): P(N(3), fn=lambda m: lambda x: m.resize(x, (2, 4))),
+    # (data-dependent sizes: the probes keep their zeros and ties under perturbation)
+    ("funcdiff.numpy", "trim_zeros"): P(N(5), fn=lambda m: lambda x: m.trim_zeros(
+        x * np.array([0.0, 0.0, 1.0, 1.0, 0.0]))),
+    ("funcdiff.numpy", "unique"): P(N(3), fn=lambda m: lambda x: m.unique(
+        m.concatenate([x, x[:2]]))),
+    ("funcdiff.numpy", "union1d"): P(N(3), fn=lambda m: lambda x: m.union1d(x, x[1:] * 1.0)),
+    ("funcdiff.numpy", "intersect1d"): P(N(3), fn=lambda m: lambda x: m.intersect1d(x, x[:2])),
+    ("funcdiff.numpy", "setdiff1d"): P(N(3), fn=lambda m: lambda x: m.setdiff1d(x, x[:1])),
+    ("funcdiff.numpy", "isin"): P(np.array([3.0, 1.0, 2.0]), np.array([2.0, 5.0])),
+    ("funcdiff.numpy", "digitize"): P(U(0, 3, 4), fn=lambda m: lambda x: m.digitize(
+        x, np.array([0.5, 1.5, 2.5]))),
 }
 # functions that are in no `__all__` but that public syntax calls, walked as the public names
 # (id -> probe): `x[idx]` on a traced value is `_getitem(x, idx)`
@@ -235,6 +252,9 @@ NOT_APPLICABLE = {
     **{("funcdiff.numpy", n): _CONST for n in ("pi", "e", "inf", "nan")},
     ("funcdiff.numpy", "newaxis"): "None, an indexing constant",
     ("funcdiff.numpy", "tri"): "NumPy's constant of 0s and 1s from integer sizes: no array",
+    **{("funcdiff.numpy", n): "NumPy's window of an integer size, re-exported: no array"
+       for n in ("bartlett", "blackman", "hamming", "hanning", "kaiser")},
+    ("funcdiff.numpy", "indices"): "NumPy's index grid of integer sizes, re-exported: no array",
     ("funcdiff.numpy", "issubdtype"): "NumPy's function of dtypes, re-exported: no array",
     ("funcdiff.numpy", "promote_types"): "NumPy's function of dtypes, re-exported: no array",
     ("funcdiff.numpy", "broadcast_shapes"): "NumPy's function of shapes, re-exported: no array",

@@ -60,7 +60,9 @@ __all__ = [
     "append", "delete", "ediff1d", "trapezoid", "isposinf", "isneginf", "isreal", "iscomplex",
     "count_nonzero", "array_equal", "array_equiv", "nanargmax", "nanargmin", "cov", "corrcoef",
     "vander", "tri", "logspace", "geomspace", "polyadd", "polysub", "polymul", "polyder",
-    "polyint", "interp",
+    "polyint", "interp", "signbit", "divmod", "ldexp", "modf", "unwrap", "resize",
+    "trim_zeros", "unique", "union1d", "intersect1d", "setdiff1d", "isin", "digitize",
+    "bartlett", "blackman", "hamming", "hanning", "kaiser", "indices",
 ]
 
 _NoValue = np._NoValue
@@ -997,3 +999,187 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     y = where(less(x, xp[0]), fp[0] if left is None else left, y)
     y = where(less(xp[n - 1], x), fp[n - 1] if right is None else right, y)
     return astype(y, dt)
+
+
+# -- elementwise helpers (#16) ----------------------------------------------------------------
+@numpy_outside_transforms(np.signbit, unless_traced=True)
+def signbit(x):
+    """`numpy.signbit`: True where the sign bit is set (-0.0 and -nan included)."""
+    x = _arr(x)
+    if dtype_of(x).kind not in "fc":
+        return less(x, 0)
+    return less(_ew.copysign(1.0, x), 0)
+
+
+@numpy_outside_transforms(np.divmod, unless_traced=True)
+def divmod(x1, x2):  # noqa: A001
+    """`numpy.divmod`: `(floor_divide(x1, x2), mod(x1, x2))`."""
+    return _ew.floor_divide(x1, x2), _ew.mod(x1, x2)
+
+
+@numpy_outside_transforms(np.ldexp, unless_traced=True)
+def ldexp(x1, x2):
+    """`numpy.ldexp`: `x1 * 2**x2` (integer `x2`), differentiable in `x1`."""
+    x1 = _arr(x1)
+    dt = np.result_type(dtype_of(x1), np.float16) if dtype_of(x1).kind not in "fc" else None
+    x1 = x1 if dt is None else astype(x1, dt)
+    return multiply(x1, astype(_ew.exp2(astype(_arr(x2), np.float64)), dtype_of(x1)))
+
+
+@numpy_outside_transforms(np.modf, unless_traced=True)
+def modf(x):
+    """`numpy.modf`: `(fractional part, integral part)`, both with `x`'s sign."""
+    x = _arr(x)
+    whole = _ew.trunc(x)
+    return subtract(x, whole), whole
+
+
+@numpy_outside_transforms(np.unwrap, unless_traced=True)
+def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
+    """`numpy.unwrap`: remove jumps larger than `discont` along `axis` by adding multiples
+    of `period` (the multiples carry no derivative: the result's derivative is `p`'s)."""
+    p = _arr(p)
+    nd = len(shape_of(p))
+    axis = normalize_axis_index(axis, nd)
+    if discont is None:
+        discont = period / 2
+    dd = diff(p, axis=axis)
+    half = period / 2
+    ddmod = subtract(_ew.mod(add(dd, half), period), half)
+    ddmod = where(logical_and(equal(ddmod, -half), less(0, dd)), half, ddmod)
+    correct = subtract(ddmod, dd)
+    correct = where(less(abs(dd), discont), 0.0, correct)
+    correct = stop_gradient(_rd.cumsum(correct, axis=axis))
+    pad_shape = list(shape_of(p))
+    pad_shape[axis] = 1
+    correct = concatenate([np.zeros(pad_shape, dtype_of(correct)), correct], axis=axis)
+    return add(p, correct)
+
+
+@numpy_outside_transforms(np.resize, unless_traced=True)
+def resize(a, new_shape):
+    """`numpy.resize`: the raveled `a` repeated (or cut) to fill `new_shape`."""
+    a = _sh.ravel(_arr(a))
+    shape = (new_shape,) if isinstance(new_shape, (int, np.integer)) else tuple(new_shape)
+    size = int(np.prod(shape, dtype=np.int64))
+    n = shape_of(a)[0]
+    if size == 0 or n == 0:
+        return np.zeros(shape, dtype_of(a))
+    return reshape(take(a, np.arange(size) % n), shape)
+
+
+# -- data-dependent results: values known, or a clear error (#16) ----------------------------
+def _known(x, name, what="the result's size depends on the values"):
+    """The concrete values of `x` (a NumPy array), or ConcretizationError naming `name`."""
+    try:
+        return concrete_value(x)
+    except ConcretizationError:
+        raise ConcretizationError(
+            f"{name}: {what}, which are not known here (inside vmap or jit). Compute it "
+            "outside the transform, or pass the values as a static argument."
+        ) from None
+
+
+@numpy_outside_transforms(np.trim_zeros, unless_traced=True)
+def trim_zeros(filt, trim="fb", axis=None):
+    """`numpy.trim_zeros`: without leading (`"f"`) and trailing (`"b"`) zeros; the kept
+    values stay differentiable."""
+    filt = _arr(filt)
+    values = _known(filt, "trim_zeros")
+    if values.ndim != 1 or axis is not None:
+        raise NotImplementedError("funcdiff's trim_zeros on traced values is 1-d only")
+    nz = np.flatnonzero(values != 0)
+    if not len(nz):
+        first = last = 0
+    else:
+        first = nz[0] if "f" in trim.lower() else 0
+        last = nz[-1] + 1 if "b" in trim.lower() else values.size
+    return _slice(filt, 0, int(first), int(last))
+
+
+@numpy_outside_transforms(np.unique, unless_traced=True)
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
+           equal_nan=True, sorted=True):  # noqa: A002
+    """`numpy.unique` on 1-d results (`axis=None`): the sorted unique values, gathered from
+    `ar` so they stay differentiable; indices, inverse and counts as NumPy gives them. The
+    values must be known (under vmap and jit the result's size is not)."""
+    if axis is not None:
+        raise NotImplementedError("funcdiff's unique on traced values has no axis= yet")
+    ar = _arr(ar)
+    values = _known(ar, "unique")
+    _, index, inverse, counts = np.unique(values, return_index=True, return_inverse=True,
+                                          return_counts=True, equal_nan=equal_nan)
+    out = [take(_sh.ravel(ar), index)]
+    if return_index:
+        out.append(index)
+    if return_inverse:
+        out.append(inverse.reshape(values.shape) if values.ndim else inverse)
+    if return_counts:
+        out.append(counts)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _set_result(name, ar1, ar2, pick):
+    """A set operation of `numpy`'s on the known values; the result's values gathered from
+    the concatenated inputs (so they stay differentiable)."""
+    a, b = _sh.ravel(_arr(ar1)), _sh.ravel(_arr(ar2))
+    va, vb = _known(a, name), _known(b, name)
+    both = concatenate([a, b])
+    values = np.concatenate([va, vb])
+    result = pick(va, vb)
+    # the first position of each result value in the concatenation
+    order = np.argsort(values, kind="stable")
+    pos = order[np.searchsorted(values[order], result, side="left")]
+    return take(both, pos)
+
+
+@numpy_outside_transforms(np.union1d, unless_traced=True)
+def union1d(ar1, ar2):
+    """`numpy.union1d` (values known; the result's values differentiable)."""
+    return _set_result("union1d", ar1, ar2, np.union1d)
+
+
+@numpy_outside_transforms(np.intersect1d, unless_traced=True)
+def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
+    """`numpy.intersect1d` (values known; the result's values differentiable)."""
+    if return_indices:
+        a, b = _sh.ravel(_arr(ar1)), _sh.ravel(_arr(ar2))
+        va, vb = _known(a, "intersect1d"), _known(b, "intersect1d")
+        common, ia, ib = np.intersect1d(va, vb, assume_unique, return_indices=True)
+        return take(a, ia), ia, ib
+    return _set_result("intersect1d", ar1, ar2,
+                       lambda a, b: np.intersect1d(a, b, assume_unique))
+
+
+@numpy_outside_transforms(np.setdiff1d, unless_traced=True)
+def setdiff1d(ar1, ar2, assume_unique=False):
+    """`numpy.setdiff1d` (values known; the result's values differentiable)."""
+    return _set_result("setdiff1d", ar1, ar2, lambda a, b: np.setdiff1d(a, b, assume_unique))
+
+
+@numpy_outside_transforms(np.isin, unless_traced=True)
+def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
+    """`numpy.isin`: whether each element is among `test_elements` (boolean)."""
+    element = _arr(element)
+    tests = _sh.ravel(_arr(test_elements))
+    hit = _rd.any(equal(_sh.expand_dims(element, -1), tests), axis=-1)
+    return _ew.logical_not(hit) if invert else hit
+
+
+@numpy_outside_transforms(np.digitize, unless_traced=True)
+def digitize(x, bins, right=False):
+    """`numpy.digitize`: the index of the bin of each `x` (integer, no derivative)."""
+    x, bins = _arr(x), _arr(bins)
+    vb = concrete_value(bins) if not isinstance(bins, Tracer) else None
+    decreasing = vb is not None and vb.size > 1 and vb[0] > vb[-1]
+    side = "left" if right else "right"
+    if decreasing:
+        rev = flip(bins, 0)
+        return subtract(shape_of(bins)[0], _ix.searchsorted(rev, x, side=side))
+    return _ix.searchsorted(bins, x, side=side)
+
+
+# windows and index grids of integer sizes: constants, NumPy's own
+bartlett, blackman, hamming, hanning, kaiser = (
+    np.bartlett, np.blackman, np.hamming, np.hanning, np.kaiser)
+indices = np.indices
