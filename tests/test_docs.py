@@ -165,6 +165,10 @@ CONSTANTS = {
     ("funcdiff", "float0"): "docs/api.md (::: funcdiff.float0)",
     **{("funcdiff.numpy", n): "NumPy's constant, re-exported"
        for n in ("pi", "e", "inf", "nan", "newaxis")},
+    **{("funcdiff.numpy", n): "NumPy's index-syntax helper, re-exported"
+       for n in ("s_", "index_exp", "mgrid", "ogrid")},
+    **{("funcdiff.numpy", n): "NumPy's index-syntax concatenation; traced values stay traced "
+       "(docs/coverage.md)" for n in ("r_", "c_")},
 }
 
 

@@ -228,6 +228,25 @@ EXTRA = {
     ("funcdiff.numpy", "isin"): P(np.array([3.0, 1.0, 2.0]), np.array([2.0, 5.0])),
     ("funcdiff.numpy", "digitize"): P(U(0, 3, 4), fn=lambda m: lambda x: m.digitize(
         x, np.array([0.5, 1.5, 2.5]))),
+    ("funcdiff.numpy", "block"): P(N(2, 2), N(2, 3), N(1, 5), fn=lambda m: lambda a, b, c: m.block(
+        [[a, b], [c]])),
+    ("funcdiff.numpy", "r_"): P(N(2), N(3), fn=lambda m: lambda a, b: m.r_[a, b]),
+    ("funcdiff.numpy", "c_"): P(N(3), N(3), fn=lambda m: lambda a, b: m.c_[a, b]),
+    ("funcdiff.numpy", "bincount"): P(N(4), fn=lambda m: lambda w: m.bincount(
+        np.array([0, 1, 1, 3]), weights=w)),
+    ("funcdiff.numpy", "histogram"): P(N(5), N(5), fn=lambda m: lambda a, w: m.histogram(
+        np.array([-0.7, 0.2, 0.3, 1.1, 1.9]), [-1.0, 0.0, 0.5, 2.0], weights=w)[0]),
+    ("funcdiff.numpy", "poly"): P(N(3)),
+    ("funcdiff.numpy", "polydiv"): P(N(5), np.array([2.0, 1.0, -0.5])),
+    ("funcdiff.numpy", "polyfit"): P(np.cumsum(U(0.5, 1.5, 8)), N(8),
+                                     fn=lambda m: lambda x, y: m.polyfit(x, y, 2)),
+    ("funcdiff.numpy", "roots"): P(np.array([1.0, -3.5, 2.0])),
+    ("funcdiff.numpy", "apply_along_axis"): P(N(2, 3), fn=lambda m: lambda a: m.apply_along_axis(
+        lambda v: v[::-1] * v, 1, a)),
+    ("funcdiff.numpy", "apply_over_axes"): P(N(2, 3), fn=lambda m: lambda a: m.apply_over_axes(
+        m.sum, a, [0, 1])),
+    ("funcdiff.numpy", "piecewise"): P(np.array([-1.5, -0.3, 0.4, 2.0]), fn=lambda m: lambda x: (
+        m.piecewise(x, [x < 0, x >= 0], [lambda v: -v, lambda v: v ** 2]))),
 }
 # functions that are in no `__all__` but that public syntax calls, walked as the public names
 # (id -> probe): `x[idx]` on a traced value is `_getitem(x, idx)`
@@ -255,6 +274,8 @@ NOT_APPLICABLE = {
     **{("funcdiff.numpy", n): "NumPy's window of an integer size, re-exported: no array"
        for n in ("bartlett", "blackman", "hamming", "hanning", "kaiser")},
     ("funcdiff.numpy", "indices"): "NumPy's index grid of integer sizes, re-exported: no array",
+    **{("funcdiff.numpy", n): "NumPy's indexing helper, re-exported: builds indices, no array"
+       for n in ("s_", "index_exp", "mgrid", "ogrid")},
     ("funcdiff.numpy", "issubdtype"): "NumPy's function of dtypes, re-exported: no array",
     ("funcdiff.numpy", "promote_types"): "NumPy's function of dtypes, re-exported: no array",
     ("funcdiff.numpy", "broadcast_shapes"): "NumPy's function of shapes, re-exported: no array",

@@ -20,6 +20,7 @@ from funcdiff._src.errors import ConcretizationError
 from funcdiff._src.lax import reductions as rp
 from funcdiff._src.numpy import elementwise as _ew
 from funcdiff._src.numpy import indexing as _ix
+from funcdiff._src.numpy import linalg as _linalg
 from funcdiff._src.numpy import reductions as _rd
 from funcdiff._src.numpy import shape as _sh
 from funcdiff._src.numpy.contraction import matmul
@@ -62,7 +63,9 @@ __all__ = [
     "vander", "tri", "logspace", "geomspace", "polyadd", "polysub", "polymul", "polyder",
     "polyint", "interp", "signbit", "divmod", "ldexp", "modf", "unwrap", "resize",
     "trim_zeros", "unique", "union1d", "intersect1d", "setdiff1d", "isin", "digitize",
-    "bartlett", "blackman", "hamming", "hanning", "kaiser", "indices",
+    "bartlett", "blackman", "hamming", "hanning", "kaiser", "indices", "block", "r_", "c_",
+    "s_", "index_exp", "mgrid", "ogrid", "bincount", "histogram", "poly", "polydiv", "polyfit",
+    "roots", "apply_along_axis", "apply_over_axes", "piecewise",
 ]
 
 _NoValue = np._NoValue
@@ -1183,3 +1186,272 @@ def digitize(x, bins, right=False):
 bartlett, blackman, hamming, hanning, kaiser = (
     np.bartlett, np.blackman, np.hamming, np.hanning, np.kaiser)
 indices = np.indices
+
+
+# -- building arrays (#16) --------------------------------------------------------------------
+def _block(x, depth, max_depth, ndim):
+    if isinstance(x, list):
+        parts = [_block(e, depth + 1, max_depth, ndim) for e in x]
+        return concatenate(parts, axis=-(max_depth - depth))
+    a = _arr(x)
+    nd = len(shape_of(a))
+    return reshape(a, (1,) * (ndim - nd) + shape_of(a)) if nd < ndim else a
+
+
+def _block_depth(x):
+    if isinstance(x, list):
+        depths = {_block_depth(e) for e in x}
+        if len(depths) != 1:
+            raise ValueError("List depths are mismatched")
+        return 1 + depths.pop()
+    if isinstance(x, tuple):
+        raise TypeError("arrays is a tuple. Only lists can be used to arrange blocks, and "
+                        "np.block does not allow implicit conversion from tuple to ndarray.")
+    return 0
+
+
+def _block_ndim(x):
+    if isinstance(x, list):
+        return max(_block_ndim(e) for e in x)
+    return len(shape_of(_arr(x)))
+
+
+@numpy_outside_transforms(np.block, unless_traced=True)
+def block(arrays):
+    """`numpy.block`: an array assembled from nested lists of blocks (the innermost lists
+    along the last axis), differentiable in every block."""
+    depth = _block_depth(arrays)
+    ndim = max(_block_ndim(arrays), depth)
+    return _block(arrays, 0, depth, ndim)
+
+
+class _Concatenator:
+    """`r_` / `c_`: NumPy's index-syntax concatenation, with traced values kept traced."""
+
+    def __init__(self, np_obj, column):
+        self._np, self._column = np_obj, column
+
+    def __getitem__(self, key):
+        items = key if isinstance(key, tuple) else (key,)
+        if not any(isinstance(i, Tracer) or (isinstance(i, (list, tuple)) and traced(i))
+                   for i in items) or not traced(*[i for i in items if not isinstance(i, slice)]):
+            return self._np[key]
+        if items and isinstance(items[0], str):
+            raise NotImplementedError(
+                "funcdiff's r_/c_ on traced values takes no directive string; use "
+                "funcdiff.numpy.concatenate / stack")
+        parts = []
+        for i in items:
+            if isinstance(i, slice):
+                parts.append(self._np[i])
+            else:
+                parts.append(_arr(i))
+        if self._column:
+            parts = [reshape(p, (shape_of(p)[0], 1)) if len(shape_of(p)) == 1 else p
+                     for p in parts]
+            return concatenate([_sh.atleast_2d(p) for p in parts], axis=1)
+        return concatenate([_sh.atleast_1d(p) for p in parts], axis=0)
+
+    def __len__(self):
+        return 0
+
+
+r_ = _Concatenator(np.r_, column=False)
+c_ = _Concatenator(np.c_, column=True)
+s_, index_exp, mgrid, ogrid = np.s_, np.index_exp, np.mgrid, np.ogrid  # index helpers
+
+
+# -- counting (#16) ---------------------------------------------------------------------------
+@numpy_outside_transforms(np.bincount, unless_traced=True)
+def bincount(x, weights=None, minlength=0):
+    """`numpy.bincount`: counts (or sums of `weights`, differentiable) per non-negative
+    integer of `x`; `x`'s values must be known (they fix the length)."""
+    xv = _known(_arr(x), "bincount", "the result's length depends on the values of x")
+    if xv.ndim != 1:
+        raise ValueError("object too deep for desired array")
+    if xv.size and xv.min() < 0:
+        raise ValueError("'list' argument must have no negative elements")
+    n = max(int(xv.max()) + 1 if xv.size else 0, minlength)
+    if weights is None:
+        return np.bincount(xv, minlength=minlength)
+    w = astype(_arr(weights), np.float64) if dtype_of(_arr(weights)).kind != "c" else _arr(
+        weights)
+    return _ix.at(np.zeros(n, dtype_of(w)))[xv].add(w)
+
+
+@numpy_outside_transforms(np.histogram, unless_traced=True)
+def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """`numpy.histogram`: counts (or sums of `weights`, differentiable in the weights) per
+    bin, and the bin edges (from the values' range when not given, no derivative)."""
+    a = _sh.ravel(_arr(a))
+    if isinstance(bins, str):
+        raise NotImplementedError("funcdiff's histogram on traced values takes bin counts or "
+                                  "edges, not estimator names")
+    if np.ndim(bins) == 0:
+        if range is None:
+            lo, hi = _rd.min(stop_gradient(a)), _rd.max(stop_gradient(a))
+        else:
+            lo, hi = range
+        edges = stop_gradient(linspace(lo, hi, int(bins) + 1))
+        if range is None:
+            same = equal(lo, hi)  # NumPy widens an empty range by 0.5 on each side
+            edges = where(same, add(edges, linspace(-0.5, 0.5, int(bins) + 1)), edges)
+    else:
+        edges = _arr(bins)
+    n = shape_of(edges)[0] - 1
+    idx = subtract(_ix.searchsorted(edges, a, side="right"), 1)
+    idx = where(equal(a, edges[n]), n - 1, idx)  # the last edge belongs to the last bin
+    inside = logical_and(less_equal(edges[0], a), less_equal(a, edges[n]))
+    w = np.ones(shape_of(a)) if weights is None else _sh.ravel(_arr(weights))
+    w = where(inside, w, 0)
+    onehot = equal(_sh.expand_dims(_ew.clip(idx, 0, n - 1), -1), np.arange(n))
+    hist = _rd.sum(multiply(astype(onehot, dtype_of(w)), _sh.expand_dims(w, -1)), axis=0)
+    if weights is None and not density:
+        hist = astype(hist, np.intp)
+    if density:
+        widths = diff(edges)
+        hist = divide(divide(hist, widths), _rd.sum(hist))
+    return hist, edges
+
+
+# -- polynomials (#16) ------------------------------------------------------------------------
+@numpy_outside_transforms(np.poly, unless_traced=True)
+def poly(seq_of_zeros):
+    """`numpy.poly` of a 1-d sequence of roots: the monic polynomial's coefficients,
+    differentiable in the roots."""
+    r = _sh.atleast_1d(_arr(seq_of_zeros))
+    if len(shape_of(r)) != 1:
+        raise NotImplementedError("funcdiff's poly on traced values takes the roots (1-d)")
+    p = np.ones(1)
+    for i in range(shape_of(r)[0]):
+        p = convolve(p, concatenate([np.ones(1, dtype_of(r)), -_sh.atleast_1d(r[i])]))
+    return p
+
+
+@numpy_outside_transforms(np.polydiv, unless_traced=True)
+def polydiv(u, v):
+    """`numpy.polydiv`: quotient and remainder of polynomial division (the leading
+    coefficient of `v` must be nonzero), differentiable in both."""
+    u = astype(_sh.atleast_1d(_arr(u)), np.float64) if dtype_of(_arr(u)).kind != "c" else (
+        _sh.atleast_1d(_arr(u)))
+    v = _sh.atleast_1d(_arr(v))
+    m, n = shape_of(u)[0] - 1, shape_of(v)[0] - 1
+    scale = divide(1.0, v[0])
+    q = []
+    r = u
+    for k in range(max(m - n + 1, 0)):
+        d = multiply(scale, r[k])
+        q.append(d)
+        pad = concatenate([np.zeros(k), multiply(d, v), np.zeros(m - n - k)])
+        r = subtract(r, pad)
+    q = _sh.stack(q) if q else np.zeros(1)
+    r = _slice(r, 0, max(m - n + 1, 0)) if m >= n else r
+    return q, r
+
+
+@numpy_outside_transforms(np.polyfit, unless_traced=True)
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):  # noqa: A002
+    """`numpy.polyfit`: the least-squares polynomial of degree `deg` (highest power first),
+    differentiable in `x`, `y` and the weights `w`."""
+    if full or cov:
+        raise NotImplementedError("funcdiff's polyfit on traced values returns the "
+                                  "coefficients only (full=False, cov=False)")
+    x, y = _arr(x), _arr(y)
+    a = vander(astype(x, np.result_type(dtype_of(x), np.float64)), deg + 1)
+    b = y
+    if w is not None:
+        w = _arr(w)
+        a = multiply(a, _sh.expand_dims(w, -1))
+        b = multiply(b, w if len(shape_of(b)) == 1 else _sh.expand_dims(w, -1))
+    scale = _ew.sqrt(_rd.sum(multiply(a, a), axis=0))  # NumPy scales the columns too
+    from_scaled = _linalg.lstsq(divide(a, scale), b, rcond=rcond)[0]
+    return divide(from_scaled, scale if len(shape_of(from_scaled)) == 1
+                  else _sh.expand_dims(scale, -1))
+
+
+@numpy_outside_transforms(np.roots, unless_traced=True)
+def roots(p):
+    """`numpy.roots`: the eigenvalues of the companion matrix (complex), differentiable in
+    the coefficients; leading and trailing zeros must be known."""
+    p = _sh.atleast_1d(_arr(p))
+    pv = _known(p, "roots", "the number of roots depends on the leading and trailing zeros")
+    nz = np.flatnonzero(pv)
+    if not len(nz):
+        return np.array([])
+    trailing = len(pv) - nz[-1] - 1
+    p = _slice(p, 0, int(nz[0]), int(nz[-1]) + 1)
+    n = shape_of(p)[0]
+    if n > 1:
+        companion = concatenate([
+            _sh.expand_dims(divide(negative(_slice(p, 0, 1)), p[0]), 0),
+            np.eye(n - 2, n - 1) if n > 2 else np.zeros((0, n - 1)),
+        ], axis=0)
+        r = _linalg.eigvals(companion)
+    else:
+        r = np.zeros(0)
+    return concatenate([r, np.zeros(trailing, np.result_type(dtype_of(r), np.complex128)
+                                    if dtype_of(r).kind == "c" else dtype_of(r))])
+
+
+# -- applying functions (#16) -----------------------------------------------------------------
+def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+    """`numpy.apply_along_axis`: `func1d` on every 1-d slice along `axis`; on traced values
+    it runs once, under `vmap` over the other axes (so `func1d` must be written with
+    funcdiff functions, as JAX requires)."""
+    if not traced(arr, *args, *kwargs.values()):
+        return np.apply_along_axis(func1d, axis, arr, *args, **kwargs)
+    arr = _arr(arr)
+    nd = len(shape_of(arr))
+    axis = normalize_axis_index(axis, nd)
+    moved = moveaxis(arr, axis, -1)
+    outer = shape_of(moved)[:-1]
+    results = [_arr(func1d(moved[idx], *args, **kwargs)) for idx in np.ndindex(*outer)]
+    if not results:
+        raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0")
+    out = reshape(_sh.stack(results), outer + shape_of(results[0]))
+    # NumPy puts the function's output axes where `axis` was
+    k = len(shape_of(results[0]))
+    order = list(range(axis)) + list(range(len(outer), len(outer) + k)) + list(
+        range(axis, len(outer)))
+    return _sh.transpose(out, order)
+
+
+def apply_over_axes(func, a, axes):
+    """`numpy.apply_over_axes`: `func(a, axis)` for each axis in turn, keeping dimensions."""
+    if not traced(a):
+        return np.apply_over_axes(func, a, axes)
+    val = _arr(a)
+    nd = len(shape_of(val))
+    for ax in np.atleast_1d(axes):
+        ax = normalize_axis_index(int(ax), nd)
+        res = func(val, ax)
+        if len(shape_of(res)) == nd:
+            val = res
+        elif len(shape_of(res)) == nd - 1:
+            val = _sh.expand_dims(res, ax)
+        else:
+            raise ValueError("function is not returning an array of the correct shape")
+    return val
+
+
+@numpy_outside_transforms(np.piecewise, unless_traced=True)
+def piecewise(x, condlist, funclist, *args, **kw):
+    """`numpy.piecewise`: `funclist[i](x)` where `condlist[i]` holds (later conditions win;
+    an extra function is the default), differentiable in `x` through each piece."""
+    x = _arr(x)
+    if isinstance(condlist, (bool, np.bool_)) or not isinstance(condlist, (list, tuple)) and (
+            len(shape_of(_arr(condlist))) == len(shape_of(x))):
+        condlist = [condlist]
+    n = len(condlist)
+    if len(funclist) not in (n, n + 1):
+        raise ValueError(f"with {n} condition(s), either {n} or {n + 1} functions are "
+                         f"expected")
+    out = np.zeros(shape_of(x), dtype_of(x))
+    if len(funclist) == n + 1:
+        default = funclist[-1]
+        out = default(x, *args, **kw) if callable(default) else default
+        out = broadcast_to(astype(_arr(out), dtype_of(x)), shape_of(x))
+    for cond, f in zip(condlist, funclist):
+        val = f(x, *args, **kw) if callable(f) else f
+        out = where(_arr(cond), val, out)
+    return astype(out, dtype_of(x))
