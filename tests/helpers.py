@@ -30,6 +30,7 @@ __all__ = [
     "normal",
     "rand",
     "line_of",
+    "INTEGER_ONLY",
     "close_scaled",
     "parametrize_product",
     "tree_close",
@@ -83,6 +84,11 @@ def inside_jvp(f, *args):
 
 
 # -- random inputs -----------------------------------------------------------------------
+# elementwise primitives defined on integers and booleans only (NumPy raises for floats)
+INTEGER_ONLY = frozenset({"bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift",
+                          "right_shift", "gcd", "lcm", "bitwise_count"})
+
+
 def line_of(path, marker):
     """The number of the one line of file `path` that ends with the comment `# <marker>`
     (for tests that check a report names the user's line)."""

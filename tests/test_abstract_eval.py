@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import INTEGER_ONLY
 
 import funcdiff._src.lax.elementwise as ew
 import funcdiff._src.scipy.special as fsp_impl
@@ -101,7 +102,7 @@ def test_dtypes_are_the_implementations(prim):
         _check(prim, args)
 
 
-_INTEGER_ONLY = {"bitwise_and", "bitwise_or", "bitwise_xor", "invert"}
+_INTEGER_ONLY = INTEGER_ONLY  # (tests/helpers.py)
 SHAPES = {
     1: [(), (0,), (3,), (2, 3), (1, 0, 2)],
     2: [((), ()), ((), (3,)), ((3,), ()), ((2, 3), (3,)), ((2, 1), (1, 3)), ((1,), (2, 0)),

@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pytest
+from helpers import INTEGER_ONLY
 from helpers import inside_jvp as traced
 from hypothesis import given
 from hypothesis import strategies as st
@@ -370,7 +371,7 @@ def test_untaken_inf_branch_rows_match_finite_differences(name):
 _SPECIAL = np.array([0.0, -0.0, 1e-300, 0.5, -0.5, 1.0, -1.0, 2.0, 1000.0, -1000.0, 1e300,
                      np.inf, -np.inf])
 _OWN_RULES = {"where", "real", "imag", "conjugate", "convert_element_type", "stop_gradient"}
-_INTEGER_ONLY = {"bitwise_and", "bitwise_or", "bitwise_xor", "invert"}
+_INTEGER_ONLY = INTEGER_ONLY  # (tests/helpers.py)
 
 
 def _arity(prim):

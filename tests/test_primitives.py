@@ -70,6 +70,10 @@ def small_ints(rng, shape):
     return rng.integers(-6, 7, shape)
 
 
+def shift_amounts(rng, shape):
+    return rng.integers(0, 5, shape)
+
+
 STD = (-2.0, 2.0)
 POS = (0.1, 5.0)
 
@@ -178,6 +182,11 @@ ELEMENTWISE = [
     op("bitwise_or", small_ints, small_ints, **INTS),
     op("bitwise_xor", small_ints, small_ints, **INTS),
     op("invert", small_ints, **INTS),
+    op("left_shift", small_ints, shift_amounts, **INTS),
+    op("right_shift", small_ints, shift_amounts, **INTS),
+    op("gcd", small_ints, small_ints, **INTS),
+    op("lcm", small_ints, small_ints, **INTS),
+    op("bitwise_count", small_ints, **INTS),
     op("stop_gradient", STD, ref=lambda x: x, diff=False, fd=False, complex=True),
     # complex parts (on real inputs too)
     op("real", STD, complex=True),

@@ -247,6 +247,13 @@ EXTRA = {
         m.sum, a, [0, 1])),
     ("funcdiff.numpy", "piecewise"): P(np.array([-1.5, -0.3, 0.4, 2.0]), fn=lambda m: lambda x: (
         m.piecewise(x, [x < 0, x >= 0], [lambda v: -v, lambda v: v ** 2]))),
+    **{("funcdiff.numpy", n): P(N(2, 3), fn=lambda m, n=n: lambda x: getattr(m, n)(
+        m.astype(4 * x, np.int64), m.astype(abs(x) + 1, np.int64)))
+       for n in ("left_shift", "right_shift", "bitwise_left_shift", "bitwise_right_shift",
+                 "gcd", "lcm")},
+    **{("funcdiff.numpy", n): P(N(2, 3), fn=lambda m, n=n: lambda x: getattr(m, n)(
+        m.astype(4 * x, np.int64)))
+       for n in ("bitwise_count", "bitwise_invert", "bitwise_not")},
 }
 # functions that are in no `__all__` but that public syntax calls, walked as the public names
 # (id -> probe): `x[idx]` on a traced value is `_getitem(x, idx)`
@@ -276,6 +283,16 @@ NOT_APPLICABLE = {
     ("funcdiff.numpy", "indices"): "NumPy's index grid of integer sizes, re-exported: no array",
     **{("funcdiff.numpy", n): "NumPy's indexing helper, re-exported: builds indices, no array"
        for n in ("s_", "index_exp", "mgrid", "ogrid")},
+    **{("funcdiff.numpy", n): "NumPy's function of files, strings, settings, dtypes or "
+       "integer indices, re-exported: nothing to differentiate"
+       for n in ("array_repr", "array_str", "get_printoptions", "set_printoptions",
+                 "printoptions", "load", "save", "savez", "frombuffer", "fromfile", "fromiter",
+                 "fromstring", "from_dlpack", "can_cast", "isdtype", "iterable", "einsum_path",
+                 "mask_indices", "ravel_multi_index", "unravel_index", "frompyfunc",
+                 "fromfunction")},
+    **{("funcdiff.numpy", n): _TYPE for n in (
+        "longdouble", "clongdouble", "int_", "uint", "intp", "uintp", "half", "single", "double",
+        "csingle", "cdouble")},
     ("funcdiff.numpy", "issubdtype"): "NumPy's function of dtypes, re-exported: no array",
     ("funcdiff.numpy", "promote_types"): "NumPy's function of dtypes, re-exported: no array",
     ("funcdiff.numpy", "broadcast_shapes"): "NumPy's function of shapes, re-exported: no array",

@@ -17,6 +17,7 @@ from funcdiff._src.lax.elementwise import (  # noqa: F401  (re-exported)
     arctan2,
     arctanh,
     bitwise_and,
+    bitwise_count,
     bitwise_or,
     bitwise_xor,
     cbrt,
@@ -33,6 +34,7 @@ from funcdiff._src.lax.elementwise import (  # noqa: F401  (re-exported)
     floor,
     floor_divide,
     fmod,
+    gcd,
     greater,
     greater_equal,
     heaviside,
@@ -42,6 +44,8 @@ from funcdiff._src.lax.elementwise import (  # noqa: F401  (re-exported)
     isfinite,
     isinf,
     isnan,
+    lcm,
+    left_shift,
     less,
     less_equal,
     log,
@@ -63,6 +67,7 @@ from funcdiff._src.lax.elementwise import (  # noqa: F401  (re-exported)
     power,
     real,
     reciprocal,
+    right_shift,
     rint,
     sin,
     sinh,
@@ -88,8 +93,12 @@ __all__ = [
     "pow", "real", "reciprocal", "rint", "round", "around", "sign", "sin", "sinh", "sqrt",
     "square", "subtract", "tan", "tanh", "trunc", "fix", "where", "astype", "stop_gradient",
     "clip", "fmax", "fmin", "deg2rad", "rad2deg", "degrees", "radians", "sinc",
-    "float_power",
+    "float_power", "left_shift", "right_shift", "bitwise_left_shift", "bitwise_right_shift",
+    "bitwise_invert", "bitwise_not", "bitwise_count", "gcd", "lcm",
 ]
+
+bitwise_left_shift, bitwise_right_shift = left_shift, right_shift  # NumPy 2's names
+bitwise_invert = bitwise_not = invert
 
 absolute = abs
 conjugate = conj

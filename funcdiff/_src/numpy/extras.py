@@ -66,6 +66,12 @@ __all__ = [
     "bartlett", "blackman", "hamming", "hanning", "kaiser", "indices", "block", "r_", "c_",
     "s_", "index_exp", "mgrid", "ogrid", "bincount", "histogram", "poly", "polydiv", "polyfit",
     "roots", "apply_along_axis", "apply_over_axes", "piecewise",
+    "array_repr", "array_str", "get_printoptions", "set_printoptions", "printoptions", "load",
+    "save", "savez", "frombuffer", "fromfile", "fromiter", "fromstring", "from_dlpack",
+    "can_cast", "isdtype", "iterable", "einsum_path", "mask_indices", "ravel_multi_index",
+    "unravel_index", "frompyfunc", "fromfunction",
+    "longdouble", "clongdouble", "int_", "uint", "intp", "uintp", "half", "single", "double",
+    "csingle", "cdouble",
 ]
 
 _NoValue = np._NoValue
@@ -1455,3 +1461,18 @@ def piecewise(x, condlist, funclist, *args, **kw):
         val = f(x, *args, **kw) if callable(f) else f
         out = where(_arr(cond), val, out)
     return astype(out, dtype_of(x))
+
+
+# -- NumPy's own: input/output, printing, dtypes, index arithmetic (#16) ----------------------
+# Functions of files, strings, settings, dtypes or integer indices: nothing to differentiate,
+# so funcdiff.numpy re-exports NumPy's (on traced values they raise, naming the function).
+(array_repr, array_str, get_printoptions, set_printoptions, printoptions, load, save, savez,
+ frombuffer, fromfile, fromiter, fromstring, from_dlpack, can_cast, isdtype, iterable,
+ einsum_path, mask_indices, ravel_multi_index, unravel_index, frompyfunc, fromfunction) = (
+    np.array_repr, np.array_str, np.get_printoptions, np.set_printoptions, np.printoptions,
+    np.load, np.save, np.savez, np.frombuffer, np.fromfile, np.fromiter, np.fromstring,
+    np.from_dlpack, np.can_cast, np.isdtype, np.iterable, np.einsum_path, np.mask_indices,
+    np.ravel_multi_index, np.unravel_index, np.frompyfunc, np.fromfunction)
+longdouble, clongdouble, int_, uint, intp, uintp, half, single, double, csingle, cdouble = (
+    np.longdouble, np.clongdouble, np.int_, np.uint, np.intp, np.uintp, np.half, np.single,
+    np.double, np.csingle, np.cdouble)
