@@ -177,7 +177,7 @@ def test_dispatch_is_keyed_by_function_object():
     with pytest.raises(TypeError, match=r"numpy\.emath\.sqrt"):
         fd.jvp(lambda s: np.emath.sqrt(s), (-4.0,), (1.0,))
     with pytest.raises(TypeError, match="no equivalent"):
-        fd.grad(lambda x: fnp.sum(fnp.real(np.sort_complex(x))))(X)
+        fd.grad(lambda x: fnp.sum(np.i0(x)))(X)
     close(fd.grad(lambda x: np.sum(np.sin(x)))(X), np.cos(X), TOL)
     close(fd.grad(lambda x: fnp.sum(scipy.special.expit(x)))(X),
           scipy.special.expit(X) * (1 - scipy.special.expit(X)), TOL)

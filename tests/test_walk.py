@@ -254,6 +254,21 @@ EXTRA = {
     **{("funcdiff.numpy", n): P(N(2, 3), fn=lambda m, n=n: lambda x: getattr(m, n)(
         m.astype(4 * x, np.int64)))
        for n in ("bitwise_count", "bitwise_invert", "bitwise_not")},
+    ("funcdiff.numpy", "unique_values"): P(N(3), fn=lambda m: lambda x: m.unique_values(
+        m.concatenate([x, x[:2]]))),
+    **{("funcdiff.numpy", n): P(N(3), fn=lambda m, n=n: lambda x: tuple(getattr(m, n)(
+        m.concatenate([x, x[:2]]))))
+       for n in ("unique_counts", "unique_inverse", "unique_all")},
+    ("funcdiff.numpy", "setxor1d"): P(N(3), fn=lambda m: lambda x: m.setxor1d(x, x[:1])),
+    ("funcdiff.numpy", "histogram_bin_edges"): P(N(5), fn=lambda m: lambda x: m.histogram_bin_edges(
+        np.array([0.0, 1.0, 3.0]) + 0 * m.sum(x), 3)),
+    ("funcdiff.numpy", "sort_complex"): P(C(4)),
+    ("funcdiff.numpy", "lexsort"): P(N(4), N(4), fn=lambda m: lambda a, b: m.lexsort((a, b))),
+    **{("funcdiff.numpy", n): P(_with_nan, fn=lambda m, n=n: lambda x: getattr(m, n)(
+        x, *((0.3,) if n != "nanmedian" else ()), axis=1))
+       for n in ("nanmedian", "nanquantile")},
+    ("funcdiff.numpy", "nanpercentile"): P(_with_nan, fn=lambda m: lambda x: m.nanpercentile(
+        x, 30.0, axis=1)),
 }
 # functions that are in no `__all__` but that public syntax calls, walked as the public names
 # (id -> probe): `x[idx]` on a traced value is `_getitem(x, idx)`

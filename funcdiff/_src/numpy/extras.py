@@ -71,7 +71,9 @@ __all__ = [
     "can_cast", "isdtype", "iterable", "einsum_path", "mask_indices", "ravel_multi_index",
     "unravel_index", "frompyfunc", "fromfunction",
     "longdouble", "clongdouble", "int_", "uint", "intp", "uintp", "half", "single", "double",
-    "csingle", "cdouble",
+    "csingle", "cdouble", "unique_values", "unique_counts", "unique_inverse", "unique_all",
+    "setxor1d", "histogram_bin_edges", "sort_complex", "lexsort", "nanmedian", "nanquantile",
+    "nanpercentile",
 ]
 
 _NoValue = np._NoValue
@@ -1476,3 +1478,124 @@ def piecewise(x, condlist, funclist, *args, **kw):
 longdouble, clongdouble, int_, uint, intp, uintp, half, single, double, csingle, cdouble = (
     np.longdouble, np.clongdouble, np.int_, np.uint, np.intp, np.uintp, np.half, np.single,
     np.double, np.csingle, np.cdouble)
+
+
+# -- more data-dependent results (#16) --------------------------------------------------------
+# NumPy's named-tuple result types (by example: their module is private)
+_UniqueCounts = type(np.unique_counts(np.zeros(1)))
+_UniqueInverse = type(np.unique_inverse(np.zeros(1)))
+_UniqueAll = type(np.unique_all(np.zeros(1)))
+
+
+@numpy_outside_transforms(np.unique_values, unless_traced=True)
+def unique_values(x):
+    """`numpy.unique_values` (the array API's): the sorted unique values (values known)."""
+    return unique(_sh.ravel(_arr(x)))
+
+
+@numpy_outside_transforms(np.unique_counts, unless_traced=True)
+def unique_counts(x):
+    """`numpy.unique_counts`: `(values, counts)` (values known)."""
+    values, counts = unique(x, return_counts=True)
+    return _UniqueCounts(values, counts)
+
+
+@numpy_outside_transforms(np.unique_inverse, unless_traced=True)
+def unique_inverse(x):
+    """`numpy.unique_inverse`: `(values, inverse_indices)` (values known)."""
+    values, inverse = unique(x, return_inverse=True)
+    return _UniqueInverse(values, inverse)
+
+
+@numpy_outside_transforms(np.unique_all, unless_traced=True)
+def unique_all(x):
+    """`numpy.unique_all`: `(values, indices, inverse_indices, counts)` (values known)."""
+    values, index, inverse, counts = unique(x, return_index=True, return_inverse=True,
+                                            return_counts=True)
+    return _UniqueAll(values, index, inverse, counts)
+
+
+@numpy_outside_transforms(np.setxor1d, unless_traced=True)
+def setxor1d(ar1, ar2, assume_unique=False):
+    """`numpy.setxor1d` (values known; the result's values differentiable)."""
+    return _set_result("setxor1d", ar1, ar2, lambda a, b: np.setxor1d(a, b, assume_unique))
+
+
+@numpy_outside_transforms(np.histogram_bin_edges, unless_traced=True)
+def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002
+    """`numpy.histogram_bin_edges` (bin counts or edges; no derivative)."""
+    return histogram(a, bins, range)[1]
+
+
+@numpy_outside_transforms(np.sort_complex, unless_traced=True)
+def sort_complex(a):
+    """`numpy.sort_complex`: sorted by real part, then imaginary part, as complex."""
+    a = _arr(a)
+    if dtype_of(a).kind != "c":
+        a = astype(a, np.result_type(dtype_of(a), np.complex64))
+    return _rd.sort(a)
+
+
+@numpy_outside_transforms(np.lexsort, unless_traced=True)
+def lexsort(keys, axis=-1):
+    """`numpy.lexsort`: the indices sorting by the last key, then the previous ones (integer;
+    the keys' values must be known)."""
+    keys = [_known(_arr(k), "lexsort", "the order depends on the values") for k in keys] if (
+        isinstance(keys, (list, tuple))) else _known(_arr(keys), "lexsort",
+                                                      "the order depends on the values")
+    return np.lexsort(keys, axis=axis)
+
+
+def _nan_reduce(name, fn, a, axis, keepdims, *args):
+    a = _arr(a)
+    mask = _known(isnan(a), name, "the result depends on the positions of the NaNs")
+    if axis is None:
+        kept = take(_sh.ravel(a), np.flatnonzero(~mask.ravel()))
+        out = fn(kept, *args)
+        if keepdims:
+            out = reshape(out, shape_of(out) + (1,) * len(shape_of(a)))
+        return out
+    axis = normalize_axis_index(axis, len(shape_of(a)))
+    moved = moveaxis(a, axis, -1)
+    mmask = np.moveaxis(mask, axis, -1)
+    outer = shape_of(moved)[:-1]
+    pieces = [fn(take(moved[idx], np.flatnonzero(~mmask[idx])), *args)
+              for idx in np.ndindex(*outer)]
+    out = _sh.stack(pieces) if pieces else np.zeros((0,))
+    tail = shape_of(pieces[0]) if pieces else ()
+    out = reshape(out, outer + tail)
+    if tail:  # quantiles first, as NumPy
+        out = moveaxis(out, -1, 0)
+    if keepdims:
+        out = _sh.expand_dims(out, axis + (1 if tail else 0))
+    return out
+
+
+@numpy_outside_transforms(np.nanmedian, unless_traced=True)
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """`numpy.nanmedian`: the median of the non-NaN entries (which must be known),
+    differentiable in their values."""
+    _no_out(out, "nanmedian")
+    return _nan_reduce("nanmedian", _rd.median, a, axis, keepdims)
+
+
+@numpy_outside_transforms(np.nanquantile, unless_traced=True)
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False, *, weights=None):
+    """`numpy.nanquantile` of the non-NaN entries (which must be known)."""
+    _no_out(out, "nanquantile")
+    if weights is not None:
+        raise NotImplementedError("funcdiff's nanquantile has no weights= yet")
+    return _nan_reduce("nanquantile", lambda v: _rd.quantile(v, q, method=method), a, axis,
+                       keepdims)
+
+
+@numpy_outside_transforms(np.nanpercentile, unless_traced=True)
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=False, *, weights=None):
+    """`numpy.nanpercentile` of the non-NaN entries (which must be known)."""
+    _no_out(out, "nanpercentile")
+    if weights is not None:
+        raise NotImplementedError("funcdiff's nanpercentile has no weights= yet")
+    return _nan_reduce("nanpercentile", lambda v: _rd.percentile(v, q, method=method), a,
+                       axis, keepdims)
