@@ -34,7 +34,8 @@ LAYERS = [
     "_src.interpreters.batching", "_src.jit.optimize", "_src.jit.memory", "_src.jit.codegen",
     "_src.jit.dispatch",
     # the transforms as users call them (pytrees, argument checks, messages)
-    "_src.api.forward", "_src.api.reverse", "_src.api.vmap", "_src.api.collectives",
+    "_src.api.forward", "_src.api.reverse", "_src.api.vmap", "_src.api.vectorize",
+    "_src.api.collectives",
     # control flow and custom derivative rules, built on all the transforms
     "_src.control.primitives", "_src.control.custom", "_src.control.flow",
     # built on everything above

@@ -81,7 +81,7 @@ def test_conversions_that_drop_a_derivative_raise(case, transform):
     ("scipy logsumexp", "funcdiff.scipy.special.logsumexp"),
     ("scipy norm.logpdf", "funcdiff.scipy.stats.norm.logpdf"),
     ("np.sum of a list", "funcdiff.numpy.sum"),
-    ("np.vectorize", "funcdiff.vmap"),
+    ("np.vectorize", "funcdiff.numpy.vectorize"),
     ("np.array([x0, x1])", "fnp.stack"),
     ("math.sin", "fnp.sin"),
     ("write into a NumPy buffer", "y = y.at[i].set(x)"),

@@ -269,6 +269,8 @@ EXTRA = {
        for n in ("nanmedian", "nanquantile")},
     ("funcdiff.numpy", "nanpercentile"): P(_with_nan, fn=lambda m: lambda x: m.nanpercentile(
         x, 30.0, axis=1)),
+    ("funcdiff.numpy", "vectorize"): P(N(2, 3), N(3), fn=lambda m: lambda x, y: m.vectorize(
+        lambda a, b: m.sum(m.sin(a) * b), signature="(n),(n)->()")(x, y)),
 }
 # functions that are in no `__all__` but that public syntax calls, walked as the public names
 # (id -> probe): `x[idx]` on a traced value is `_getitem(x, idx)`

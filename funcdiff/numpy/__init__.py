@@ -18,3 +18,8 @@ from funcdiff.numpy import fft, linalg  # noqa: F401  (fnp.fft, fnp.linalg)
 
 # the public names: the families' `__all__` (each implementation module lists its own)
 __all__ = [name for family in _FAMILIES for name in family.__all__]
+
+# vectorize maps with vmap, a layer above the families: imported last, when they are all here
+from funcdiff._src.api.vectorize import vectorize  # noqa: E402
+
+__all__ += ["vectorize"]
