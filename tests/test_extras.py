@@ -41,6 +41,16 @@ def case(name, f, g, args, diff=True):
     return pytest.param(f, g, args, diff, id=name)
 
 
+_PLACE_MASK = np.array([[True, False, True], [False, True, True]])
+
+
+def _numpy_in_place(fn, a, *args):
+    """NumPy's in-place function on a copy of `a`, returning the copy."""
+    a = np.array(a)
+    fn(a, *args)
+    return a
+
+
 def data_dependent(f):
     """A case whose result's size depends on the values: vmap raises ConcretizationError."""
     def g(*args):
@@ -319,6 +329,19 @@ CASES = [
          (np.array([[1.0, nan, 3.0, 0.5], [nan, 5.0, 2.0, 1.0]]),)),
     case("nanpercentile", data_dependent(lambda m: ex.nanpercentile(m, 30.0)),
          lambda m: np.nanpercentile(m, 30.0), (np.array([1.0, nan, 3.0, 0.5]),)),
+    case("insert", lambda a: ex.insert(a, 2, 9.0), lambda a: np.insert(a, 2, 9.0), (randn(3),)),
+    case("insert-axis", lambda a, b: ex.insert(a, [1, 3], b, axis=1),
+         lambda a, b: np.insert(a, [1, 3], b, axis=1), (randn(3, 4), randn(2))),
+    case("insert-block", lambda a, b: ex.insert(a, 1, b, axis=0),
+         lambda a, b: np.insert(a, 1, b, axis=0), (randn(3, 4), randn(4))),
+    case("fill_diagonal", lambda a, v: ex.fill_diagonal(a, v, inplace=False),
+         lambda a, v: _numpy_in_place(np.fill_diagonal, a, v), (randn(3, 4), randn(3))),
+    case("fill_diagonal-wrap", lambda a: ex.fill_diagonal(a, 5.0, wrap=True, inplace=False),
+         lambda a: _numpy_in_place(np.fill_diagonal, a, 5.0, True), (randn(7, 3),)),
+    case("place", lambda a, v: ex.place(a, _PLACE_MASK, v, inplace=False),
+         lambda a, v: _numpy_in_place(np.place, a, _PLACE_MASK, v), (randn(2, 3), randn(2))),
+    case("put", lambda a, v: ex.put(a, [0, 5, 5], v, inplace=False),
+         lambda a, v: _numpy_in_place(np.put, a, [0, 5, 5], v), (randn(2, 3), randn(3))),
 ]
 
 

@@ -271,6 +271,14 @@ EXTRA = {
         x, 30.0, axis=1)),
     ("funcdiff.numpy", "vectorize"): P(N(2, 3), N(3), fn=lambda m: lambda x, y: m.vectorize(
         lambda a, b: m.sum(m.sin(a) * b), signature="(n),(n)->()")(x, y)),
+    ("funcdiff.numpy", "insert"): P(N(3, 4), N(2), fn=lambda m: lambda a, b: m.insert(
+        a, [1, 3], b, axis=1)),
+    ("funcdiff.numpy", "fill_diagonal"): P(N(3, 4), N(3), fn=lambda m: lambda a, v: (
+        m.fill_diagonal(a, v, inplace=False))),
+    ("funcdiff.numpy", "place"): P(N(2, 3), N(2), fn=lambda m: lambda a, v: m.place(
+        a, np.array([[True, False, True], [False, True, True]]), v, inplace=False)),
+    ("funcdiff.numpy", "put"): P(N(2, 3), N(3), fn=lambda m: lambda a, v: m.put(
+        a, [0, 4], v[:2], inplace=False)),
 }
 # functions that are in no `__all__` but that public syntax calls, walked as the public names
 # (id -> probe): `x[idx]` on a traced value is `_getitem(x, idx)`

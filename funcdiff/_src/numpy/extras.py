@@ -73,7 +73,7 @@ __all__ = [
     "longdouble", "clongdouble", "int_", "uint", "intp", "uintp", "half", "single", "double",
     "csingle", "cdouble", "unique_values", "unique_counts", "unique_inverse", "unique_all",
     "setxor1d", "histogram_bin_edges", "sort_complex", "lexsort", "nanmedian", "nanquantile",
-    "nanpercentile",
+    "nanpercentile", "insert", "fill_diagonal", "place", "put",
 ]
 
 _NoValue = np._NoValue
@@ -1599,3 +1599,105 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
         raise NotImplementedError("funcdiff's nanpercentile has no weights= yet")
     return _nan_reduce("nanpercentile", lambda v: _rd.percentile(v, q, method=method), a,
                        axis, keepdims)
+
+
+# -- inserting and writing, functionally (#16) ------------------------------------------------
+def _from_tags(tags, sources):
+    """The array whose entry at each position comes from `sources[k]` (raveled) at index
+    `i`, where `tags` holds `i` for source 0 and `-(i + 1)` for source 1 (a layout NumPy
+    computed on integer tags: its own indexing rules, errors and broadcasting)."""
+    a, b = sources
+    flat_a = _sh.ravel(a)
+    flat_b = _sh.ravel(astype(b, dtype_of(a)))
+    from_a = take(flat_a, np.where(tags >= 0, tags, 0))
+    if not shape_of(flat_b)[0]:
+        return from_a
+    from_b = take(flat_b, np.where(tags < 0, -tags - 1, 0))
+    return where(tags < 0, from_b, from_a)
+
+
+def _tags(shape):
+    return np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)
+
+
+@numpy_outside_transforms(np.insert, unless_traced=True)
+def insert(arr, obj, values, axis=None):
+    """`numpy.insert`: `values` inserted before `obj` along `axis` (raveled when None); the
+    indices must be known, the values of both arrays are differentiable."""
+    arr, values = _arr(arr), _arr(values)
+    if axis is None:
+        arr, axis = _sh.ravel(arr), 0
+    obj = _concrete_index(obj, "insert")
+    vtags = -_tags(shape_of(values)) - 1
+    tags = np.insert(_tags(shape_of(arr)), obj, vtags, axis=axis)
+    return _from_tags(tags, (arr, values))
+
+
+def _no_inplace(name):
+    return TypeError(
+        f"{name} writes into its argument in place, which a funcdiff traced value cannot do; "
+        f"call `funcdiff.numpy.{name}(..., inplace=False)`, which returns the new array "
+        "(JAX's spelling)")
+
+
+def fill_diagonal(a, val, wrap=False, *, inplace=True):
+    """`numpy.fill_diagonal`: in place on a NumPy array (returns None); with
+    `inplace=False` (needed for traced values) a new array, differentiable in `a` and
+    `val`."""
+    if not traced(a, val):
+        if inplace:
+            return np.fill_diagonal(a, val, wrap)
+        a = np.array(a)
+        np.fill_diagonal(a, val, wrap)
+        return a
+    if inplace:
+        raise _no_inplace("fill_diagonal")
+    a, val = _arr(a), _arr(val)
+    tags = _tags(shape_of(a))
+    n = max(int(np.prod(shape_of(val), dtype=np.int64)), 1)
+    np.fill_diagonal(tags, -np.arange(n) - 1, wrap)
+    if not shape_of(val):
+        val = reshape(val, (1,))
+    return _from_tags(tags, (a, val))
+
+
+def place(arr, mask, vals, *, inplace=True):
+    """`numpy.place`: `arr` with the entries where `mask` holds taken from `vals` in turn
+    (cycled); `inplace=False` returns a new array (needed for traced values)."""
+    if not traced(arr, vals):
+        if inplace:
+            return np.place(arr, mask, vals)
+        arr = np.array(arr)
+        np.place(arr, mask, vals)
+        return arr
+    if inplace:
+        raise _no_inplace("place")
+    arr, vals = _arr(arr), _sh.ravel(_arr(vals))
+    m = _known(_arr(mask), "place", "the positions depend on the mask")
+    tags = _tags(shape_of(arr))
+    k = int(np.count_nonzero(m))
+    if k:
+        nv = shape_of(vals)[0]
+        if nv == 0:
+            raise ValueError("Cannot insert from an empty array!")
+        tags[np.broadcast_to(m, tags.shape).astype(bool)] = -(np.arange(k) % nv) - 1
+    return _from_tags(tags, (arr, vals))
+
+
+def put(a, ind, v, mode="raise", *, inplace=True):
+    """`numpy.put`: the raveled `a` with positions `ind` set from `v` (cycled; the last
+    write wins); `inplace=False` returns a new array (needed for traced values)."""
+    if not traced(a, v):
+        if inplace:
+            return np.put(a, ind, v, mode)
+        a = np.array(a)
+        np.put(a, ind, v, mode)
+        return a
+    if inplace:
+        raise _no_inplace("put")
+    a, v = _arr(a), _sh.ravel(_arr(v))
+    ind = _concrete_index(ind, "put")
+    tags = _tags(shape_of(a))
+    nv = shape_of(v)[0]
+    np.put(tags, ind, -(np.arange(max(np.size(ind), 1)) % max(nv, 1)) - 1, mode)
+    return _from_tags(tags, (a, v))
