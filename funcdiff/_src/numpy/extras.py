@@ -1633,6 +1633,16 @@ def insert(arr, obj, values, axis=None):
     return _from_tags(tags, (arr, values))
 
 
+def _numpy_writes(np_fn, a, args, inplace):
+    """NumPy's in-place `np_fn(a, *args)` on values that hold no tracer: into `a` itself
+    (returning None, as NumPy does), or with `inplace=False` into a copy it returns."""
+    if inplace:
+        return np_fn(a, *args)
+    a = np.array(a)
+    np_fn(a, *args)
+    return a
+
+
 def _no_inplace(name):
     return TypeError(
         f"{name} writes into its argument in place, which a funcdiff traced value cannot do; "
@@ -1645,11 +1655,7 @@ def fill_diagonal(a, val, wrap=False, *, inplace=True):
     `inplace=False` (needed for traced values) a new array, differentiable in `a` and
     `val`."""
     if not traced(a, val):
-        if inplace:
-            return np.fill_diagonal(a, val, wrap)
-        a = np.array(a)
-        np.fill_diagonal(a, val, wrap)
-        return a
+        return _numpy_writes(np.fill_diagonal, a, (val, wrap), inplace)
     if inplace:
         raise _no_inplace("fill_diagonal")
     a, val = _arr(a), _arr(val)
@@ -1665,11 +1671,7 @@ def place(arr, mask, vals, *, inplace=True):
     """`numpy.place`: `arr` with the entries where `mask` holds taken from `vals` in turn
     (cycled); `inplace=False` returns a new array (needed for traced values)."""
     if not traced(arr, vals):
-        if inplace:
-            return np.place(arr, mask, vals)
-        arr = np.array(arr)
-        np.place(arr, mask, vals)
-        return arr
+        return _numpy_writes(np.place, arr, (mask, vals), inplace)
     if inplace:
         raise _no_inplace("place")
     arr, vals = _arr(arr), _sh.ravel(_arr(vals))
@@ -1688,11 +1690,7 @@ def put(a, ind, v, mode="raise", *, inplace=True):
     """`numpy.put`: the raveled `a` with positions `ind` set from `v` (cycled; the last
     write wins); `inplace=False` returns a new array (needed for traced values)."""
     if not traced(a, v):
-        if inplace:
-            return np.put(a, ind, v, mode)
-        a = np.array(a)
-        np.put(a, ind, v, mode)
-        return a
+        return _numpy_writes(np.put, a, (ind, v, mode), inplace)
     if inplace:
         raise _no_inplace("put")
     a, v = _arr(a), _sh.ravel(_arr(v))
