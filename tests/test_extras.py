@@ -552,3 +552,16 @@ def test_unique_and_set_results_are_differentiable_through_first_occurrences():
                                               v)))(np.array([1.0, 3.0, 2.0]))
     np.testing.assert_allclose(g, [0.5, 1.0, 0.5])
 
+
+def test_digitize_and_nanargmax_under_jit_need_no_known_values():
+    """Decreasing bins are detected on abstract values too; an all-NaN slice gives -1 where
+    NumPy's error cannot be raised (the values are not known)."""
+    x = np.array([3.0, 1.5, 0.2])
+    dec = np.array([2.5, 1.5, 0.5])
+    np.testing.assert_array_equal(fd.jit(fnp.digitize)(x, dec), np.digitize(x, dec))
+    np.testing.assert_array_equal(fd.jit(fnp.digitize)(x, dec[::-1]), np.digitize(x, dec[::-1]))
+    m = np.array([[1.0, nan], [nan, nan]])
+    np.testing.assert_array_equal(fd.jit(lambda v: fnp.nanargmax(v, axis=1))(m), [0, -1])
+    with pytest.raises(ValueError, match="All-NaN"):
+        fd.jvp(lambda v: fnp.nanargmax(v, axis=1), (m,), (np.zeros_like(m),))
+

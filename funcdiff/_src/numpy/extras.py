@@ -786,7 +786,9 @@ def _nan_arg(pick, fill, name, a, axis, out, keepdims):
         values = None  # (abstract: NumPy's all-NaN error cannot be checked)
     if values is not None and np.all(values, axis=axis).any():
         raise ValueError("All-NaN slice encountered")
-    return pick(where(mask, fill, a), axis=axis, keepdims=keepdims)
+    # (abstract values, under vmap/jit: an all-NaN slice gives -1, JAX's answer, not an index)
+    found = pick(where(mask, fill, a), axis=axis, keepdims=keepdims)
+    return where(_all(mask, axis=axis, keepdims=keepdims), -1, found)
 
 
 @numpy_outside_transforms(np.nanargmax, unless_traced=True)
@@ -1181,13 +1183,14 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
 def digitize(x, bins, right=False):
     """`numpy.digitize`: the index of the bin of each `x` (integer, no derivative)."""
     x, bins = _arr(x), _arr(bins)
-    vb = concrete_value(bins) if not isinstance(bins, Tracer) else None
-    decreasing = vb is not None and vb.size > 1 and vb[0] > vb[-1]
     side = "left" if right else "right"
-    if decreasing:
-        rev = flip(bins, 0)
-        return subtract(shape_of(bins)[0], _ix.searchsorted(rev, x, side=side))
-    return _ix.searchsorted(bins, x, side=side)
+    up = _ix.searchsorted(bins, x, side=side)
+    n = shape_of(bins)[0]
+    if n < 2:
+        return up
+    # decreasing bins (NumPy's other case), decided on the values even when they are abstract
+    down = subtract(n, _ix.searchsorted(flip(bins, 0), x, side=side))
+    return where(less(bins[n - 1], bins[0]), down, up)
 
 
 # windows and index grids of integer sizes: constants, NumPy's own
