@@ -148,6 +148,8 @@ PUBLIC_MODULES = [
     "funcdiff.scipy", "funcdiff.scipy.special", "funcdiff.scipy.stats",
     *(f"funcdiff.scipy.stats.{d}" for d in STATS_DISTS),
     "funcdiff.scipy.linalg", "funcdiff.scipy.signal", "funcdiff.scipy.integrate",
+    "funcdiff.scipy.fft", "funcdiff.scipy.ndimage", "funcdiff.scipy.interpolate",
+    "funcdiff.scipy.optimize",
 ]
 # submodules that are attributes of their package without being in its `__all__`: documented
 # as modules of their own (`import funcdiff.numpy as fnp`, `fnp.linalg`), or internal

@@ -41,9 +41,10 @@ LAYERS = [
     # built on everything above
     "_src.ravel", "_src.api.linear", "_src.api.jacobians", "_src.debugging", "_src.testing",
     # SciPy
-    "_src.scipy.special", "scipy.special", "_src.scipy.linalg", "_src.scipy.signal",
-    "_src.scipy.integrate", "_src.scipy.stats.util", "_src.scipy.stats.gamma",
-    "_src.scipy.stats",
+    "_src.scipy.special", "scipy.special", "_src.scipy.matrices", "_src.scipy.linalg",
+    "_src.scipy.fft", "_src.scipy.signal", "_src.scipy.integrate", "_src.scipy.ndimage",
+    "_src.scipy.interpolate", "_src.scipy.stats.util", "_src.scipy.stats.gamma",
+    "_src.scipy.stats", "_src.scipy.optimize",
 ]
 OPTIONAL = ("hypothesis", "scipy")
 

@@ -68,7 +68,8 @@ P = GEN.P
 # the walked funcdiff modules and the NumPy/SciPy modules dispatched to them
 MODULES = ("funcdiff.numpy", "funcdiff.numpy.linalg", "funcdiff.numpy.fft",
            "funcdiff.scipy.special", "funcdiff.scipy.linalg", "funcdiff.scipy.signal",
-           "funcdiff.scipy.integrate")
+           "funcdiff.scipy.integrate", "funcdiff.scipy.fft", "funcdiff.scipy.ndimage",
+           "funcdiff.scipy.interpolate", "funcdiff.scipy.optimize")
 STATS = "funcdiff.scipy.stats"
 DISPATCHED = (("numpy", "funcdiff.numpy"), ("numpy.linalg", "funcdiff.numpy.linalg"),
               ("numpy.fft", "funcdiff.numpy.fft"), ("scipy.special", "funcdiff.scipy.special"))
@@ -333,6 +334,43 @@ NOT_APPLICABLE = {
                                       "test_empty_like_has_no_derivative checks it",
     ("funcdiff.numpy.linalg", "LinAlgError"): "an exception class",
 }
+
+
+# -- probes of the names added to funcdiff.scipy.special (issue #16)
+EXTRA.update({
+})
+NOT_APPLICABLE.update({
+})
+
+# -- probes of the names added to funcdiff.scipy.linalg (decompositions, solvers) (issue #16)
+EXTRA.update({
+})
+NOT_APPLICABLE.update({
+})
+
+# -- probes of the names added to funcdiff.scipy.linalg (special matrices) and funcdiff.scipy.optimize (issue #16)
+EXTRA.update({
+})
+NOT_APPLICABLE.update({
+})
+
+# -- probes of the names added to funcdiff.scipy.stats (issue #16)
+EXTRA.update({
+})
+NOT_APPLICABLE.update({
+})
+
+# -- probes of the names added to funcdiff.scipy.signal, fft, integrate, ndimage, interpolate (issue #16)
+EXTRA.update({
+})
+NOT_APPLICABLE.update({
+})
+
+# -- probes of the names added to funcdiff.numpy (issue #16)
+EXTRA.update({
+})
+NOT_APPLICABLE.update({
+})
 
 
 # NumPy/SciPy calls that convert their traced input before any dispatch hook can run (no

@@ -127,6 +127,8 @@ REFERENCE = {
     "funcdiff.numpy.fft": "numpy.fft", "funcdiff.scipy.special": "scipy.special",
     "funcdiff.scipy.stats": "scipy.stats", "funcdiff.scipy.linalg": "scipy.linalg",
     "funcdiff.scipy.signal": "scipy.signal", "funcdiff.scipy.integrate": "scipy.integrate",
+    "funcdiff.scipy.fft": "scipy.fft", "funcdiff.scipy.ndimage": "scipy.ndimage",
+    "funcdiff.scipy.interpolate": "scipy.interpolate", "funcdiff.scipy.optimize": "scipy.optimize",
 }
 
 

@@ -27,7 +27,8 @@ except ImportError as e:  # ModuleNotFoundError, or scipy blocked in sys.modules
     raise ImportError("funcdiff.scipy needs SciPy: pip install funcdiff[scipy]") from e
 del scipy  # (imported only to check that it is installed)
 
-__all__ = ["special", "stats", "signal", "linalg", "integrate"]
+__all__ = ["special", "stats", "signal", "linalg", "integrate", "fft", "ndimage", "interpolate",
+           "optimize"]
 
 
 def __getattr__(name):

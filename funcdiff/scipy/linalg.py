@@ -68,6 +68,8 @@ from funcdiff._src.scipy.linalg import (
     solve_triangular,
     sqrtm,
 )
+from funcdiff._src.scipy.matrices import *  # noqa: F403
+from funcdiff._src.scipy.matrices import __all__ as _matrices
 
 __all__ = [
     "solve_triangular",
@@ -81,4 +83,5 @@ __all__ = [
     "solve_banded",
     "block_diag",
     "eigh",
-]
+    # (add new functions of funcdiff._src.scipy.linalg above this line)
+] + _matrices
