@@ -342,6 +342,28 @@ CASES = [
          lambda a, v: _numpy_in_place(np.place, a, _PLACE_MASK, v), (randn(2, 3), randn(2))),
     case("put", lambda a, v: ex.put(a, [0, 5, 5], v, inplace=False),
          lambda a, v: _numpy_in_place(np.put, a, [0, 5, 5], v), (randn(2, 3), randn(3))),
+    case("frexp", ex.frexp, np.frexp, (np.array([-3.5, 0.3, 7.25, 1e3]),)),
+    case("frexp-f32", ex.frexp, np.frexp, (randn(4, dtype=np.float32) * 100,), diff=False),
+    case("nextafter", ex.nextafter, np.nextafter, (randn(4), randn(4))),
+    case("spacing", ex.spacing, np.spacing, (randn(2, 3),), diff=False),
+    case("i0", ex.i0, np.i0, (np.array([-4.0, -0.5, 0.3, 2.0, 9.0]),)),
+    case("i0-f32", ex.i0, np.i0, (randn(4, dtype=np.float32),), diff=False),
+    case("histogram2d", lambda x, y, w: ex.histogram2d(x, y, bins=3, weights=w),
+         lambda x, y, w: np.histogram2d(x, y, bins=3, weights=w),
+         (randn(20), randn(20), randn(20) ** 2)),
+    case("histogram2d-density", lambda x, y: ex.histogram2d(x, y, bins=[2, 4], density=True),
+         lambda x, y: np.histogram2d(x, y, bins=[2, 4], density=True), (randn(20), randn(20)),
+         diff=False),
+    case("histogramdd", lambda s, w: (lambda h, e: (h, *e))(*ex.histogramdd(
+        s, bins=(2, 3, 2), weights=w, range=[(-1, 1), None, (-2, 2)])),
+         lambda s, w: (lambda h, e: (h, *e))(*np.histogramdd(
+             s, bins=(2, 3, 2), weights=w, range=[(-1, 1), None, (-2, 2)])),
+         (randn(15, 3), randn(15) ** 2)),
+    case("packbits", lambda x: ex.packbits(x > 0, axis=1), lambda x: np.packbits(x > 0, axis=1),
+         (randn(3, 11),), diff=False),
+    case("unpackbits", lambda x: ex.unpackbits(ex.packbits(x > 0), count=-2, bitorder="little"),
+         lambda x: np.unpackbits(np.packbits(x > 0), count=-2, bitorder="little"),
+         (randn(3, 5),), diff=False),
 ]
 
 

@@ -873,6 +873,50 @@ right_shift_p = nondifferentiable("right_shift", np.right_shift)
 gcd_p = nondifferentiable("gcd", np.gcd)
 lcm_p = nondifferentiable("lcm", np.lcm)
 bitwise_count_p = nondifferentiable("bitwise_count", np.bitwise_count)
+spacing_p = nondifferentiable("spacing", np.spacing)  # piecewise constant: derivative 0
+frexp_exponent_p = nondifferentiable(
+    "frexp_exponent", lambda x: np.frexp(x)[1], dtype=lambda a: np.dtype(np.intc))
+# nextafter(x, y) is x moved by one unit in the last place: derivative 1 in x, 0 in y
+nextafter_p = elementwise("nextafter", np.nextafter, lambda o, x, y: ONE, None, bounded=True)
+# ldexp(x, n) = x * 2**n exactly (also where 2**n alone would overflow): derivative 2**n in x
+ldexp_p = elementwise(
+    "ldexp", np.ldexp, lambda o, x, n: ldexp(np.asarray(1.0, dtype_of(x)), n), None,
+    bounded=True)
+
+
+def _bessel_dtype(a):
+    """numpy.i0's result type: float inputs keep theirs, the others become float64."""
+    if a.dtype.kind == "c":
+        raise TypeError("i0 not supported for complex values")
+    return a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _i1_impl(x):
+    """The modified Bessel function I1 (NumPy has only I0), by its power series
+    sum_k (x/2)^(2k+1) / (k! (k+1)!) of positive terms, summed until they no longer
+    change the result (about |x| + 40 terms; relative error ~1e-14)."""
+    x = np.asarray(x)
+    dt = _bessel_dtype(x)
+    a = np.abs(x).astype(np.float64)
+    term = a / 2
+    total = term.copy()
+    q = (a / 2) ** 2
+    k = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        while np.any(term > 1e-17 * total) and k < 2000:
+            term = term * q / ((k + 1) * (k + 2))
+            total = total + term
+            k += 1
+    return (np.sign(x) * total).astype(dt, copy=False)
+
+
+def _i1_partial(o, x):  # I1'(x) = I0(x) - I1(x) / x, and 1/2 at x = 0
+    zero = equal(x, 0.0)
+    return where(zero, 0.5, subtract(i0(x), divide(o, where(zero, 1.0, x))))
+
+
+i0_p = elementwise("i0", np.i0, lambda o, x: i1(x), dtype=_bessel_dtype)
+i1_p = elementwise("i1", _i1_impl, _i1_partial, dtype=_bessel_dtype)
 
 
 # -- where: select between two arrays ---------------------------------------
@@ -1039,6 +1083,12 @@ right_shift = _fn(right_shift_p)
 gcd = _fn(gcd_p)
 lcm = _fn(lcm_p)
 bitwise_count = _fn(bitwise_count_p)
+spacing = _fn(spacing_p)
+frexp_exponent = _fn(frexp_exponent_p)
+nextafter = _fn(nextafter_p)
+ldexp = _fn(ldexp_p)
+i0 = _fn(i0_p)
+i1 = _fn(i1_p)
 real = _fn(real_p)
 imag = _fn(imag_p)
 conj = _fn(conj_p)

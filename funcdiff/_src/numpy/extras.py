@@ -10,6 +10,7 @@ primitive with no derivative (the values then follow a linear gather).
 
 from __future__ import annotations
 
+import builtins
 import operator
 
 import numpy as np
@@ -17,6 +18,7 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from funcdiff._src.core import ShapedArray, Tracer, concrete_value, dtype_of, shape_of, traced
 from funcdiff._src.errors import ConcretizationError
+from funcdiff._src.lax import elementwise as lew
 from funcdiff._src.lax import reductions as rp
 from funcdiff._src.numpy import elementwise as _ew
 from funcdiff._src.numpy import indexing as _ix
@@ -73,7 +75,8 @@ __all__ = [
     "longdouble", "clongdouble", "int_", "uint", "intp", "uintp", "half", "single", "double",
     "csingle", "cdouble", "unique_values", "unique_counts", "unique_inverse", "unique_all",
     "setxor1d", "histogram_bin_edges", "sort_complex", "lexsort", "nanmedian", "nanquantile",
-    "nanpercentile", "insert", "fill_diagonal", "place", "put",
+    "nanpercentile", "insert", "fill_diagonal", "place", "put", "frexp", "nextafter",
+    "spacing", "i0", "histogram2d", "histogramdd", "packbits", "unpackbits",
 ]
 
 _NoValue = np._NoValue
@@ -1033,10 +1036,40 @@ def divmod(x1, x2):  # noqa: A001
 @numpy_outside_transforms(np.ldexp, unless_traced=True)
 def ldexp(x1, x2):
     """`numpy.ldexp`: `x1 * 2**x2` (integer `x2`), differentiable in `x1`."""
-    x1 = _arr(x1)
-    dt = np.result_type(dtype_of(x1), np.float16) if dtype_of(x1).kind not in "fc" else None
-    x1 = x1 if dt is None else astype(x1, dt)
-    return multiply(x1, astype(_ew.exp2(astype(_arr(x2), np.float64)), dtype_of(x1)))
+    return lew.ldexp(x1, x2)
+
+
+@numpy_outside_transforms(np.frexp, unless_traced=True)
+def frexp(x):
+    """`numpy.frexp`: `(mantissa, exponent)` with `x == mantissa * 2**exponent`; the
+    mantissa is differentiable (`2**-exponent`), the exponent is an integer."""
+    x = _arr(x)
+    if dtype_of(x).kind == "c":
+        raise TypeError("frexp: complex values are not supported (NumPy's frexp takes real "
+                        "numbers); pass the real and imaginary parts separately")
+    e = lew.frexp_exponent(x)
+    return ldexp(x, negative(e)), e
+
+
+@numpy_outside_transforms(np.nextafter, unless_traced=True)
+def nextafter(x1, x2):
+    """`numpy.nextafter`: the next floating-point value after `x1` towards `x2`
+    (derivative 1 in `x1`, 0 in `x2`, as for `x1` plus a constant)."""
+    return lew.nextafter(x1, x2)
+
+
+@numpy_outside_transforms(np.spacing, unless_traced=True)
+def spacing(x):
+    """`numpy.spacing`: the distance to the next floating-point value (piecewise constant:
+    derivative 0)."""
+    return lew.spacing(x)
+
+
+@numpy_outside_transforms(np.i0, unless_traced=True)
+def i0(x):
+    """`numpy.i0`, the modified Bessel function of order 0; derivative `I1(x)` (computed by
+    funcdiff, which needs no SciPy), to any order."""
+    return lew.i0(x)
 
 
 @numpy_outside_transforms(np.modf, unless_traced=True)
@@ -1290,39 +1323,154 @@ def bincount(x, weights=None, minlength=0):
     return _ix.at(np.zeros(n, dtype_of(w)))[xv].add(w)
 
 
+def _bin_edges(a, bins, range):  # noqa: A002
+    """The bin edges of the 1-d values `a` as NumPy computes them: `bins + 1` equally spaced
+    edges over `range` (the values' range, widened by 0.5 on each side when empty) or the
+    given edges. Edges from the values follow their minimum and maximum (so they are
+    differentiable, as in JAX); the counts are piecewise constant (derivative 0)."""
+    if isinstance(bins, str):
+        raise NotImplementedError("funcdiff's histograms on traced values take bin counts or "
+                                  "edges, not estimator names")
+    if np.ndim(bins) != 0:
+        return _arr(bins)
+    if range is None:
+        lo, hi = _rd.min(a), _rd.max(a)
+    else:
+        lo, hi = range
+    edges = linspace(lo, hi, int(bins) + 1)
+    if range is None:
+        same = equal(lo, hi)  # NumPy widens an empty range by 0.5 on each side
+        edges = where(same, add(edges, linspace(-0.5, 0.5, int(bins) + 1)), edges)
+    return edges
+
+
+def _bin_index(a, edges):
+    """The bin of each value (the last edge belongs to the last bin), and whether the value
+    lies inside the edges at all."""
+    n = shape_of(edges)[0] - 1
+    idx = subtract(_ix.searchsorted(edges, a, side="right"), 1)
+    idx = where(equal(a, edges[n]), n - 1, idx)
+    inside = logical_and(less_equal(edges[0], a), less_equal(a, edges[n]))
+    return _ew.clip(idx, 0, n - 1), inside
+
+
+def _binned_sums(flat, inside, weights, nbins, dtype):
+    """Per bin, the sum of `weights` (ones when None) of the values inside."""
+    w = np.ones(shape_of(flat), dtype) if weights is None else _sh.ravel(_arr(weights))
+    w = where(inside, w, 0)
+    onehot = equal(_sh.expand_dims(flat, -1), np.arange(nbins))
+    return _rd.sum(multiply(astype(onehot, dtype_of(w)), _sh.expand_dims(w, -1)), axis=0)
+
+
 @numpy_outside_transforms(np.histogram, unless_traced=True)
 def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
     """`numpy.histogram`: counts (or sums of `weights`, differentiable in the weights) per
-    bin, and the bin edges (from the values' range when not given, no derivative)."""
+    bin, and the bin edges (from the values' range when not given, then differentiable in
+    the smallest and largest value)."""
     a = _sh.ravel(_arr(a))
-    if isinstance(bins, str):
-        raise NotImplementedError("funcdiff's histogram on traced values takes bin counts or "
-                                  "edges, not estimator names")
-    if np.ndim(bins) == 0:
-        if range is None:
-            lo, hi = _rd.min(stop_gradient(a)), _rd.max(stop_gradient(a))
-        else:
-            lo, hi = range
-        edges = stop_gradient(linspace(lo, hi, int(bins) + 1))
-        if range is None:
-            same = equal(lo, hi)  # NumPy widens an empty range by 0.5 on each side
-            edges = where(same, add(edges, linspace(-0.5, 0.5, int(bins) + 1)), edges)
-    else:
-        edges = _arr(bins)
-    n = shape_of(edges)[0] - 1
-    idx = subtract(_ix.searchsorted(edges, a, side="right"), 1)
-    idx = where(equal(a, edges[n]), n - 1, idx)  # the last edge belongs to the last bin
-    inside = logical_and(less_equal(edges[0], a), less_equal(a, edges[n]))
-    w = np.ones(shape_of(a)) if weights is None else _sh.ravel(_arr(weights))
-    w = where(inside, w, 0)
-    onehot = equal(_sh.expand_dims(_ew.clip(idx, 0, n - 1), -1), np.arange(n))
-    hist = _rd.sum(multiply(astype(onehot, dtype_of(w)), _sh.expand_dims(w, -1)), axis=0)
+    edges = _bin_edges(a, bins, range)
+    idx, inside = _bin_index(a, edges)
+    hist = _binned_sums(idx, inside, weights, shape_of(edges)[0] - 1, np.float64)
     if weights is None and not density:
         hist = astype(hist, np.intp)
     if density:
-        widths = diff(edges)
-        hist = divide(divide(hist, widths), _rd.sum(hist))
+        hist = divide(divide(hist, diff(edges)), _rd.sum(hist))
     return hist, edges
+
+
+@numpy_outside_transforms(np.histogramdd, unless_traced=True)
+def histogramdd(sample, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """`numpy.histogramdd`: the D-dimensional histogram of N points (an (N, D) array, or a
+    sequence of D coordinate arrays), as float counts or sums of `weights`
+    (differentiable in the weights), and the D arrays of edges."""
+    if isinstance(sample, (list, tuple)):
+        sample = _sh.transpose(_sh.atleast_2d(_arr(sample)))
+    sample = _arr(sample)
+    if len(shape_of(sample)) == 1:
+        sample = _sh.expand_dims(sample, -1)
+    n, d = shape_of(sample)
+    if np.ndim(bins) == 0 or isinstance(bins, str):
+        bins = [bins] * d
+    if len(bins) != d:
+        raise ValueError("The dimension of bins must be equal to the dimension of the sample x.")
+    ranges = [None] * d if range is None else list(range)
+    if len(ranges) != d:
+        raise ValueError(f"range: expected {d} (lo, hi) pairs or None, got {len(ranges)}")
+    edges, flat, inside, nb = [], np.zeros(n, np.intp), np.ones(n, bool), []
+    for i in builtins.range(d):
+        e = _bin_edges(sample[:, i], bins[i], ranges[i])
+        idx, ok = _bin_index(sample[:, i], e)
+        nb.append(shape_of(e)[0] - 1)
+        flat, inside = add(multiply(flat, nb[-1]), idx), logical_and(inside, ok)
+        edges.append(e)
+    hist = _binned_sums(flat, inside, weights, int(np.prod(nb)), np.float64)
+    hist = reshape(hist, tuple(nb))
+    if density:
+        volume = diff(edges[0])
+        for e in edges[1:]:
+            volume = multiply(_sh.expand_dims(volume, -1), diff(e))
+        hist = divide(divide(hist, volume), _rd.sum(hist))
+    return hist, edges
+
+
+@numpy_outside_transforms(np.histogram2d, unless_traced=True)
+def histogram2d(x, y, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """`numpy.histogram2d`: `histogramdd` of the points `(x, y)`; returns `(H, xedges,
+    yedges)`."""
+    if np.ndim(bins) != 0 and len(bins) not in (1, 2):
+        bins = [bins, bins]  # one array of edges for both axes
+    hist, edges = histogramdd([x, y], bins, range, density, weights)
+    return hist, edges[0], edges[1]
+
+
+# -- bits (#16) -------------------------------------------------------------------------------
+def _bits_args(a, name, axis, dtypes):
+    a = _arr(a)
+    if dtype_of(a).kind not in dtypes:
+        raise TypeError(f"{name}: expected an input array of "
+                        + ("unsigned byte" if dtypes == "u" else "integer or boolean")
+                        + f" data type, got {dtype_of(a)}")
+    if axis is None:
+        return _sh.ravel(a), 0
+    return a, normalize_axis_index(axis, len(shape_of(a)))
+
+
+@numpy_outside_transforms(np.packbits, unless_traced=True)
+def packbits(a, axis=None, bitorder="big"):
+    """`numpy.packbits`: the truth values of `a`, eight to a `uint8` along `axis` (zero
+    padded; integer result, no derivative)."""
+    a, axis = _bits_args(a, "packbits", axis, "biu")
+    a = moveaxis(astype(not_equal(a, 0), np.uint8), axis, -1)
+    n = shape_of(a)[-1]
+    a = pad(a, [(0, 0)] * (len(shape_of(a)) - 1) + [(0, -n % 8)])
+    a = reshape(a, shape_of(a)[:-1] + (shape_of(a)[-1] // 8, 8))
+    weights = np.array([128, 64, 32, 16, 8, 4, 2, 1], np.uint8)
+    out = _rd.sum(multiply(a, weights if bitorder == "big" else weights[::-1]), axis=-1,
+                  dtype=np.uint8)
+    return moveaxis(out, -1, axis)
+
+
+@numpy_outside_transforms(np.unpackbits, unless_traced=True)
+def unpackbits(a, axis=None, count=None, bitorder="big"):
+    """`numpy.unpackbits`: the bits of the `uint8` array `a` along `axis` (`count` keeps
+    that many, padding with zeros; integer result, no derivative)."""
+    a, axis = _bits_args(a, "unpackbits", axis, "u")
+    if dtype_of(a) != np.uint8:
+        raise TypeError(f"unpackbits: expected an input array of unsigned byte data type, "
+                        f"got {dtype_of(a)}")
+    a = moveaxis(a, axis, -1)
+    shifts = np.arange(7, -1, -1, dtype=np.uint8)
+    bits = _ew.bitwise_and(_ew.right_shift(_sh.expand_dims(a, -1),
+                                           shifts if bitorder == "big" else shifts[::-1]), 1)
+    bits = reshape(bits, shape_of(a)[:-1] + (shape_of(a)[-1] * 8,))
+    if count is not None:
+        n = shape_of(bits)[-1]
+        keep = count if count >= 0 else max(n + count, 0)
+        if keep > n:
+            bits = pad(bits, [(0, 0)] * (len(shape_of(bits)) - 1) + [(0, keep - n)])
+        else:
+            bits = bits[..., :keep]
+    return moveaxis(astype(bits, np.uint8), -1, axis)
 
 
 # -- polynomials (#16) ------------------------------------------------------------------------
