@@ -587,3 +587,20 @@ def test_digitize_and_nanargmax_under_jit_need_no_known_values():
     with pytest.raises(ValueError, match="All-NaN"):
         fd.jvp(lambda v: fnp.nanargmax(v, axis=1), (m,), (np.zeros_like(m),))
 
+
+
+def test_i1_against_scipy():
+    """funcdiff's own I1 (i0's derivative, NumPy has none) agrees with SciPy's to rounding."""
+    special = pytest.importorskip("scipy.special")
+    from funcdiff._src.lax.elementwise import i1
+
+    x = np.concatenate([-np.geomspace(1e-8, 700, 60), [0.0], np.geomspace(1e-8, 700, 60)])
+    np.testing.assert_allclose(i1(x), special.i1(x), rtol=2e-14, atol=0)
+    x32 = x[np.abs(x) < 80].astype(np.float32)
+    assert i1(x32).dtype == np.float32
+    np.testing.assert_allclose(i1(x32), special.i1(x32), rtol=1e-6)
+    # second derivative of i0 is I1' = I0 - I1/x (1/2 at 0), to any order
+    for v in (0.0, 0.3, -2.5, 40.0):
+        h2 = fd.grad(fd.grad(fnp.i0))(v)
+        want = 0.5 if v == 0 else special.i0(v) - special.i1(v) / v
+        np.testing.assert_allclose(h2, want, rtol=1e-13)

@@ -187,6 +187,16 @@ ELEMENTWISE = [
     op("gcd", small_ints, small_ints, **INTS),
     op("lcm", small_ints, small_ints, **INTS),
     op("bitwise_count", small_ints, **INTS),
+    op("spacing", STD, **NONDIFF),
+    op("frexp_exponent", STD, fn=lambda x: fnp.frexp(x)[1], ref=lambda x: np.frexp(x)[1],
+       **NONDIFF),
+    op("nextafter", STD, STD),
+    op("ldexp", STD, fn=lambda x: fnp.ldexp(x, 3), ref=lambda x: np.ldexp(x, 3)),
+    op("ldexp", STD, fn=lambda x: fnp.ldexp(x, np.array([-2, 0, 5])[:, None]),
+       ref=lambda x: np.ldexp(x, np.array([-2, 0, 5])[:, None]), name="ldexp_broadcast"),
+    op("bessel_i0", (-4.0, 4.0), fn=fnp.i0, ref=np.i0),
+    # (i1's values against SciPy's: tests/test_extras.py::test_i1_against_scipy)
+    op("bessel_i1", (-4.0, 4.0), fn=ew.i1, ref=ew.i1_p.impl),
     op("stop_gradient", STD, ref=lambda x: x, diff=False, fd=False, complex=True),
     # complex parts (on real inputs too)
     op("real", STD, complex=True),

@@ -326,7 +326,8 @@ def elementwise_abstract_eval(dtype):
         dtype = ufunc_dtype(dtype)
 
     def abstract_eval(*avals):
-        return ShapedArray(broadcast_shape(avals), dtype(*avals))
+        dt = dtype(*avals)  # (NumPy resolves the types before it broadcasts the shapes)
+        return ShapedArray(broadcast_shape(avals), dt)
 
     return abstract_eval
 
@@ -874,8 +875,9 @@ gcd_p = nondifferentiable("gcd", np.gcd)
 lcm_p = nondifferentiable("lcm", np.lcm)
 bitwise_count_p = nondifferentiable("bitwise_count", np.bitwise_count)
 spacing_p = nondifferentiable("spacing", np.spacing)  # piecewise constant: derivative 0
-frexp_exponent_p = nondifferentiable(
-    "frexp_exponent", lambda x: np.frexp(x)[1], dtype=lambda a: np.dtype(np.intc))
+frexp_exponent_p = nondifferentiable(  # (its dtype: NumPy's, from an empty array)
+    "frexp_exponent", lambda x: np.frexp(x)[1],
+    dtype=lambda a: np.frexp(np.zeros(0, a.dtype))[1].dtype)
 # nextafter(x, y) is x moved by one unit in the last place: derivative 1 in x, 0 in y
 nextafter_p = elementwise("nextafter", np.nextafter, lambda o, x, y: ONE, None, bounded=True)
 # ldexp(x, n) = x * 2**n exactly (also where 2**n alone would overflow): derivative 2**n in x
@@ -885,10 +887,8 @@ ldexp_p = elementwise(
 
 
 def _bessel_dtype(a):
-    """numpy.i0's result type: float inputs keep theirs, the others become float64."""
-    if a.dtype.kind == "c":
-        raise TypeError("i0 not supported for complex values")
-    return a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
+    """numpy.i0's result type (and errors), from an empty array of `a`'s dtype."""
+    return np.i0(np.zeros(0, a.dtype)).dtype
 
 
 def _i1_impl(x):
@@ -897,7 +897,7 @@ def _i1_impl(x):
     change the result (about |x| + 40 terms; relative error ~1e-14)."""
     x = np.asarray(x)
     dt = _bessel_dtype(x)
-    a = np.abs(x).astype(np.float64)
+    a = np.abs(x.astype(np.float64))
     term = a / 2
     total = term.copy()
     q = (a / 2) ** 2
@@ -907,7 +907,7 @@ def _i1_impl(x):
             term = term * q / ((k + 1) * (k + 2))
             total = total + term
             k += 1
-    return (np.sign(x) * total).astype(dt, copy=False)
+    return (np.sign(x.astype(np.float64)) * total).astype(dt, copy=False)
 
 
 def _i1_partial(o, x):  # I1'(x) = I0(x) - I1(x) / x, and 1/2 at x = 0
@@ -915,8 +915,8 @@ def _i1_partial(o, x):  # I1'(x) = I0(x) - I1(x) / x, and 1/2 at x = 0
     return where(zero, 0.5, subtract(i0(x), divide(o, where(zero, 1.0, x))))
 
 
-i0_p = elementwise("i0", np.i0, lambda o, x: i1(x), dtype=_bessel_dtype)
-i1_p = elementwise("i1", _i1_impl, _i1_partial, dtype=_bessel_dtype)
+i0_p = elementwise("bessel_i0", np.i0, lambda o, x: i1(x), dtype=_bessel_dtype)
+i1_p = elementwise("bessel_i1", _i1_impl, _i1_partial, dtype=_bessel_dtype)
 
 
 # -- where: select between two arrays ---------------------------------------
