@@ -604,3 +604,120 @@ def test_i1_against_scipy():
         h2 = fd.grad(fd.grad(fnp.i0))(v)
         want = 0.5 if v == 0 else special.i0(v) - special.i1(v) / v
         np.testing.assert_allclose(h2, want, rtol=1e-13)
+
+
+# -- JAX's size= (and bincount's length=): fixed-size results on any values -------------------
+def _padded(result, size, fill):
+    """NumPy's result, cut or padded to `size` entries along its first axis."""
+    if isinstance(result, tuple):
+        return tuple(_padded(r, size, fill) for r in result)
+    r = np.asarray(result)[:size]
+    pad = np.full((size - len(r),) + r.shape[1:], fill, r.dtype)
+    return np.concatenate([r, pad])
+
+
+_MASKED = np.array([[0.0, 1.5, -2.0], [0.0, 0.0, 3.0]])
+_MASK = _MASKED != 0
+_VALUES = np.array([2.5, -1.0, 2.5, 0.5, -1.0, 4.0])
+_OTHER = np.array([0.5, 3.0, 4.0])
+# derivatives: where the selection is locally constant (a fixed mask; distinct values, so
+# finite differences do not break ties)
+_DISTINCT, _DISTINCT2 = np.array([2.5, -1.0, 0.3, 4.0]), np.array([0.3, 3.0, 4.0])
+SIZED = [
+    # (id, funcdiff call, NumPy's result cut/padded, args, args for derivatives or None)
+    ("nonzero", lambda a: fnp.nonzero(a, size=4, fill_value=-1),
+     lambda a: _padded(np.nonzero(a), 4, -1), (_MASKED,), None),
+    ("nonzero-short", lambda a: fnp.nonzero(a, size=2),
+     lambda a: _padded(np.nonzero(a), 2, 0), (_MASKED,), None),
+    ("argwhere", lambda a: fnp.argwhere(a, size=4, fill_value=7),
+     lambda a: _padded(np.argwhere(a), 4, 7), (_MASKED,), None),
+    ("flatnonzero", lambda a: fnp.flatnonzero(a, size=5),
+     lambda a: _padded(np.flatnonzero(a), 5, 0), (_MASKED,), None),
+    ("where-1arg", lambda a: fnp.where(a > 0, size=3, fill_value=9),
+     lambda a: _padded(np.where(a > 0), 3, 9), (_MASKED,), None),
+    ("extract", lambda a: fnp.extract(_MASK, a, size=4, fill_value=0.5),
+     lambda a: _padded(np.extract(_MASK, a), 4, 0.5), (_MASKED,), (_MASKED,)),
+    ("compress", lambda a: fnp.compress(_MASK[0], a, axis=1, size=3, fill_value=-4.0),
+     lambda a: np.concatenate([np.compress(_MASK[0], a, axis=1), np.full((2, 1), -4.0)], 1),
+     (_MASKED,), (_MASKED,)),
+    ("unique", lambda v: fnp.unique(v, size=6, fill_value=9.0),
+     lambda v: _padded(np.unique(v), 6, 9.0), (_VALUES,), (_DISTINCT,)),
+    ("unique-default-fill", lambda v: fnp.unique(v, size=5),
+     lambda v: _padded(np.unique(v), 5, np.min(v)), (_VALUES,), (_DISTINCT,)),
+    ("unique-all", lambda v: fnp.unique(v, True, True, True, size=3),
+     lambda v: (lambda u, i, inv, c: (u[:3], i[:3], inv, c[:3]))(
+         *np.unique(v, True, True, True)), (_VALUES,), None),
+    ("unique_counts", lambda v: tuple(fnp.unique_counts(v, size=5, fill_value=0.0)),
+     lambda v: (_padded(np.unique_counts(v).values, 5, 0.0),
+                _padded(np.unique_counts(v).counts, 5, 0)), (_VALUES,), (_DISTINCT,)),
+    ("unique_inverse", lambda v: tuple(fnp.unique_inverse(v, size=4)),
+     lambda v: tuple(np.unique_inverse(v)), (_VALUES,), (_DISTINCT,)),
+    ("union1d", lambda a, b: fnp.union1d(a, b, size=7, fill_value=0.0),
+     lambda a, b: _padded(np.union1d(a, b), 7, 0.0), (_VALUES, _OTHER), None),
+    ("intersect1d", lambda a, b: fnp.intersect1d(a, b, size=3, fill_value=0.0),
+     lambda a, b: _padded(np.intersect1d(a, b), 3, 0.0), (_VALUES, _OTHER), None),
+    ("intersect1d-indices", lambda a, b: fnp.intersect1d(a, b, return_indices=True, size=2),
+     lambda a, b: np.intersect1d(a, b, return_indices=True), (_VALUES, _OTHER), None),
+    ("setdiff1d", lambda a, b: fnp.setdiff1d(a, b, size=4, fill_value=0.0),
+     lambda a, b: _padded(np.setdiff1d(a, b), 4, 0.0), (_VALUES, _OTHER), None),
+    ("setxor1d", lambda a, b: fnp.setxor1d(a, b, size=5, fill_value=0.0),
+     lambda a, b: _padded(np.setxor1d(a, b), 5, 0.0), (_VALUES, _OTHER), None),
+    ("bincount", lambda w: fnp.bincount(np.array([0, 3, 3, 1, 7]), w, length=4),
+     lambda w: np.bincount(np.array([0, 3, 3, 1, 7]), w)[:4], (np.arange(5.0) + 0.5,),
+     (np.arange(5.0) + 0.5,)),
+    ("bincount-counts", lambda x: fnp.bincount(fnp.astype(x, np.intp), length=6),
+     lambda x: np.bincount(x.astype(np.intp), minlength=6)[:6],
+     (np.array([0.0, 2.0, 2.0, 5.0]),), None),
+]
+
+
+@pytest.mark.parametrize("f, want, args, grad_args",
+                         [pytest.param(*row[1:], id=row[0]) for row in SIZED])
+def test_size_fixes_data_dependent_results(f, want, args, grad_args):
+    """With size= the same values eagerly, under jvp, under jit, and under vmap (against a
+    loop), and derivatives against finite differences where the selection is locally
+    constant."""
+    expected = want(*args)
+    assert_like(f(*args), expected, exact=True)
+    assert_like(traced(f, args), expected)
+    assert_like(fd.jit(f)(*args), expected)
+    batched = [np.stack([a, a[::-1] if a.ndim == 1 else a * 2.0]) for a in args]
+    loop = [f(*[b[i] for b in batched]) for i in range(2)]
+    got = fd.vmap(f)(*batched)
+    if isinstance(loop[0], tuple):
+        loop = tuple(np.stack([r[k] for r in loop]) for k in range(len(loop[0])))
+    else:
+        loop = np.stack(loop)
+    assert_like(got, loop)
+    if grad_args is not None:
+        check_grads(f, grad_args, order=2, modes=("fwd", "rev"))
+
+
+def test_set_operations_with_size_are_differentiable():
+    """union/intersect/setdiff/setxor with size=: the values follow their first occurrence
+    in the concatenated inputs (as without size=)."""
+    a, b = _DISTINCT, _DISTINCT2  # 0.3 and 4.0 in both
+    for name in ("union1d", "intersect1d", "setdiff1d", "setxor1d"):
+        fn = getattr(fnp, name)
+        g_sized = fd.grad(lambda a, b, fn=fn: fnp.sum(fn(a, b, size=8, fill_value=0.0) ** 2),
+                          argnums=(0, 1))(a, b)
+        g_exact = fd.grad(lambda a, b, fn=fn: fnp.sum(fn(a, b) ** 2), argnums=(0, 1))(a, b)
+        for gs, ge in zip(g_sized, g_exact):
+            np.testing.assert_allclose(gs, ge)
+        assert np.any(g_sized[0])
+
+
+def test_size_errors_name_the_argument():
+    with pytest.raises(TypeError, match="size must be a non-negative integer"):
+        fnp.nonzero(np.ones(3), size=2.5)
+    with pytest.raises(ValueError, match="size must be non-negative"):
+        fnp.unique(np.ones(3), size=-1)
+    with pytest.raises(ValueError, match="fill_value: expected a scalar or 2 values"):
+        fnp.nonzero(np.ones((2, 2)), size=2, fill_value=(0, 0, 0))
+    with pytest.raises(ValueError, match="size and fill_value apply to where"):
+        fnp.where(np.ones(2) > 0, 1.0, 2.0, size=2)
+    with pytest.raises(ValueError, match="needs a fill_value"):
+        fnp.unique(np.zeros(0), size=2)
+    # without size=, under jit the error names the way out
+    with pytest.raises(ConcretizationError):
+        fd.jit(lambda v: fnp.unique(v))(_VALUES)

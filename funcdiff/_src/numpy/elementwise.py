@@ -91,7 +91,7 @@ __all__ = [
     "logaddexp2", "logical_and", "logical_not", "logical_or", "logical_xor", "maximum",
     "minimum", "mod", "remainder", "multiply", "negative", "positive", "not_equal", "power",
     "pow", "real", "reciprocal", "rint", "round", "around", "sign", "sin", "sinh", "sqrt",
-    "square", "subtract", "tan", "tanh", "trunc", "fix", "where", "astype", "stop_gradient",
+    "square", "subtract", "tan", "tanh", "trunc", "fix", "astype", "stop_gradient",
     "clip", "fmax", "fmin", "deg2rad", "rad2deg", "degrees", "radians", "sinc",
     "float_power", "left_shift", "right_shift", "bitwise_left_shift", "bitwise_right_shift",
     "bitwise_invert", "bitwise_not", "bitwise_count", "gcd", "lcm",

@@ -1143,15 +1143,72 @@ def trim_zeros(filt, trim="fb", axis=None):
     return _slice(filt, 0, int(first), int(last))
 
 
-@numpy_outside_transforms(np.unique, unless_traced=True)
+_SIZED = ("size", "fill_value")
+
+
+def _sorted_firsts(a, equal_nan=True):
+    """The stable sort order of the 1-d `a`, the sorted values, and where each run of equal
+    values starts (NaNs one run when `equal_nan`)."""
+    order = _rd.argsort(a, kind="stable")
+    s = take(a, order)
+    n = shape_of(a)[0]
+    if n == 0:
+        return order, s, np.zeros(0, bool)
+    new = not_equal(s[1:], s[:-1])
+    if equal_nan and dtype_of(a).kind in "fc":
+        new = logical_and(new, _ew.logical_not(logical_and(isnan(s[1:]), isnan(s[:-1]))))
+    return order, s, concatenate([np.ones(1, bool), new])
+
+
+def _sized_unique(a, size, fill_value, starts, s, order, outputs):
+    """JAX's `size=`: the first `size` runs that `starts` marks in the sorted `s`, padded with
+    `fill_value` (default: the smallest of them); `outputs` picks among index (first
+    position in `a`), inverse and counts (padded slots: index 0, count 0)."""
+    pos, valid = _ix.first_true(starts, size)
+    n = shape_of(s)[0]
+    if n == 0:
+        if fill_value is None:
+            raise ValueError("unique with size= of an empty array needs a fill_value")
+        values = np.full(size, fill_value, dtype_of(s))
+    else:
+        values = take(s, pos)
+        fill = values[0] if fill_value is None else np.asarray(fill_value, dtype_of(s))
+        values = where(valid, values, fill)
+    out = [values]
+    if "index" in outputs:
+        out.append(where(valid, take(order, pos), 0) if n else np.zeros(size, np.intp))
+    if "inverse" in outputs:
+        run = subtract(_rd.cumsum(astype(starts, np.intp)), 1)
+        out.append(take(run, _rd.argsort(order, kind="stable")) if n else np.zeros(0, np.intp))
+    if "counts" in outputs:
+        if n:
+            ends, _ = _ix.first_true(concatenate([starts[1:], np.ones(1, bool)]), size)
+            out.append(where(valid, add(subtract(ends, pos), 1), 0))
+        else:
+            out.append(np.zeros(size, np.intp))
+    return out
+
+
+@numpy_outside_transforms(np.unique, unless_traced=True, own=_SIZED)
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
-           equal_nan=True, sorted=True):  # noqa: A002
+           equal_nan=True, sorted=True, size=None, fill_value=None):  # noqa: A002
     """`numpy.unique` on 1-d results (`axis=None`): the sorted unique values, gathered from
     `ar` so they stay differentiable; indices, inverse and counts as NumPy gives them. The
-    values must be known (under vmap and jit the result's size is not)."""
+    values must be known (under vmap and jit the result's size is not), unless JAX's
+    `size=` fixes it: the first `size` unique values, padded with `fill_value` (default:
+    the smallest unique value; padded indices and counts are 0)."""
     if axis is not None:
         raise NotImplementedError("funcdiff's unique on traced values has no axis= yet")
     ar = _arr(ar)
+    if size is not None:
+        order, s, starts = _sorted_firsts(_sh.ravel(ar), equal_nan)
+        outputs = [name for name, want in (("index", return_index), ("inverse", return_inverse),
+                                           ("counts", return_counts)) if want]
+        out = _sized_unique(_sh.ravel(ar), size, fill_value, starts, s, order, outputs)
+        if return_inverse:
+            k = 1 + return_index
+            out[k] = reshape(out[k], shape_of(ar)) if shape_of(ar) else out[k]
+        return out[0] if len(out) == 1 else tuple(out)
     values = _known(ar, "unique")
     _, index, inverse, counts = np.unique(values, return_index=True, return_inverse=True,
                                           return_counts=True, equal_nan=equal_nan)
@@ -1179,15 +1236,42 @@ def _set_result(name, ar1, ar2, pick):
     return take(both, pos)
 
 
-@numpy_outside_transforms(np.union1d, unless_traced=True)
-def union1d(ar1, ar2):
-    """`numpy.union1d` (values known; the result's values differentiable)."""
+def _sized_set(ar1, ar2, size, fill_value, keep):
+    """A set operation with JAX's `size=`: the unique values of the concatenation whose
+    membership (`keep(in_first, in_second)`) holds, the first `size` of them, padded."""
+    a, b = _sh.ravel(_arr(ar1)), _sh.ravel(_arr(ar2))
+    both = concatenate([a, b])
+    order, s, starts = _sorted_firsts(both)
+    if shape_of(both)[0]:
+        starts = logical_and(starts, keep(isin(s, a), isin(s, b)))
+    return _sized_unique(both, size, fill_value, starts, s, order, ())[0]
+
+
+@numpy_outside_transforms(np.union1d, unless_traced=True, own=_SIZED)
+def union1d(ar1, ar2, *, size=None, fill_value=None):
+    """`numpy.union1d` (values known, or JAX's `size=`; the result's values
+    differentiable)."""
+    if size is not None:
+        return _sized_set(ar1, ar2, size, fill_value, lambda p, q: True)
     return _set_result("union1d", ar1, ar2, np.union1d)
 
 
-@numpy_outside_transforms(np.intersect1d, unless_traced=True)
-def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
-    """`numpy.intersect1d` (values known; the result's values differentiable)."""
+@numpy_outside_transforms(np.intersect1d, unless_traced=True, own=_SIZED)
+def intersect1d(ar1, ar2, assume_unique=False, return_indices=False, *, size=None,
+                fill_value=None):
+    """`numpy.intersect1d` (values known, or JAX's `size=`; the result's values
+    differentiable)."""
+    if size is not None:
+        values = _sized_set(ar1, ar2, size, fill_value, logical_and)
+        if not return_indices:
+            return values
+        out = [values]
+        for ar in (ar1, ar2):  # the first position of each common value in each input
+            x = _sh.ravel(_arr(ar))
+            order = _rd.argsort(x, kind="stable")
+            at = _ew.clip(_ix.searchsorted(take(x, order), values), 0, shape_of(x)[0] - 1)
+            out.append(where(equal(take(x, take(order, at)), values), take(order, at), 0))
+        return tuple(out)
     if return_indices:
         a, b = _sh.ravel(_arr(ar1)), _sh.ravel(_arr(ar2))
         va, vb = _known(a, "intersect1d"), _known(b, "intersect1d")
@@ -1197,9 +1281,13 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
                        lambda a, b: np.intersect1d(a, b, assume_unique))
 
 
-@numpy_outside_transforms(np.setdiff1d, unless_traced=True)
-def setdiff1d(ar1, ar2, assume_unique=False):
-    """`numpy.setdiff1d` (values known; the result's values differentiable)."""
+@numpy_outside_transforms(np.setdiff1d, unless_traced=True, own=_SIZED)
+def setdiff1d(ar1, ar2, assume_unique=False, *, size=None, fill_value=None):
+    """`numpy.setdiff1d` (values known, or JAX's `size=`; the result's values
+    differentiable)."""
+    if size is not None:
+        return _sized_set(ar1, ar2, size, fill_value,
+                          lambda p, q: logical_and(p, _ew.logical_not(q)))
     return _set_result("setdiff1d", ar1, ar2, lambda a, b: np.setdiff1d(a, b, assume_unique))
 
 
@@ -1306,10 +1394,26 @@ s_, index_exp, mgrid, ogrid = np.s_, np.index_exp, np.mgrid, np.ogrid  # index h
 
 
 # -- counting (#16) ---------------------------------------------------------------------------
-@numpy_outside_transforms(np.bincount, unless_traced=True)
-def bincount(x, weights=None, minlength=0):
+@numpy_outside_transforms(np.bincount, unless_traced=True, own=("length",))
+def bincount(x, weights=None, minlength=0, *, length=None):
     """`numpy.bincount`: counts (or sums of `weights`, differentiable) per non-negative
-    integer of `x`; `x`'s values must be known (they fix the length)."""
+    integer of `x`; `x`'s values must be known (they fix the length), unless JAX's
+    `length=` fixes it: then values outside `[0, length)` are dropped, on any values
+    (under jit and vmap too)."""
+    if length is not None:
+        length = _ix.operator_index(length, "length")
+        x = _arr(x)
+        if dtype_of(x).kind not in "biu":
+            raise TypeError(f"bincount: x must hold integers, got {dtype_of(x)}")
+        if len(shape_of(x)) != 1:
+            raise ValueError("object too deep for desired array")
+        valid = logical_and(less_equal(0, x), less(x, length))
+        if weights is None:
+            w = astype(valid, np.intp)
+        else:
+            w = _arr(weights)
+            w = where(valid, astype(w, np.result_type(dtype_of(w), np.float64)), 0)
+        return _ix.at(np.zeros(length, dtype_of(w)))[where(valid, x, 0)].add(w)
     xv = _known(_arr(x), "bincount", "the result's length depends on the values of x")
     if xv.ndim != 1:
         raise ValueError("object too deep for desired array")
@@ -1638,37 +1742,46 @@ _UniqueInverse = type(np.unique_inverse(np.zeros(1)))
 _UniqueAll = type(np.unique_all(np.zeros(1)))
 
 
-@numpy_outside_transforms(np.unique_values, unless_traced=True)
-def unique_values(x):
-    """`numpy.unique_values` (the array API's): the sorted unique values (values known)."""
-    return unique(_sh.ravel(_arr(x)))
+@numpy_outside_transforms(np.unique_values, unless_traced=True, own=_SIZED)
+def unique_values(x, *, size=None, fill_value=None):
+    """`numpy.unique_values` (the array API's): the sorted unique values (values known, or
+    JAX's `size=`)."""
+    return unique(_sh.ravel(_arr(x)), equal_nan=False, size=size, fill_value=fill_value)
 
 
-@numpy_outside_transforms(np.unique_counts, unless_traced=True)
-def unique_counts(x):
-    """`numpy.unique_counts`: `(values, counts)` (values known)."""
-    values, counts = unique(x, return_counts=True)
+@numpy_outside_transforms(np.unique_counts, unless_traced=True, own=_SIZED)
+def unique_counts(x, *, size=None, fill_value=None):
+    """`numpy.unique_counts`: `(values, counts)` (values known, or JAX's `size=`)."""
+    values, counts = unique(x, return_counts=True, equal_nan=False, size=size,
+                            fill_value=fill_value)
     return _UniqueCounts(values, counts)
 
 
-@numpy_outside_transforms(np.unique_inverse, unless_traced=True)
-def unique_inverse(x):
-    """`numpy.unique_inverse`: `(values, inverse_indices)` (values known)."""
-    values, inverse = unique(x, return_inverse=True)
+@numpy_outside_transforms(np.unique_inverse, unless_traced=True, own=_SIZED)
+def unique_inverse(x, *, size=None, fill_value=None):
+    """`numpy.unique_inverse`: `(values, inverse_indices)` (values known, or JAX's
+    `size=`)."""
+    values, inverse = unique(x, return_inverse=True, equal_nan=False, size=size,
+                             fill_value=fill_value)
     return _UniqueInverse(values, inverse)
 
 
-@numpy_outside_transforms(np.unique_all, unless_traced=True)
-def unique_all(x):
-    """`numpy.unique_all`: `(values, indices, inverse_indices, counts)` (values known)."""
+@numpy_outside_transforms(np.unique_all, unless_traced=True, own=_SIZED)
+def unique_all(x, *, size=None, fill_value=None):
+    """`numpy.unique_all`: `(values, indices, inverse_indices, counts)` (values known, or
+    JAX's `size=`)."""
     values, index, inverse, counts = unique(x, return_index=True, return_inverse=True,
-                                            return_counts=True)
+                                            return_counts=True, equal_nan=False,
+                                            size=size, fill_value=fill_value)
     return _UniqueAll(values, index, inverse, counts)
 
 
-@numpy_outside_transforms(np.setxor1d, unless_traced=True)
-def setxor1d(ar1, ar2, assume_unique=False):
-    """`numpy.setxor1d` (values known; the result's values differentiable)."""
+@numpy_outside_transforms(np.setxor1d, unless_traced=True, own=_SIZED)
+def setxor1d(ar1, ar2, assume_unique=False, *, size=None, fill_value=None):
+    """`numpy.setxor1d` (values known, or JAX's `size=`; the result's values
+    differentiable)."""
+    if size is not None:
+        return _sized_set(ar1, ar2, size, fill_value, _ew.logical_xor)
     return _set_result("setxor1d", ar1, ar2, lambda a, b: np.setxor1d(a, b, assume_unique))
 
 

@@ -12,6 +12,8 @@ which also works on plain NumPy arrays) returns a new array.
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from funcdiff._src.core import (
@@ -27,13 +29,16 @@ from funcdiff._src.errors import ConcretizationError
 from funcdiff._src.lax.elementwise import (
     convert_element_type,
     equal,
+    floor_divide,
+    less,
     maximum,
     minimum,
     mod,
     multiply,
     negative,
-    where,
+    not_equal,
 )
+from funcdiff._src.lax.elementwise import where as _select
 from funcdiff._src.lax.indexing import (
     Index,
     IndexArray,
@@ -45,13 +50,14 @@ from funcdiff._src.lax.indexing import (
     scatter_set,
     searchsorted_p,
 )
-from funcdiff._src.lax.shape import broadcast_to, reshape
+from funcdiff._src.lax.shape import broadcast_to, concatenate, reshape
 from funcdiff._src.numpy.creation import asarray
+from funcdiff._src.numpy.reductions import cumsum
 from funcdiff._src.numpy.util import numpy_outside_transforms
 
 __all__ = [
     "at", "take", "take_along_axis", "put_along_axis", "compress", "extract",
-    "nonzero", "argwhere", "flatnonzero", "searchsorted", "select", "choose",
+    "nonzero", "argwhere", "flatnonzero", "where", "searchsorted", "select", "choose",
     "diag_indices", "diag_indices_from", "tril_indices", "tril_indices_from",
     "triu_indices", "triu_indices_from", "ix_",
 ]
@@ -432,20 +438,71 @@ def put_along_axis(arr, indices, values, axis):
     return reshape(out, shape) if shape_of(out) != shape else out
 
 
-@numpy_outside_transforms(np.compress)
-def compress(condition, a, axis=None, out=None):
-    """`numpy.compress`, differentiable in `a` (`condition` needs concrete values)."""
+def first_true(mask, size):
+    """The positions of the first `size` true entries of the 1-d `mask` (clipped into
+    range), and which of the `size` slots hold one: JAX's `size=` for results whose length
+    depends on the values, from a cumulative sum and a search, so it works on abstract
+    values (under jit and vmap) too."""
+    size = operator_index(size, "size")
+    n = shape_of(mask)[0]
+    if n == 0:
+        return np.zeros(size, np.intp), np.zeros(size, bool)
+    count = cumsum(convert_element_type(not_equal(mask, False), np.intp))
+    pos = searchsorted(count, np.arange(1, size + 1), side="left")
+    return minimum(pos, n - 1), less(pos, n)
+
+
+def operator_index(value, name):
+    """`value` as a Python int (a static size), or a TypeError/ValueError naming `name`."""
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a non-negative integer known before tracing (a "
+                        f"Python int), got {value!r}") from None
+    if value < 0:
+        raise ValueError(f"{name} must be non-negative, got {value}")
+    return value
+
+
+def _fill(valid, values, fill_value):
+    """`values` where `valid` (broadcast), else `fill_value` in `values`' dtype."""
+    fill = np.asarray(fill_value if fill_value is not None else 0).astype(dtype_of(values))
+    return _select(valid, values, fill)
+
+
+@numpy_outside_transforms(np.compress, own=("size", "fill_value"))
+def compress(condition, a, axis=None, out=None, *, size=None, fill_value=0):
+    """`numpy.compress`, differentiable in `a` (`condition` needs concrete values, unless
+    `size=` fixes the length of the result, as in JAX: the first `size` selected slices,
+    padded with `fill_value`)."""
     if out is not None:
         raise TypeError(_OUT_ERROR)
+    if size is not None:
+        a = asarray(a)
+        if axis is None:
+            a, axis = _ravel(a), 0
+        axis = _normalize_axis(axis, len(shape_of(a)))
+        cond = asarray(condition)
+        if len(shape_of(cond)) != 1:
+            raise ValueError("condition must be a 1-d array")
+        pos, valid = first_true(cond, size)
+        taken = take(a, pos, axis=axis)
+        shape = [1] * len(shape_of(taken))
+        shape[axis] = size
+        return _fill(reshape(valid, tuple(shape)), taken, fill_value)
     cond = np.asarray(_concrete(condition, "fnp.compress"))
     if cond.ndim != 1:
         raise ValueError("condition must be a 1-d array")
     return take(a, np.flatnonzero(cond), axis=axis)
 
 
-@numpy_outside_transforms(np.extract)
-def extract(condition, arr):
-    """`numpy.extract`, differentiable in `arr` (`condition` needs concrete values)."""
+@numpy_outside_transforms(np.extract, own=("size", "fill_value"))
+def extract(condition, arr, *, size=None, fill_value=0):
+    """`numpy.extract`, differentiable in `arr` (`condition` needs concrete values, unless
+    `size=` fixes the length: the first `size` elements, padded with `fill_value`)."""
+    if size is not None:
+        pos, valid = first_true(_ravel(asarray(condition)), size)
+        return _fill(valid, take(_ravel(asarray(arr)), pos), fill_value)
     cond = np.asarray(_concrete(condition, "fnp.extract"))
     return take(_ravel(arr), np.flatnonzero(cond))
 
@@ -454,19 +511,61 @@ def extract(condition, arr):
 # index-valued functions (no derivative)
 
 
-def nonzero(a):
-    """`numpy.nonzero`: eager only (concrete values; the output shape depends on them)."""
-    return np.nonzero(_concrete(a, "fnp.nonzero"))
+def nonzero(a, *, size=None, fill_value=None):
+    """`numpy.nonzero`: concrete values, or with `size=` (JAX's) the indices of the first
+    `size` non-zero elements on any values (under jit and vmap too), padded with
+    `fill_value` (0; a scalar or one per dimension)."""
+    if size is None:
+        return np.nonzero(_concrete(a, "fnp.nonzero"))
+    a = asarray(a)
+    shape = shape_of(a)
+    if not shape:
+        raise ValueError("Calling nonzero on 0d arrays is not allowed. Use np.atleast_1d("
+                         "scalar).nonzero() instead.")
+    fills = fill_value if isinstance(fill_value, (tuple, list)) else [fill_value] * len(shape)
+    if len(fills) != len(shape):
+        raise ValueError(f"fill_value: expected a scalar or {len(shape)} values (one per "
+                         f"dimension of the input), got {len(fills)}")
+    pos, valid = first_true(_ravel(not_equal(a, 0)), size)
+    out = []
+    for d in reversed(shape):
+        out.append(mod(pos, d) if d else pos)
+        pos = floor_divide(pos, max(d, 1))
+    return tuple(_fill(valid, convert_element_type(i, np.intp), f)
+                 for i, f in zip(reversed(out), fills))
 
 
-def argwhere(a):
-    """`numpy.argwhere`: eager only (concrete values)."""
-    return np.argwhere(_concrete(a, "fnp.argwhere"))
+def argwhere(a, *, size=None, fill_value=None):
+    """`numpy.argwhere`: concrete values, or with `size=` (JAX's) the first `size` index
+    rows on any values, padded with `fill_value`."""
+    if size is None:
+        return np.argwhere(_concrete(a, "fnp.argwhere"))
+    a = asarray(a)
+    if not shape_of(a):
+        return np.zeros((size, 0), np.intp)
+    columns = nonzero(a, size=size, fill_value=fill_value)
+    return concatenate([reshape(c, (size, 1)) for c in columns], 1)
 
 
-def flatnonzero(a):
-    """`numpy.flatnonzero`: eager only (concrete values)."""
-    return np.flatnonzero(_concrete(a, "fnp.flatnonzero"))
+def flatnonzero(a, *, size=None, fill_value=None):
+    """`numpy.flatnonzero`: concrete values, or with `size=` (JAX's) the first `size` flat
+    indices on any values, padded with `fill_value` (0)."""
+    if size is None:
+        return np.flatnonzero(_concrete(a, "fnp.flatnonzero"))
+    return nonzero(_ravel(asarray(a)), size=size, fill_value=fill_value)[0]
+
+
+def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
+    """`numpy.where(condition, x, y)`: differentiable in `x` and `y`. With `condition`
+    only, `nonzero(condition)` (with JAX's `size=` and `fill_value=`)."""
+    if x is None and y is None:
+        return nonzero(condition, size=size, fill_value=fill_value)
+    if x is None or y is None:
+        raise ValueError("either both or neither of x and y should be given")
+    if size is not None or fill_value is not None:
+        raise ValueError("where: size and fill_value apply to where(condition) alone (the "
+                         "indices of the true elements), not to where(condition, x, y)")
+    return _select(condition, x, y)
 
 
 @numpy_outside_transforms(np.searchsorted)
@@ -525,7 +624,7 @@ def select(condlist, choicelist, default=0):
     shape = np.broadcast_shapes(*[shape_of(a) for a in (*conds, *choicelist, default)])
     out = default
     for c, choice in zip(conds[::-1], choicelist[::-1]):
-        out = where(c, choice, out)
+        out = _select(c, choice, out)
     return _finish(out, dtype, shape)
 
 
@@ -552,7 +651,7 @@ def choose(a, choices, out=None, mode="raise"):
     shape = np.broadcast_shapes(shape_of(a), *[shape_of(c) for c in choices])
     res = choices[-1]
     for k in range(n - 2, -1, -1):
-        res = where(equal(a, k), choices[k], res)
+        res = _select(equal(a, k), choices[k], res)
     return _finish(res, dtype, shape)
 
 

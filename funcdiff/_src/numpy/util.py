@@ -16,24 +16,35 @@ from funcdiff._src.core import _state, has_tracer
 __all__ = ["numpy_outside_transforms"]
 
 
-def numpy_outside_transforms(np_fn, *, unless_traced=False):
+def _numpy_kwargs(kwargs, own):
+    """`kwargs` without the funcdiff-only ones (`own`) left at None."""
+    if not own:
+        return kwargs
+    return {k: v for k, v in kwargs.items() if not (k in own and v is None)}
+
+
+def numpy_outside_transforms(np_fn, *, unless_traced=False, own=()):
     """Decorate a function that mirrors `np_fn`'s signature: called with no transform
     active (with `unless_traced`, also inside one when no argument is or holds a
-    tracer), it returns `np_fn(*args, **kwargs)`; otherwise it runs its own body."""
+    tracer), it returns `np_fn(*args, **kwargs)`; otherwise it runs its own body.
+    `own`: keyword arguments NumPy does not have (JAX's `size=`): given (not None),
+    the body always runs."""
 
     def decorate(fn):
         if unless_traced:
 
             def wrapper(*args, **kwargs):
-                if not _state.stack or not has_tracer(*args, *kwargs.values()):
-                    return np_fn(*args, **kwargs)
+                if (not _state.stack or not has_tracer(*args, *kwargs.values())) and not (
+                        own and any(kwargs.get(k) is not None for k in own)):
+                    return np_fn(*args, **_numpy_kwargs(kwargs, own))
                 return fn(*args, **kwargs)
 
         else:
 
             def wrapper(*args, **kwargs):
-                if not _state.stack:
-                    return np_fn(*args, **kwargs)
+                if not _state.stack and not (
+                        own and any(kwargs.get(k) is not None for k in own)):
+                    return np_fn(*args, **_numpy_kwargs(kwargs, own))
                 return fn(*args, **kwargs)
 
         functools.update_wrapper(wrapper, fn)
