@@ -10,6 +10,8 @@ same name, so `x.sum(axis=0)` is `fnp.sum(x, axis=0)` and `x + y` is
 
 from __future__ import annotations
 
+import numpy as np
+
 from funcdiff._src.core import Tracer, check_alive, normalized_args
 from funcdiff._src.numpy import dispatch
 from funcdiff._src.numpy.creation import asarray
@@ -54,13 +56,33 @@ def _forward(name):
     return method
 
 
+# operands a binary operator handles itself; any other type is asked whether it takes over
+_PLAIN = frozenset({float, int, complex, bool, np.ndarray, np.float64, np.float32,
+                    np.int64, np.int32, np.complex128, np.bool_, list, tuple})
+
+
+def _defers(other):
+    """Whether `tracer <op> other` is left to `other` (Python then calls its reflected
+    operator), as NumPy's arrays do: for array containers with an `__array_ufunc__` of
+    their own (xarray's DataArray, pandas' Series), which put the traced result back in
+    their container, or that opt out with `__array_ufunc__ = None`."""
+    if type(other) in _PLAIN or isinstance(other, (Tracer, np.ndarray, np.generic)):
+        return False
+    ufunc = getattr(type(other), "__array_ufunc__", _PLAIN)
+    return ufunc is not _PLAIN
+
+
 def _binary(name, reflected=False):
     fn = _FNP[name]
     if reflected:
         def method(self, other):
+            if type(other) not in _PLAIN and _defers(other):
+                return NotImplemented
             return fn(other, self)
     else:
         def method(self, other):
+            if type(other) not in _PLAIN and _defers(other):
+                return NotImplemented
             return fn(self, other)
     method.__name__ = name
     return method
