@@ -23,3 +23,21 @@ __all__ = [name for family in _FAMILIES for name in family.__all__]
 from funcdiff._src.api.vectorize import vectorize  # noqa: E402
 
 __all__ += ["vectorize"]
+
+# NumPy's scalar types and constants of these names, re-exported here rather than by an
+# implementation module, where `bool` would shadow Python's
+from numpy import (  # noqa: E402
+    bool,  # noqa: A004
+    character,
+    euler_gamma,
+    flexible,
+    generic,
+    object_,
+    signedinteger,
+    ufunc,
+    uint16,
+    unsignedinteger,
+)
+
+__all__ += ["bool", "character", "flexible", "generic", "object_", "signedinteger",
+            "unsignedinteger", "uint16", "ufunc", "euler_gamma"]

@@ -9,6 +9,8 @@ import numpy as np
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
+from funcdiff._src.numpy import reductions as fr
+from funcdiff._src.numpy import shape as fs
 from funcdiff._src.scipy.stats.util import floats, log_prob, safe, traced, valid, where
 from funcdiff.scipy import special as fsp
 
@@ -82,3 +84,30 @@ def logsf(k, mu, loc=0):
         return st.poisson.logsf(k, mu, loc)
     args = floats(k, mu, loc)
     return log_prob(_cdf(*args, upper=True), _cdf(*args, upper=False))
+
+
+_K = np.arange(161.0)  # the counts summed over for mu <= 50 (at least 15 sd beyond the mean)
+
+
+def _entropy(mu):
+    """mu - mu log mu + E[log k!] (= -sum_k p_k log p_k, with the expectation summed over
+    the counts; `entr` gives the infinite derivative at mu = 0) for mu <= 50; above, the
+    asymptotic series 1/2 log(2 pi e mu) - 1/(12 mu) - 1/(24 mu^2) - 19/(360 mu^3) (error
+    below 1e-7 at 50, 1e-9 at 100)."""
+    small = fe.less_equal(mu, 50.0)
+    m = safe(small, mu, 1.0)
+    p = fe.exp(_logpmf(_K, fs.expand_dims(m, -1), 0.0))
+    summed = m + fsp.entr(m) + fr.sum(p * fsp.gammaln(_K + 1.0), axis=-1)
+    big = safe(small, 1.0, mu)
+    series = (0.5 * fe.log(2 * np.pi * np.e * big) - 1 / (12 * big) - 1 / (24 * big ** 2)
+              - 19 / (360 * big ** 3))
+    return valid(mu >= 0, where(small, summed, series))
+
+
+def entropy(mu, loc=0):
+    """`scipy.stats.poisson.entropy` (in nats), differentiable in `mu`: the sum over the
+    counts up to mu <= 50, the asymptotic series beyond."""
+    if not traced(mu, loc):
+        return st.poisson.entropy(mu, loc)
+    mu, _ = floats(mu, loc)
+    return _entropy(mu)
