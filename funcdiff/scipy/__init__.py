@@ -3,9 +3,16 @@
 Submodules, imported on first use:
 
 - `funcdiff.scipy.special`: special functions (`gammaln`, `erf`, `logsumexp`, ...);
-- `funcdiff.scipy.stats`: distributions as modules (`funcdiff.scipy.stats.norm.logpdf`);
-- `funcdiff.scipy.signal`: `convolve`;
-- `funcdiff.scipy.linalg` and `funcdiff.scipy.integrate` (`odeint`).
+- `funcdiff.scipy.stats`: distributions as modules (`funcdiff.scipy.stats.norm.logpdf`),
+  and `mode`, `rankdata`, `sem`, `gaussian_kde`;
+- `funcdiff.scipy.linalg`: decompositions, solvers, `expm`/`sqrtm`/`funm`, special
+  matrices;
+- `funcdiff.scipy.signal`: convolutions and correlations, `stft`/`istft`, `welch`, ...;
+- `funcdiff.scipy.fft` (DCTs), `funcdiff.scipy.integrate` (`odeint`, `trapezoid`),
+  `funcdiff.scipy.ndimage` (`map_coordinates`), `funcdiff.scipy.interpolate`
+  (`RegularGridInterpolator`);
+- `funcdiff.scipy.optimize`: `minimize`, SciPy's minimizers given funcdiff's exact
+  gradients, Hessian-vector products and Hessians.
 
 Outside transforms the functions call SciPy itself; inside transforms they
 are differentiable (any order) and batchable.
