@@ -220,3 +220,43 @@ def test_vmap_of_grad_and_grad_of_vmap():
         np.testing.assert_allclose(got[1][i], want[1], rtol=1e-6)
     total = fd.grad(lambda a: fd.vmap(lambda y0: loss(y0, a))(y0s).sum())(1.5)
     np.testing.assert_allclose(total, sum(g(y0, 1.5)[1] for y0 in y0s), rtol=1e-6)
+
+
+# -- trapezoid (#16) ------------------------------------------------------------------------------
+from funcdiff.scipy.integrate import trapezoid  # noqa: E402
+
+_r = np.random.default_rng(5)
+TRAP_CASES = {
+    "y": (lambda y: trapezoid(y), lambda y: si.trapezoid(y), (_r.standard_normal(7),)),
+    "y-dx-axis0": (lambda y: trapezoid(y, dx=0.3, axis=0),
+                   lambda y: si.trapezoid(y, dx=0.3, axis=0),
+                   (_r.standard_normal((5, 3)),)),
+    "y-x": (lambda y, x: trapezoid(y, x), lambda y, x: si.trapezoid(y, x),
+            (_r.standard_normal((2, 6)), np.sort(_r.uniform(0, 3, 6)))),
+    "y-x-nd": (lambda y, x: trapezoid(y, x, axis=0), lambda y, x: si.trapezoid(y, x, axis=0),
+               (_r.standard_normal((4, 3)), np.sort(_r.uniform(0, 3, (4, 3)), axis=0))),
+    "y-traced-dx": (lambda y, d: trapezoid(y, dx=d), lambda y, d: si.trapezoid(y, dx=d),
+                    (_r.standard_normal(5), np.array(0.7))),
+}
+
+
+@pytest.mark.parametrize("name", TRAP_CASES)
+def test_trapezoid_values_grads_vmap_jit(name):
+    f, g, args = TRAP_CASES[name]
+    want = g(*args)
+    assert np.array_equal(f(*args), want)
+    np.testing.assert_allclose(fd.vjp(f, *args)[0], want, rtol=1e-12, atol=1e-12)
+    check_grads(f, args, order=2, modes=("fwd", "rev"))
+    batched = np.stack([args[0], 2 * args[0], -args[0] + 1])
+    np.testing.assert_allclose(fd.vmap(f, in_axes=(0,) + (None,) * (len(args) - 1))(
+        batched, *args[1:]), np.stack([g(b, *args[1:]) for b in batched]), rtol=1e-12)
+    np.testing.assert_allclose(fd.jit(f)(*args), want, rtol=1e-12, atol=1e-12)
+
+
+def test_trapezoid_closed_form_derivatives():
+    x = np.array([0.0, 1.0, 3.0])
+    # d/dy_i: half the neighbouring intervals; d/dx: from the products
+    np.testing.assert_allclose(fd.grad(lambda y: trapezoid(y, x))(x**2), [0.5, 1.5, 1.0])
+    np.testing.assert_allclose(fd.grad(lambda x: trapezoid(x**2, x))(x), [-0.5, -1.5, 11.0])
+    with pytest.raises(ValueError):
+        fd.grad(lambda y: trapezoid(y, np.ones(4)))(np.ones(3))

@@ -139,7 +139,131 @@ CASES = {
         (_sym, _spd),
     ),
 }
+
+
+# -- decompositions and solvers (issue #16) ---------------------------------------------------
+def _rows(*lead, dtype=np.float64, n=N):
+    return _mat(*lead, n, n, dtype=dtype)
+
+
+def _tall(*lead, dtype=np.float64):
+    return _mat(*lead, N + 1, N, dtype=dtype)
+
+
+def _rhs(*lead, dtype=np.float64):
+    return _mat(*lead, N, 2, dtype=dtype)
+
+
+def _vec(*lead, dtype=np.float64):
+    return _mat(*lead, N, dtype=dtype)
+
+
+def _off(*lead, dtype=np.float64):
+    return _mat(*lead, N - 1, dtype=dtype)
+
+
+def _real_eigs(*lead, dtype=np.float64):
+    """Matrices with distinct real eigenvalues (1, 2, 3.5): triangular Schur forms."""
+    q = _mat(*lead, N, N) + 3 * np.eye(N)
+    return (q @ np.diag([1.0, 2.0, 3.5]) @ np.linalg.inv(q)).astype(dtype)
+
+
+def _quasi_triangular(*lead, dtype=np.float64):
+    """Real Schur forms with a 2x2 block of complex eigenvalues at the top."""
+    t = np.triu(_mat(*lead, N, N))
+    t[..., 0, 0] = t[..., 1, 1] = 0.5
+    t[..., 0, 1] = 1.5 + abs(t[..., 0, 1])
+    t[..., 1, 0] = -0.8
+    return t.astype(dtype)
+
+
+def _orthogonal(*lead, dtype=np.float64):
+    return np.linalg.qr(_mat(*lead, N, N))[0].astype(dtype)
+
+
+_QUASI = np.triu(np.ones((N, N))) + np.diag([1.0] + [0.0] * (N - 2), -1)  # the block pattern
+
+
+def _abs(res):
+    """Decomposition outputs without their arbitrary signs/phases (gauge-invariant)."""
+    return tuple(abs(r) for r in res)
+
+
+def _fsl_and_sl(template, *makers):
+    return template(fsl), template(sl), makers
+
+
+CASES.update({
+    "cholesky": _fsl_and_sl(lambda m: m.cholesky, _spd),
+    "cholesky_lower": _fsl_and_sl(lambda m: lambda a: m.cholesky(a, lower=True), _spd),
+    "det": _fsl_and_sl(lambda m: m.det, _rows),
+    "inv": _fsl_and_sl(lambda m: m.inv, _rows),
+    "inv_pos_lower": _fsl_and_sl(lambda m: lambda a: m.inv(a, assume_a="pos", lower=True), _spd),
+    "inv_upper_triangular": _fsl_and_sl(
+        lambda m: lambda a: m.inv(a, assume_a="upper triangular"), _tri),
+    "inv_diagonal": _fsl_and_sl(lambda m: lambda a: m.inv(a, assume_a="diagonal"), _tri),
+    "solve": _fsl_and_sl(lambda m: m.solve, _rows, _rhs),
+    "solve_vector": _fsl_and_sl(lambda m: m.solve, _rows, _vec),
+    "solve_sym_lower": _fsl_and_sl(
+        lambda m: lambda a, b: m.solve(a, b, assume_a="sym", lower=True), _tri, _rhs),
+    "solve_her": _fsl_and_sl(lambda m: lambda a, b: m.solve(a, b, assume_a="her"), _spd, _rhs),
+    "solve_pos": _fsl_and_sl(lambda m: lambda a, b: m.solve(a, b, assume_a="pos"), _spd, _rhs),
+    "solve_tridiagonal": _fsl_and_sl(
+        lambda m: lambda a, b: m.solve(a, b, assume_a="tridiagonal"), _tri, _rhs),
+    "solve_diagonal": _fsl_and_sl(
+        lambda m: lambda a, b: m.solve(a, b, assume_a="diagonal"), _tri, _vec),
+    "solve_lower_triangular": _fsl_and_sl(
+        lambda m: lambda a, b: m.solve(a, b, assume_a="lower triangular"), _tri, _rhs),
+    "solve_banded_structure": _fsl_and_sl(
+        lambda m: lambda a, b: m.solve(a, b, assume_a="banded"), _tri, _rhs),
+    "solve_transposed": _fsl_and_sl(
+        lambda m: lambda a, b: m.solve(a, b, transposed=True), _rows, _vec),
+    "lu": _fsl_and_sl(lambda m: m.lu, _rows),
+    "lu_permute_l": _fsl_and_sl(lambda m: lambda a: m.lu(a, permute_l=True), _rows),
+    "lu_p_indices": _fsl_and_sl(lambda m: lambda a: m.lu(a, p_indices=True)[1:], _rows),
+    "qr": _fsl_and_sl(lambda m: m.qr, _rows),
+    "qr_economic": _fsl_and_sl(lambda m: lambda a: m.qr(a, mode="economic"), _tall),
+    "qr_r": _fsl_and_sl(lambda m: lambda a: m.qr(a, mode="r")[0], _tall),
+    "qr_pivoting": _fsl_and_sl(
+        lambda m: lambda a: m.qr(a, mode="economic", pivoting=True)[:2], _tall),
+    "qr_multiply": _fsl_and_sl(
+        lambda m: m.qr_multiply, _tall, lambda *lead, dtype=np.float64: _mat(
+            *lead, 2, N + 1, dtype=dtype)),
+    "qr_multiply_left_vector": _fsl_and_sl(
+        lambda m: lambda a, c: m.qr_multiply(a, c, mode="left", conjugate=True), _tall, _vec),
+    "svd": _fsl_and_sl(lambda m: lambda a: _abs(m.svd(a)), _rows),
+    "svd_values": _fsl_and_sl(lambda m: lambda a: m.svd(a, compute_uv=False), _tall),
+    "svd_economic_projector": _fsl_and_sl(lambda m: lambda a: (lambda u, s, vh: (
+        u @ np.conj(np.swapaxes(u, -1, -2)), s))(*m.svd(a, full_matrices=False)), _tall),
+    "polar": _fsl_and_sl(lambda m: m.polar, _tall),
+    "polar_left": _fsl_and_sl(lambda m: lambda a: m.polar(a, side="left"), _rows),
+    "schur": _fsl_and_sl(lambda m: lambda a: _abs(m.schur(a)), _real_eigs),
+    "schur_complex": _fsl_and_sl(lambda m: lambda a: _abs(m.schur(a, output="complex")), _rows),
+    "schur_reconstructs": _fsl_and_sl(lambda m: lambda a: (lambda t, z: (
+        z @ t @ np.conj(np.swapaxes(z, -1, -2))))(*m.schur(a, output="complex")), _rows),
+    "rsf2csf": _fsl_and_sl(
+        lambda m: lambda t, z: m.rsf2csf(t * _QUASI, z), _quasi_triangular, _orthogonal),
+    "hessenberg": _fsl_and_sl(lambda m: lambda a: _abs(m.hessenberg(a, calc_q=True)), _rows),
+    "hessenberg_h": _fsl_and_sl(lambda m: lambda a: abs(m.hessenberg(a)), _rows),
+    "funm": _fsl_and_sl(lambda m: lambda a: m.funm(a, np.exp), _rows),
+    "funm_sin": _fsl_and_sl(lambda m: lambda a: m.funm(a, np.sin), _real_eigs),
+    "expm_frechet": _fsl_and_sl(lambda m: m.expm_frechet, _rows, _rows),
+    "expm_frechet_only": _fsl_and_sl(
+        lambda m: lambda a, e: m.expm_frechet(a, e, compute_expm=False), _rows, _rows),
+    "eigh_tridiagonal": _fsl_and_sl(
+        lambda m: lambda d, e: _abs(m.eigh_tridiagonal(d, e)), _vec, _off),
+    "eigh_tridiagonal_index": _fsl_and_sl(
+        lambda m: lambda d, e: m.eigh_tridiagonal(
+            d, e, eigvals_only=True, select="i", select_range=(1, 2)), _vec, _off),
+})
+NEW = [name for name in CASES if list(CASES).index(name) >= list(CASES).index("cholesky")]
+# SciPy 1.17 does not batch these (vmap still works)
+UNSTACKED = {"eigh_tridiagonal", "eigh_tridiagonal_index"}
 COMPLEX = [
+    "cholesky", "det", "inv", "inv_pos_lower", "solve", "solve_sym_lower", "solve_her",
+    "solve_pos", "lu", "qr", "qr_economic", "qr_multiply", "qr_multiply_left_vector", "svd",
+    "svd_values", "svd_economic_projector", "polar", "schur_complex", "schur_reconstructs",
+    "funm", "expm_frechet",
     "solve_triangular",
     "solve_triangular_unit_C",
     "cho_solve",
@@ -160,25 +284,50 @@ def complex_rows_only_complex(name, dtype):
     return np.dtype(dtype).kind != "c" or name in COMPLEX
 
 
+def _outs(x):
+    """The outputs as a tuple (SciPy returns lists for stacked input)."""
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _all_close(got, want, tol, dtypes=True):
+    got, want = _outs(got), _outs(want)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        g, w = np.asarray(g), np.asarray(w)
+        assert g.shape == w.shape, (g.shape, w.shape)
+        if dtypes:
+            assert g.dtype == w.dtype, (g.dtype, w.dtype)
+        np.testing.assert_allclose(g, w, rtol=tol, atol=tol)
+
+
 @parametrize_product(name=list(CASES), dtype=[np.float64, np.float32, np.complex128],
                      keep=complex_rows_only_complex)
 def test_values_and_dtypes_match_scipy(name, dtype):
     f, ref, _ = CASES[name]
     args = _args(name, dtype=dtype)
     want = ref(*args)
-    assert np.array_equal(f(*args), want)  # outside transforms: SciPy itself
-    got = inside(f, *args)
-    assert got.dtype == want.dtype
+    for g, w in zip(_outs(f(*args)), _outs(want), strict=True):
+        assert np.array_equal(g, w)  # outside transforms: SciPy itself
     tol = 1e-4 if dtype == np.float32 else 1e-10
-    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    _all_close(inside(f, *args), want, tol)
+
+
+def test_integer_inputs_compute_in_float64():
+    a, b = np.array([[3, 1, 0], [1, 4, 1], [0, 2, 5]]), _mat(N)
+    for f in (lambda m: m.solve, lambda m: lambda a, b: m.lu(a)[2] @ b,
+              lambda m: lambda a, b: m.cholesky(a + a.T) @ b, lambda m: lambda a, b: m.det(a) * b,
+              lambda m: lambda a, b: m.qr(a)[1] @ b, lambda m: lambda a, b: m.inv(a) @ b):
+        _all_close(inside(lambda b, f=f: f(fsl)(a, b), b), f(sl)(a, b), 1e-12)
+        assert inside(lambda b, f=f: f(fsl)(a, b.astype(np.float32)), b).dtype == np.float64
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_stacks_match_scipy(name):
     f, ref, makers = CASES[name]
     # stacks of matrices (a 2-D right-hand side is one matrix, as in SciPy: vectors unstacked)
-    args = [make(2) if np.ndim(make()) >= 2 else make() for make in makers]
-    np.testing.assert_allclose(inside(f, *args), ref(*args), rtol=1e-10, atol=1e-10)
+    args = [make(2) if np.ndim(make()) >= 2 and name not in UNSTACKED else make()
+            for make in makers]
+    _all_close(inside(f, *args), ref(*args), 1e-10, dtypes=False)
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -202,11 +351,19 @@ def test_vmap_matches_loop(name):
     ]
     for axes in axes_cases:
         args = [b if ax == 0 else s for b, s, ax in zip(batched, single, axes)]
-        got = fd.vmap(f, in_axes=axes)(*args)
-        want = np.stack(
-            [f(*[a[i] if ax == 0 else a for a, ax in zip(args, axes)]) for i in range(4)]
-        )
-        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10, err_msg=str(axes))
+        got = _outs(fd.vmap(f, in_axes=axes)(*args))
+        loop = [_outs(f(*[a[i] if ax == 0 else a for a, ax in zip(args, axes)]))
+                for i in range(4)]
+        for k, g in enumerate(got):
+            want = np.stack([out[k] for out in loop])
+            np.testing.assert_allclose(g, want, rtol=1e-10, atol=1e-10, err_msg=str(axes))
+
+
+@pytest.mark.parametrize("name", NEW)
+def test_jit_matches_eager(name):
+    f = CASES[name][0]
+    args = _args(name)
+    _all_close(fd.jit(f)(*args), f(*args), 1e-10)
 
 
 @pytest.mark.parametrize("name", ["solve_triangular", "lu_solve", "expm"])
@@ -327,3 +484,191 @@ def test_jit():
     np.testing.assert_allclose(
         f(a), sl.expm(a) @ sl.solve_triangular(a + 3 * np.eye(N), np.ones(N))
     )
+
+
+# -- decompositions and solvers (issue #16): specifics ------------------------------------------
+def test_lu_permutations_and_non_square():
+    a = _mat(N, N)
+    p, lo, up = inside(lambda a: fsl.lu(a, p_indices=True), a)
+    want = sl.lu(a, p_indices=True)
+    assert p.dtype == want[0].dtype and np.array_equal(p, want[0])
+    np.testing.assert_allclose(lo[p] @ up, a, atol=1e-12)
+    pm, lo, up = inside(fsl.lu, a)
+    np.testing.assert_allclose(pm @ lo @ up, a, atol=1e-12)
+    for shape in [(2, 4), (4, 2)]:
+        b = _mat(*shape)
+        _all_close(inside(fsl.lu, b), sl.lu(b), 1e-12)
+        _all_close(inside(lambda b: fsl.lu(b, p_indices=True), b), sl.lu(b, p_indices=True), 1e-12)
+        with pytest.raises(NotImplementedError, match="lu: .*square"):
+            fd.grad(lambda b: fsl.lu(b)[2].sum())(b)
+        with pytest.raises(NotImplementedError, match="lu: .*square"):
+            fd.jvp(lambda b: fsl.lu(b)[1], (b,), (b,))
+
+
+def test_qr_pivots_modes_and_limits():
+    a = _tall()
+    for mode in ("full", "economic", "r"):
+        got = inside(lambda a, mode=mode: fsl.qr(a, mode=mode, pivoting=True), a)
+        want = sl.qr(a, mode=mode, pivoting=True)
+        assert got[-1].dtype == want[-1].dtype and np.array_equal(got[-1], want[-1])
+        _all_close(got, want, 1e-10)
+    c = _mat(2, N + 1)
+    got = inside(lambda a, c: fsl.qr_multiply(a, c, pivoting=True), a, c)
+    _all_close(got, sl.qr_multiply(a, c, pivoting=True), 1e-10)
+    c = _mat(N + 1, 2)  # with overwrite_c, mode 'left' multiplies by all M columns of Q
+    _all_close(inside(lambda a, c: fsl.qr_multiply(a, c, "left", overwrite_c=True), a, c),
+               sl.qr_multiply(a, c.copy(), "left", overwrite_c=True), 1e-10)
+    assert isinstance(inside(lambda a: fsl.qr(a, mode="r"), _tall(2)), np.ndarray)  # as SciPy
+    with pytest.raises(NotImplementedError, match="raw"):
+        inside(lambda a: fsl.qr(a, mode="raw"), a)
+    with pytest.raises(ValueError, match="Mode"):
+        inside(lambda a: fsl.qr(a, mode="reduced"), a)
+    with pytest.raises(NotImplementedError, match="complete"):  # extra columns of a full Q
+        fd.grad(lambda a: fsl.qr(a)[0].sum())(a)
+    # the pivoted QR is differentiated where the permutation is constant
+    check_grads(lambda a: fsl.qr(a, pivoting=True, mode="economic")[:2], (a,), order=1)
+
+
+def test_svd_of_non_square_full_matrices():
+    a = _tall()
+    _all_close(inside(fsl.svd, a), sl.svd(a), 1e-10)
+    g = fd.grad(lambda a: fsl.svd(a)[1].sum())(a)  # reverse mode through s alone works
+    np.testing.assert_allclose(g, fd.grad(lambda a: fsl.svd(a, compute_uv=False).sum())(a))
+    with pytest.raises(NotImplementedError, match="full_matrices=False"):
+        fd.jvp(lambda a: fsl.svd(a)[1], (a,), (a,))
+    with pytest.raises(ValueError, match="lapack_driver"):
+        inside(lambda a: fsl.svd(a, lapack_driver="gesvj"), a)
+
+
+def test_schur_raw_outputs_limits_and_sort():
+    a = _real_eigs()
+    # real Schur vectors have discrete signs only: T and Z themselves are differentiable
+    check_grads(fsl.schur, (a,), order=2, modes=("fwd", "rev"))
+    rot = np.array([[0.0, 2.0, 0.3], [-0.5, 0.0, 0.2], [0.1, 0.0, 2.0]])  # eigenvalues ~+-i, 2
+    _all_close(inside(fsl.schur, rot), sl.schur(rot), 1e-12)  # values still work
+    for run in (lambda f: fd.grad(lambda a: f(a).sum())(rot), lambda f: fd.jvp(f, (rot,), (rot,)),
+                lambda f: fd.jit(fd.grad(lambda a: f(a).sum()))(rot)):
+        with pytest.raises(NotImplementedError, match="schur.*output='complex'"):
+            run(lambda a: fsl.schur(a)[0])
+    check_grads(lambda a: _abs(fsl.schur(a, output="complex")), (rot,), order=1)
+    for sort in ("lhp", "iuc", lambda x: x.real > 1.5):
+        got = inside(lambda a, sort=sort: fsl.schur(a, output="complex", sort=sort), a)
+        want = sl.schur(a, output="complex", sort=sort)
+        assert got[2] == want[2] and np.asarray(got[2]).dtype == np.asarray(want[2]).dtype
+        _all_close(_abs(got[:2]), _abs(want[:2]), 1e-10)
+    with pytest.raises(ValueError, match="sort"):
+        inside(lambda a: fsl.schur(a, sort="up"), a)
+
+
+def test_hessenberg_complex_and_small():
+    a = _mat(4, 4, dtype=np.complex128)
+    _all_close(inside(lambda a: fsl.hessenberg(a, calc_q=True), a),
+               sl.hessenberg(a, calc_q=True), 1e-10)
+    # LAPACK's gauge (Q e1 = e1, real subdiagonal) is kept: H and Q themselves differentiate
+    check_grads(lambda a: fsl.hessenberg(a, calc_q=True), (a,), order=2, modes=("fwd", "rev"))
+    check_grads(lambda a: fsl.hessenberg(a, calc_q=True), (a.real,), order=2)
+    for n in (1, 2):
+        b = _mat(n, n, dtype=np.float32)
+        _all_close(inside(lambda b: fsl.hessenberg(b, calc_q=True), b),
+                   sl.hessenberg(b, calc_q=True), 1e-6)
+
+
+def test_rsf2csf_values_jit_and_errors():
+    t, z = sl.schur(_mat(4, 4) + np.diag([0.0, 0.0, 0.0, 3.0]))
+    _all_close(inside(fsl.rsf2csf, t, z), sl.rsf2csf(t, z), 1e-12)
+    _all_close(fd.jit(fsl.rsf2csf)(t, z), sl.rsf2csf(t, z), 1e-12)
+    with pytest.raises(ValueError, match="square"):
+        inside(fsl.rsf2csf, t[:, :3], z)
+    with pytest.raises(ValueError, match="shapes must match"):
+        inside(fsl.rsf2csf, t, z[:3, :3])
+
+
+def test_funm_options():
+    a = 0.5 * _mat(N, N)
+    f, err = inside(lambda a: fsl.funm(a, np.exp, disp=False), a)
+    f_ref, err_ref = sl.funm(a, np.exp, disp=False)
+    np.testing.assert_allclose(f, f_ref, atol=1e-10)
+    assert err == err_ref
+    with pytest.raises(NotImplementedError, match="disp=False"):
+        fd.vmap(lambda a: fsl.funm(a, np.exp, disp=False)[0])(_mat(2, N, N))
+    g = lambda w: 1j * w  # not real on the real axis: a complex result, as SciPy's  # noqa: E731
+    got = inside(lambda a: fsl.funm(a, g), a)
+    assert got.dtype == np.complex128
+    np.testing.assert_allclose(got, sl.funm(a, g), atol=1e-10)
+    sq = _spd()  # np.sqrt of the complex eigenvalues, as SciPy's complex Schur form
+    np.testing.assert_allclose(inside(lambda a: fsl.funm(a, np.sqrt), sq), sl.funm(sq, np.sqrt))
+
+
+def test_eigh_tridiagonal_selections():
+    d, e = _mat(5), _mat(4)
+    for select, rng in (("v", (-0.5, 10.0)), ("i", (0, 1)), ("a", None)):
+        got = inside(lambda d, e, s=select, r=rng: fsl.eigh_tridiagonal(
+            d, e, select=s, select_range=r), d, e)
+        want = sl.eigh_tridiagonal(d, e, select=select, select_range=rng)
+        _all_close(_abs(got), _abs(want), 1e-10)
+    check_grads(lambda d, e: fsl.eigh_tridiagonal(d, e, eigvals_only=True, select="v",
+                                                  select_range=(-0.5, 10.0)), (d, e), order=2)
+    with pytest.raises(NotImplementedError, match="select='v'"):
+        fd.vmap(lambda d: fsl.eigh_tridiagonal(d, e, select="v", select_range=(0, 1))[0])(
+            _mat(2, 5))
+    with pytest.raises(TypeError, match="real"):
+        inside(lambda d: fsl.eigh_tridiagonal(d + 0j, e), d)
+
+
+def test_solve_and_inv_structures():
+    a, b = _tri(), _mat(N, 2)
+    g = fd.grad(lambda a: fsl.solve(a, b, assume_a="upper triangular").sum())(a)
+    assert np.all(g[np.tril_indices(N, -1)] == 0) and np.any(g != 0)
+    g = fd.grad(lambda a: fsl.solve(a, b, assume_a="tridiagonal").sum())(a)
+    assert g[0, 2] == 0 and g[2, 0] == 0 and np.all(np.diag(g, 1) != 0)
+    g = fd.grad(lambda a: fsl.inv(a, assume_a="diagonal").sum())(a)  # off-diagonal: identity
+    np.testing.assert_allclose(g, np.where(np.eye(N), -1 / np.diag(a) ** 2, 1.0))
+    with pytest.raises(ValueError, match="structure"):
+        inside(lambda a: fsl.solve(a, b, assume_a="triangular"), a)
+    with pytest.raises(KeyError):  # SciPy's error
+        inside(lambda a: fsl.inv(a, assume_a="tridiagonal"), a)
+    with pytest.raises(NotImplementedError, match="complex"):
+        inside(lambda a: fsl.solve(a + 0j, b, transposed=True), a)
+
+
+def test_expm_frechet_methods_and_det_precision():
+    a, e = 0.5 * _mat(N, N), _mat(N, N)
+    for method in (None, "SPS", "blockEnlarge"):
+        _all_close(inside(lambda a, e, m=method: fsl.expm_frechet(a, e, method=m), a, e),
+                   sl.expm_frechet(a, e, method=method), 1e-10)
+    with pytest.raises(ValueError, match="Unknown"):
+        inside(lambda a: fsl.expm_frechet(a, e, method="pade"), a)
+    # the derivative in E is the Fréchet derivative itself (linear in E)
+    g = fd.jacfwd(lambda e: fsl.expm_frechet(a, e, compute_expm=False))(e)
+    np.testing.assert_allclose(np.einsum("ijkl,kl->ij", g, e),
+                               sl.expm_frechet(a, e, compute_expm=False), atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (lambda a: fsl.cholesky(a), (np.ones((2, 3)),)),
+        (lambda a: fsl.det(a), (np.ones((2, 3)),)),
+        (lambda a: fsl.inv(a), (np.ones((2, 3)),)),
+        (lambda a, b: fsl.solve(a, b), (np.eye(3), np.ones(2))),
+        (lambda a: fsl.lu(a), (np.ones(3),)),
+        (lambda a: fsl.qr(a), (np.ones(3),)),
+        (lambda a, c: fsl.qr_multiply(a, c), (np.ones((3, 2)), np.ones((2, 2)))),
+        (lambda a: fsl.svd(a), (np.ones(3),)),
+        (lambda a: fsl.schur(a), (np.ones((2, 3)),)),
+        (lambda a: fsl.schur(a, output="x"), (np.eye(2),)),
+        (lambda a: fsl.hessenberg(a), (np.ones((2, 3)),)),
+        (lambda a: fsl.polar(a), (np.ones(3),)),
+        (lambda a: fsl.polar(a, side="x"), (np.eye(2),)),
+        (lambda a: fsl.funm(a, np.exp), (np.ones((2, 3)),)),
+        (lambda a, e: fsl.expm_frechet(a, e), (np.eye(2), np.eye(3))),
+        (lambda d, e: fsl.eigh_tridiagonal(d, e), (np.ones(3), np.ones(3))),
+        (lambda d, e: fsl.eigh_tridiagonal(d, e, select="x"), (np.ones(3), np.ones(2))),
+    ],
+)
+def test_new_functions_raise_scipys_errors(f, args):
+    with pytest.raises(ValueError) as want:
+        f(*args)  # SciPy
+    with pytest.raises(ValueError) as got:
+        inside(f, *args)
+    assert str(got.value) == str(want.value)

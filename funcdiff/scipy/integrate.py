@@ -1,4 +1,9 @@
-"""`funcdiff.scipy.integrate`: `odeint`, an ODE solver differentiable by the adjoint method.
+"""`funcdiff.scipy.integrate`: `odeint`, an ODE solver differentiable by the adjoint method,
+and `trapezoid`.
+
+`trapezoid(y, x=None, dx=1.0, axis=-1)` is SciPy's trapezoidal rule, a
+composition of differences, products and a sum (`funcdiff.numpy.trapezoid`), so
+it is differentiable in `y`, `x` and `dx` to any order, batchable and jittable.
 
 `odeint(func, y0, t, *args)` solves dy/dt = func(y, t, *args) with an
 adaptive Dormand-Prince 5(4) Runge-Kutta method written with NumPy, on
@@ -33,6 +38,6 @@ be staged (Python control flow on its arguments) must receive traced values
 through `*args`.
 """
 
-from funcdiff._src.scipy.integrate import odeint
+from funcdiff._src.scipy.integrate import odeint, trapezoid
 
-__all__ = ["odeint"]
+__all__ = ["odeint", "trapezoid"]

@@ -9,6 +9,7 @@ import math
 import warnings
 
 import numpy as np
+import scipy.integrate as _si
 
 from funcdiff import numpy as fnp
 from funcdiff._src.api.forward import jvp
@@ -19,6 +20,8 @@ from funcdiff._src.interpreters.staging import stage_flat
 from funcdiff._src.lax.elementwise import convert_element_type
 from funcdiff._src.lax.shape import bdim_to_front, concatenate, reshape, slice_in_dim
 from funcdiff._src.numpy.creation import asarray
+from funcdiff._src.numpy.extras import trapezoid as _np_trapezoid
+from funcdiff._src.numpy.util import numpy_outside_transforms
 from funcdiff._src.tree import tree_flatten, tree_unflatten
 
 _F64 = np.dtype(np.float64)
@@ -387,3 +390,27 @@ def odeint(func, y0, t, *args, rtol=1.4e-8, atol=1.4e-8, mxstep=np.inf, hmax=np.
     ys = _solve(y_flat, ts, params, dyn, opts)
     leaves = [convert_element_type(x, d) for x, d in zip(unravel(ys), out_dtypes)]
     return tree_unflatten(y_tree, leaves)
+
+
+# -- trapezoid -----------------------------------------------------------------------------------
+@numpy_outside_transforms(_si.trapezoid, unless_traced=True)
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """`scipy.integrate.trapezoid`: the trapezoidal rule along `axis`, differentiable in
+    `y`, in the sample points `x` (or the spacing `dx`).
+
+    It is a sum of products of differences: d/dy_i and d/dx_i are the neighbouring
+    half-intervals and half-sums, exact (`funcdiff.numpy.trapezoid`).
+
+    Example:
+        ```python
+        >>> import numpy as np, funcdiff as fd
+        >>> from funcdiff.scipy.integrate import trapezoid
+        >>> x = np.array([0.0, 1.0, 3.0])
+        >>> float(trapezoid(x**2, x))
+        10.5
+        >>> fd.grad(lambda x: trapezoid(x**2, x))(x).tolist()
+        [-0.5, -1.5, 11.0]
+
+        ```
+    """
+    return _np_trapezoid(y, x, dx, axis)

@@ -18,8 +18,19 @@ from funcdiff._src.core import (
     dtype_of,
     shape_of,
 )
-from funcdiff._src.lax.elementwise import conj, convert_element_type, real, real_for_real
-from funcdiff._src.lax.linalg import _H, _is_complex, _mm, _mT
+from funcdiff._src.errors import ConcretizationError
+from funcdiff._src.lax import linalg as pl
+from funcdiff._src.lax.elementwise import conj, convert_element_type, imag, real, real_for_real
+from funcdiff._src.lax.linalg import (
+    _H,
+    _adjoint_vjp,
+    _is_complex,
+    _is_zero,
+    _mm,
+    _mT,
+    _row,
+    _scalar_mat,
+)
 from funcdiff._src.lax.shape import move_batch_axes, reshape, slice_in_dim, unbroadcast
 from funcdiff._src.numpy.util import numpy_outside_transforms
 from funcdiff.numpy import linalg as fla
@@ -729,3 +740,849 @@ def _generalized_eigh(a, b, lower, kind):
     if kind == 3:
         return w, _mm(low, u)
     return w, triangular_solve(low, u, lower=True, trans=2)
+
+
+# =============================================================================================
+# decompositions and solvers (cholesky, det, inv, solve, lu, qr, qr_multiply, svd, schur,
+# rsf2csf, hessenberg, polar, funm, expm_frechet, eigh_tridiagonal)
+# =============================================================================================
+def _concrete_or_none(x):
+    try:
+        return concrete_value(x)
+    except ConcretizationError:
+        return None
+
+
+def _mask_matrix(a, mask):
+    return a * np.asarray(mask, np.finfo(dtype_of(a)).dtype)
+
+
+def _symmetric(a, lower):
+    """The (complex) symmetric matrix that one triangle of `a` stands for (no conjugate)."""
+    t = fnp.tril(a, -1) if lower else fnp.triu(a, 1)
+    n = shape_of(a)[-1]
+    return t + _mT(t) + _mask_matrix(a, np.eye(n))
+
+
+_SOLVE_KINDS = {
+    None: "general", "general": "general", "gen": "general", "diagonal": "diagonal",
+    "tridiagonal": "tridiagonal", "banded": "general", "upper triangular": "upper",
+    "lower triangular": "lower", "symmetric": "sym", "sym": "sym", "hermitian": "her",
+    "her": "her", "positive definite": "her", "pos": "her",
+}
+
+
+def _structured(a, kind, lower):
+    """The matrix SciPy's solver for `kind` reads from `a` (entries it ignores are dropped)."""
+    n = shape_of(a)[-1]
+    if kind == "general":
+        return a
+    if kind == "diagonal":
+        return _mask_matrix(a, np.eye(n))
+    if kind == "tridiagonal":
+        return _mask_matrix(a, np.tri(n, n, 1) * np.tri(n, n, 1).T)
+    if kind == "upper":
+        return fnp.triu(a)
+    if kind == "lower":
+        return fnp.tril(a)
+    if kind == "sym":
+        return _symmetric(a, lower)
+    return _hermitian(a, lower)  # 'her', 'pos'
+
+
+@numpy_outside_transforms(_sl.cholesky, unless_traced=True)
+def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
+    """`scipy.linalg.cholesky`: the upper (default) or `lower` Cholesky factor;
+    derivative of `funcdiff.numpy.linalg.cholesky` (reads that triangle of `a`).
+
+    Example:
+        ```python
+        >>> import numpy as np, funcdiff as fd
+        >>> from funcdiff.scipy import linalg as fsl
+        >>> A = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> fd.grad(lambda a: fsl.cholesky(a)[0, 1])(A).tolist()  # U[0, 1] = a01 / sqrt(a00)
+        [[-0.125, 0.5], [0.0, 0.0]]
+
+        ```
+    """
+    (a,) = _prep(a)
+    _probe(lambda x: _sl.cholesky(x, check_finite=False), a)
+    return fla.cholesky(a, upper=not bool(lower))
+
+
+@numpy_outside_transforms(_sl.det, unless_traced=True)
+def det(a, overwrite_a=False, check_finite=True):
+    """`scipy.linalg.det`: the determinant; derivative `tr(adj(A) dA)` (that of
+    `funcdiff.numpy.linalg.det`, valid at singular matrices too).
+
+    As in SciPy, the result is float64 (complex128) also for single-precision input.
+    """
+    (a,) = _prep(a)
+    _probe(lambda x: _sl.det(x, check_finite=False), a)
+    d = fla.det(a)
+    return convert_element_type(d, np.result_type(dtype_of(d), np.float64))
+
+
+def _kind(assume_a, table):
+    if assume_a not in table:
+        raise ValueError(f"{assume_a} is not a recognized matrix structure")
+    return table[assume_a]
+
+
+_INV_KINDS = {k: v for k, v in _SOLVE_KINDS.items()
+              if k in (None, "general", "gen", "diagonal", "upper triangular",
+                       "lower triangular", "sym", "her", "pos")}
+
+
+@numpy_outside_transforms(_sl.inv, unless_traced=True)
+def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
+    """`scipy.linalg.inv`: the inverse; derivative `-A^-1 dA A^-1` of the matrix that
+    `assume_a` reads.
+
+    `assume_a` 'upper triangular'/'lower triangular' read that triangle, 'sym', 'her'
+    and 'pos' the `lower` (default: upper) triangle; `None` and 'general' the whole
+    matrix. 'diagonal' inverts the diagonal and, as SciPy does, leaves the other
+    entries of `a` as they are.
+    """
+    if assume_a not in _INV_KINDS:
+        raise KeyError(assume_a)  # (SciPy's error)
+    kind = _INV_KINDS[assume_a]
+    (a,) = _prep(a)
+    _probe(lambda x: _sl.inv(x, check_finite=False), a)
+    if kind == "diagonal":
+        n = shape_of(a)[-1]
+        eye = np.eye(n, dtype=bool)
+        return fnp.where(eye, 1.0 / fnp.where(eye, a, 1.0), a)
+    return fla.inv(_structured(a, kind, bool(lower)))
+
+
+@numpy_outside_transforms(_sl.solve, unless_traced=True)
+def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True,
+          assume_a=None, transposed=False):
+    """`scipy.linalg.solve`: `x` with `a @ x = b`; derivatives of
+    `funcdiff.numpy.linalg.solve` applied to the matrix that `assume_a` reads.
+
+    `assume_a`: None/'general'/'banded' (the whole matrix: where SciPy detects a
+    structure from the values, the values agree), 'diagonal', 'tridiagonal',
+    'upper triangular', 'lower triangular' (only those entries), 'sym'/'symmetric',
+    'her'/'hermitian', 'pos'/'positive definite' (the `lower`, default upper,
+    triangle). `transposed=True` solves `a.T @ x = b` (real `a`). A 1-D `b` is one
+    vector; otherwise `b` is a (stack of) matrices `(..., N, K)`.
+
+    Example:
+        ```python
+        >>> import numpy as np, funcdiff as fd
+        >>> from funcdiff.scipy import linalg as fsl
+        >>> A = np.array([[2.0, 9.0], [1.0, 4.0]])  # 'lower triangular': 9.0 is not read
+        >>> g = fd.grad(lambda a: fsl.solve(a, np.ones(2), assume_a="lower triangular").sum())
+        >>> (g(A) + 0.0).tolist()
+        [[-0.1875, 0.0], [-0.125, -0.03125]]
+
+        ```
+    """
+    kind = _kind(assume_a, _SOLVE_KINDS)
+    a, b = _prep(a, b)
+    if transposed and _is_complex(a):
+        raise NotImplementedError(
+            "scipy.linalg.solve can currently not solve a^T x = b or a^H x = b for "
+            "complex matrices.")
+    _probe(lambda x, y: _sl.solve(x, y, check_finite=False), a, b)
+    m = _structured(a, kind, bool(lower))
+    if transposed:
+        m = _mT(m)
+    b, vector = _as_matrix_rhs(b)
+    return _from_matrix_rhs(pl.solve(m, b), vector)
+
+
+def _no_derivative_jvp(primals, tangents, message):
+    if tangents[0] is not None:
+        raise NotImplementedError(message)
+    return no_derivative_p.bind(primals[0], message=message), None
+
+
+def _no_derivative_vjp(g, out, primals, argnums, message):
+    raise NotImplementedError(message)
+
+
+no_derivative_p = Primitive("no_derivative", lambda x, message: x)
+no_derivative_p.jvp = _no_derivative_jvp
+no_derivative_p.vjp = _no_derivative_vjp
+no_derivative_p.batch = _broadcast_batch_rule(no_derivative_p)
+no_derivative_p.abstract_eval = lambda x, message: x
+
+
+@numpy_outside_transforms(_sl.lu, unless_traced=True)
+def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False):
+    """`scipy.linalg.lu`: `(P, L, U)` with `A = P L U` (any M x N; `L` is M x K and `U`
+    K x N, K = min(M, N)); `(P L, U)` with `permute_l`, and the row indices `p`
+    (`A = L[p] U`) instead of `P` with `p_indices`.
+
+    Derivatives (square matrices) come from the LU primitive of `lu_factor`:
+    with C = L^-1 P^T dA U^-1, dL = L tril(C, -1), dU = triu(C) U. `P` and `p`
+    have no derivative (they hold where the pivoting does not change).
+
+    Example:
+        ```python
+        >>> import numpy as np, funcdiff as fd
+        >>> from funcdiff.scipy import linalg as fsl
+        >>> A = np.array([[1.0, 2.0], [3.0, 4.0]])
+        >>> f = lambda a: fsl.lu(a)[2][1, 1]  # U[1, 1] = a01 - a00 a11 / a10
+        >>> fd.grad(f)(A).round(6).tolist()
+        [[-1.333333, 1.0], [0.444444, -0.333333]]
+
+        ```
+    """
+    (a,) = _prep(a)
+    if len(shape_of(a)) < 2:
+        _sl.lu(np.zeros(shape_of(a)))  # SciPy's error
+    m, n = shape_of(a)[-2:]
+    k = min(m, n)
+    message = f"lu: derivatives need a square matrix, got shape {shape_of(a)}"
+    if m != n:  # (guards on both sides: the error names `lu` in forward and reverse mode)
+        a = no_derivative_p.bind(a, message=message)
+    packed, piv = lu_p.bind(a)
+    if m != n:
+        packed = no_derivative_p.bind(packed, message=message)
+    lo = fnp.tril(slice_in_dim(packed, 0, k, axis=-1), -1) + np.eye(m, k, dtype=dtype_of(a))
+    up = fnp.triu(slice_in_dim(packed, 0, k, axis=-2))
+    perm = lu_pivots_to_permutation(piv, m)  # A[perm] = L U
+    if p_indices:
+        return fnp.argsort(perm, axis=-1).astype(np.int32), lo, up
+    onehot = fnp.equal(reshape(perm, shape_of(perm) + (1,)), np.arange(m))
+    pmat = _mT(onehot.astype(np.finfo(dtype_of(a)).dtype))
+    if permute_l:
+        return _mm(pmat, lo), up
+    return pmat, lo, up
+
+
+# -- qr -----------------------------------------------------------------------------------------
+def _qr_pivots_impl(a):
+    lead, n = a.shape[:-2], a.shape[-1]
+    out = np.empty(lead + (n,), np.int32)
+    for idx in np.ndindex(*lead):
+        out[idx] = _sl.qr(a[idx], mode="r", pivoting=True, check_finite=False)[-1]
+    return out
+
+
+qr_pivots_p = Primitive("qr_pivots", _qr_pivots_impl)
+qr_pivots_p.jvp = lambda primals, tangents: (qr_pivots_p.bind(primals[0]), None)
+qr_pivots_p.vjp = lambda g, out, primals, argnums: [None]
+qr_pivots_p.batch = _broadcast_batch_rule(qr_pivots_p)
+qr_pivots_p.abstract_eval = lambda a: ShapedArray(a.shape[:-2] + (a.shape[-1],), np.int32)
+qr_pivots_p.nondiff = True
+
+
+def _qr_parts(a, mode, pivoting):
+    """(q or None, r, p or None) of SciPy's qr for `mode` in full/economic/r."""
+    p = None
+    if pivoting:
+        p = qr_pivots_p.bind(a)
+        a = fnp.take_along_axis(a, fnp.broadcast_to(_row(p), shape_of(a)), axis=-1)
+    m, n = shape_of(a)[-2:]
+    if mode == "r":
+        (r,) = pl.qr(a, "r")
+        if m > n:
+            r = fnp.concatenate([r, np.zeros(shape_of(r)[:-2] + (m - n, n), dtype_of(r))], -2)
+        return None, r, p
+    q, r = pl.qr(a, "complete" if mode == "full" else "reduced")
+    return q, r, p
+
+
+@numpy_outside_transforms(_sl.qr, unless_traced=True)
+def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_finite=True):
+    """`scipy.linalg.qr`: `(Q, R)` ('full': Q is M x M; 'economic': M x K), `(R,)` ('r':
+    R is M x N), `(Q, R, P)` with `pivoting` (`a[:, P] = Q R`).
+
+    Derivatives are those of `funcdiff.numpy.linalg.qr` ('full' with M > N has none:
+    the extra columns of Q are not unique; use 'economic'). With `pivoting`, the column
+    permutation P comes from SciPy (integers, no derivative) and the QR of `a[:, P]`
+    is differentiated. 'raw' (Householder reflectors) has no derivative.
+
+    Example:
+        ```python
+        >>> import numpy as np, funcdiff as fd
+        >>> from funcdiff.scipy import linalg as fsl
+        >>> A = np.array([[3.0], [4.0]])
+        >>> fd.grad(lambda a: fsl.qr(a, mode="economic")[1][0, 0])(A).round(3).tolist()
+        [[-0.6], [-0.8]]
+
+        ```
+    """
+    if mode not in ("full", "r", "economic", "raw"):
+        raise ValueError("Mode argument should be one of ['full', 'r', 'economic', 'raw']")
+    if mode == "raw":
+        raise NotImplementedError(
+            "qr: mode='raw' (LAPACK's Householder reflectors) has no derivative in funcdiff; "
+            "use mode='economic' or 'full' inside transforms")
+    (a,) = _prep(a)
+    if len(shape_of(a)) < 2:
+        _sl.qr(np.zeros(shape_of(a)))  # SciPy's error
+    q, r, p = _qr_parts(a, mode, bool(pivoting))
+    if mode == "r" and not pivoting and len(shape_of(a)) > 2:
+        return r  # (SciPy 1.17 returns stacks of R this way)
+    out = (r,) if mode == "r" else (q, r)
+    return out + (p,) if pivoting else out
+
+
+@numpy_outside_transforms(_sl.qr_multiply, unless_traced=True)
+def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a=False,
+                overwrite_c=False):
+    """`scipy.linalg.qr_multiply`: `(Q @ c, R)` (mode 'left') or `(c @ Q, R)` ('right'),
+    with the economic Q and R of `qr(a)` (`(..., P)` too with `pivoting`); `conjugate`
+    uses conj(Q). A 1-D `c` is a vector.
+
+    Derivatives in `a` and `c`: those of `qr` (economic) and of the product.
+    """
+    if mode not in ("left", "right"):
+        raise ValueError(f"Mode argument can only be 'left' or 'right' but not '{mode}'")
+    a, c = _prep(a, c)
+    _sl.qr_multiply(np.zeros(shape_of(a)), np.zeros(shape_of(c)), mode=mode,
+                    overwrite_c=bool(overwrite_c))  # SciPy's shape errors
+    m, n = shape_of(a)[-2:]
+    full_left = bool(overwrite_c) and mode == "left" and m > n and shape_of(c)[0] == m
+    q, r, p = _qr_parts(a, "full" if full_left else "economic", bool(pivoting))
+    if full_left:  # (SciPy applies all M columns of Q then)
+        r = slice_in_dim(r, 0, n, axis=-2)
+    if conjugate:
+        q = conj(q) if _is_complex(q) else q
+    vector = len(shape_of(c)) < 2
+    if mode == "left":
+        cq = _mm(q, reshape(c, shape_of(c) + (1,)) if vector else c)
+    else:
+        cq = _mm(reshape(c, (1,) + shape_of(c)) if vector else c, q)
+    if vector:
+        sq = tuple(shape_of(cq))
+        cq = reshape(cq, sq[:-1] if mode == "left" else sq[:-2] + sq[-1:])
+    return (cq, r, p) if pivoting else (cq, r)
+
+
+@numpy_outside_transforms(_sl.svd, unless_traced=True)
+def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True,
+        lapack_driver="gesdd"):
+    """`scipy.linalg.svd`: `(U, s, Vh)` or `s`; derivatives of `funcdiff.numpy.linalg.svd`.
+
+    Singular-vector derivatives need distinct nonzero singular values and, for a
+    non-square matrix, `full_matrices=False`; the vectors' signs (phases) are
+    arbitrary, so differentiate phase-invariant functions such as `U diag(s) Vh`.
+    `lapack_driver` is checked and otherwise ignored.
+    """
+    if lapack_driver not in ("gesdd", "gesvd"):
+        raise ValueError(f'lapack_driver must be "gesdd" or "gesvd", not "{lapack_driver}"')
+    (a,) = _prep(a)
+    if len(shape_of(a)) < 2:
+        _sl.svd(np.zeros(shape_of(a)))  # SciPy's error
+    m, n = shape_of(a)[-2:]
+    if compute_uv and full_matrices and m != n:
+        # the extra columns of U or V have no derivative: the singular values come from
+        # their own primitive, so that derivatives through `s` alone work in reverse mode
+        u, _, vh = fla.svd(a, full_matrices=True)
+        return u, fla.svd(a, compute_uv=False), vh
+    out = fla.svd(a, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
+    return tuple(out) if compute_uv else out
+
+
+@numpy_outside_transforms(_sl.polar, unless_traced=True)
+def polar(a, side="right"):
+    """`scipy.linalg.polar`: `(u, p)` with `a = u p` ('right') or `a = p u` ('left').
+
+    From the reduced SVD `a = W diag(s) Vh`, as SciPy: `u = W Vh`, `p = Vh^H diag(s) Vh`
+    (right) or `W diag(s) W^H` (left). Derivatives through the SVD: they need
+    distinct nonzero singular values.
+    """
+    if side not in ("right", "left"):
+        raise ValueError("`side` must be either 'right' or 'left'")
+    (a,) = _prep(a)
+    if len(shape_of(a)) < 2:
+        raise ValueError("`a` must be a 2-D array.")
+    w, s, vh = fla.svd(a, full_matrices=False)
+    u = _mm(w, vh)
+    if side == "right":
+        p = _mm(_H(vh) * _row(s), vh)
+    else:
+        p = _mm(w * _row(s), _H(w))
+    return u, p
+
+
+@numpy_outside_transforms(_sl.expm_frechet, unless_traced=True)
+def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):  # noqa: N803
+    """`scipy.linalg.expm_frechet`: `(expm(A), L(A, E))` or `L(A, E)`, the Fréchet
+    derivative of expm at A in direction E.
+
+    Both come from one `expm` of the block matrix `[[A, E], [0, A]]` (its top-left
+    block is expm(A), its top-right block L(A, E)), so derivatives in A and E of any
+    order are those of `expm`. `method` is checked and otherwise ignored.
+
+    Example:
+        ```python
+        >>> import numpy as np, funcdiff as fd
+        >>> from funcdiff.scipy import linalg as fsl
+        >>> f = lambda s: fsl.expm_frechet(s * np.eye(2), np.eye(2), compute_expm=False)[0, 0]
+        >>> round(float(fd.grad(f)(0.0)), 6)  # d/ds e^s at 0
+        1.0
+
+        ```
+    """
+    if method not in (None, "SPS", "blockEnlarge"):
+        raise ValueError(f"Unknown implementation {method}")
+    a, e = _prep(A, E, np.float64(0))[:2]  # SciPy computes in double precision
+    _sl.expm_frechet(np.zeros(shape_of(a)), np.zeros(shape_of(e)), compute_expm=False)
+    n = shape_of(a)[-1]
+    zero = np.zeros(shape_of(a), dtype_of(a))
+    big = fnp.concatenate(
+        [fnp.concatenate([a, e], axis=-1), fnp.concatenate([zero, a], axis=-1)], axis=-2)
+    top = slice_in_dim(_expm(big), 0, n, axis=-2)
+    frechet = slice_in_dim(top, n, 2 * n, axis=-1)
+    if not compute_expm:
+        return frechet
+    return slice_in_dim(top, 0, n, axis=-1), frechet
+
+
+# -- eigh_tridiagonal ---------------------------------------------------------------------------
+def _tridiagonal_dense(d, e):
+    """The symmetric tridiagonal matrix of diagonal `d` and off-diagonal `e` (stacks too)."""
+    n = shape_of(d)[-1]
+    sd = np.zeros((n, n * n))
+    sd[np.arange(n), np.arange(n) * (n + 1)] = 1.0
+    se = np.zeros((max(n - 1, 0), n * n))
+    k = np.arange(n - 1)
+    se[k, k * n + k + 1] = 1.0
+    se[k, (k + 1) * n + k] = 1.0
+    dt = dtype_of(d)
+    flat = fnp.matmul(d, sd.astype(dt)) + fnp.matmul(e, se.astype(dt))
+    return reshape(flat, tuple(shape_of(d)[:-1]) + (n, n))
+
+
+@numpy_outside_transforms(_sl.eigh_tridiagonal, unless_traced=True)
+def eigh_tridiagonal(d, e, eigvals_only=False, select="a", select_range=None,
+                     check_finite=True, tol=0.0, lapack_driver="auto"):
+    """`scipy.linalg.eigh_tridiagonal`: eigenvalues (ascending) and eigenvectors of the
+    real symmetric tridiagonal matrix with diagonal `d` and off-diagonal `e`.
+
+    Inside transforms the dense matrix is built and `funcdiff.numpy.linalg.eigh`
+    differentiated (eigenvectors may differ from SciPy's by a sign per column).
+    `select` 'a' (all), 'i' (indices `select_range = (lo, hi)`, inclusive) or 'v'
+    (values in `(lo, hi]`, which needs concrete values: not under vmap/jit).
+    `tol` and `lapack_driver` are checked by SciPy and otherwise ignored.
+
+    Example:
+        ```python
+        >>> import numpy as np, funcdiff as fd
+        >>> from funcdiff.scipy import linalg as fsl
+        >>> g = fd.grad(lambda d: fsl.eigh_tridiagonal(d, np.ones(1), eigvals_only=True)[-1])
+        >>> g(np.array([1.0, 1.0])).round(6).tolist()
+        [0.5, 0.5]
+
+        ```
+    """
+    d, e = _prep(d, e)
+    if _is_complex(d) or _is_complex(e):
+        raise TypeError("Only real arrays currently supported")
+    _sl.eigh_tridiagonal(np.zeros(shape_of(d)), np.zeros(shape_of(e)), eigvals_only=True,
+                         select=select, select_range=select_range, tol=tol,
+                         lapack_driver=lapack_driver)  # SciPy's argument checks
+    w, v = fla.eigh(_tridiagonal_dense(d, e))
+    sel = select.lower() if isinstance(select, str) else select
+    if sel in ("i", 1):
+        lo, hi = (int(i) for i in select_range)
+        w, v = w[..., lo: hi + 1], v[..., lo: hi + 1]
+    elif sel in ("v", 2):
+        lo, hi = select_range
+        wv = _concrete_or_none(w)
+        if wv is None:
+            raise NotImplementedError(
+                "eigh_tridiagonal: select='v' needs concrete values (not under vmap or jit); "
+                "use select='i'")
+        keep = np.nonzero((wv > lo) & (wv <= hi))[0]
+        start, stop = (int(keep[0]), int(keep[-1]) + 1) if keep.size else (0, 0)
+        w, v = w[..., start:stop], v[..., start:stop]
+    return w if eigvals_only else (w, v)
+
+
+# -- funm ---------------------------------------------------------------------------------------
+def _maybe_real(a, f):
+    """SciPy's rule: a real `a` with a complex `f` whose imaginary part is ~0 gives real `f`.
+    Without concrete values (vmap, jit), the result is taken as real."""
+    if _is_complex(a) or not _is_complex(f):
+        return f
+    fv = _concrete_or_none(f)
+    if fv is not None:
+        single = np.finfo(dtype_of(f)).bits <= 64
+        tol = np.finfo(np.float32).eps * 1e3 if single else np.finfo(np.float64).eps * 1e6
+        if not np.allclose(fv.imag, 0.0, atol=tol):
+            return f
+    return real(f)
+
+
+@numpy_outside_transforms(_sl.funm, unless_traced=True)
+def funm(A, func, disp=True):  # noqa: N803
+    """`scipy.linalg.funm`: the matrix function `f(A)` of a scalar function `func`.
+
+    Inside transforms `func` (vectorized, written with NumPy or funcdiff operations) is
+    applied to the (complex) eigenvalues of a diagonalizable `A = V diag(w) V^-1`:
+    `f(A) = V diag(func(w)) V^-1`, differentiated through `funcdiff.numpy.linalg.eig`
+    (distinct eigenvalues needed). SciPy uses the Schur-Parlett algorithm: the values
+    agree to rounding. As in SciPy, a real `A` gives a real result when its imaginary
+    part is ~0 (always real under vmap/jit, where values are abstract). `disp=False`
+    also returns SciPy's error estimate, computed by SciPy from the concrete values.
+
+    Example:
+        ```python
+        >>> import numpy as np, funcdiff as fd
+        >>> from funcdiff.scipy import linalg as fsl
+        >>> round(float(fd.grad(lambda s: fsl.funm(s * np.eye(2), np.exp)[0, 0])(1.0)), 6)
+        2.718282
+
+        ```
+    """
+    (a,) = _prep(A)
+    _probe(lambda x: _sl.funm(x, np.exp), a)
+    w, v = fla.eig(a)
+    cdt = np.result_type(dtype_of(a), np.complex64)
+    w, v = convert_element_type(w, cdt), convert_element_type(v, cdt)
+    fw = func(w)
+    f = _mT(pl.solve(_mT(v), _mT(v * _row(fw))))  # V diag(f(w)) V^-1
+    f = _maybe_real(a, f)
+    if disp:
+        return f
+    av = _concrete_or_none(a)
+    if av is None:
+        raise NotImplementedError(
+            "funm: disp=False (SciPy's error estimate) needs concrete values (not under "
+            "vmap or jit)")
+    return f, _sl.funm(av, func, disp=False)[1]
+
+
+# -- schur and hessenberg: A = Z T Z^H; with E = Z^H dA Z and X = Z^H dZ (skew-Hermitian),
+#    dT = E - X T + T X, and X's strictly lower part L solves the entries of this equation
+#    where dT is zero (a linear system in L, triangular in a suitable order: nonsingular
+#    for distinct eigenvalues, for an unreduced Hessenberg matrix). --------------------------
+def _commutator_matrix(t, rows, cols):
+    """The matrix of L -> (L T - T L) at the flat positions `rows`, for L supported on the
+    flat positions `cols` (stacks of T)."""
+    n = shape_of(t)[-1]
+    lead = tuple(shape_of(t)[:-2])
+    eye = np.eye(n, dtype=dtype_of(t))
+    t1 = reshape(eye, (n, 1, n, 1)) * reshape(_mT(t), lead + (1, n, 1, n))
+    t2 = reshape(t, lead + (n, 1, n, 1)) * reshape(eye, (1, n, 1, n))
+    k = reshape(t1 - t2, lead + (n * n, n * n))
+    return fnp.take(fnp.take(k, rows, axis=-2), cols, axis=-1)
+
+
+def _flat_take(x, idx):
+    n = shape_of(x)[-1]
+    return fnp.take(reshape(x, tuple(shape_of(x)[:-2]) + (n * n,)), idx, axis=-1)
+
+
+def _flat_put(v, idx, n):
+    """The (..., n, n) matrix with `v` at the flat positions `idx`, zero elsewhere."""
+    s = np.zeros((len(idx), n * n))
+    s[np.arange(len(idx)), idx] = 1.0
+    return reshape(fnp.matmul(v, s.astype(np.finfo(dtype_of(v)).dtype)),
+                   tuple(shape_of(v)[:-1]) + (n, n))
+
+
+def _vec_solve(k, v):
+    return reshape(pl.solve(k, reshape(v, shape_of(v) + (1,))), shape_of(v))
+
+
+def _similarity_index_sets(n, zero_below, fixed_first):
+    """Flat positions where dT must vanish (below diagonal `-zero_below`), and the unknown
+    strictly lower entries of X (not in column 0 when the first column of Z is fixed)."""
+    i, j = np.indices((n, n))
+    rows = np.flatnonzero(i - j >= zero_below)
+    cols = np.flatnonzero((i > j) & (j >= (1 if fixed_first else 0)))
+    return rows, cols
+
+
+def _sub_index(n):
+    """Flat positions of the subdiagonal (j + 1, j)."""
+    return np.arange(n - 1) * (n + 1) + n
+
+
+def _phase_matrix(n, dtype):
+    """C with theta = s @ C: theta[0] = 0, theta[j + 1] = s[0] + ... + s[j]."""
+    return np.triu(np.ones((max(n - 1, 0), n), dtype), 1)
+
+
+def _similarity_jvp(t, z, da, zero_below, fixed_first, real_subdiagonal=False):
+    """(dT, dZ) of A = Z T Z^H. With `real_subdiagonal` (complex Hessenberg form), the
+    phases diag(X) = i theta keep T's subdiagonal real, as LAPACK's reflectors do."""
+    n = shape_of(t)[-1]
+    rows, cols = _similarity_index_sets(n, zero_below, fixed_first)
+    e = _mm(_H(z), _mm(da, z))
+    keep = np.tri(n, n, zero_below - 1).T.astype(np.finfo(dtype_of(e)).dtype)  # triu(., 1-zb)
+    if not len(rows):
+        dt, dz = e * keep, _mm(z, e * 0)
+    else:
+        k = _commutator_matrix(t, rows, cols)
+        low = _flat_put(_vec_solve(k, _flat_take(e, rows)), cols, n)
+        x = low - _H(low)
+        dt, dz = (e - _mm(x, t) + _mm(t, x)) * keep, _mm(z, x)
+    if real_subdiagonal and _is_complex(t) and n > 1:
+        sub = _sub_index(n)
+        s = imag(_flat_take(dt, sub)) / real(_flat_take(t, sub))
+        theta = fnp.matmul(s, _phase_matrix(n, dtype_of(s)))
+        dt = dt + 1j * t * (_row(theta) - reshape(theta, shape_of(theta) + (1,)))
+        dz = dz + z * _row(1j * theta)
+    return dt, dz
+
+
+def _similarity_adjoint(gt, gz, t, z, zero_below, fixed_first, real_subdiagonal=False):
+    """The adjoint (for Re tr(X^H Y)) of dA -> (dT, dZ) of `_similarity_jvp`."""
+    n = shape_of(t)[-1]
+    rows, cols = _similarity_index_sets(n, zero_below, fixed_first)
+    keep = np.tri(n, n, zero_below - 1).T.astype(np.finfo(dtype_of(t)).dtype)
+    gt = None if _is_zero(gt) else gt * keep
+    gz = None if _is_zero(gz) else gz
+    if real_subdiagonal and _is_complex(t) and n > 1 and (gt is not None or gz is not None):
+        gtheta = None
+        if gz is not None:
+            p = _mm(_H(z), gz)
+            gtheta = imag(fnp.diagonal(p, 0, -2, -1))
+        if gt is not None:
+            w = imag(gt * conj(t))
+            term = fnp.sum(w, axis=-2) - fnp.sum(w, axis=-1)
+            gtheta = term if gtheta is None else gtheta + term
+        gs = fnp.matmul(gtheta, _phase_matrix(n, dtype_of(gtheta)).T)
+        sub = _sub_index(n)
+        extra = _flat_put(1j * gs / real(_flat_take(t, sub)), sub, n)
+        gt = extra if gt is None else gt + extra
+    ge, gx = None, None
+    if gt is not None:
+        ge = gt
+        gx = _mm(_H(t), ge) - _mm(ge, _H(t))
+    if gz is not None:
+        term = _mm(_H(z), gz)
+        gx = term if gx is None else gx + term
+    if gx is not None and len(rows):
+        gl = _flat_take(gx - _H(gx), cols)
+        k = _commutator_matrix(t, rows, cols)
+        gev = _flat_put(_vec_solve(_H(k), gl), rows, n)
+        ge = gev if ge is None else ge + gev
+    if ge is None:
+        return None
+    return _mm(z, _mm(ge, _H(z)))
+
+
+def _require_triangular_impl(t, name):
+    sub = np.diagonal(t, -1, -2, -1)
+    if np.any(sub != 0):
+        raise NotImplementedError(
+            f"{name}: derivatives of the real Schur form need real eigenvalues (a triangular "
+            "T); this matrix has complex ones (2x2 blocks). Use output='complex'.")
+    return t
+
+
+require_triangular_p = Primitive("require_triangular", _require_triangular_impl)
+require_triangular_p.jvp = lambda primals, tangents, name: (
+    require_triangular_p.bind(primals[0], name=name), tangents[0])
+require_triangular_p.vjp = lambda g, out, primals, argnums, name: [g]
+require_triangular_p.batch = _broadcast_batch_rule(require_triangular_p)
+require_triangular_p.abstract_eval = lambda t, name: t
+
+
+def _schur_impl(a, output, sort):
+    lead = a.shape[:-2]
+    cdt = np.result_type(a.dtype, np.complex64) if output == "complex" else a.dtype
+    t = np.empty(a.shape, cdt)
+    z = np.empty(a.shape, cdt)
+    sdim = np.empty(lead, np.int32)
+    for idx in np.ndindex(*lead):
+        res = _sl.schur(a[idx], output=output, sort=sort, check_finite=False)
+        t[idx], z[idx] = res[0], res[1]
+        if sort is not None:
+            sdim[idx] = res[2]
+    return [t, z] if sort is None else [t, z, sdim]
+
+
+schur_p = Primitive("schur", _schur_impl, multiple_results=True)
+
+
+def _schur_checked(a, output, sort):
+    outs = schur_p.bind(a, output=output, sort=sort)
+    t = outs[0]
+    if output == "real":
+        t = require_triangular_p.bind(t, name="schur")
+    return outs, t, outs[1]
+
+
+def _schur_jvp(primals, tangents, output, sort):
+    (a,), (da,) = primals, tangents
+    outs, t, z = _schur_checked(a, output, sort)
+    dt, dz = _similarity_jvp(t, z, da, 1, False)
+    return outs, [dt, dz] + ([None] if sort is not None else [])
+
+
+def _schur_adjoint(g, out, primals, argnums, output, sort):
+    (a,) = primals
+    outs, t, z = _schur_checked(a, output, sort)
+    return [_similarity_adjoint(g[0], g[1], t, z, 1, False)]
+
+
+def _schur_abstract_eval(a, output, sort):
+    cdt = np.result_type(a.dtype, np.complex64) if output == "complex" else a.dtype
+    outs = [ShapedArray(a.shape, cdt), ShapedArray(a.shape, cdt)]
+    return outs if sort is None else outs + [ShapedArray(a.shape[:-2], np.int32)]
+
+
+schur_p.jvp = _schur_jvp
+schur_p.vjp = _adjoint_vjp(_schur_adjoint)
+schur_p.batch = _broadcast_batch_rule(schur_p)
+schur_p.abstract_eval = _schur_abstract_eval
+
+
+@numpy_outside_transforms(_sl.schur, unless_traced=True)
+def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_finite=True):
+    """`scipy.linalg.schur`: `(T, Z)` with `A = Z T Z^H` (and `sdim` with `sort`).
+
+    Derivatives for distinct eigenvalues, with T triangular (output 'complex', or
+    'real' when all eigenvalues are real; real 2x2 blocks raise NotImplementedError):
+    with E = Z^H dA Z and X = Z^H dZ skew-Hermitian, dT = E - X T + T X, whose
+    strictly lower part must vanish; that fixes the strictly lower part of X (a
+    linear system with the coefficients T_jj - T_ii). Z's column phases are
+    arbitrary (as in LAPACK): the rule keeps diag(X) = 0, so differentiate
+    phase-invariant functions (|T|, |Z|, Z T Z^H, ...).
+
+    Example:
+        ```python
+        >>> import numpy as np, funcdiff as fd
+        >>> from funcdiff.scipy import linalg as fsl
+        >>> A = np.array([[1.0, 2.0], [0.5, 3.0]])
+        >>> t_sum = lambda a: fsl.schur(a)[0][0, 0] + fsl.schur(a)[0][1, 1]  # the trace
+        >>> bool(np.allclose(fd.grad(t_sum)(A), np.eye(2)))
+        True
+        >>> z_abs = lambda a: abs(fsl.schur(a)[1][0, 0])  # |Z|: free of the sign convention
+        >>> fd.grad(z_abs)(A).shape
+        (2, 2)
+
+        ```
+    """
+    if output not in ("real", "complex", "r", "c"):
+        raise ValueError("argument must be 'real', or 'complex'")
+    output = {"r": "real", "c": "complex"}.get(output, output)
+    (a,) = _prep(a)
+    _probe(lambda x: _sl.schur(x, check_finite=False), a)
+    if isinstance(sort, str) and sort not in ("lhp", "rhp", "iuc", "ouc"):
+        raise ValueError("'sort' parameter must either be 'None', or a callable, or "
+                         "one of ('lhp','rhp','iuc','ouc')")
+    if _is_complex(a):
+        output = "complex"
+    outs = schur_p.bind(a, output=output, sort=sort)
+    if sort is not None and not shape_of(outs[2]):
+        sdim = _concrete_or_none(outs[2])
+        if sdim is not None:
+            outs[2] = int(sdim)  # a Python int, as SciPy's
+    return tuple(outs)
+
+
+# -- hessenberg: A = Q H Q^H, Q e1 = e1 ---------------------------------------------------------
+def _hessenberg_impl(a):
+    h = np.empty_like(a)
+    q = np.empty_like(a)
+    for idx in np.ndindex(*a.shape[:-2]):
+        h[idx], q[idx] = _sl.hessenberg(a[idx], calc_q=True, check_finite=False)
+    return [h, q]
+
+
+hessenberg_p = Primitive("hessenberg", _hessenberg_impl, multiple_results=True)
+
+
+def _hessenberg_jvp(primals, tangents):
+    (a,), (da,) = primals, tangents
+    h, q = hessenberg_p.bind(a)
+    dh, dq = _similarity_jvp(h, q, da, 2, True, real_subdiagonal=True)
+    return [h, q], [dh, dq]
+
+
+def _hessenberg_adjoint(g, out, primals, argnums):
+    h, q = out
+    return [_similarity_adjoint(g[0], g[1], h, q, 2, True, real_subdiagonal=True)]
+
+
+hessenberg_p.jvp = _hessenberg_jvp
+hessenberg_p.vjp = _adjoint_vjp(_hessenberg_adjoint)
+hessenberg_p.batch = _broadcast_batch_rule(hessenberg_p)
+hessenberg_p.abstract_eval = lambda a: [a, a]
+
+
+@numpy_outside_transforms(_sl.hessenberg, unless_traced=True)
+def hessenberg(a, calc_q=False, overwrite_a=False, check_finite=True):
+    """`scipy.linalg.hessenberg`: the upper Hessenberg form `H` (and `Q` with `calc_q`),
+    `A = Q H Q^H`, from Householder reflections (`Q e1 = e1`).
+
+    Derivatives (unreduced H: nonzero subdiagonal): with E = Q^H dA Q and
+    X = Q^H dQ skew-Hermitian with zero first column, dH = E - X H + H X, whose
+    entries below the subdiagonal vanish; that fixes X's strictly lower part (a
+    linear system with the subdiagonal of H as pivots). For complex matrices
+    X's diagonal phases keep H's subdiagonal real, as LAPACK's reflectors do, so H
+    and Q themselves are differentiable (real or complex; the signs are LAPACK's,
+    smooth where H's subdiagonal keeps its signs). For n <= 2, H is `a` and Q the
+    identity, as in SciPy.
+
+    Example:
+        ```python
+        >>> import numpy as np, funcdiff as fd
+        >>> from funcdiff.scipy import linalg as fsl
+        >>> A = np.arange(9.0).reshape(3, 3) + np.eye(3)
+        >>> g = fd.grad(lambda a: fsl.hessenberg(a).trace())(A)  # similarity keeps the trace
+        >>> bool(np.allclose(g, np.eye(3)))
+        True
+
+        ```
+    """
+    (a,) = _prep(a)
+    _probe(lambda x: _sl.hessenberg(x, check_finite=False), a)
+    n = shape_of(a)[-1]
+    if n <= 2:  # already Hessenberg: SciPy returns `a` and a float64 identity
+        q = np.broadcast_to(np.eye(n), tuple(shape_of(a)[:-2]) + (n, n)).copy()
+        return (a, q) if calc_q else a
+    h, q = hessenberg_p.bind(a)
+    return (h, q) if calc_q else h
+
+
+# -- rsf2csf: Givens rotations of the 2x2 blocks of a real Schur form ------------------------
+@numpy_outside_transforms(_sl.rsf2csf, unless_traced=True)
+def rsf2csf(T, Z, check_finite=True):  # noqa: N803
+    """`scipy.linalg.rsf2csf`: the complex Schur form `(T, Z)` of a real one.
+
+    SciPy's algorithm written with funcdiff operations (differentiable): for each
+    subdiagonal entry above SciPy's threshold, a Givens rotation from the block's
+    eigenvalue (in closed form) is applied to T and Z; where the entry is below the
+    threshold the rotation is the identity (a `where`, so vmap and jit work).
+    """
+    z, t = (_arr(x) for x in (Z, T))
+    for name, x in (("Z", z), ("T", t)):
+        s = shape_of(x)
+        if len(s) < 2 or s[-1] != s[-2]:
+            raise ValueError(f"Input '{name}' must be square.")
+    if shape_of(t)[-1] != shape_of(z)[-1]:
+        raise ValueError(
+            f"Input array shapes must match: Z: {shape_of(z)} vs. T: {shape_of(t)}")
+    cdt = np.result_type(dtype_of(z), dtype_of(t), np.complex64)
+    t, z = convert_element_type(t, cdt), convert_element_type(z, cdt)
+    batch = np.broadcast_shapes(shape_of(t)[:-2], shape_of(z)[:-2])
+    n = shape_of(t)[-1]
+    t = fnp.broadcast_to(t, batch + (n, n))
+    eps = np.finfo(float).eps
+    for m in range(n - 1, 0, -1):
+        a_, b_, c_, d_ = (_scalar_mat(t[..., i, j])
+                          for i, j in ((m - 1, m - 1), (m - 1, m), (m, m - 1), (m, m)))
+        rotate = fnp.abs(c_) > eps * (fnp.abs(a_) + fnp.abs(d_))
+        p = (a_ - d_) / 2
+        disc = fnp.where(rotate, p * p + b_ * c_, -1.0)
+        mu = p + fnp.sqrt(disc)  # eigenvalue of the block minus T[m, m] (LAPACK's first)
+        r = fnp.sqrt(real(mu * conj(mu)) + real(c_ * conj(c_)))
+        r = fnp.where(rotate, r, 1.0)
+        cc = fnp.where(rotate, mu / r, 1.0)
+        s = fnp.where(rotate, c_ / r, 0.0)
+        g = np.eye(n, dtype=cdt)
+        rot = np.zeros((4, n, n), np.finfo(cdt).dtype)
+        rot[0, m - 1, m - 1] = rot[1, m - 1, m] = rot[2, m, m - 1] = rot[3, m, m] = 1.0
+        gm = fnp.where(np.eye(n, dtype=bool) & ~np.isin(np.arange(n), [m - 1, m]), g, 0.0)
+        gm = gm + conj(cc) * rot[0] + s * rot[1] - s * rot[2] + cc * rot[3]
+        t = _mm(_mm(gm, t), _H(gm))
+        z = _mm(z, _H(gm))
+        keep = np.ones((n, n), np.finfo(cdt).dtype)
+        keep[m, m - 1] = 0.0
+        t = t * keep
+    return t, z
