@@ -47,7 +47,7 @@ DETACHING = {
     "normalize by float(max)": lambda x: fnp.sum(x / float(fnp.max(x))),
     "scipy logsumexp": lambda x: scipy.special.logsumexp(x),
     "scipy norm.logpdf": lambda x: fnp.sum(scipy.stats.norm.logpdf(x)),
-    "scipy linalg.det": lambda x: scipy.linalg.det(fnp.outer(x, x) + fnp.eye(3)),
+    "scipy linalg.eigvalsh": lambda x: fnp.sum(scipy.linalg.eigvalsh(fnp.outer(x, x) + fnp.eye(3))),
     "write into a NumPy buffer": lambda x: fnp.sum(_fill_buffer(x)),
 }
 
@@ -92,8 +92,8 @@ def test_detach_error_names_the_fix(case, fix):
 
 
 def test_detach_error_names_the_function_funcdiff_lacks():
-    with pytest.raises(fd.DetachError, match=r"no `scipy\.linalg\.det` yet"):
-        fd.grad(DETACHING["scipy linalg.det"])(X)
+    with pytest.raises(fd.DetachError, match=r"no `scipy\.linalg\.eigvalsh` yet"):
+        fd.grad(DETACHING["scipy linalg.eigvalsh"])(X)
 
 
 def test_reading_values_still_works():
@@ -177,7 +177,7 @@ def test_dispatch_is_keyed_by_function_object():
     with pytest.raises(TypeError, match=r"numpy\.emath\.sqrt"):
         fd.jvp(lambda s: np.emath.sqrt(s), (-4.0,), (1.0,))
     with pytest.raises(TypeError, match="no equivalent"):
-        fd.grad(lambda x: fnp.sum(np.i0(x)))(X)
+        fd.grad(lambda x: len(np.array2string(x)))(X)
     close(fd.grad(lambda x: np.sum(np.sin(x)))(X), np.cos(X), TOL)
     close(fd.grad(lambda x: fnp.sum(scipy.special.expit(x)))(X),
           scipy.special.expit(X) * (1 - scipy.special.expit(X)), TOL)

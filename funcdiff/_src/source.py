@@ -14,6 +14,7 @@ import linecache
 import os
 import sys
 import sysconfig
+import types
 
 __all__ = ["user_frame", "where", "library_call", "funcdiff_equivalent"]
 
@@ -62,20 +63,26 @@ def library_call(depth=1):
     now running (e.g. "scipy.special.logsumexp"), or None when the user's own line
     is the innermost frame (a direct `float(x)`, `numpy.asarray(x)`, ...)."""
     f = sys._getframe(depth + 1)
-    outer_lib = None
+    library = []  # the NumPy/SciPy frames, innermost first
     while f is not None and _is_library(f):
         module = f.f_globals.get("__name__", "") or ""
         if module.split(".")[0] in ("numpy", "scipy"):
-            outer_lib = f
-        elif outer_lib is not None and module.split(".")[0] == "funcdiff":
+            library.append(f)
+        elif library and module.split(".")[0] == "funcdiff":
             break  # funcdiff called NumPy: the user called funcdiff, not NumPy
         f = f.f_back
-    if outer_lib is None:
+    if not library:
         return None
-    return _public_name(outer_lib)
+    # the outermost frame that is a public function; decorators' wrappers (SciPy's
+    # batching `wrapper`, a multi-ufunc's `__call__`) give way to the function they wrap
+    for frame in reversed(library):
+        name = _public_name(frame, exported_only=True)
+        if name is not None:
+            return name
+    return _public_name(library[-1])
 
 
-def _public_name(frame):
+def _public_name(frame, exported_only=False):
     code = frame.f_code
     module = frame.f_globals.get("__name__", "")
     self = frame.f_locals.get("self")
@@ -86,6 +93,10 @@ def _public_name(frame):
         dist = getattr(self, "name", None)  # scipy.stats distributions: norm.logpdf
         if module.startswith("scipy.stats") and isinstance(dist, str):
             return f"scipy.stats.{dist}.{code.co_name}"
+        name = getattr(self, "__name__", None)  # SciPy's multi-ufuncs (sph_harm_y)
+        if code.co_name == "__call__" and isinstance(name, str) and module.startswith(
+                "scipy.special"):
+            return f"scipy.special.{name}"
     parts = module.split(".")
     public = []
     for p in parts:
@@ -100,7 +111,35 @@ def _public_name(frame):
             continue
         if obj is not None and _runs(obj, code):
             return f"{modname}.{code.co_name}"
+    wrapped = _wrapped_function(frame)
+    if wrapped is not None:
+        return wrapped
+    if exported_only:
+        return None
     return f"{'.'.join(public) or module}.{code.co_name}"
+
+
+def _wrapped_function(frame):
+    """For a decorator's wrapper frame (SciPy's batching `wrapper`, which converts the
+    arguments before it calls the function): the public name of the function it wraps,
+    found among its local variables."""
+    for value in frame.f_locals.values():
+        if not isinstance(value, types.FunctionType) or value.__name__.startswith("_"):
+            continue
+        parts = []
+        for p in (value.__module__ or "").split("."):
+            if p.startswith("_"):
+                break
+            parts.append(p)
+        for n in range(1, len(parts) + 1):
+            modname = ".".join(parts[:n])
+            try:
+                obj = getattr(importlib.import_module(modname), value.__name__, None)
+            except ImportError:
+                continue
+            if obj is not None and (obj is value or getattr(obj, "__wrapped__", None) is value):
+                return f"{modname}.{value.__name__}"
+    return None
 
 
 def _runs(obj, code):
