@@ -44,7 +44,7 @@ LAYERS = [
     "_src.scipy.special", "scipy.special", "_src.scipy.matrices", "_src.scipy.linalg",
     "_src.scipy.fft", "_src.scipy.signal", "_src.scipy.integrate", "_src.scipy.ndimage",
     "_src.scipy.interpolate", "_src.scipy.stats.util", "_src.scipy.stats.gamma",
-    "_src.scipy.stats", "_src.scipy.optimize",
+    "_src.scipy.stats.gumbel", "_src.scipy.stats", "_src.scipy.optimize",
 ]
 OPTIONAL = ("hypothesis", "scipy")
 

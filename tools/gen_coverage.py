@@ -540,6 +540,492 @@ probes("funcdiff.scipy.integrate", {
 })
 
 
+# ------------------------------------------------------------------ beyond the checklist
+# Probe inputs of the public names the checklist does not list (EXTRA), and the public
+# names that are not functions of arrays, with the reason (NOT_APPLICABLE). The page's
+# last sections show them; tests/test_walk.py walks them with PROBES under grad/jvp.
+STATS = "funcdiff.scipy.stats"
+_spd = SPD
+
+
+_with_nan = N(3, 4)
+_with_nan[1, 2] = np.nan
+_choice = np.array([[0, 1, 0], [1, 1, 0]])
+_Q = N(3, 3) + 3 * np.eye(3)
+_EIG = _Q @ np.diag([1.0, 2.0, 3.5]) @ np.linalg.inv(_Q)  # distinct real eigenvalues
+_loc_scale = (np.float64(0.2), np.float64(1.4))
+
+
+def _at(m):
+    def f(x, v):
+        a = m.at(x)
+        return (a[0, 1].set(v[0]), a[:, [0, 0]].add(v[:, None]),
+                a[:, [0, 0]].subtract(v[:, None]), a[1, 1:].multiply(v),
+                a[:, 2].min(v), a[:, 2].max(v), a[1].get())
+
+    return f
+
+
+def _indices_from(name):
+    def template(m):
+        def f(x):
+            idx = getattr(m, name)(x)
+            return idx, x[idx]  # the integer indices, and a gather through them
+
+        return f
+
+    return template
+
+
+EXTRA = {
+    # -- funcdiff.numpy
+    ("funcdiff.numpy", "shape"): P(N(2, 3), fn=lambda m: lambda x: np.array(m.shape(x))),
+    ("funcdiff.numpy", "ndim"): P(N(2, 3)),
+    ("funcdiff.numpy", "size"): P(N(2, 3)),
+    ("funcdiff.numpy", "result_type"): P(
+        N(2, 3).astype(np.float32),
+        fn=lambda m: lambda x: m.astype(x, m.result_type(x, np.float64))),
+    ("funcdiff.numpy", "isscalar"): P(N(2, 3), fn=lambda m: lambda x: np.array(m.isscalar(x))),
+    ("funcdiff.numpy", "iscomplexobj"): P(C(3), fn=lambda m: lambda x: np.array(
+        m.iscomplexobj(x))),
+    ("funcdiff.numpy", "isrealobj"): P(N(3), fn=lambda m: lambda x: np.array(m.isrealobj(x))),
+    **{("funcdiff.numpy", n): P(N(2, 3), fn=lambda m, n=n: lambda x: getattr(m, n)(
+        m.astype(4 * x, np.int64), m.astype(3 * x, np.int64)))
+       for n in ("bitwise_and", "bitwise_or", "bitwise_xor")},
+    ("funcdiff.numpy", "invert"): P(N(2, 3), fn=lambda m: lambda x: m.invert(x > 0)),
+    ("funcdiff.numpy", "rint"): P(3 * N(2, 3)),
+    ("funcdiff.numpy", "around"): P(3 * N(2, 3), fn=lambda m: lambda x: m.around(x, 1)),
+    ("funcdiff.numpy", "fix"): P(3 * N(2, 3)),
+    ("funcdiff.numpy", "cumulative_sum"): P(N(3, 4), fn=lambda m: lambda x: m.cumulative_sum(
+        x, axis=1, include_initial=True)),
+    ("funcdiff.numpy", "cumulative_prod"): P(N(3, 4), fn=lambda m: lambda x: m.cumulative_prod(
+        x, axis=0)),
+    **{("funcdiff.numpy", n): P(_with_nan, fn=lambda m, n=n: lambda x: getattr(m, n)(x, axis=1))
+       for n in ("nanprod", "nancumsum", "nancumprod")},
+    ("funcdiff.numpy", "matrix_transpose"): P(N(2, 3, 4)),
+    ("funcdiff.numpy", "concat"): P(N(2, 3), N(2, 1), fn=lambda m: lambda x, y: m.concat(
+        [x, y], axis=1)),
+    ("funcdiff.numpy", "unstack"): P(N(3, 4), fn=lambda m: lambda x: m.unstack(x, axis=1)),
+    ("funcdiff.numpy", "at"): P(N(2, 3), N(2), fn=_at),
+    ("funcdiff.numpy", "compress"): P(N(2, 3), fn=lambda m: lambda x: m.compress(
+        [True, False, True], x, axis=1)),
+    ("funcdiff.numpy", "extract"): P(N(2, 3), fn=lambda m: lambda x: m.extract(x > 0, x)),
+    ("funcdiff.numpy", "argwhere"): P(N(2, 3), fn=lambda m: lambda x: m.argwhere(x > 0)),
+    ("funcdiff.numpy", "flatnonzero"): P(N(2, 3), fn=lambda m: lambda x: m.flatnonzero(x > 0)),
+    ("funcdiff.numpy", "choose"): P(N(2, 3), N(3), fn=lambda m: lambda x, y: m.choose(
+        _choice, [x, y])),
+    **{("funcdiff.numpy", n): P(N(3, 3), fn=_indices_from(n))
+       for n in ("diag_indices_from", "tril_indices_from", "triu_indices_from")},
+    ("funcdiff.numpy", "vecdot"): P(C(2, 3), C(3)),
+    ("funcdiff.numpy", "matvec"): P(N(2, 3, 4), N(4)),
+    ("funcdiff.numpy", "vecmat"): P(N(3), N(2, 3, 4)),
+    ("funcdiff.numpy", "argpartition"): P(N(2, 5), fn=lambda m: lambda x: m.argpartition(
+        x, 1, axis=1)),
+    # -- funcdiff.numpy.linalg
+    ("funcdiff.numpy.linalg", "eigvalsh"): P(_spd(3), fn=lambda m: lambda a: m.eigvalsh(
+        _sym(a))),
+    ("funcdiff.numpy.linalg", "eigvals"): P(_EIG),
+    ("funcdiff.numpy.linalg", "svdvals"): P(N(3, 2)),
+    ("funcdiff.numpy.linalg", "vector_norm"): P(N(3, 4), fn=lambda m: lambda x: tuple(
+        m.vector_norm(x, axis=1, ord=o) for o in (1, 2, 3, np.inf, -np.inf, 0.5))),
+    ("funcdiff.numpy.linalg", "matrix_norm"): P(N(3, 4), fn=lambda m: lambda x: tuple(
+        m.matrix_norm(x, ord=o) for o in ("fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf))),
+    ("funcdiff.numpy.linalg", "cond"): P(N(3, 3), fn=lambda m: lambda x: tuple(
+        m.cond(x, p) for p in (None, "fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf))),
+    ("funcdiff.numpy.linalg", "matrix_rank"): P(N(3, 4)),
+    ("funcdiff.numpy.linalg", "diagonal"): P(N(2, 3, 3), fn=lambda m: lambda x: m.diagonal(
+        x, offset=1)),
+    ("funcdiff.numpy.linalg", "matrix_transpose"): P(N(2, 3, 4)),
+    ("funcdiff.numpy.linalg", "matmul"): P(N(2, 3), N(3, 4)),
+    ("funcdiff.numpy.linalg", "outer"): P(N(3), N(2)),
+    ("funcdiff.numpy.linalg", "cross"): P(N(2, 3), N(3)),
+    ("funcdiff.numpy.linalg", "vecdot"): P(N(2, 3), N(3)),
+    ("funcdiff.numpy.linalg", "tensordot"): P(N(2, 3, 4), N(3, 4, 2)),
+    # -- funcdiff.numpy.fft
+    ("funcdiff.numpy.fft", "hfft"): P(C(4, 4)),
+    ("funcdiff.numpy.fft", "ihfft"): P(N(4, 6)),
+    # -- funcdiff.scipy.special
+    ("funcdiff.scipy.special", "betaincc"): P(U(0.5, 3, 3), U(0.5, 3, 3), U(0.2, 0.8, 3)),
+    ("funcdiff.scipy.special", "log_expit"): P(3 * N(3)),
+    ("funcdiff.scipy.special", "loggamma"): P(U(0.5, 3, 3)),
+    ("funcdiff.scipy.special", "jv"): P(U(0.5, 3, 3), fn=lambda m: lambda x: m.jv(1.5, x)),
+    ("funcdiff.scipy.special", "ndtr"): P(N(3)),
+    ("funcdiff.scipy.special", "ndtri"): P(U(0.2, 0.8, 3)),
+    ("funcdiff.scipy.special", "log_ndtr"): P(3 * N(3)),
+    ("funcdiff.scipy.special", "stdtr"): P(U(2, 5, 3), N(3)),
+    # -- funcdiff.numpy, #16's first names
+    ("funcdiff.numpy", "append"): P(N(2, 3), N(4)),
+    ("funcdiff.numpy", "delete"): P(N(2, 4), fn=lambda m: lambda x: m.delete(x, [0, 2], axis=1)),
+    ("funcdiff.numpy", "ediff1d"): P(N(2, 3), fn=lambda m: lambda x: m.ediff1d(x, to_end=[1.0])),
+    ("funcdiff.numpy", "trapezoid"): P(N(5), np.cumsum(U(0.5, 1.5, 5))),
+    **{("funcdiff.numpy", n): P(np.array([np.inf, -np.inf, 1.0, -2.0]))
+       for n in ("isposinf", "isneginf")},
+    ("funcdiff.numpy", "isreal"): P(C(3)),
+    ("funcdiff.numpy", "iscomplex"): P(C(3)),
+    ("funcdiff.numpy", "count_nonzero"): P(N(2, 3), fn=lambda m: lambda x: m.count_nonzero(
+        x > 0, axis=1)),
+    ("funcdiff.numpy", "array_equal"): P(N(2, 3), fn=lambda m: lambda x: np.array(
+        m.array_equal(x, x))),
+    ("funcdiff.numpy", "array_equiv"): P(N(2, 3), fn=lambda m: lambda x: np.array(
+        m.array_equiv(x, x[0]))),
+    **{("funcdiff.numpy", n): P(_with_nan, fn=lambda m, n=n: lambda x: getattr(m, n)(x, axis=1))
+       for n in ("nanargmax", "nanargmin")},
+    ("funcdiff.numpy", "cov"): P(N(3, 5)),
+    ("funcdiff.numpy", "corrcoef"): P(N(3, 5)),
+    ("funcdiff.numpy", "vander"): P(N(4), fn=lambda m: lambda x: m.vander(x, 3)),
+    ("funcdiff.numpy", "logspace"): P(N(), N(), fn=lambda m: lambda a, b: m.logspace(a, b, 4)),
+    ("funcdiff.numpy", "geomspace"): P(U(1, 2), U(3, 5),
+                                       fn=lambda m: lambda a, b: m.geomspace(a, b, 4)),
+    **{("funcdiff.numpy", n): P(N(4), N(2)) for n in ("polyadd", "polysub", "polymul")},
+    ("funcdiff.numpy", "polyder"): P(N(4)),
+    ("funcdiff.numpy", "polyint"): P(N(4)),
+    ("funcdiff.numpy", "interp"): P(U(0.2, 3.8, 5), N(5), fn=lambda m: lambda x, f: m.interp(
+        x, np.array([0.0, 1.0, 2.0, 3.0, 4.0]), f)),
+    ("funcdiff.numpy", "signbit"): P(N(2, 3)),
+    ("funcdiff.numpy", "divmod"): P(3 * N(2, 3), U(1, 2, 2, 3)),
+    ("funcdiff.numpy", "ldexp"): P(N(2, 3), fn=lambda m: lambda x: m.ldexp(x, 3)),
+    ("funcdiff.numpy", "modf"): P(U(0.2, 0.8, 3) + np.array([1.0, -3.0, 2.0])),
+    ("funcdiff.numpy", "unwrap"): P(np.cumsum(U(0.5, 2.5, 6))),
+    ("funcdiff.numpy", "resize"): P(N(3), fn=lambda m: lambda x: m.resize(x, (2, 4))),
+    # (data-dependent sizes: the probes keep their zeros and ties under perturbation)
+    ("funcdiff.numpy", "trim_zeros"): P(N(5), fn=lambda m: lambda x: m.trim_zeros(
+        x * np.array([0.0, 0.0, 1.0, 1.0, 0.0]))),
+    ("funcdiff.numpy", "unique"): P(N(3), fn=lambda m: lambda x: m.unique(
+        m.concatenate([x, x[:2]]))),
+    ("funcdiff.numpy", "union1d"): P(N(3), fn=lambda m: lambda x: m.union1d(x, x[1:] * 1.0)),
+    ("funcdiff.numpy", "intersect1d"): P(N(3), fn=lambda m: lambda x: m.intersect1d(x, x[:2])),
+    ("funcdiff.numpy", "setdiff1d"): P(N(3), fn=lambda m: lambda x: m.setdiff1d(x, x[:1])),
+    ("funcdiff.numpy", "isin"): P(np.array([3.0, 1.0, 2.0]), np.array([2.0, 5.0])),
+    ("funcdiff.numpy", "digitize"): P(U(0, 3, 4), fn=lambda m: lambda x: m.digitize(
+        x, np.array([0.5, 1.5, 2.5]))),
+    ("funcdiff.numpy", "block"): P(N(2, 2), N(2, 3), N(1, 5), fn=lambda m: lambda a, b, c: m.block(
+        [[a, b], [c]])),
+    ("funcdiff.numpy", "r_"): P(N(2), N(3), fn=lambda m: lambda a, b: m.r_[a, b]),
+    ("funcdiff.numpy", "c_"): P(N(3), N(3), fn=lambda m: lambda a, b: m.c_[a, b]),
+    ("funcdiff.numpy", "bincount"): P(N(4), fn=lambda m: lambda w: m.bincount(
+        np.array([0, 1, 1, 3]), weights=w)),
+    ("funcdiff.numpy", "histogram"): P(N(5), N(5), fn=lambda m: lambda a, w: m.histogram(
+        np.array([-0.7, 0.2, 0.3, 1.1, 1.9]), [-1.0, 0.0, 0.5, 2.0], weights=w)[0]),
+    ("funcdiff.numpy", "poly"): P(N(3)),
+    ("funcdiff.numpy", "polydiv"): P(N(5), np.array([2.0, 1.0, -0.5])),
+    ("funcdiff.numpy", "polyfit"): P(np.cumsum(U(0.5, 1.5, 8)), N(8),
+                                     fn=lambda m: lambda x, y: m.polyfit(x, y, 2)),
+    ("funcdiff.numpy", "roots"): P(np.array([1.0, -3.5, 2.0])),
+    ("funcdiff.numpy", "apply_along_axis"): P(N(2, 3), fn=lambda m: lambda a: m.apply_along_axis(
+        lambda v: v[::-1] * v, 1, a)),
+    ("funcdiff.numpy", "apply_over_axes"): P(N(2, 3), fn=lambda m: lambda a: m.apply_over_axes(
+        m.sum, a, [0, 1])),
+    ("funcdiff.numpy", "piecewise"): P(np.array([-1.5, -0.3, 0.4, 2.0]), fn=lambda m: lambda x: (
+        m.piecewise(x, [x < 0, x >= 0], [lambda v: -v, lambda v: v ** 2]))),
+    **{("funcdiff.numpy", n): P(N(2, 3), fn=lambda m, n=n: lambda x: getattr(m, n)(
+        m.astype(4 * x, np.int64), m.astype(abs(x) + 1, np.int64)))
+       for n in ("left_shift", "right_shift", "bitwise_left_shift", "bitwise_right_shift",
+                 "gcd", "lcm")},
+    **{("funcdiff.numpy", n): P(N(2, 3), fn=lambda m, n=n: lambda x: getattr(m, n)(
+        m.astype(4 * x, np.int64)))
+       for n in ("bitwise_count", "bitwise_invert", "bitwise_not")},
+    ("funcdiff.numpy", "unique_values"): P(N(3), fn=lambda m: lambda x: m.unique_values(
+        m.concatenate([x, x[:2]]))),
+    **{("funcdiff.numpy", n): P(N(3), fn=lambda m, n=n: lambda x: tuple(getattr(m, n)(
+        m.concatenate([x, x[:2]]))))
+       for n in ("unique_counts", "unique_inverse", "unique_all")},
+    ("funcdiff.numpy", "setxor1d"): P(N(3), fn=lambda m: lambda x: m.setxor1d(x, x[:1])),
+    ("funcdiff.numpy", "histogram_bin_edges"): P(N(5), fn=lambda m: lambda x: m.histogram_bin_edges(
+        np.array([0.0, 1.0, 3.0]) + 0 * m.sum(x), 3)),
+    ("funcdiff.numpy", "sort_complex"): P(C(4)),
+    ("funcdiff.numpy", "lexsort"): P(N(4), N(4), fn=lambda m: lambda a, b: m.lexsort((a, b))),
+    **{("funcdiff.numpy", n): P(_with_nan, fn=lambda m, n=n: lambda x: getattr(m, n)(
+        x, *((0.3,) if n != "nanmedian" else ()), axis=1))
+       for n in ("nanmedian", "nanquantile")},
+    ("funcdiff.numpy", "nanpercentile"): P(_with_nan, fn=lambda m: lambda x: m.nanpercentile(
+        x, 30.0, axis=1)),
+    ("funcdiff.numpy", "vectorize"): P(N(2, 3), N(3), fn=lambda m: lambda x, y: m.vectorize(
+        lambda a, b: m.sum(m.sin(a) * b), signature="(n),(n)->()")(x, y)),
+    ("funcdiff.numpy", "insert"): P(N(3, 4), N(2), fn=lambda m: lambda a, b: m.insert(
+        a, [1, 3], b, axis=1)),
+    ("funcdiff.numpy", "fill_diagonal"): P(N(3, 4), N(3), fn=lambda m: lambda a, v: (
+        m.fill_diagonal(a, v, inplace=False))),
+    ("funcdiff.numpy", "place"): P(N(2, 3), N(2), fn=lambda m: lambda a, v: m.place(
+        a, np.array([[True, False, True], [False, True, True]]), v, inplace=False)),
+    ("funcdiff.numpy", "put"): P(N(2, 3), N(3), fn=lambda m: lambda a, v: m.put(
+        a, [0, 4], v[:2], inplace=False)),
+}
+# -- funcdiff.scipy.stats: the methods outside the checklist (quantile functions)
+for _d in ("norm", "cauchy", "expon", "laplace", "logistic", "uniform"):
+    for _m in ("ppf", "isf"):
+        EXTRA[(STATS, f"{_d}.{_m}")] = P(
+            U(0.2, 0.8, 3), *_loc_scale,
+            fn=lambda m, _d=_d, _m=_m: getattr(getattr(m, _d), _m))
+
+_TYPE = "a NumPy type re-exported for dtype arguments: a class, not a function of arrays"
+_CONST = "a constant"
+NOT_APPLICABLE = {
+    **{("funcdiff.numpy", n): _TYPE for n in (
+        "ndarray", "float16", "float32", "float64", "complex64", "complex128", "int8", "int16",
+        "int32", "int64", "uint8", "uint32", "uint64", "bool_", "dtype", "finfo", "iinfo",
+        "floating", "complexfloating", "integer", "inexact", "number")},
+    **{("funcdiff.numpy", n): _CONST for n in ("pi", "e", "inf", "nan", "euler_gamma")},
+    **{("funcdiff.numpy", n): _TYPE for n in (
+        "bool", "character", "flexible", "generic", "object_", "signedinteger",
+        "unsignedinteger", "uint16", "ufunc")},
+    ("funcdiff.numpy", "newaxis"): "None, an indexing constant",
+    ("funcdiff.numpy", "tri"): "NumPy's constant of 0s and 1s from integer sizes: no array",
+    **{("funcdiff.numpy", n): "NumPy's window of an integer size, re-exported: no array"
+       for n in ("bartlett", "blackman", "hamming", "hanning", "kaiser")},
+    ("funcdiff.numpy", "indices"): "NumPy's index grid of integer sizes, re-exported: no array",
+    **{("funcdiff.numpy", n): "NumPy's indexing helper, re-exported: builds indices, no array"
+       for n in ("s_", "index_exp", "mgrid", "ogrid")},
+    **{("funcdiff.numpy", n): "NumPy's function of files, strings, settings, dtypes or "
+       "integer indices, re-exported: nothing to differentiate"
+       for n in ("array_repr", "array_str", "get_printoptions", "set_printoptions",
+                 "printoptions", "load", "save", "savez", "frombuffer", "fromfile", "fromiter",
+                 "fromstring", "from_dlpack", "can_cast", "isdtype", "iterable", "einsum_path",
+                 "mask_indices", "ravel_multi_index", "unravel_index", "frompyfunc",
+                 "fromfunction")},
+    **{("funcdiff.numpy", n): _TYPE for n in (
+        "longdouble", "clongdouble", "int_", "uint", "intp", "uintp", "half", "single", "double",
+        "csingle", "cdouble")},
+    ("funcdiff.numpy", "issubdtype"): "NumPy's function of dtypes, re-exported: no array",
+    ("funcdiff.numpy", "promote_types"): "NumPy's function of dtypes, re-exported: no array",
+    ("funcdiff.numpy", "broadcast_shapes"): "NumPy's function of shapes, re-exported: no array",
+    ("funcdiff.numpy", "empty"): "NumPy's, re-exported: takes a shape, values are arbitrary",
+    ("funcdiff.numpy", "diag_indices"): "NumPy's, re-exported: takes an int, no array",
+    ("funcdiff.numpy", "tril_indices"): "NumPy's, re-exported: takes ints, no array",
+    ("funcdiff.numpy", "triu_indices"): "NumPy's, re-exported: takes ints, no array",
+    ("funcdiff.numpy", "ix_"): "NumPy's, re-exported: takes integer index sequences only",
+    ("funcdiff.numpy", "stop_gradient"): "its derivative is zero on purpose: "
+                                         "test_stop_gradient_detaches checks it",
+    ("funcdiff.numpy", "empty_like"): "its values are arbitrary (NumPy's are uninitialized), "
+                                      "so finite differences are meaningless: "
+                                      "test_empty_like_has_no_derivative checks it",
+    ("funcdiff.numpy.linalg", "LinAlgError"): "an exception class",
+}
+
+
+# -- funcdiff.scipy.special (#16)
+EXTRA.update({
+    ("funcdiff.scipy.special", "bessel_jn"): P(U(0.3, 4, 3), fn=lambda m: lambda z: m.bessel_jn(
+        z, v=3)),
+    ("funcdiff.scipy.special", "boxcox"): P(U(0.5, 3, 3), U(-1, 1, 3)),
+    ("funcdiff.scipy.special", "boxcox1p"): P(U(-0.5, 2, 3), U(-1, 1, 3)),
+    ("funcdiff.scipy.special", "comb"): P(U(4, 6, 3), U(0.5, 3, 3)),
+    ("funcdiff.scipy.special", "dawsn"): P(N(3)),
+    ("funcdiff.scipy.special", "erfcx"): P(N(3)),
+    ("funcdiff.scipy.special", "exp1"): P(U(0.3, 2, 3)),
+    ("funcdiff.scipy.special", "expi"): P(U(0.3, 2, 3)),
+    ("funcdiff.scipy.special", "expn"): P(U(0.3, 2, 3), fn=lambda m: lambda x: m.expn(2, x)),
+    ("funcdiff.scipy.special", "factorial"): P(U(0.5, 4, 3)),
+    ("funcdiff.scipy.special", "fresnel"): P(N(3)),
+    ("funcdiff.scipy.special", "hyp1f1"): P(U(0.5, 2, 3), U(1, 2, 3), N(3)),
+    ("funcdiff.scipy.special", "hyp2f1"): P(U(0.5, 1.5, 3), U(0.5, 1.5, 3), U(2, 3, 3),
+                                            U(-0.5, 0.5, 3)),
+    ("funcdiff.scipy.special", "i0e"): P(N(3)),
+    ("funcdiff.scipy.special", "i1e"): P(N(3)),
+    ("funcdiff.scipy.special", "owens_t"): P(N(3), N(3)),
+    ("funcdiff.scipy.special", "poch"): P(U(0.5, 2, 3), U(0.5, 2, 3)),
+    ("funcdiff.scipy.special", "sici"): P(U(0.3, 3, 3)),
+    ("funcdiff.scipy.special", "spence"): P(U(0.2, 2, 3)),
+    ("funcdiff.scipy.special", "sph_harm_y"): P(U(0.3, 2.8, 3), U(0, 6, 3), fn=lambda m: (
+        lambda t, p: m.sph_harm_y(3, 1, t, p))),
+    ("funcdiff.scipy.special", "wofz"): P(0.5 * C(3)),
+})
+NOT_APPLICABLE.update({
+    ("funcdiff.scipy.special", "bernoulli"): "SciPy's table of Bernoulli numbers B_0..B_n of "
+                                             "an integer n: no array argument",
+})
+
+# -- funcdiff.scipy.linalg (decompositions, solvers) (#16)
+_RSF = np.triu(N(3, 3))  # a real Schur form with a 2x2 block (complex eigenvalues) on top
+_RSF[0, 0] = _RSF[1, 1] = 0.5
+_RSF[0, 1], _RSF[1, 0] = 1.5, -0.8
+_RSF_PATTERN = np.triu(np.ones((3, 3))) + np.diag([1.0, 0.0], -1)  # (varies along it only)
+_LA = "funcdiff.scipy.linalg"
+EXTRA.update({
+    (_LA, "cholesky"): P(_spd(3), fn=lambda m: lambda a: (
+        m.cholesky(_sym(a)), m.cholesky(_sym(a), lower=True)), note=_SYM),
+    (_LA, "det"): P(N(3, 3)),
+    (_LA, "inv"): P(N(3, 3) + 3 * np.eye(3), fn=lambda m: lambda a: (
+        m.inv(a), m.inv(a, assume_a="upper triangular"))),
+    (_LA, "solve"): P(N(3, 3) + 3 * np.eye(3), N(3, 2), fn=lambda m: lambda a, b: (
+        m.solve(a, b), m.solve(a, b, assume_a="lower triangular"),
+        m.solve(a, b[:, 0], transposed=True), m.solve(a, b, assume_a="tridiagonal"))),
+    (_LA, "lu"): P(N(3, 3), fn=lambda m: lambda a: (m.lu(a), m.lu(a, permute_l=True))),
+    (_LA, "qr"): P(N(3, 3), N(4, 3), fn=lambda m: lambda a, t: (
+        m.qr(a), m.qr(t, mode="economic"), m.qr(t, mode="r"))),
+    (_LA, "qr_multiply"): P(N(4, 3), N(2, 4), fn=lambda m: lambda a, c: (
+        m.qr_multiply(a, c), m.qr_multiply(a, c[:, :3].T, mode="left"))),
+    (_LA, "svd"): P(N(3, 3), fn=lambda m: lambda a: _gauge(m.svd(a)), note="|u|, s, |vh|"),
+    (_LA, "schur"): P(_EIG, fn=lambda m: lambda a: _gauge(m.schur(a)) + _gauge(
+        m.schur(a, output="complex")), note="|T|, |Z|; real eigenvalues"),
+    (_LA, "rsf2csf"): P(_RSF, np.linalg.qr(N(3, 3))[0], fn=lambda m: lambda t, z: m.rsf2csf(
+        t * _RSF_PATTERN, z), note="T varies along its block pattern"),
+    (_LA, "hessenberg"): P(N(4, 4), fn=lambda m: lambda a: _gauge(
+        m.hessenberg(a, calc_q=True)), note="|H|, |Q|"),
+    (_LA, "polar"): P(N(3, 3), fn=lambda m: lambda a: m.polar(a) + m.polar(a, side="left")),
+    (_LA, "funm"): P(0.5 * N(3, 3), fn=lambda m: lambda a: m.funm(a, np.exp)),
+    (_LA, "expm_frechet"): P(0.5 * N(3, 3), N(3, 3)),
+    (_LA, "eigh_tridiagonal"): P(N(4), N(3), fn=lambda m: lambda d, e: _gauge(
+        m.eigh_tridiagonal(d, e)), note="w, |v|"),
+})
+NOT_APPLICABLE.update({
+})
+
+# -- funcdiff.scipy.linalg (special matrices) and funcdiff.scipy.optimize (#16)
+_LINALG = "funcdiff.scipy.linalg"
+EXTRA.update({
+    (_LINALG, "circulant"): P(N(4)),
+    (_LINALG, "companion"): P(np.array([1.5, 0.3, -0.7, 1.1])),
+    (_LINALG, "convolution_matrix"): P(N(3), fn=lambda m: lambda a: m.convolution_matrix(
+        a, 4, mode="same")),
+    (_LINALG, "fiedler"): P(np.array([0.3, 2.1, -1.4, 4.0])),
+    (_LINALG, "fiedler_companion"): P(np.array([1.5, 0.3, -0.7, 1.1, 0.4, -2.0])),
+    (_LINALG, "hankel"): P(N(3), N(4)),
+    (_LINALG, "leslie"): P(U(0.1, 2, 4), U(0.1, 0.9, 3)),
+    (_LINALG, "toeplitz"): P(C(3), fn=lambda m: lambda c: (m.toeplitz(c), m.toeplitz(
+        c.real, c.imag))),
+})
+_SIZES = "SciPy's matrix of integer sizes only, re-exported: no array argument"
+NOT_APPLICABLE.update({
+    **{(_LINALG, n): _SIZES for n in (
+        "dft", "hadamard", "helmert", "hilbert", "invhilbert", "invpascal", "pascal")},
+    ("funcdiff.scipy.optimize", "minimize"): (
+        "SciPy's iterative minimizer fed funcdiff's derivatives: not a function of arrays to "
+        "differentiate (it raises a clear TypeError inside transforms, pointing to implicit "
+        "differentiation); tests/test_scipy_optimize.py checks it"),
+})
+
+# -- funcdiff.scipy.stats (#16)
+def _stats_probe(dist, methods, x, *params, q=None):
+    """{(STATS, "dist.method"): probe} with every float argument traced."""
+    return {(STATS, f"{dist}.{me}"): P(
+        q if me in ("ppf", "isf") else x, *params,
+        fn=lambda m, me=me: getattr(getattr(m, dist), me)) for me in methods}
+
+
+_F8 = np.float64
+_Q3 = U(0.2, 0.8, 3)
+_ALL8 = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf")
+_KS = np.array([0, 2, 5])
+_K01 = np.array([0, 1, 1])
+_KB = np.array([0.0, 0.5, 0.0])
+_K1 = np.array([1, 2, 5])
+_QD = np.array([0.1, 0.5, 0.9])
+_MN_X = np.array([[1, 2, 0], [0, 1, 2]])
+
+
+def _kde_probe(m):
+    def f(d2, x2, d1, w1, lo):
+        k2, k1 = m.gaussian_kde(d2), m.gaussian_kde(d1, bw_method="silverman", weights=w1)
+        return (k2.evaluate(x2), k2.logpdf(x2), k2(x2), k2.pdf(x2),
+                k2.integrate_gaussian(x2[:, 0], np.eye(2)), m.gaussian_kde(d2, 0.6).pdf(x2),
+                k1.logpdf(x2[0]), k1.integrate_box_1d(lo, lo + 1.5), k1.resample(4, seed=3),
+                k1.integrate_kde(m.gaussian_kde(d2[0])))
+
+    return f
+
+
+EXTRA.update({
+    **_stats_probe("gumbel_r", _ALL8, N(3), *_loc_scale, q=_Q3),
+    **_stats_probe("gumbel_l", _ALL8, N(3), *_loc_scale, q=_Q3),
+    **_stats_probe("pareto", _ALL8, U(2.0, 4.0, 3), _F8(2.5), *_loc_scale, q=_Q3),
+    **_stats_probe("gennorm", _ALL8[:6], N(3), _F8(1.7), *_loc_scale),
+    **_stats_probe("truncnorm", _ALL8[:6], U(0.0, 1.0, 3), _F8(-0.5), _F8(2.0), *_loc_scale),
+    **_stats_probe("vonmises", ("logpdf", "pdf"), N(3), _F8(2.5), *_loc_scale),
+    **_stats_probe("wrapcauchy", ("logpdf", "pdf", "cdf", "sf", "ppf"), U(0.5, 5.5, 3),
+                   _F8(0.3), *_loc_scale, q=_Q3),
+    **{(STATS, f"bernoulli.{me}"): P(_F8(0.35), fn=lambda m, me=me: lambda p: getattr(
+        m.bernoulli, me)(_QD if me in ("ppf", "isf") else _K01 if "pmf" in me else _KB, p))
+       for me in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf")},
+    **{(STATS, f"geom.{me}"): P(_F8(0.35), fn=lambda m, me=me: lambda p: getattr(m.geom, me)(
+        _QD if me == "ppf" else _K1, p))
+       for me in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf", "ppf")},
+    **{(STATS, f"nbinom.{me}"): P(_F8(2.5), _F8(0.35), fn=lambda m, me=me: lambda n, p: getattr(
+        m.nbinom, me)(_KS, n, p)) for me in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")},
+    **{(STATS, f"betabinom.{me}"): P(_F8(2.5), _F8(1.5), fn=lambda m, me=me: lambda a, b: getattr(
+        m.betabinom, me)(_KS, 10, a, b)) for me in ("logpmf", "pmf")},
+    **{(STATS, f"multinomial.{me}"): P(np.array([0.2, 0.3, 0.5]), fn=lambda m, me=me: lambda p: (
+        getattr(m.multinomial, me)(_MN_X, 3, p))) for me in ("logpmf", "pmf")},
+    (STATS, "multivariate_normal.entropy"): P(_spd(3), note=_SYM, fn=lambda m: lambda c: (
+        m.multivariate_normal.entropy(None, _sym(c)))),
+    (STATS, "mode"): P(N(3, 5), fn=lambda m: lambda x: m.mode(x, axis=1)),
+    (STATS, "rankdata"): P(N(3, 4), fn=lambda m: lambda x: (
+        m.rankdata(x, axis=1), m.rankdata(x, "min", axis=0), m.rankdata(x, "dense"))),
+    (STATS, "sem"): P(N(3, 4), fn=lambda m: lambda x: (
+        m.sem(x, axis=1), m.sem(x, axis=None, ddof=0, keepdims=True))),
+    (STATS, "gaussian_kde"): P(N(2, 6), N(2, 3), N(7), U(0.5, 2.0, 7), _F8(-0.3), fn=_kde_probe),
+})
+NOT_APPLICABLE.update({
+})
+
+# -- funcdiff.scipy.signal, fft, integrate, ndimage, interpolate (#16)
+_SIG_MODES = ("full", "same", "valid")
+_RGI_POINTS = (np.array([0.0, 0.3, 0.6, 1.0]), np.array([1.0, 0.5, -0.5]))  # (one descending)
+EXTRA.update({
+    ("funcdiff.scipy.signal", "correlate"): P(N(4, 5), N(2, 3), fn=lambda m: lambda a, b: tuple(
+        m.correlate(a, b, mode) for mode in _SIG_MODES), note="all modes, 2-d"),
+    ("funcdiff.scipy.signal", "convolve2d"): P(N(4, 5), N(2, 3), fn=lambda m: lambda a, b: (
+        m.convolve2d(a, b, fillvalue=0.5), m.convolve2d(a, b, "same", "wrap"),
+        m.convolve2d(a, b, "full", "symm"), m.convolve2d(a, b, "valid")),
+        note="fill/wrap/symm, all modes"),
+    ("funcdiff.scipy.signal", "correlate2d"): P(N(4, 5), N(2, 3), fn=lambda m: lambda a, b: (
+        m.correlate2d(a, b, fillvalue=0.5), m.correlate2d(a, b, "same", "wrap"),
+        m.correlate2d(a, b, "full", "symm"), m.correlate2d(a, b, "valid")),
+        note="fill/wrap/symm, all modes"),
+    ("funcdiff.scipy.signal", "fftconvolve"): P(N(3, 6), N(3, 4), fn=lambda m: lambda a, b: (
+        m.fftconvolve(a, b), m.fftconvolve(a, b, "same", axes=1),
+        m.fftconvolve(a, b, "valid", axes=-1)), note="all modes, axes"),
+    ("funcdiff.scipy.signal", "detrend"): P(N(3, 10), fn=lambda m: lambda x: (
+        m.detrend(x, bp=[3, 6]), m.detrend(x, axis=0, type="constant")),
+        note="linear with breakpoints, constant"),
+    ("funcdiff.scipy.signal", "stft"): P(N(2, 30), fn=lambda m: lambda x: m.stft(
+        x, nperseg=8, detrend="linear")),
+    ("funcdiff.scipy.signal", "istft"): P(N(5, 9), fn=lambda m: lambda z: m.istft(
+        z, nperseg=8)),
+    ("funcdiff.scipy.signal", "welch"): P(N(2, 40), fn=lambda m: lambda x: m.welch(
+        x, nperseg=8)),
+    ("funcdiff.scipy.signal", "csd"): P(N(40), N(40), fn=lambda m: lambda x, y: m.csd(
+        x, y, nperseg=8, average="median"), note="median of 9 segments"),
+    ("funcdiff.scipy.fft", "dct"): P(N(3, 4), fn=lambda m: lambda x: tuple(
+        m.dct(x, t, norm="ortho") for t in (1, 2, 3, 4)), note="types 1-4"),
+    ("funcdiff.scipy.fft", "idct"): P(N(3, 4), fn=lambda m: lambda x: tuple(
+        m.idct(x, t, n=5, axis=0) for t in (1, 2, 3, 4)), note="types 1-4"),
+    ("funcdiff.scipy.fft", "dctn"): P(N(3, 4), fn=lambda m: lambda x: tuple(
+        m.dctn(x, t) for t in (1, 2, 3, 4)), note="types 1-4"),
+    ("funcdiff.scipy.fft", "idctn"): P(N(3, 4), fn=lambda m: lambda x: tuple(
+        m.idctn(x, t, s=(2, 5), norm="ortho") for t in (1, 2, 3, 4)), note="types 1-4"),
+    ("funcdiff.scipy.integrate", "trapezoid"): P(N(2, 5), np.sort(U(0.0, 3.0, 5)),
+                                                 fn=lambda m: lambda y, x: m.trapezoid(y, x)),
+    ("funcdiff.scipy.ndimage", "map_coordinates"): P(N(4, 5), U(-1.3, 5.4, 2, 6),
+                                                     fn=lambda m: lambda a, c: tuple(
+        m.map_coordinates(a, c, order=o, mode=mode) for o in (0, 1)
+        for mode in ("constant", "nearest", "wrap", "mirror", "reflect")),
+        note="orders 0, 1; five modes"),
+    ("funcdiff.scipy.interpolate", "RegularGridInterpolator"): P(
+        N(4, 3), U(0.05, 0.95, 5, 2),
+        fn=lambda m: lambda values, xi: m.RegularGridInterpolator(_RGI_POINTS, values)(xi)),
+})
+NOT_APPLICABLE.update({
+})
+
+# -- funcdiff.numpy (#16)
+EXTRA.update({
+    ("funcdiff.numpy", "frexp"): P(3 * N(2, 3)),
+    ("funcdiff.numpy", "nextafter"): P(N(2, 3), N(3)),
+    ("funcdiff.numpy", "spacing"): P(N(2, 3)),
+    ("funcdiff.numpy", "i0"): P(3 * N(2, 3)),
+    ("funcdiff.numpy", "histogram2d"): P(N(12), N(12), U(0.5, 2, 12), fn=lambda m: (
+        lambda x, y, w: m.histogram2d(x, y, bins=(2, 3), weights=w))),
+    ("funcdiff.numpy", "histogramdd"): P(N(12, 3), U(0.5, 2, 12), fn=lambda m: (
+        lambda s, w: (lambda h, e: (h, *e))(*m.histogramdd(s, bins=2, weights=w)))),
+    ("funcdiff.numpy", "packbits"): P(N(3, 11), fn=lambda m: lambda x: m.packbits(x > 0, 1)),
+    ("funcdiff.numpy", "unpackbits"): P(N(3, 11), fn=lambda m: lambda x: m.unpackbits(
+        m.packbits(x > 0, 1), 1, count=9)),
+    (STATS, "poisson.entropy"): P(U(0.5, 60, 4)),
+})
+NOT_APPLICABLE.update({
+})
+
+
 # ------------------------------------------------------------------ probing
 COLUMNS = ("value", "jvp", "vjp", "vmap", "jit", "2nd order")
 OK, FAIL, NA = "✓", "✗", "—"

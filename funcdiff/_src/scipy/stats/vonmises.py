@@ -1,0 +1,58 @@
+"""The implementation of `funcdiff.scipy.stats.vonmises`.
+
+The public module re-exports the public names and documents them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.stats as st
+
+from funcdiff._src.numpy import elementwise as fe
+from funcdiff._src.scipy.stats.util import floats, safe, standardize, traced, valid, where
+from funcdiff.scipy import special as fsp
+
+LOG_2PI = float(np.log(2 * np.pi))
+
+
+def _log_i0e(kappa):
+    """log(i0(kappa)) - kappa for kappa >= 0: from `i0` below 1 (where `ive`'s `exp(-|kappa|)`
+    has no derivative at 0), from `ive` above (finite for large kappa)."""
+    small = fe.less(kappa, 1.0)
+    ks, kl = safe(small, kappa, 0.5), safe(small, 2.0, kappa)
+    return where(small, fe.log(fsp.i0(ks)) - ks, fe.log(fsp.ive(0.0, kl)))
+
+
+def _logpdf(x, kappa, loc, scale):
+    z = standardize(x, loc, scale)
+    s = fe.sin(0.5 * z)
+    cosm1 = -2.0 * (s * s)  # cos(z) - 1, accurate near 0
+    val = kappa * cosm1 - LOG_2PI - _log_i0e(kappa) - fe.log(scale)
+    return valid(fe.logical_and(kappa >= 0, scale > 0), val)
+
+
+def logpdf(x, kappa, loc=0, scale=1):
+    """`scipy.stats.vonmises.logpdf`: `kappa (cos z - 1) - log(2 pi i0e(kappa)) - log(scale)`.
+
+    The density is periodic in `z = (x - loc) / scale` (no support check, as in SciPy);
+    `log(i0e)` keeps it finite for large `kappa`.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd
+        >>> from funcdiff.scipy.stats import vonmises
+        >>> float(fd.grad(vonmises.logpdf, argnums=1)(0.0, 2.0))  # 1 - i1(2)/i0(2)
+        0.30222534...
+
+        ```
+    """
+    if not traced(x, kappa, loc, scale):
+        return st.vonmises.logpdf(x, kappa, loc, scale)
+    return _logpdf(*floats(x, kappa, loc, scale))
+
+
+def pdf(x, kappa, loc=0, scale=1):
+    """`scipy.stats.vonmises.pdf`: `exp(logpdf)`."""
+    if not traced(x, kappa, loc, scale):
+        return st.vonmises.pdf(x, kappa, loc, scale)
+    return fe.exp(_logpdf(*floats(x, kappa, loc, scale)))
