@@ -65,10 +65,7 @@ GEN = _load_gen()
 P = GEN.P
 
 # the walked funcdiff modules and the NumPy/SciPy modules dispatched to them
-MODULES = ("funcdiff.numpy", "funcdiff.numpy.linalg", "funcdiff.numpy.fft",
-           "funcdiff.scipy.special", "funcdiff.scipy.linalg", "funcdiff.scipy.signal",
-           "funcdiff.scipy.integrate", "funcdiff.scipy.fft", "funcdiff.scipy.ndimage",
-           "funcdiff.scipy.interpolate", "funcdiff.scipy.optimize")
+MODULES = GEN.MODULES
 STATS = "funcdiff.scipy.stats"
 DISPATCHED = (("numpy", "funcdiff.numpy"), ("numpy.linalg", "funcdiff.numpy.linalg"),
               ("numpy.fft", "funcdiff.numpy.fft"), ("scipy.special", "funcdiff.scipy.special"))
@@ -105,14 +102,7 @@ def _inexact(x):
     return np.result_type(x).kind in "fc"
 
 
-def _public(module):
-    """(module, name) of every public name of a walked module."""
-    if module == STATS:  # the distribution modules' methods, and the functions/classes
-        stats = importlib.import_module(STATS)
-        return [key for d in stats.__all__
-                for key in ([(STATS, f"{d}.{m}") for m in getattr(stats, d).__all__]
-                            if hasattr(getattr(stats, d), "__all__") else [(STATS, d)])]
-    return [(module, n) for n in importlib.import_module(module).__all__]
+_public = GEN.public_names
 
 
 def _probe(key):

@@ -556,6 +556,16 @@ _EIG = _Q @ np.diag([1.0, 2.0, 3.5]) @ np.linalg.inv(_Q)  # distinct real eigenv
 _loc_scale = (np.float64(0.2), np.float64(1.4))
 
 
+_PLACE_MASK = np.array([[True, False, True], [False, True, True]])
+
+
+def _on_copy(fn, a, *args):
+    """NumPy's in-place `fn` on a copy of `a`, returning the copy."""
+    a = np.array(a)
+    fn(a, *args)
+    return a
+
+
 def _at(m):
     def f(x, v):
         a = m.at(x)
@@ -744,12 +754,23 @@ EXTRA = {
     ("funcdiff.numpy", "insert"): P(N(3, 4), N(2), fn=lambda m: lambda a, b: m.insert(
         a, [1, 3], b, axis=1)),
     ("funcdiff.numpy", "fill_diagonal"): P(N(3, 4), N(3), fn=lambda m: lambda a, v: (
-        m.fill_diagonal(a, v, inplace=False))),
+        m.fill_diagonal(a, v, inplace=False)),
+        ref=lambda m: lambda a, v: _on_copy(m.fill_diagonal, a, v)),
     ("funcdiff.numpy", "place"): P(N(2, 3), N(2), fn=lambda m: lambda a, v: m.place(
-        a, np.array([[True, False, True], [False, True, True]]), v, inplace=False)),
+        a, _PLACE_MASK, v, inplace=False), ref=lambda m: lambda a, v: _on_copy(
+            m.place, a, _PLACE_MASK, v)),
     ("funcdiff.numpy", "put"): P(N(2, 3), N(3), fn=lambda m: lambda a, v: m.put(
-        a, [0, 4], v[:2], inplace=False)),
+        a, [0, 4], v[:2], inplace=False), ref=lambda m: lambda a, v: _on_copy(
+            m.put, a, [0, 4], v[:2])),
 }
+# results whose size (or Python type) depends on the values: with their default arguments
+# they need known values, so vmap and jit do not apply (JAX's `size=` fixes the size of most:
+# tests/test_extras.py checks it under vmap and jit)
+for _name in ("extract", "argwhere", "flatnonzero", "array_equal", "array_equiv", "trim_zeros",
+              "unique", "union1d", "intersect1d", "setdiff1d", "roots", "unique_values",
+              "unique_counts", "unique_inverse", "unique_all", "setxor1d", "lexsort",
+              "nanmedian", "nanquantile", "nanpercentile"):
+    EXTRA[("funcdiff.numpy", _name)].concrete = True
 # -- funcdiff.scipy.stats: the methods outside the checklist (quantile functions)
 for _d in ("norm", "cauchy", "expon", "laplace", "logistic", "uniform"):
     for _m in ("ppf", "isf"):
@@ -913,9 +934,13 @@ _QD = np.array([0.1, 0.5, 0.9])
 _MN_X = np.array([[1, 2, 0], [0, 1, 2]])
 
 
+_KDE_WEIGHTS = U(0.5, 2.0, 7)
+
+
 def _kde_probe(m):
-    def f(d2, x2, d1, w1, lo):
-        k2, k1 = m.gaussian_kde(d2), m.gaussian_kde(d1, bw_method="silverman", weights=w1)
+    def f(d2, x2, d1, lo):  # (traced weights: eagerly only, see the note)
+        k2 = m.gaussian_kde(d2)
+        k1 = m.gaussian_kde(d1, bw_method="silverman", weights=_KDE_WEIGHTS)
         return (k2.evaluate(x2), k2.logpdf(x2), k2(x2), k2.pdf(x2),
                 k2.integrate_gaussian(x2[:, 0], np.eye(2)), m.gaussian_kde(d2, 0.6).pdf(x2),
                 k1.logpdf(x2[0]), k1.integrate_box_1d(lo, lo + 1.5), k1.resample(4, seed=3),
@@ -949,10 +974,14 @@ EXTRA.update({
         m.multivariate_normal.entropy(None, _sym(c)))),
     (STATS, "mode"): P(N(3, 5), fn=lambda m: lambda x: m.mode(x, axis=1)),
     (STATS, "rankdata"): P(N(3, 4), fn=lambda m: lambda x: (
-        m.rankdata(x, axis=1), m.rankdata(x, "min", axis=0), m.rankdata(x, "dense"))),
+        m.rankdata(x, axis=1), m.rankdata(x, "min", axis=0), m.rankdata(x, "dense")),
+        note="under vmap and jit the ranks are float64 for every method (SciPy's are "
+        "integers unless there are NaNs, which abstract values cannot tell)"),
     (STATS, "sem"): P(N(3, 4), fn=lambda m: lambda x: (
         m.sem(x, axis=1), m.sem(x, axis=None, ddof=0, keepdims=True))),
-    (STATS, "gaussian_kde"): P(N(2, 6), N(2, 3), N(7), U(0.5, 2.0, 7), _F8(-0.3), fn=_kde_probe),
+    (STATS, "gaussian_kde"): P(N(2, 6), N(2, 3), N(7), _F8(-0.3), fn=_kde_probe,
+                               note="traced weights: under grad/jvp; NotImplementedError "
+                               "under vmap and jit"),
 })
 NOT_APPLICABLE.update({
 })
@@ -1024,6 +1053,24 @@ EXTRA.update({
 })
 NOT_APPLICABLE.update({
 })
+
+
+# the public modules the page covers beyond the checklist (and tests/test_walk.py walks)
+MODULES = ("funcdiff.numpy", "funcdiff.numpy.linalg", "funcdiff.numpy.fft",
+           "funcdiff.scipy.special", "funcdiff.scipy.linalg", "funcdiff.scipy.signal",
+           "funcdiff.scipy.integrate", "funcdiff.scipy.fft", "funcdiff.scipy.ndimage",
+           "funcdiff.scipy.interpolate", "funcdiff.scipy.optimize")
+
+
+def public_names(module):
+    """(module, name) of every public name of a covered module; for funcdiff.scipy.stats
+    "dist.method" of each distribution, and its functions and classes."""
+    mod = importlib.import_module(module)
+    if module == STATS:
+        return [key for d in mod.__all__
+                for key in ([(STATS, f"{d}.{m}") for m in getattr(mod, d).__all__]
+                            if hasattr(getattr(mod, d), "__all__") else [(STATS, d)])]
+    return [(module, n) for n in mod.__all__]
 
 
 # ------------------------------------------------------------------ probing
@@ -1186,22 +1233,28 @@ def probe_entry(entry):
         _resolve(mod, entry.name)
     except AttributeError:
         return "missing", {}, ""
-    p = PROBES.get((entry.home, entry.name))
+    p = PROBES.get((entry.home, entry.name)) or EXTRA.get((entry.home, entry.name))
     if p is None:
         return "not probed", {}, "no probe input"
     ref_mod = _import(REFERENCE[entry.home])
     template = p.fn or (lambda m: _resolve(m, entry.name))
+    own = ""
+    try:
+        _resolve(ref_mod, entry.name.split(".")[0])
+    except AttributeError:  # JAX's names that SciPy lacks: the value is funcdiff's own
+        ref_mod, own = mod, f"`{REFERENCE[entry.home]}` has no `{entry.name}`"
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         ref = (p.ref or template)(ref_mod)
         result = Probe(template(mod), ref, p).run()
     status = "ok" if all(c != FAIL for c in result.cells.values()) else "fails"
-    return status, result.cells, "; ".join(result.why)
+    return status, result.cells, "; ".join(w for w in (own, *result.why) if w)
 
 
 # ------------------------------------------------------------------ the page
 def _cell_row(entry, status, cells, why):
-    notes = [n for n in (entry.note, PROBES.get((entry.home, entry.name), P()).note, why) if n]
+    probe = PROBES.get((entry.home, entry.name)) or EXTRA.get((entry.home, entry.name), P())
+    notes = [n for n in (entry.note, probe.note, why) if n]
     if entry.home != entry.module:
         notes.insert(0, f"in `{entry.home}`")
     if status in ("missing", "not probed"):
@@ -1262,7 +1315,54 @@ def generate():
                       "|---" * (len(COLUMNS) + 2) + "|"]
             lines += [_cell_row(*r) for r in results
                       if r[0].module == module and r[0].group == group]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _beyond(entries)) + "\n"
+
+
+BEYOND = "(beyond the checklist)"
+
+
+def _beyond(entries):
+    """The page's sections for the public names the checklist does not list."""
+    listed = {(e.home, e.name) for e in entries} | {(e.module, e.name) for e in entries}
+    rows = {}
+    for module in (*MODULES, STATS):
+        for key in public_names(module):
+            if key in listed:
+                continue
+            entry = Entry(module, "", key[1])
+            if key in NOT_APPLICABLE:
+                rows.setdefault(module, []).append(
+                    (entry, "n/a", dict.fromkeys(COLUMNS, NA), NOT_APPLICABLE[key]))
+            else:
+                rows.setdefault(module, []).append((entry, *probe_entry(entry)))
+    lines = [
+        "", "## Beyond the checklist", "",
+        "The public names the checklist does not list (the rest of `jax.numpy` and "
+        "`jax.scipy`, and more), probed the same way. Names that are not functions of "
+        "arrays (types, constants, functions of integer sizes, `minimize`) are marked "
+        f"{NA} with the reason.", "",
+        "| module | names | all checks pass | some checks fail | not applicable "
+        "| not probed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for module, rs in rows.items():
+        counts = [len(rs), sum(r[1] == "ok" for r in rs), sum(r[1] == "fails" for r in rs),
+                  sum(r[1] == "n/a" for r in rs), sum(r[1] == "not probed" for r in rs)]
+        lines.append(f"| `{module}` | " + " | ".join(map(str, counts)) + " |")
+    for module, rs in rows.items():
+        lines += ["", f"## {module} {BEYOND}"]
+        # distributions one table each (by their name), everything else one table
+        groups = {}
+        for r in rs:
+            group = r[0].name.partition(".")[0] if "." in r[0].name else ""
+            groups.setdefault(group, []).append(r)
+        for group, grs in groups.items():
+            if group:
+                lines += ["", f"### {group}"]
+            lines += ["", "| name | " + " | ".join(COLUMNS) + " | notes |",
+                      "|---" * (len(COLUMNS) + 2) + "|"]
+            lines += [_cell_row(*r) for r in grs]
+    return lines
 
 
 def main(argv=None):
