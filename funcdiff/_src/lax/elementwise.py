@@ -881,9 +881,9 @@ frexp_exponent_p = nondifferentiable(  # (its dtype: NumPy's, from an empty arra
 # nextafter(x, y) is x moved by one unit in the last place: derivative 1 in x, 0 in y
 nextafter_p = elementwise("nextafter", np.nextafter, lambda o, x, y: ONE, None, bounded=True)
 # ldexp(x, n) = x * 2**n exactly (also where 2**n alone would overflow): derivative 2**n in x
+# (not `bounded`: 2**n overflows where x * 2**n need not, for a subnormal x)
 ldexp_p = elementwise(
-    "ldexp", np.ldexp, lambda o, x, n: ldexp(np.asarray(1.0, dtype_of(x)), n), None,
-    bounded=True)
+    "ldexp", np.ldexp, lambda o, x, n: ldexp(np.asarray(1.0, dtype_of(x)), n), None)
 
 
 def _bessel_dtype(a):
