@@ -22,8 +22,8 @@ LAYERS = [
     # the core: tracers, traces, the interpreter stack, bind
     "_src.core", "_src.program", "_src.nans", "_src.api_util",
     # primitives with their rules (lax): structural ops first, then the ones built on them
-    "_src.lax.shape", "_src.lax.elementwise", "_src.lax.reductions", "_src.lax.indexing",
-    "_src.lax.contraction", "_src.lax.linalg", "_src.lax.fft",
+    "_src.lax.shape", "_src.lax.checks", "_src.lax.elementwise", "_src.lax.reductions",
+    "_src.lax.indexing", "_src.lax.contraction", "_src.lax.linalg", "_src.lax.fft",
     # the NumPy API over the primitives
     "_src.numpy.util", "_src.numpy.creation", "_src.numpy.elementwise", "_src.numpy.reductions",
     "_src.numpy.shape", "_src.numpy.indexing", "_src.numpy.contraction",

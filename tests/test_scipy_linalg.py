@@ -672,3 +672,27 @@ def test_new_functions_raise_scipys_errors(f, args):
     with pytest.raises(ValueError) as got:
         inside(f, *args)
     assert str(got.value) == str(want.value)
+
+
+@pytest.mark.parametrize("a", [np.array([[1.0, 1.0], [0.0, 1.0]]), np.eye(2),
+                               np.array([[2.0, 0.0], [0.0, 2.0 + 1e-12]])],
+                         ids=["jordan", "identity", "nearly-repeated"])
+def test_funm_raises_at_repeated_eigenvalues(a):
+    """funm inside transforms goes through the eigendecomposition: at repeated eigenvalues
+    its derivative would be a plausible wrong number (diag(e) for the gradient of
+    sum(exp(A)) at the identity, not e * ones), so it raises, wherever the values exist."""
+    f = lambda a: fsl.funm(a, np.exp)  # noqa: E731
+    calls = {
+        "jvp": lambda: fd.jvp(f, (a,), (np.eye(2),)),
+        "grad": lambda: fd.grad(lambda a: f(a).sum())(a),
+        "jit": lambda: fd.jit(f)(a),
+        "vmap": lambda: fd.vmap(f)(np.stack([a + np.diag([0.0, 1.0]), a])),
+    }
+    for name, call in calls.items():
+        with pytest.raises(ValueError, match="repeated"):
+            call()
+            pytest.fail(f"{name}: no error")
+    # distinct eigenvalues: the derivative of funm(., exp) is expm's
+    b = np.array([[1.0, 2.0], [0.5, 3.0]])
+    np.testing.assert_allclose(fd.grad(lambda a: f(a).sum())(b),
+                               fd.grad(lambda a: fsl.expm(a).sum())(b), rtol=1e-9)

@@ -5,6 +5,7 @@ The public module re-exports the public names and documents them.
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -12,14 +13,13 @@ import scipy.interpolate as _si
 
 from funcdiff import numpy as fnp
 from funcdiff._src.core import (
-    Primitive,
-    ShapedArray,
     Tracer,
     _state,
     dtype_of,
     has_tracer,
     shape_of,
 )
+from funcdiff._src.lax.checks import check
 from funcdiff._src.numpy.creation import asarray
 
 __all__ = ["RegularGridInterpolator"]
@@ -46,45 +46,19 @@ def _ndim_coords(xi, ndim):
     return xi
 
 
-# -- the bounds check: an identity that raises SciPy's ValueError when it runs on values ----------
-def _check_impl(xi, lows, highs):
-    xi = np.asarray(xi)
+# -- the bounds check: SciPy's ValueError wherever the values of xi exist ------------------
+def _out_of_bounds(lows, highs, xi):
     for i, (lo, hi) in enumerate(zip(lows, highs)):
         p = xi[..., i]
         if not np.logical_and(np.all(lo <= p), np.all(p <= hi)):
             raise ValueError(f"One of the requested xi is out of bounds in dimension {i}")
-    return xi.copy()
-
-
-bounds_check_p = Primitive("rgi_bounds_check", _check_impl)
-bounds_check_p.aliases = "new"
-bounds_check_p.abstract_eval = lambda xi, lows, highs: ShapedArray(xi.shape, xi.dtype)
 
 
 def bounds_check(xi, lows, highs):
     """`xi` (shape (..., ndim)) unchanged, or SciPy's ValueError when a point lies outside
     [lows, highs]: checked wherever the values exist (eagerly, at `jit`'s run time, on
     the whole batch under `vmap`)."""
-    if _state.stack:
-        return bounds_check_p.bind(xi, lows=lows, highs=highs)
-    return _check_impl(xi, lows, highs)
-
-
-def _check_jvp(primals, tangents, lows, highs):
-    return bounds_check(primals[0], lows, highs), tangents[0]
-
-
-def _check_vjp(g, out, primals, argnums, lows, highs):
-    return [g]
-
-
-def _check_batch(args, dims, lows, highs):
-    return bounds_check(args[0], lows, highs), dims[0]
-
-
-bounds_check_p.jvp = _check_jvp
-bounds_check_p.vjp = _check_vjp
-bounds_check_p.batch = _check_batch
+    return check(xi, xi, test=functools.partial(_out_of_bounds, lows, highs))
 
 
 class RegularGridInterpolator:

@@ -20,6 +20,7 @@ from funcdiff._src.core import (
 )
 from funcdiff._src.errors import ConcretizationError
 from funcdiff._src.lax import linalg as pl
+from funcdiff._src.lax.checks import check
 from funcdiff._src.lax.elementwise import conj, convert_element_type, imag, real, real_for_real
 from funcdiff._src.lax.linalg import (
     _H,
@@ -1213,30 +1214,52 @@ def _maybe_real(a, f):
     return real(f)
 
 
+def _distinct_eigenvalues(w):
+    """funm's guard: inside transforms it goes through the eigendecomposition, whose
+    derivative does not exist at repeated eigenvalues (and loses all accuracy near them)."""
+    n = w.shape[-1]
+    if n < 2:
+        return
+    gap = np.abs(w[..., :, None] - w[..., None, :]) + np.where(np.eye(n, dtype=bool), np.inf, 0)
+    scale = np.maximum(1.0, np.max(np.abs(w), axis=-1))
+    if np.any(np.min(gap, axis=(-2, -1)) <= 1e-8 * scale):
+        raise ValueError(
+            "funm: the matrix has repeated (or nearly repeated) eigenvalues. Inside "
+            "transforms funm is computed from the eigendecomposition A = V diag(w) V^-1, "
+            "whose derivative does not exist there (SciPy's own funm loses accuracy there "
+            "too). Use a dedicated function (expm, sqrtm, fnp.linalg.matrix_power, ...), or "
+            "give funm a matrix with distinct eigenvalues")
+
+
 @numpy_outside_transforms(_sl.funm, unless_traced=True)
 def funm(A, func, disp=True):  # noqa: N803
     """`scipy.linalg.funm`: the matrix function `f(A)` of a scalar function `func`.
 
     Inside transforms `func` (vectorized, written with NumPy or funcdiff operations) is
     applied to the (complex) eigenvalues of a diagonalizable `A = V diag(w) V^-1`:
-    `f(A) = V diag(func(w)) V^-1`, differentiated through `funcdiff.numpy.linalg.eig`
-    (distinct eigenvalues needed). SciPy uses the Schur-Parlett algorithm: the values
-    agree to rounding. As in SciPy, a real `A` gives a real result when its imaginary
-    part is ~0 (always real under vmap/jit, where values are abstract). `disp=False`
-    also returns SciPy's error estimate, computed by SciPy from the concrete values.
+    `f(A) = V diag(func(w)) V^-1`, differentiated through `funcdiff.numpy.linalg.eig`:
+    the eigenvalues must be distinct (a ValueError otherwise, where the values exist:
+    eagerly, when a jitted function runs, on the whole batch under vmap). SciPy uses the
+    Schur-Parlett algorithm: the values agree to rounding. As in SciPy, a real `A` gives
+    a real result when its imaginary part is ~0 (always real under vmap/jit, where values
+    are abstract). `disp=False` also returns SciPy's error estimate, computed by SciPy
+    from the concrete values.
 
     Example:
         ```python
         >>> import numpy as np, funcdiff as fd
         >>> from funcdiff.scipy import linalg as fsl
-        >>> round(float(fd.grad(lambda s: fsl.funm(s * np.eye(2), np.exp)[0, 0])(1.0)), 6)
-        2.718282
+        >>> a = np.array([[1.0, 2.0], [0.5, 3.0]])
+        >>> g = fd.grad(lambda a: fsl.funm(a, np.exp).sum())(a)  # == the derivative of expm
+        >>> bool(np.allclose(g, fd.grad(lambda a: fsl.expm(a).sum())(a)))
+        True
 
         ```
     """
     (a,) = _prep(A)
     _probe(lambda x: _sl.funm(x, np.exp), a)
     w, v = fla.eig(a)
+    w = check(w, w, test=_distinct_eigenvalues)
     cdt = np.result_type(dtype_of(a), np.complex64)
     w, v = convert_element_type(w, cdt), convert_element_type(v, cdt)
     fw = func(w)
