@@ -696,3 +696,12 @@ def test_funm_raises_at_repeated_eigenvalues(a):
     b = np.array([[1.0, 2.0], [0.5, 3.0]])
     np.testing.assert_allclose(fd.grad(lambda a: f(a).sum())(b),
                                fd.grad(lambda a: fsl.expm(a).sum())(b), rtol=1e-9)
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_polar_derivatives_at_repeated_singular_values(side):
+    """The polar factors are smooth at an orthogonal matrix (all singular values 1), where
+    a derivative through the SVD is NaN: the sqrtm route gives finite differences'."""
+    q = sl.qr(np.random.default_rng(3).normal(size=(3, 3)))[0]
+    for a in (np.eye(3), 2.0 * q):
+        check_grads(lambda a: fsl.polar(a, side), (a,), order=2, modes=("fwd", "rev"))

@@ -1086,15 +1086,27 @@ def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=
 def polar(a, side="right"):
     """`scipy.linalg.polar`: `(u, p)` with `a = u p` ('right') or `a = p u` ('left').
 
-    From the reduced SVD `a = W diag(s) Vh`, as SciPy: `u = W Vh`, `p = Vh^H diag(s) Vh`
-    (right) or `W diag(s) W^H` (left). Derivatives through the SVD: they need
-    distinct nonzero singular values.
+    Where `p` is square in the smaller dimension of `a` (right with M >= N, left with
+    M <= N, the usual cases): `p = sqrtm(a^H a)` (or `sqrtm(a a^H)`) and `u = a p^-1`
+    (`p^-1 a`), so derivatives come from sqrtm's Sylvester equation and hold at repeated
+    singular values too (an orthogonal `a`); `a` must have full rank (a singular `p`
+    raises LinAlgError). Otherwise (a rank-deficient `p`), from the reduced SVD
+    `a = W diag(s) Vh`, as SciPy: `u = W Vh`, `p = Vh^H diag(s) Vh` (right) or
+    `W diag(s) W^H` (left), whose derivatives need distinct nonzero singular values.
     """
     if side not in ("right", "left"):
         raise ValueError("`side` must be either 'right' or 'left'")
     (a,) = _prep(a)
     if len(shape_of(a)) < 2:
         raise ValueError("`a` must be a 2-D array.")
+    m, n = shape_of(a)[-2:]
+    if (side == "right" and m >= n) or (side == "left" and m <= n):
+        gram = _mm(_H(a), a) if side == "right" else _mm(a, _H(a))
+        p = _maybe_real(a, sqrtm(gram))
+        p = (p + _H(p)) / 2  # (Hermitian to rounding)
+        if side == "right":  # u = a p^-1 = (p^-1 a^H)^H
+            return _H(pl.solve(p, _H(a))), p
+        return pl.solve(p, a), p
     w, s, vh = fla.svd(a, full_matrices=False)
     u = _mm(w, vh)
     if side == "right":
