@@ -705,3 +705,15 @@ def test_polar_derivatives_at_repeated_singular_values(side):
     q = sl.qr(np.random.default_rng(3).normal(size=(3, 3)))[0]
     for a in (np.eye(3), 2.0 * q):
         check_grads(lambda a: fsl.polar(a, side), (a,), order=2, modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("name", ["schur", "hessenberg"])
+def test_schur_and_hessenberg_raise_where_the_factors_have_no_derivative(name):
+    """At the identity (repeated eigenvalues; a reduced Hessenberg form) the linear system
+    for the factors' derivative is singular: a clear ValueError, eagerly and under jit."""
+    f = (lambda a: fsl.schur(a)[0]) if name == "schur" else fsl.hessenberg
+    e = np.random.default_rng(1).normal(size=(3, 3))
+    with pytest.raises(ValueError, match=f"{name}: the factors have no derivative"):
+        fd.jvp(f, (np.eye(3),), (e,))
+    with pytest.raises(ValueError, match=f"{name}: the factors have no derivative"):
+        fd.jit(lambda a: fd.grad(lambda a: f(a).sum())(a))(np.eye(3))

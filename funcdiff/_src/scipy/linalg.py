@@ -5,6 +5,8 @@ The public module re-exports the public names and documents them.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.linalg as _sl
 
@@ -1339,6 +1341,12 @@ def _phase_matrix(n, dtype):
     return np.triu(np.ones((max(n - 1, 0), n), dtype), 1)
 
 
+def _guarded_commutator(t, rows, cols, zero_below):
+    k = _commutator_matrix(t, rows, cols)
+    name = "schur" if zero_below == 1 else "hessenberg"
+    return check(k, k, test=functools.partial(_nonsingular_commutator, name))
+
+
 def _similarity_jvp(t, z, da, zero_below, fixed_first, real_subdiagonal=False):
     """(dT, dZ) of A = Z T Z^H. With `real_subdiagonal` (complex Hessenberg form), the
     phases diag(X) = i theta keep T's subdiagonal real, as LAPACK's reflectors do."""
@@ -1349,7 +1357,7 @@ def _similarity_jvp(t, z, da, zero_below, fixed_first, real_subdiagonal=False):
     if not len(rows):
         dt, dz = e * keep, _mm(z, e * 0)
     else:
-        k = _commutator_matrix(t, rows, cols)
+        k = _guarded_commutator(t, rows, cols, zero_below)
         low = _flat_put(_vec_solve(k, _flat_take(e, rows)), cols, n)
         x = low - _H(low)
         dt, dz = (e - _mm(x, t) + _mm(t, x)) * keep, _mm(z, x)
@@ -1391,7 +1399,7 @@ def _similarity_adjoint(gt, gz, t, z, zero_below, fixed_first, real_subdiagonal=
         gx = term if gx is None else gx + term
     if gx is not None and len(rows):
         gl = _flat_take(gx - _H(gx), cols)
-        k = _commutator_matrix(t, rows, cols)
+        k = _guarded_commutator(t, rows, cols, zero_below)
         gev = _flat_put(_vec_solve(_H(k), gl), rows, n)
         ge = gev if ge is None else ge + gev
     if ge is None:
@@ -1399,21 +1407,25 @@ def _similarity_adjoint(gt, gz, t, z, zero_below, fixed_first, real_subdiagonal=
     return _mm(z, _mm(ge, _H(z)))
 
 
-def _require_triangular_impl(t, name):
-    sub = np.diagonal(t, -1, -2, -1)
-    if np.any(sub != 0):
+def _triangular(t):
+    """schur's guard (output='real'): the derivatives below need a triangular T."""
+    if np.any(np.diagonal(t, -1, -2, -1) != 0):
         raise NotImplementedError(
-            f"{name}: derivatives of the real Schur form need real eigenvalues (a triangular "
+            "schur: derivatives of the real Schur form need real eigenvalues (a triangular "
             "T); this matrix has complex ones (2x2 blocks). Use output='complex'.")
-    return t
 
 
-require_triangular_p = Primitive("require_triangular", _require_triangular_impl)
-require_triangular_p.jvp = lambda primals, tangents, name: (
-    require_triangular_p.bind(primals[0], name=name), tangents[0])
-require_triangular_p.vjp = lambda g, out, primals, argnums, name: [g]
-require_triangular_p.batch = _broadcast_batch_rule(require_triangular_p)
-require_triangular_p.abstract_eval = lambda t, name: t
+def _nonsingular_commutator(name, k):
+    """schur's and hessenberg's guard: the linear system for the derivative is singular at
+    repeated eigenvalues (schur) or at a reduced Hessenberg form (a zero subdiagonal
+    entry, hessenberg of an identity, say), where the factors have no derivative."""
+    if not np.all(np.isfinite(np.linalg.cond(k))) or np.any(np.linalg.cond(k) > 1e14):
+        what = ("repeated eigenvalues" if name == "schur" else
+                "a reduced Hessenberg form (a zero subdiagonal entry)")
+        raise ValueError(
+            f"{name}: the factors have no derivative at this matrix ({what}): their "
+            "derivative is not unique there. Differentiate a function of the matrix that "
+            "does not depend on the choice of factors, or perturb the matrix")
 
 
 def _schur_impl(a, output, sort):
@@ -1437,7 +1449,7 @@ def _schur_checked(a, output, sort):
     outs = schur_p.bind(a, output=output, sort=sort)
     t = outs[0]
     if output == "real":
-        t = require_triangular_p.bind(t, name="schur")
+        t = check(t, t, test=_triangular)
     return outs, t, outs[1]
 
 
