@@ -260,3 +260,30 @@ def test_trapezoid_closed_form_derivatives():
     np.testing.assert_allclose(fd.grad(lambda x: trapezoid(x**2, x))(x), [-0.5, -1.5, 11.0])
     with pytest.raises(ValueError):
         fd.grad(lambda y: trapezoid(y, np.ones(4)))(np.ones(3))
+
+
+def test_odeint_takes_scipys_args_too():
+    """SciPy's (and autograd's) spelling of func's extra arguments: args=(...) by keyword,
+    or the tuple after t when func takes its items; a tuple func takes whole stays whole."""
+    def func(y, t, a, b):
+        return -np.sqrt(t) - y + a - np.mean((y + b) ** 2)
+
+    y0, t = np.ones(3), np.linspace(0.1, 0.2, 4)
+    a, b = np.array([0.1, 0.2, 0.3]), np.array([0.3, 0.2, 0.1])
+    want = si.odeint(func, y0, t, args=(a, b), rtol=1e-11, atol=1e-11)
+    for got in (odeint(func, y0, t, (a, b)), odeint(func, y0, t, args=(a, b)),
+                odeint(func, y0, t, a, b)):
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
+    check_grads(lambda a, b: odeint(func, y0, t, (a, b)), (a, b), order=1,
+                modes=("fwd", "rev"), eps=1e-4, atol=1e-5, rtol=1e-5)
+
+    def whole(y, t, ab):  # takes the tuple as one pytree argument
+        return -y * ab[0] + ab[1]
+
+    np.testing.assert_allclose(odeint(whole, y0, t, (0.5, 0.1)),
+                               si.odeint(whole, y0, t, args=((0.5, 0.1),), rtol=1e-11,
+                                         atol=1e-11), rtol=1e-7)
+    with pytest.raises(TypeError, match="unsupported argument"):
+        odeint(func, y0, t, a, b, tfirst=True)
+    with pytest.raises(TypeError, match="not both"):
+        odeint(func, y0, t, a, args=(b,))

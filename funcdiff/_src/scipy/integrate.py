@@ -5,6 +5,7 @@ The public module re-exports the public names and documents them.
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 
@@ -299,7 +300,34 @@ def _closure_convert(dyn, avals):
     return explicit, hoisted
 
 
-def odeint(func, y0, t, *args, rtol=1.4e-8, atol=1.4e-8, mxstep=np.inf, hmax=np.inf):
+def _extra_args(func, args, scipy_args):
+    """JAX's `*args`; SciPy's (and autograd's) `args=(...)`, by keyword or as the one
+    positional argument after `t`: a tuple that `func` takes unpacked (it cannot take it
+    whole, as its third parameter, but can take its items as the third, fourth, ...)."""
+    if scipy_args is not None:
+        if args:
+            raise TypeError("odeint: give func's extra arguments either after t (JAX's "
+                            "*args) or as args=(...) (SciPy's), not both")
+        return tuple(scipy_args) if isinstance(scipy_args, (tuple, list)) else (scipy_args,)
+    if len(args) != 1 or not isinstance(args[0], tuple):
+        return args
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return args
+
+    def takes(n):
+        try:
+            sig.bind(*range(n))
+        except TypeError:
+            return False
+        return True
+
+    return args[0] if not takes(3) and takes(2 + len(args[0])) else args
+
+
+def odeint(func, y0, t, *args, rtol=1.4e-8, atol=1.4e-8, mxstep=np.inf, hmax=np.inf,
+           **scipy_kwargs):
     """Solve `dy/dt = func(y, t, *args)` from `y(t[0]) = y0`; y at every time of `t`.
 
     JAX's `odeint`: adaptive Dormand-Prince 5(4) steps, differentiable with
@@ -315,7 +343,9 @@ def odeint(func, y0, t, *args, rtol=1.4e-8, atol=1.4e-8, mxstep=np.inf, hmax=np.
         y0: the initial state, an array or pytree of arrays.
         t: 1-D grid of times (increasing or decreasing); `t[0]` is the
             initial time.
-        *args: extra arguments of `func` (pytrees of arrays).
+        *args: extra arguments of `func` (pytrees of arrays). SciPy's spelling works
+            too: `args=(a, b)` by keyword, or the tuple as the one argument after `t`
+            when `func` takes its items (and could not take the tuple whole).
         rtol: relative tolerance of the local error.
         atol: absolute tolerance of the local error.
         mxstep: maximum number of steps per grid interval; beyond it (or when
@@ -340,6 +370,12 @@ def odeint(func, y0, t, *args, rtol=1.4e-8, atol=1.4e-8, mxstep=np.inf, hmax=np.
 
         ```
     """
+    unknown = set(scipy_kwargs) - {"args"}
+    if unknown:
+        raise TypeError(f"odeint: unsupported argument(s) {sorted(unknown)} (funcdiff's "
+                        "odeint takes func, y0, t, *args, rtol, atol, mxstep, hmax, and "
+                        "SciPy's args=)")
+    args = _extra_args(func, args, scipy_kwargs.get("args"))
     y_leaves, y_tree = tree_flatten(y0)
     y_leaves = [asarray(x) for x in y_leaves]
     shapes = [tuple(shape_of(x)) for x in y_leaves]
