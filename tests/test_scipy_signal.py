@@ -401,3 +401,40 @@ def test_detrend_long_axes(bp):
     check_grads(lambda a: signal.detrend(a, bp=bp), (x,), order=1)
     np.testing.assert_allclose(fd.vmap(lambda a: signal.detrend(a, axis=0, bp=bp))(
         np.swapaxes(x[None], 1, 2)), want[None].swapaxes(1, 2), rtol=1e-12, atol=1e-12)
+
+
+# -- autograd's generalized convolve: axes to convolve, dot_axes to contract ------------------
+_RNG_T = np.random.default_rng(11)
+_A35, _A34, _A342 = (_RNG_T.normal(size=s) for s in ((3, 5), (3, 4), (3, 4, 2)))
+_A2543, _A24232 = _RNG_T.normal(size=(2, 5, 4, 3)), _RNG_T.normal(size=(2, 4, 2, 3, 2))
+
+
+@pytest.mark.parametrize("mode", ["full", "valid", "same"])
+def test_convolve_axes_and_dot_axes(mode):
+    """Values against SciPy slice by slice (and tensordot), derivatives against finite
+    differences, vmap against a loop, jit."""
+    conv = signal.convolve
+    np.testing.assert_allclose(conv(_A35, _A34, mode, axes=([1], [0]))[1, 2],
+                               ss.convolve(_A35[1], _A34[:, 2], mode))
+    np.testing.assert_allclose(conv(_A35, _A34, mode, axes=([], []), dot_axes=([0], [0])),
+                               np.tensordot(_A35, _A34, axes=([0], [0])))
+    np.testing.assert_allclose(
+        conv(_A35, _A342, mode, axes=([1], [2]), dot_axes=([0], [0]))[2],
+        sum(ss.convolve(_A35[i], _A342[i, 2], mode) for i in range(3)))
+    np.testing.assert_allclose(
+        conv(_A2543, _A24232, mode, axes=([1, 2], [2, 4]), dot_axes=([0, 3], [0, 3]))[2],
+        sum(ss.convolve(_A2543[i, :, :, j], _A24232[i, 2, :, j, :], mode)
+            for i in range(2) for j in range(3)))
+    f = lambda a, b: conv(a, b, mode, axes=([1], [2]), dot_axes=([0], [0]))  # noqa: E731
+    check_grads(f, (_A35, _A342), order=2, modes=("fwd", "rev"))
+    np.testing.assert_allclose(fd.jit(f)(_A35, _A342), f(_A35, _A342))
+    batch = np.stack([_A35, 2 * _A35])
+    np.testing.assert_allclose(fd.vmap(f, in_axes=(0, None))(batch, _A342),
+                               np.stack([f(a, _A342) for a in batch]))
+
+
+def test_convolve_axes_errors():
+    with pytest.raises(ValueError, match="dot_axes pair in1's axis 0"):
+        signal.convolve(_A35, _A34, axes=([1], [1]), dot_axes=([0], [1]))
+    with pytest.raises(ValueError, match="must pair as many"):
+        signal.convolve(_A35, _A34, axes=([1], []))

@@ -21,6 +21,12 @@ from funcdiff.testing import arrays, check_grads  # noqa: E402
 X = np.array([0.3, 0.7, 1.5])
 Q = np.array([0.1, 0.45, 0.8])
 
+
+def _methods(dist):
+    """A distribution's functions of its parameters (not `rvs`, SciPy's sampler)."""
+    return [m for m in dist.__all__ if m != "rvs"]
+
+
 # distribution, argument tuples after x (shape parameters, loc, scale)
 CONTINUOUS = [
     ("norm", X - 1.0, (0.2, 1.3)),
@@ -34,7 +40,7 @@ CONTINUOUS = [
     ("chi2", X, (3.5, 0.1, 1.3)),
     ("beta", X, (2.5, 1.5, -0.1, 2.0)),
 ]
-ROWS = [(d, m, x, p) for d, x, p in CONTINUOUS for m in getattr(stats, d).__all__]
+ROWS = [(d, m, x, p) for d, x, p in CONTINUOUS for m in _methods(getattr(stats, d))]
 
 
 @pytest.mark.parametrize("dist,method,x,params", ROWS, ids=[f"{r[0]}.{r[1]}" for r in ROWS])
@@ -54,7 +60,7 @@ def test_defaults_and_outside_support(dist, x, params):
     mod, ref = getattr(stats, dist), getattr(sst, dist)
     shape_params = params[:-2]
     wide = np.array([-30.0, -3.0, -0.5, 0.0, 0.5, 1.0, 2.0, 40.0])
-    for method in mod.__all__:
+    for method in _methods(mod):
         if method in ("ppf", "isf"):
             continue
         f = getattr(mod, method)
@@ -86,7 +92,7 @@ def test_invalid_parameters_give_nan():
 K = np.array([-1.0, 0.0, 2.0, 5.0, 2.5, 9.0])
 
 
-@pytest.mark.parametrize("method", [m for m in stats.poisson.__all__ if m != "entropy"])
+@pytest.mark.parametrize("method", [m for m in _methods(stats.poisson) if m != "entropy"])
 def test_poisson(method):  # (entropy, a function of mu alone: tests/test_surface.py)
     f, ref = getattr(stats.poisson, method), getattr(sst.poisson, method)
     np.testing.assert_allclose(inside_jvp(lambda mu: f(K, mu), 2.5), ref(K, 2.5), rtol=1e-12)
@@ -95,7 +101,7 @@ def test_poisson(method):  # (entropy, a function of mu alone: tests/test_surfac
     check_grads(lambda mu: f(k, mu), (np.array([2.5, 0.7, 6.0]),), order=2)
 
 
-@pytest.mark.parametrize("method", stats.binom.__all__)
+@pytest.mark.parametrize("method", _methods(stats.binom))
 def test_binom(method):
     f, ref = getattr(stats.binom, method), getattr(sst.binom, method)
     np.testing.assert_allclose(inside_jvp(lambda p: f(K, 7, p), 0.3), ref(K, 7, 0.3), rtol=1e-12)

@@ -986,6 +986,15 @@ EXTRA.update({
 NOT_APPLICABLE.update({
 })
 
+# every distribution's `rvs`: SciPy's sampler re-exported (random numbers of a seed)
+NOT_APPLICABLE.update({
+    (STATS, f"{_d}.rvs"): "SciPy's sampler, re-exported: random numbers, nothing to "
+    "differentiate (under transforms a traced parameter raises DetachError)"
+    for _d in ("bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet",
+               "expon", "gamma", "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace",
+               "logistic", "multinomial", "multivariate_normal", "nbinom", "norm", "pareto",
+               "poisson", "t", "truncnorm", "uniform", "vonmises", "wrapcauchy")})
+
 # -- funcdiff.scipy.signal, fft, integrate, ndimage, interpolate (#16)
 _SIG_MODES = ("full", "same", "valid")
 _RGI_POINTS = (np.array([0.0, 0.3, 0.6, 1.0]), np.array([1.0, 0.5, -0.5]))  # (one descending)

@@ -102,9 +102,56 @@ convolve_full_p.batch = _convolve_batch
 convolve_full_p.abstract_eval = _convolve_abstract_eval
 
 
-@numpy_outside_transforms(ss.convolve, unless_traced=True)
-def convolve(in1, in2, mode="full", method="auto"):
+def _tensor_convolve(in1, in2, mode, method, axes, dot_axes):
+    """autograd's generalized convolve: convolution over the paired `axes`, a tensor
+    contraction over the paired `dot_axes`; the other axes of `in1`, then of `in2`, lead
+    the result (an outer product), the convolved axes follow (each `mode`'s size)."""
+    a, b = _asarray(in1), _asarray(in2)
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    conv = ([*range(na)], [*range(nb)]) if axes is None else tuple(map(list, axes))
+    dot = ([], []) if dot_axes is None else tuple(map(list, dot_axes))
+    if len(conv[0]) != len(conv[1]) or len(dot[0]) != len(dot[1]):
+        raise ValueError(f"convolve: axes {axes} and dot_axes {dot_axes} must pair as many "
+                         "axes of in1 as of in2")
+    for i, j in zip(*dot):
+        if shape_of(a)[i] != shape_of(b)[j]:
+            raise ValueError(f"convolve: dot_axes pair in1's axis {i} (length "
+                             f"{shape_of(a)[i]}) with in2's axis {j} (length {shape_of(b)[j]})")
+    ign_a = [i for i in range(na) if i not in conv[0] + dot[0]]
+    ign_b = [i for i in range(nb) if i not in conv[1] + dot[1]]
+    a = fnp.transpose(a, ign_a + dot[0] + conv[0])
+    b = fnp.transpose(b, ign_b + dot[1] + conv[1])
+    # in1's ignored axes, then in2's (size-1 placeholders for the other's), then dot, conv
+    sa, sb = shape_of(a), shape_of(b)
+    k, m, d = len(ign_a), len(ign_b), len(dot[0])
+    a = reshape(a, sa[:k] + (1,) * m + sa[k:])
+    b = reshape(b, (1,) * k + sb)
+    full = convolve_full(a, b, k + m + d, method)
+    if d:
+        full = fnp.sum(full, axis=tuple(range(k + m, k + m + d)))
+    s1, s2 = sa[k + d:], sb[m + d:]
+    if mode == "full":
+        return full
+    if mode == "valid":
+        starts = tuple(min(x, y) - 1 for x, y in zip(s1, s2))
+        lengths = tuple(abs(x - y) + 1 for x, y in zip(s1, s2))
+    else:
+        starts = tuple((y - 1) // 2 for y in s2)
+        lengths = s1
+    lead = k + m
+    return static_slice(full, (0,) * lead + starts,
+                        tuple(shape_of(full)[:lead]) + tuple(
+                            x + n for x, n in zip(starts, lengths)))
+
+
+@numpy_outside_transforms(ss.convolve, unless_traced=True, own=("axes", "dot_axes"))
+def convolve(in1, in2, mode="full", method="auto", *, axes=None, dot_axes=None):
     """`scipy.signal.convolve`: n-dimensional convolution, differentiable in both inputs.
+
+    Beyond SciPy, autograd's generalization: `axes=(axes1, axes2)` pairs the axes of
+    `in1` and `in2` to convolve and `dot_axes=(axes1, axes2)` pairs axes to contract
+    (summed products, as `tensordot`); the remaining axes of `in1`, then of `in2`, lead
+    the result, then the convolved ones (`'valid'` per axis: |n1 - n2| + 1).
 
     Args:
         in1: first input.
@@ -126,12 +173,14 @@ def convolve(in1, in2, mode="full", method="auto"):
 
         ```
     """
-    in1, in2 = _asarray(in1), _asarray(in2)
-    s1, s2 = shape_of(in1), shape_of(in2)
     if method not in _METHODS:
         raise ValueError("Acceptable method flags are 'auto', 'direct', or 'fft'.")
     if mode not in _MODES:
         raise ValueError("Acceptable mode flags are 'valid', 'same', or 'full'.")
+    if axes is not None or dot_axes is not None:
+        return _tensor_convolve(in1, in2, mode, method, axes, dot_axes)
+    in1, in2 = _asarray(in1), _asarray(in2)
+    s1, s2 = shape_of(in1), shape_of(in2)
     if len(s1) == len(s2) == 0:
         return in1 * in2
     if len(s1) != len(s2):

@@ -6,6 +6,6 @@ the pmf is a function on the integers). `ppf`/`isf` are integer-valued, piecewis
 `q` and `p`: their derivative there is 0, which is the derivative almost everywhere.
 """
 
-from funcdiff._src.scipy.stats.bernoulli import cdf, isf, logcdf, logpmf, logsf, pmf, ppf, sf
+from funcdiff._src.scipy.stats.bernoulli import cdf, isf, logcdf, logpmf, logsf, pmf, ppf, rvs, sf
 
-__all__ = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"]
+__all__ = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "rvs"]

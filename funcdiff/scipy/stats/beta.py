@@ -4,6 +4,6 @@ The CDF is `betainc(a, b, z)` (`sf` is `betaincc`); their derivatives in `a`
 and `b` are numerical (see `funcdiff.scipy.special`).
 """
 
-from funcdiff._src.scipy.stats.beta import cdf, logcdf, logpdf, logsf, pdf, sf
+from funcdiff._src.scipy.stats.beta import cdf, logcdf, logpdf, logsf, pdf, rvs, sf
 
-__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "rvs"]

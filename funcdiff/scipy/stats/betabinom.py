@@ -6,6 +6,6 @@ on `k = 0..n` (`-inf` off the integers or outside, NaN for a non-integer or nega
 `k`). JAX's set of methods: no closed-form cdf.
 """
 
-from funcdiff._src.scipy.stats.betabinom import logpmf, pmf
+from funcdiff._src.scipy.stats.betabinom import logpmf, pmf, rvs
 
-__all__ = ["logpmf", "pmf"]
+__all__ = ["logpmf", "pmf", "rvs"]

@@ -7,6 +7,6 @@ NaN for a non-integer `n` is kept); in them the pmf has the derivative of its
 continuous extension (through `gammaln`), `cdf`/`sf` are steps in `k`.
 """
 
-from funcdiff._src.scipy.stats.binom import cdf, logcdf, logpmf, logsf, pmf, sf
+from funcdiff._src.scipy.stats.binom import cdf, logcdf, logpmf, logsf, pmf, rvs, sf
 
-__all__ = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf"]
+__all__ = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf", "rvs"]

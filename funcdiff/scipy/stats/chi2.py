@@ -4,6 +4,6 @@
 distribution's with those parameters (see `funcdiff.scipy.stats.gamma`).
 """
 
-from funcdiff._src.scipy.stats.chi2 import cdf, logcdf, logpdf, logsf, pdf, sf
+from funcdiff._src.scipy.stats.chi2 import cdf, logcdf, logpdf, logsf, pdf, rvs, sf
 
-__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "rvs"]

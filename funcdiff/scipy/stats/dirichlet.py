@@ -6,6 +6,6 @@ Inside transforms with concrete values (grad, jvp) SciPy's input checks run
 too; under vmap/jit they are skipped.
 """
 
-from funcdiff._src.scipy.stats.dirichlet import logpdf, pdf
+from funcdiff._src.scipy.stats.dirichlet import logpdf, pdf, rvs
 
-__all__ = ["logpdf", "pdf"]
+__all__ = ["logpdf", "pdf", "rvs"]

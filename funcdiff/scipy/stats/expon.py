@@ -4,6 +4,6 @@
 cancellation, so both are finite (with finite derivatives) in the tails.
 """
 
-from funcdiff._src.scipy.stats.expon import cdf, isf, logcdf, logpdf, logsf, pdf, ppf, sf
+from funcdiff._src.scipy.stats.expon import cdf, isf, logcdf, logpdf, logsf, pdf, ppf, rvs, sf
 
-__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"]
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "rvs"]

@@ -6,6 +6,6 @@ The CDF is `gammainc(a, z)`; its derivative in the shape `a` is numerical
 underflow (then -inf, as in SciPy).
 """
 
-from funcdiff._src.scipy.stats.gamma import cdf, logcdf, logpdf, logsf, pdf, sf
+from funcdiff._src.scipy.stats.gamma import cdf, logcdf, logpdf, logsf, pdf, rvs, sf
 
-__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "rvs"]

@@ -7,6 +7,6 @@ has derivative 0 at `z = 0` (the true one for `beta > 1`). `ppf`/`isf` are not p
 need the inverse of the incomplete gamma function, which `funcdiff.scipy.special` lacks.
 """
 
-from funcdiff._src.scipy.stats.gennorm import cdf, logcdf, logpdf, logsf, pdf, sf
+from funcdiff._src.scipy.stats.gennorm import cdf, logcdf, logpdf, logsf, pdf, rvs, sf
 
-__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "rvs"]

@@ -6,6 +6,6 @@ integer-valued and piecewise constant (derivative 0 in `q` and `p`). The count `
 `loc`, which shifts it) is not differentiated: its derivative is 0 (a function on the integers).
 """
 
-from funcdiff._src.scipy.stats.geom import cdf, logcdf, logpmf, logsf, pmf, ppf, sf
+from funcdiff._src.scipy.stats.geom import cdf, logcdf, logpmf, logsf, pmf, ppf, rvs, sf
 
-__all__ = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf", "ppf"]
+__all__ = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf", "ppf", "rvs"]

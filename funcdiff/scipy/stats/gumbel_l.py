@@ -4,6 +4,6 @@
 `cdf = -expm1(-exp(z))`, and `logcdf` stays finite far in the lower tail.
 """
 
-from funcdiff._src.scipy.stats.gumbel_l import cdf, isf, logcdf, logpdf, logsf, pdf, ppf, sf
+from funcdiff._src.scipy.stats.gumbel_l import cdf, isf, logcdf, logpdf, logsf, pdf, ppf, rvs, sf
 
-__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"]
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "rvs"]

@@ -5,6 +5,6 @@
 `-inf` beyond `z = 745`); `ppf = loc - scale log(-log q)`, `isf = loc - scale log(-log1p(-q))`.
 """
 
-from funcdiff._src.scipy.stats.gumbel_r import cdf, isf, logcdf, logpdf, logsf, pdf, ppf, sf
+from funcdiff._src.scipy.stats.gumbel_r import cdf, isf, logcdf, logpdf, logsf, pdf, ppf, rvs, sf
 
-__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"]
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "rvs"]

@@ -6,6 +6,6 @@ does not sum to `n`; NaN for negative `n` or a `p` outside `[0, 1]`), and the la
 of `p` is replaced by `1 - sum(p[..., :-1])` (so its derivative is 0).
 """
 
-from funcdiff._src.scipy.stats.multinomial import logpmf, pmf
+from funcdiff._src.scipy.stats.multinomial import logpmf, pmf, rvs
 
-__all__ = ["logpmf", "pmf"]
+__all__ = ["logpmf", "pmf", "rvs"]

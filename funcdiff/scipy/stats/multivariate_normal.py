@@ -15,6 +15,6 @@ perturbations that keep the rank (the null space is located on
 derivative. A nonsingular `cov` gives the ordinary derivatives.
 """
 
-from funcdiff._src.scipy.stats.multivariate_normal import entropy, logpdf, pdf
+from funcdiff._src.scipy.stats.multivariate_normal import entropy, logpdf, pdf, rvs
 
-__all__ = ["logpdf", "pdf", "entropy"]
+__all__ = ["logpdf", "pdf", "entropy", "rvs"]

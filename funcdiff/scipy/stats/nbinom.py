@@ -6,6 +6,6 @@ through `funcdiff.scipy.special.betainc`. Non-integer `k` gives `pmf` 0, as in S
 The count `k` (and `loc`, which shifts it) is not differentiated: its derivative is 0.
 """
 
-from funcdiff._src.scipy.stats.nbinom import cdf, logcdf, logpmf, logsf, pmf, sf
+from funcdiff._src.scipy.stats.nbinom import cdf, logcdf, logpmf, logsf, pmf, rvs, sf
 
-__all__ = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf"]
+__all__ = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf", "rvs"]

@@ -4,6 +4,6 @@
 far in the tails (`logcdf(-40) == -804.6...`, derivative about 40).
 """
 
-from funcdiff._src.scipy.stats.norm import cdf, isf, logcdf, logpdf, logsf, pdf, ppf, sf
+from funcdiff._src.scipy.stats.norm import cdf, isf, logcdf, logpdf, logsf, pdf, ppf, rvs, sf
 
-__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"]
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "rvs"]

@@ -5,6 +5,6 @@ Support `z >= 1`: `logpdf = log(b) - (b + 1) log(z) - log(scale)`, `sf = z**-b`,
 `ppf`/`isf` in closed form. Outside the support the derivative is 0, never NaN.
 """
 
-from funcdiff._src.scipy.stats.pareto import cdf, isf, logcdf, logpdf, logsf, pdf, ppf, sf
+from funcdiff._src.scipy.stats.pareto import cdf, isf, logcdf, logpdf, logsf, pdf, ppf, rvs, sf
 
-__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"]
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "rvs"]

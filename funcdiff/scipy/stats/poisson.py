@@ -9,6 +9,6 @@ mu = 0, the edge of the domain, its derivative follows `entr`'s convention at 0 
 `-mu log mu` term contributes 0, as in JAX), where the one-sided derivative is infinite.
 """
 
-from funcdiff._src.scipy.stats.poisson import cdf, entropy, logcdf, logpmf, logsf, pmf, sf
+from funcdiff._src.scipy.stats.poisson import cdf, entropy, logcdf, logpmf, logsf, pmf, rvs, sf
 
-__all__ = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf", "entropy"]
+__all__ = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf", "entropy", "rvs"]

@@ -5,6 +5,6 @@ The CDF is `scipy.special.stdtr`; its derivative in `df` is numerical (see
 probability is small, so they keep their accuracy in both tails.
 """
 
-from funcdiff._src.scipy.stats.t import cdf, logcdf, logpdf, logsf, pdf, sf
+from funcdiff._src.scipy.stats.t import cdf, logcdf, logpdf, logsf, pdf, rvs, sf
 
-__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "rvs"]

@@ -8,6 +8,6 @@ far in the tails (`truncnorm.logpdf(41, 40, 45)` is about -36.8) and for narrow 
 `log1p(-smaller)`, and `cdf`/`sf` are their exponentials. Infinite bounds have derivative 0.
 """
 
-from funcdiff._src.scipy.stats.truncnorm import cdf, logcdf, logpdf, logsf, pdf, sf
+from funcdiff._src.scipy.stats.truncnorm import cdf, logcdf, logpdf, logsf, pdf, rvs, sf
 
-__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "rvs"]

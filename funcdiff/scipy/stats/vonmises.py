@@ -6,6 +6,6 @@ the one-sided (`kappa >= 0`) one. JAX's set of methods: no `cdf` (SciPy's is a s
 without a closed-form derivative in `kappa`).
 """
 
-from funcdiff._src.scipy.stats.vonmises import logpdf, pdf
+from funcdiff._src.scipy.stats.vonmises import logpdf, pdf, rvs
 
-__all__ = ["logpdf", "pdf"]
+__all__ = ["logpdf", "pdf", "rvs"]

@@ -4,6 +4,6 @@ On `0 <= z <= 2 pi`: `pdf = (1 - c**2) / (2 pi (1 + c**2 - 2 c cos z))`; `cdf`, 
 `ppf` are SciPy's closed forms (`arctan(tan(z/2) (1 + c)/(1 - c)) / pi`, mirrored above pi).
 """
 
-from funcdiff._src.scipy.stats.wrapcauchy import cdf, logpdf, pdf, ppf, sf
+from funcdiff._src.scipy.stats.wrapcauchy import cdf, logpdf, pdf, ppf, rvs, sf
 
-__all__ = ["logpdf", "pdf", "cdf", "sf", "ppf"]
+__all__ = ["logpdf", "pdf", "cdf", "sf", "ppf", "rvs"]

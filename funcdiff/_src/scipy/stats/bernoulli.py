@@ -118,3 +118,6 @@ def isf(q, p, loc=0):
     if not traced(q, p, loc):
         return st.bernoulli.isf(q, p, loc)
     return _quantile(q, p, loc, upper=True)
+
+
+rvs = st.bernoulli.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

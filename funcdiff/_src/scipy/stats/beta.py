@@ -82,3 +82,6 @@ def logsf(x, a, b, loc=0, scale=1):
         return st.beta.logsf(x, a, b, loc, scale)
     args = floats(x, a, b, loc, scale)
     return log_prob(_cdf(*args, upper=True), _cdf(*args, upper=False))
+
+
+rvs = st.beta.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

@@ -54,3 +54,6 @@ def pmf(k, n, a, b, loc=0):
         return st.betabinom.pmf(k, n, a, b, loc)
     k, n, a, b, loc = floats(k, n, a, b, loc)
     return valid(_ok(n, a, b), fe.exp(_logpmf(k, n, a, b, loc)))
+
+
+rvs = st.betabinom.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

@@ -92,3 +92,6 @@ def logsf(k, n, p, loc=0):
         return st.binom.logsf(k, n, p, loc)
     args = floats(k, n, p, loc)
     return log_prob(_cdf(*args, upper=True), _cdf(*args, upper=False))
+
+
+rvs = st.binom.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

@@ -82,3 +82,6 @@ def isf(q, loc=0, scale=1):
         return st.cauchy.isf(q, loc, scale)
     q, loc, scale = floats(q, loc, scale)
     return valid(scale > 0, loc - scale * fe.tan(np.pi * (q - 0.5)))
+
+
+rvs = st.cauchy.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

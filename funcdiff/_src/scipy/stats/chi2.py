@@ -65,3 +65,6 @@ def logsf(x, df, loc=0, scale=1):
     if not traced(x, df, loc, scale):
         return st.chi2.logsf(x, df, loc, scale)
     return _gamma.logsf(*_as_gamma(x, df, loc, scale))
+
+
+rvs = st.chi2.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

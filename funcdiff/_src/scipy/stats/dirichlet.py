@@ -54,3 +54,6 @@ def pdf(x, alpha):
     if not traced(x, alpha):
         return st.dirichlet.pdf(x, alpha)
     return fe.exp(_logpdf(x, alpha))
+
+
+rvs = st.dirichlet.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

@@ -94,3 +94,6 @@ def isf(q, loc=0, scale=1):
         return st.expon.isf(q, loc, scale)
     q, loc, scale = floats(q, loc, scale)
     return valid(scale > 0, loc - scale * fe.log(q))
+
+
+rvs = st.expon.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

@@ -88,3 +88,6 @@ def logsf(x, a, loc=0, scale=1):
         return st.gamma.logsf(x, a, loc, scale)
     args = floats(x, a, loc, scale)
     return log_prob(_cdf(*args, upper=True), _cdf(*args, upper=False))
+
+
+rvs = st.gamma.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

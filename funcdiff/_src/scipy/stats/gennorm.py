@@ -92,3 +92,4 @@ def logsf(x, beta, loc=0, scale=1):
     return log_prob(_half(*args, upper=True), _half(*args, upper=False))
 
 
+rvs = st.gennorm.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

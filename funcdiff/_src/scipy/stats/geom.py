@@ -113,3 +113,6 @@ def ppf(q, p, loc=0):
     vals = where(fe.equal(qs, 0.0), 0.0, where(fe.equal(qs, 1.0), np.inf, vals))
     ok = fe.logical_and(_ok(p), fe.logical_and(q >= 0, q <= 1))
     return valid(ok, vals + loc)
+
+
+rvs = st.geom.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

@@ -98,3 +98,6 @@ def isf(q, loc=0, scale=1):
         return st.laplace.isf(q, loc, scale)
     q, loc, scale = floats(q, loc, scale)
     return valid(scale > 0, loc - scale * _ppf(q))
+
+
+rvs = st.laplace.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

@@ -84,3 +84,6 @@ def isf(q, loc=0, scale=1):
         return st.logistic.isf(q, loc, scale)
     q, loc, scale = floats(q, loc, scale)
     return valid(scale > 0, loc - scale * fsp.logit(q))
+
+
+rvs = st.logistic.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

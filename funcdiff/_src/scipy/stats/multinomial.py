@@ -68,3 +68,6 @@ def pmf(x, n, p):
     if not traced(x, n, p):
         return st.multinomial.pmf(x, n, p)
     return fe.exp(_logpmf(x, n, p))
+
+
+rvs = st.multinomial.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

@@ -166,3 +166,6 @@ def entropy(mean=None, cov=1):
     else:
         log_pdet, _, rank, _, _ = pseudo
     return 0.5 * (rank * (2 * LOG_SQRT_2PI + 1.0) + log_pdet)
+
+
+rvs = st.multivariate_normal.rvs  # SciPy's sampler itself (nothing to differentiate)

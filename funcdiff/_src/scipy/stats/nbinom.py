@@ -90,3 +90,6 @@ def logsf(k, n, p, loc=0):
         return st.nbinom.logsf(k, n, p, loc)
     args = floats(k, n, p, loc)
     return log_prob(_cdf(*args, upper=True), _cdf(*args, upper=False))
+
+
+rvs = st.nbinom.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

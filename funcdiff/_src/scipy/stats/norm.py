@@ -97,3 +97,6 @@ def isf(q, loc=0, scale=1):
         return st.norm.isf(q, loc, scale)
     q, loc, scale = floats(q, loc, scale)
     return valid(scale > 0, loc - scale * fsp.ndtri(q))
+
+
+rvs = st.norm.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

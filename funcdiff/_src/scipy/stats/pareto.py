@@ -118,3 +118,6 @@ def isf(q, b, loc=0, scale=1):
         return st.pareto.isf(q, b, loc, scale)
     q, b, loc, scale = floats(q, b, loc, scale)
     return valid(_ok(b, scale), loc + scale * fe.exp(-fe.log(q) / b))
+
+
+rvs = st.pareto.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

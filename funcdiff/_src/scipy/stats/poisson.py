@@ -111,3 +111,6 @@ def entropy(mu, loc=0):
         return st.poisson.entropy(mu, loc)
     mu, _ = floats(mu, loc)
     return _entropy(mu)
+
+
+rvs = st.poisson.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

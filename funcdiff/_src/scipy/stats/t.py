@@ -80,3 +80,6 @@ def logsf(x, df, loc=0, scale=1):
         return st.t.logsf(x, df, loc, scale)
     x, df, loc, scale = floats(x, df, loc, scale)
     return valid(_ok(df, scale), _logcdf(df, -standardize(x, loc, scale)))
+
+
+rvs = st.t.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

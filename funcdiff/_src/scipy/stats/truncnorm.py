@@ -143,3 +143,6 @@ def sf(x, a, b, loc=0, scale=1):
     if not traced(x, a, b, loc, scale):
         return st.truncnorm.sf(x, a, b, loc, scale)
     return fe.exp(_log_tail(x, a, b, loc, scale, upper=True))
+
+
+rvs = st.truncnorm.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

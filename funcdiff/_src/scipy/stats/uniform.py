@@ -94,3 +94,6 @@ def isf(q, loc=0, scale=1):
         return st.uniform.isf(q, loc, scale)
     q, loc, scale = floats(q, loc, scale)
     return valid(fe.logical_and(scale > 0, _in_unit(q)), loc + scale * (1.0 - q))
+
+
+rvs = st.uniform.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

@@ -56,3 +56,6 @@ def pdf(x, kappa, loc=0, scale=1):
     if not traced(x, kappa, loc, scale):
         return st.vonmises.pdf(x, kappa, loc, scale)
     return fe.exp(_logpdf(*floats(x, kappa, loc, scale)))
+
+
+rvs = st.vonmises.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)

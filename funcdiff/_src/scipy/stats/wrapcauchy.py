@@ -98,3 +98,6 @@ def ppf(q, c, loc=0, scale=1):
               TWO_PI - 2.0 * fe.arctan(val * fe.tan(np.pi * (1.0 - qh))))
     ok = fe.logical_and(_ok(c, scale), fe.logical_and(q >= 0, q <= 1))
     return valid(ok, loc + scale * z)
+
+
+rvs = st.wrapcauchy.rvs  # SciPy's sampler itself (random numbers: nothing to differentiate)
