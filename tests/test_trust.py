@@ -556,3 +556,23 @@ def test_where_unselected_branch_has_no_nan_gradient():
     big = np.array([1000.0, 1.0])
     with np.errstate(over="ignore"):
         close(fd.grad(lambda v: fnp.sum(fnp.where(v < 100, fnp.exp(v), v)))(big), [1.0, np.e], TOL)
+
+
+def test_conversion_to_integers_reads_the_value():
+    """np.int64(x), np.asarray(x, int): integers carry no derivative to drop (as int(x)),
+    so under grad they read the value (autograd's test_cast_to_int); under jit they need
+    the concrete value; to floats they still raise DetachError."""
+    w = np.array([[0.5, 1.0], [2.0, 0.0]])
+
+    def fun(w):
+        rows = np.int64(w[:, -1])
+        assert rows.dtype == np.int64
+        return fnp.sum(w[:, :-1][rows])
+
+    close(fd.grad(fun)(w), [[1.0, 0.0], [1.0, 0.0]], TOL)
+    close(fd.grad(lambda x: fnp.sum(x * np.asarray(x, dtype=int)))(np.array([1.5, 2.5])),
+          [1.0, 2.0], TOL)
+    with pytest.raises(fd.ConcretizationError):
+        fd.jit(lambda x: np.int64(x))(np.ones(2))
+    with pytest.raises(fd.DetachError):
+        fd.grad(lambda x: fnp.sum(np.asarray(x, dtype=float)))(np.ones(2))

@@ -531,6 +531,10 @@ class Tracer:
         return None
 
     def __array__(self, dtype=None, copy=None):
+        if dtype is not None and np.dtype(dtype).kind in "biu":
+            # to integers or booleans (`numpy.int64(x)`, `numpy.asarray(x, int)`): the
+            # result is piecewise constant in x, so no derivative is dropped (as `int(x)`)
+            return np.asarray(self._concrete_for("numpy.asarray(x, dtype)")).astype(dtype)
         v = np.asarray(self._detached("numpy.asarray() / numpy.array()"))
         return v if dtype is None else v.astype(dtype)
 
