@@ -99,8 +99,6 @@ def detach_message(main, what):
         lines.append(f"It was called inside `{call}`, which converts its input to a NumPy array.")
         if equivalent is not None:
             lines.append(f"Fix: call `{equivalent}` instead; funcdiff can differentiate it.")
-        elif call in ("numpy.vectorize",):
-            lines.append("Fix: use `funcdiff.vmap(f)` instead of `numpy.vectorize(f)`.")
         else:
             lines.append(
                 f"funcdiff has no `{call}` yet: write it with `funcdiff.numpy` functions, "

@@ -5,7 +5,14 @@ arguments; with `signature="(n),(n)->()"` `f` takes core arrays of those dimensi
 and the map runs over the remaining (loop) dimensions. Unlike `numpy.vectorize` there is
 no Python loop: `f` runs once, on batched values, so it must be written with funcdiff
 functions (Python `if` on a value raises `ConcretizationError`; use `fnp.where`), and
-the result is differentiable and composes with every transform.
+the result is differentiable and composes with every transform. Where `f` needs the
+values (a Python `if` on them) and they are known (under `grad`, `jvp`, `vjp`), `f` runs
+once per element instead, as NumPy's `vectorize` does, and the results are stacked.
+
+`numpy.vectorize` itself, called on traced values, dispatches here (its `pyfunc`,
+`excluded` and `signature`): importing funcdiff wraps `numpy.vectorize.__call__` once
+(below), which otherwise calls NumPy's own, unchanged. NumPy's vectorize has no dispatch
+hook of its own: it converts its arguments with `numpy.asarray`.
 """
 
 from __future__ import annotations
@@ -16,9 +23,10 @@ import re
 import numpy as np
 
 from funcdiff._src.api.vmap import vmap
-from funcdiff._src.core import shape_of
+from funcdiff._src.core import has_tracer, shape_of
+from funcdiff._src.errors import ConcretizationError
 from funcdiff._src.numpy.creation import asarray
-from funcdiff._src.numpy.shape import broadcast_to, reshape
+from funcdiff._src.numpy.shape import broadcast_to, reshape, stack
 
 __all__ = ["vectorize"]
 
@@ -97,7 +105,10 @@ def vectorize(pyfunc, *, excluded=frozenset(), signature=None):
 
         if not loop:  # nothing to map: one call on the core arrays
             return call(*[reshape(f, shape_of(f)[1:]) for f in flat])
-        out = vmap(call)(*flat)
+        try:
+            out = vmap(call)(*flat)
+        except ConcretizationError:  # `pyfunc` reads the values: one call per element
+            out = _per_element(call, flat)
 
         def unflatten(o):
             return reshape(o, loop + shape_of(o)[1:])
@@ -107,3 +118,26 @@ def vectorize(pyfunc, *, excluded=frozenset(), signature=None):
         return unflatten(out)
 
     return wrapped
+
+
+def _per_element(call, flat):
+    """NumPy's own way: `call` once per element of the loop dimension (Python control
+    flow on the values works where they are known), the results stacked."""
+    outs = [call(*[f[i] for f in flat]) for i in range(shape_of(flat[0])[0])]
+    if isinstance(outs[0], tuple):
+        return tuple(stack([o[k] for o in outs]) for k in range(len(outs[0])))
+    return stack(outs)
+
+
+_numpy_call = np.vectorize.__call__
+
+
+def _numpy_vectorize_call(self, *args, **kwargs):
+    """`numpy.vectorize(f)(...)`: NumPy's own call, or on traced values funcdiff's."""
+    if not has_tracer(*args, *kwargs.values()):
+        return _numpy_call(self, *args, **kwargs)
+    return vectorize(self.pyfunc, excluded=self.excluded, signature=self.signature)(
+        *args, **kwargs)
+
+
+np.vectorize.__call__ = _numpy_vectorize_call
