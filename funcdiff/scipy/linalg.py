@@ -9,7 +9,8 @@ primitives defined here, each followed by its rules, plus `funcdiff.numpy.linalg
   masks the matrix cotangent to the triangle that is read (its strict part
   with `unit_diagonal`).
 - `lu` (lu_factor): P A = L U; with C = L^-1 P dA U^-1,
-  dL = L tril(C, -1) and dU = triu(C) U (square matrices).
+  dL = L tril(C, -1) and dU = triu(C) U (a rectangular A: with L and U completed
+  to square triangles by the identity, C = L~^-1 P dA U~^-1, cut to L's and U's blocks).
 - `expm`: the Fréchet derivative L(A, E) is the top-right block of
   expm([[A, E], [0, A]]); the VJP is L(A^T, G).
 - `sqrtm`: S dS + dS S = dA, a Sylvester equation; the VJP solves the
@@ -32,8 +33,8 @@ Limits (inside transforms):
 - `cho_factor` returns `(c, lower)` like SciPy, with the input's entries in
   the triangle that is not the factor (as LAPACK leaves them); derivatives of
   `cho_solve` flow to the factor's triangle of `c` only.
-- `lu_factor` derivatives need a square matrix; the pivots are integers (no
-  derivative), and derivatives hold where the pivoting does not change.
+- `lu_factor`: the pivots are integers (no derivative), and derivatives hold where
+  the pivoting does not change.
 - `eigh` uses `funcdiff.numpy.linalg.eigh` (LAPACK syevd, like SciPy's
   ``driver="evd"``): eigenvectors may differ from SciPy's default driver by a
   sign (phase) per column. Generalized problems (`b`) are reduced with a
@@ -57,10 +58,12 @@ Decompositions and solvers (SciPy 1.17's signatures, defaults and dtypes; `det` 
 - `svd`: singular-vector derivatives need distinct nonzero singular values and,
   for a non-square matrix, `full_matrices=False` (with `full_matrices=True` the
   singular values alone still differentiate in reverse mode). `polar` is
-  `u = W Vh`, `p = Vh^H S Vh` (or `W S W^H`) from the reduced SVD (same needs).
+  `p = sqrtm(a^H a)`, `u = a p^-1` (full rank; differentiable at repeated singular
+  values too), or, where `p` would be rank-deficient by shape, `u = W Vh`,
+  `p = Vh^H S Vh` (or `W S W^H`) from the reduced SVD (the SVD's needs).
 - `lu`: `(P, L, U)` with `A = P L U` for any M x N, from the `lu` primitive (P and
-  `p_indices` are integers or 0/1 matrices, no derivative); derivatives need a
-  square matrix (else NotImplementedError).
+  `p_indices` are integers or 0/1 matrices, no derivative), differentiable for any
+  M x N.
 - `qr`: modes 'full', 'economic', 'r' through `funcdiff.numpy.linalg.qr` ('full'
   with M > N has no derivative: the extra columns of Q are not unique);
   `pivoting` takes SciPy's column permutation (integer, no derivative) and

@@ -303,44 +303,74 @@ def _lu_impl(a):
 lu_p = Primitive("lu", _lu_impl, multiple_results=True)
 
 
-def _lu_factors(lu):
-    """L (unit lower) and U of a square packed `lu`."""
-    n = shape_of(lu)[-1]
-    return fnp.tril(lu, -1) + np.eye(n, dtype=dtype_of(lu)), fnp.triu(lu)
+def _lu_squares(lu):
+    """L~ (m x m, unit lower) and U~ (n x n, upper) of a packed M x N `lu` (K = min(M, N)):
+    L (M x K) completed by the last M - K columns of the identity, U (K x N) by its last
+    N - K rows, so that P A = L U = L~ [U; 0] (tall) or [L, 0] U~ (wide)."""
+    m, n = shape_of(lu)[-2:]
+    k = min(m, n)
+    lead = tuple(shape_of(lu)[:-2])
+    lo = fnp.tril(slice_in_dim(lu, 0, k, axis=-1), -1)
+    if m > k:
+        lo = fnp.concatenate([lo, np.zeros(lead + (m, m - k), dtype_of(lu))], -1)
+    up = fnp.triu(slice_in_dim(lu, 0, k, axis=-2))
+    if n > k:
+        up = fnp.concatenate([up, np.zeros(lead + (n - k, n), dtype_of(lu))], -2)
+    return (lo + np.eye(m, dtype=dtype_of(lu)),
+            up + np.diag((np.arange(n) >= k).astype(dtype_of(lu))))
 
 
-def _right_solve_upper(x, lu):
-    """x U^-1 (U the upper triangle of lu)."""
-    return _mT(triangular_solve(lu, _mT(x), lower=False, trans=1))
-
-
-def _check_square_lu(a):
-    m, n = shape_of(a)[-2:]
-    if m != n:
-        raise NotImplementedError(
-            f"lu_factor: derivatives need a square matrix, got shape {shape_of(a)}"
-        )
+def _lu_masks(m, n, dtype):
+    """The packed positions of L's strictly lower part and of U's upper part (M x N)."""
+    lower = np.tri(m, n, -1, dtype=np.finfo(dtype).dtype)
+    return lower, 1 - lower
 
 
 def _lu_jvp(primals, tangents):
+    # P dA = dL U + L dU. With X = L~^-1 P dA U~^-1 (M x N): dL = L~ (strictly lower X)
+    # and dU = (upper X) U~, each cut to its packed block (any M x N; square: the
+    # textbook dL = L tril(C, -1), dU = triu(C) U).
     (a,), (da,) = primals, tangents
-    _check_square_lu(a)
     lu, piv = lu_p.bind(a)
-    l_, u_ = _lu_factors(lu)
-    pda = _mm(_perm_matrix(piv, shape_of(a)[-2], dtype_of(a)), da)
-    c = _right_solve_upper(triangular_solve(lu, pda, lower=True, unit_diagonal=True), lu)
-    dlu = _mm(l_, fnp.tril(c, -1)) + _mm(fnp.triu(c), u_)
+    m, n = shape_of(a)[-2:]
+    k = min(m, n)
+    lsq, usq = _lu_squares(lu)
+    pda = _mm(_perm_matrix(piv, m, dtype_of(a)), da)
+    x = triangular_solve(lsq, pda, lower=True, unit_diagonal=True)
+    x = _mT(triangular_solve(usq, _mT(x), lower=False, trans=1))  # X U~^-1
+    lower, upper = _lu_masks(m, n, dtype_of(x))
+    dl = _mm(lsq, slice_in_dim(x * lower, 0, k, axis=-1))  # M x K
+    du = _mm(slice_in_dim(x * upper, 0, k, axis=-2), usq)  # K x N
+    dlu = _pad_to(dl, m, n) * lower + _pad_to(du, m, n) * upper
     return [lu, piv], [dlu, None]
 
 
+def _pad_to(x, m, n):
+    """`x` (M x K or K x N) with zero columns or rows to M x N."""
+    r, c = shape_of(x)[-2:]
+    lead = tuple(shape_of(x)[:-2])
+    if c < n:
+        x = fnp.concatenate([x, np.zeros(lead + (r, n - c), dtype_of(x))], -1)
+    if r < m:
+        x = fnp.concatenate([x, np.zeros(lead + (m - r, n), dtype_of(x))], -2)
+    return x
+
+
 def _lu_vjp(g, out, primals, argnums):
+    # the adjoint of the JVP: K = lower (L~^T G_L) + upper (G_U U~^T), then
+    # A-bar = P^T L~^-T K U~^-T
     (a,), (glu, _), (lu, piv) = primals, g, out
-    _check_square_lu(a)
-    l_, u_ = _lu_factors(lu)
-    k = fnp.tril(_mm(_mT(l_), glu), -1) + fnp.triu(_mm(glu, _mT(u_)))
-    z = triangular_solve(lu, k, lower=True, trans=1, unit_diagonal=True)  # L^-T K
-    z = _mT(triangular_solve(lu, _mT(z), lower=False))  # ... U^-T
-    return [_mm(_mT(_perm_matrix(piv, shape_of(a)[-2], dtype_of(z))), z)]  # P^T ...
+    m, n = shape_of(a)[-2:]
+    k = min(m, n)
+    lsq, usq = _lu_squares(lu)
+    lower, upper = _lu_masks(m, n, dtype_of(glu))
+    gl = slice_in_dim(glu * lower, 0, k, axis=-1)  # M x K
+    gu = slice_in_dim(glu * upper, 0, k, axis=-2)  # K x N
+    kk = (_pad_to(_mm(_mT(lsq), gl), m, n) * lower
+          + _pad_to(_mm(gu, _mT(usq)), m, n) * upper)
+    z = triangular_solve(lsq, kk, lower=True, trans=1, unit_diagonal=True)  # L~^-T K
+    z = _mT(triangular_solve(usq, _mT(z), lower=False))  # ... U~^-T
+    return [_mm(_mT(_perm_matrix(piv, m, dtype_of(z))), z)]  # P^T ...
 
 
 lu_p.jvp = _lu_jvp
@@ -356,8 +386,9 @@ lu_p.abstract_eval = lambda a: [
 def lu_factor(a, overwrite_a=False, check_finite=True):
     """`scipy.linalg.lu_factor`: `(lu, piv)` with `A = P L U` packed in `lu`.
 
-    Differentiable in `a` (square matrices): P A = L U gives, with
-    C = L^-1 P dA U^-1, dL = L tril(C, -1) and dU = triu(C) U. `piv` is integer.
+    Differentiable in `a`, any M x N: P A = L U gives, with C = L^-1 P dA U^-1,
+    dL = L tril(C, -1) and dU = triu(C) U (square; a rectangular `a` completes L and U
+    to square triangles first). `piv` is integer.
 
     Example:
         ```python
@@ -897,21 +928,6 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     return _from_matrix_rhs(pl.solve(m, b), vector)
 
 
-def _no_derivative_jvp(primals, tangents, message):
-    if tangents[0] is not None:
-        raise NotImplementedError(message)
-    return no_derivative_p.bind(primals[0], message=message), None
-
-
-def _no_derivative_vjp(g, out, primals, argnums, message):
-    raise NotImplementedError(message)
-
-
-no_derivative_p = Primitive("no_derivative", lambda x, message: x)
-no_derivative_p.jvp = _no_derivative_jvp
-no_derivative_p.vjp = _no_derivative_vjp
-no_derivative_p.batch = _broadcast_batch_rule(no_derivative_p)
-no_derivative_p.abstract_eval = lambda x, message: x
 
 
 @numpy_outside_transforms(_sl.lu, unless_traced=True)
@@ -920,9 +936,10 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     K x N, K = min(M, N)); `(P L, U)` with `permute_l`, and the row indices `p`
     (`A = L[p] U`) instead of `P` with `p_indices`.
 
-    Derivatives (square matrices) come from the LU primitive of `lu_factor`:
-    with C = L^-1 P^T dA U^-1, dL = L tril(C, -1), dU = triu(C) U. `P` and `p`
-    have no derivative (they hold where the pivoting does not change).
+    Derivatives (any M x N) come from the LU primitive of `lu_factor`: with
+    C = L^-1 P^T dA U^-1, dL = L tril(C, -1), dU = triu(C) U (L and U completed to
+    square triangles when `a` is rectangular). `P` and `p` have no derivative (they
+    hold where the pivoting does not change).
 
     Example:
         ```python
@@ -940,12 +957,7 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
         _sl.lu(np.zeros(shape_of(a)))  # SciPy's error
     m, n = shape_of(a)[-2:]
     k = min(m, n)
-    message = f"lu: derivatives need a square matrix, got shape {shape_of(a)}"
-    if m != n:  # (guards on both sides: the error names `lu` in forward and reverse mode)
-        a = no_derivative_p.bind(a, message=message)
     packed, piv = lu_p.bind(a)
-    if m != n:
-        packed = no_derivative_p.bind(packed, message=message)
     lo = fnp.tril(slice_in_dim(packed, 0, k, axis=-1), -1) + np.eye(m, k, dtype=dtype_of(a))
     up = fnp.triu(slice_in_dim(packed, 0, k, axis=-2))
     perm = lu_pivots_to_permutation(piv, m)  # A[perm] = L U
