@@ -84,3 +84,14 @@ def test_selection_by_coordinate():
         return (a * b).sel(i=2).data
 
     np.testing.assert_allclose(fd.grad(f)(X), [0.0, 2.0, 0.0])
+
+
+def test_pandas_series_never_detach_silently():
+    """pandas keeps its values as NumPy arrays: a Series cannot hold a traced value, so
+    mixing one in raises DetachError, in either order (it used to give a zero gradient)."""
+    pd = pytest.importorskip("pandas")
+    s = pd.Series([1.0, 2.0, 3.0])
+    for f in (lambda x: fnp.sum(x * s), lambda x: fnp.sum(s * x)):
+        with pytest.raises(DetachError):
+            fd.grad(f)(X)
+    np.testing.assert_allclose(fd.grad(lambda x: fnp.sum(x * s.to_numpy()))(X), s)
