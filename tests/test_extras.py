@@ -721,3 +721,28 @@ def test_size_errors_name_the_argument():
     # without size=, under jit the error names the way out
     with pytest.raises(ConcretizationError):
         fd.jit(lambda v: fnp.unique(v))(_VALUES)
+
+
+def test_scalar_types_are_numpys_and_convert_traced_values():
+    """fnp.float32 & co. are NumPy's types wherever a type is read, and (JAX's
+    jnp.float32(x)) convert traced values: differentiable, under jit and vmap."""
+    import pickle
+
+    x = np.array([1.5, -2.5])
+    assert np.zeros(2, fnp.float32).dtype == np.float32 and np.dtype(fnp.int8) == np.int8
+    assert x.astype(fnp.complex64).dtype == np.complex64
+    assert fnp.float32 == np.float32 and np.float32 == fnp.float32
+    assert {np.float64: "f8"}[fnp.float64] == "f8"
+    assert isinstance(np.float32(1.0), fnp.float32) and not isinstance(1.0, fnp.float32)
+    assert np.issubdtype(fnp.float16, np.floating) and fnp.bool is fnp.bool_
+    assert pickle.loads(pickle.dumps(fnp.float32)) == np.float32
+    assert type(fnp.float32(1.5)) is np.float32 and fnp.int64() == 0  # NumPy's, outside
+    np.testing.assert_array_equal(fd.grad(lambda x: fnp.sum(fnp.float32(x) * x))(x),
+                                  2 * x.astype(np.float32))
+    got = fd.jit(lambda x: fnp.int64(x))(x)
+    assert got.dtype == np.int64 and np.array_equal(got, x.astype(np.int64))
+    got = fd.vmap(fnp.float32)(np.stack([x, 2 * x]))
+    assert got.dtype == np.float32
+    assert not np.any(fd.grad(lambda x: fnp.sum(fnp.int32(x) * 1.0))(x))  # integers: 0
+    with pytest.raises(fd.DetachError):  # NumPy's own type converts with numpy.asarray
+        fd.grad(lambda x: fnp.sum(np.float32(x)))(x)

@@ -27,7 +27,8 @@ LAYERS = [
     # the NumPy API over the primitives
     "_src.numpy.util", "_src.numpy.creation", "_src.numpy.elementwise", "_src.numpy.reductions",
     "_src.numpy.shape", "_src.numpy.indexing", "_src.numpy.contraction",
-    "_src.numpy.linalg", "_src.numpy.fft", "_src.numpy.extras", "_src.numpy.dispatch",
+    "_src.numpy.linalg", "_src.numpy.fft", "_src.numpy.extras", "_src.numpy.scalars",
+    "_src.numpy.dispatch",
     "_src.numpy.methods", "numpy", "numpy.linalg", "numpy.fft",
     # the interpreters (one per transform), then jit's optimizer and compiler
     "_src.interpreters.jvp", "_src.interpreters.reverse", "_src.interpreters.staging",

@@ -763,6 +763,15 @@ EXTRA = {
         a, [0, 4], v[:2], inplace=False), ref=lambda m: lambda a, v: _on_copy(
             m.put, a, [0, 4], v[:2])),
 }
+# NumPy's scalar types, which convert traced values too (`fnp.float32(x)`, as JAX's)
+EXTRA.update({("funcdiff.numpy", n): P(N(2, 3), fn=lambda m, n=n: getattr(m, n)) for n in (
+    "float16", "float32", "float64", "complex64", "complex128", "int8", "int16", "int32",
+    "int64", "uint8", "uint16", "uint32", "uint64", "bool_", "bool", "longdouble",
+    "clongdouble", "int_", "uint", "intp", "uintp", "half", "single", "double", "csingle",
+    "cdouble")})
+for _n in ("float16", "half"):  # (half precision: finite differences need a large step)
+    EXTRA[("funcdiff.numpy", _n)] = P(N(2, 3), fn=lambda m, n=_n: getattr(m, n), eps=0.05,
+                                      tol=0.1)
 # results whose size (or Python type) depends on the values: with their default arguments
 # they need known values, so vmap and jit do not apply (JAX's `size=` fixes the size of most:
 # tests/test_extras.py checks it under vmap and jit)
@@ -782,13 +791,12 @@ _TYPE = "a NumPy type re-exported for dtype arguments: a class, not a function o
 _CONST = "a constant"
 NOT_APPLICABLE = {
     **{("funcdiff.numpy", n): _TYPE for n in (
-        "ndarray", "float16", "float32", "float64", "complex64", "complex128", "int8", "int16",
-        "int32", "int64", "uint8", "uint32", "uint64", "bool_", "dtype", "finfo", "iinfo",
-        "floating", "complexfloating", "integer", "inexact", "number")},
+        "ndarray", "dtype", "finfo", "iinfo", "floating", "complexfloating", "integer",
+        "inexact", "number")},
     **{("funcdiff.numpy", n): _CONST for n in ("pi", "e", "inf", "nan", "euler_gamma")},
     **{("funcdiff.numpy", n): _TYPE for n in (
-        "bool", "character", "flexible", "generic", "object_", "signedinteger",
-        "unsignedinteger", "uint16", "ufunc")},
+        "character", "flexible", "generic", "object_", "signedinteger", "unsignedinteger",
+        "ufunc")},
     ("funcdiff.numpy", "newaxis"): "None, an indexing constant",
     ("funcdiff.numpy", "tri"): "NumPy's constant of 0s and 1s from integer sizes: no array",
     **{("funcdiff.numpy", n): "NumPy's window of an integer size, re-exported: no array"
@@ -803,9 +811,6 @@ NOT_APPLICABLE = {
                  "fromstring", "from_dlpack", "can_cast", "isdtype", "iterable", "einsum_path",
                  "mask_indices", "ravel_multi_index", "unravel_index", "frompyfunc",
                  "fromfunction")},
-    **{("funcdiff.numpy", n): _TYPE for n in (
-        "longdouble", "clongdouble", "int_", "uint", "intp", "uintp", "half", "single", "double",
-        "csingle", "cdouble")},
     ("funcdiff.numpy", "issubdtype"): "NumPy's function of dtypes, re-exported: no array",
     ("funcdiff.numpy", "promote_types"): "NumPy's function of dtypes, re-exported: no array",
     ("funcdiff.numpy", "broadcast_shapes"): "NumPy's function of shapes, re-exported: no array",

@@ -13,6 +13,7 @@ from funcdiff._src.numpy.elementwise import *  # noqa: F403
 from funcdiff._src.numpy.extras import *  # noqa: F403
 from funcdiff._src.numpy.indexing import *  # noqa: F403
 from funcdiff._src.numpy.reductions import *  # noqa: F403
+from funcdiff._src.numpy.scalars import *  # noqa: F403
 from funcdiff._src.numpy.shape import *  # noqa: F403
 from funcdiff.numpy import fft, linalg  # noqa: F401  (fnp.fft, fnp.linalg)
 
@@ -24,10 +25,8 @@ from funcdiff._src.api.vectorize import vectorize  # noqa: E402
 
 __all__ += ["vectorize"]
 
-# NumPy's scalar types and constants of these names, re-exported here rather than by an
-# implementation module, where `bool` would shadow Python's
+# NumPy's abstract scalar types and constants of these names, re-exported
 from numpy import (  # noqa: E402
-    bool,  # noqa: A004
     character,
     euler_gamma,
     flexible,
@@ -35,9 +34,8 @@ from numpy import (  # noqa: E402
     object_,
     signedinteger,
     ufunc,
-    uint16,
     unsignedinteger,
 )
 
-__all__ += ["bool", "character", "flexible", "generic", "object_", "signedinteger",
-            "unsignedinteger", "uint16", "ufunc", "euler_gamma"]
+__all__ += ["character", "flexible", "generic", "object_", "signedinteger",
+            "unsignedinteger", "ufunc", "euler_gamma"]

@@ -11,17 +11,12 @@ from funcdiff._src.lax.shape import broadcast_to, concatenate, reshape
 __all__ = [
     "array", "asarray", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
     "full_like", "empty_like", "eye", "identity", "arange", "shape", "ndim", "size",
-    "result_type", "ndarray", "float16", "float32", "float64", "complex64", "complex128",
-    "int8", "int16", "int32", "int64", "uint8", "uint32", "uint64", "bool_", "pi", "e", "inf",
+    "result_type", "ndarray", "pi", "e", "inf",
     "nan", "newaxis", "dtype", "finfo", "iinfo", "issubdtype", "floating", "complexfloating",
     "integer", "inexact", "number", "isscalar", "iscomplexobj", "isrealobj", "promote_types",
 ]
 
 ndarray = np.ndarray
-float16, float32, float64 = np.float16, np.float32, np.float64
-complex64, complex128 = np.complex64, np.complex128
-int8, int16, int32, int64 = np.int8, np.int16, np.int32, np.int64
-uint8, uint32, uint64, bool_ = np.uint8, np.uint32, np.uint64, np.bool_
 pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, np.newaxis
 dtype, finfo, iinfo, issubdtype = np.dtype, np.finfo, np.iinfo, np.issubdtype
 floating, complexfloating, integer = np.floating, np.complexfloating, np.integer

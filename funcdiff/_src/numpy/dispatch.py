@@ -25,11 +25,13 @@ from funcdiff._src.numpy import (
     indexing,
     linalg,
     reductions,
+    scalars,
     shape,
 )
 
 # The modules whose `__all__` together make `funcdiff.numpy`'s namespace.
-NUMPY_FAMILIES = (creation, elementwise, reductions, shape, indexing, contraction, extras)
+NUMPY_FAMILIES = (creation, elementwise, reductions, shape, indexing, contraction, extras,
+                  scalars)
 
 # (NumPy/SciPy module name, the funcdiff modules implementing it, their public name)
 _PAIRS = (

@@ -72,8 +72,7 @@ __all__ = [
     "save", "savez", "frombuffer", "fromfile", "fromiter", "fromstring", "from_dlpack",
     "can_cast", "isdtype", "iterable", "einsum_path", "mask_indices", "ravel_multi_index",
     "unravel_index", "frompyfunc", "fromfunction",
-    "longdouble", "clongdouble", "int_", "uint", "intp", "uintp", "half", "single", "double",
-    "csingle", "cdouble", "unique_values", "unique_counts", "unique_inverse", "unique_all",
+    "unique_values", "unique_counts", "unique_inverse", "unique_all",
     "setxor1d", "histogram_bin_edges", "sort_complex", "lexsort", "nanmedian", "nanquantile",
     "nanpercentile", "insert", "fill_diagonal", "place", "put", "frexp", "nextafter",
     "spacing", "i0", "histogram2d", "histogramdd", "packbits", "unpackbits",
@@ -1730,9 +1729,6 @@ def piecewise(x, condlist, funclist, *args, **kw):
     np.load, np.save, np.savez, np.frombuffer, np.fromfile, np.fromiter, np.fromstring,
     np.from_dlpack, np.can_cast, np.isdtype, np.iterable, np.einsum_path, np.mask_indices,
     np.ravel_multi_index, np.unravel_index, np.frompyfunc, np.fromfunction)
-longdouble, clongdouble, int_, uint, intp, uintp, half, single, double, csingle, cdouble = (
-    np.longdouble, np.clongdouble, np.int_, np.uint, np.intp, np.uintp, np.half, np.single,
-    np.double, np.csingle, np.cdouble)
 
 
 # -- more data-dependent results (#16) --------------------------------------------------------
