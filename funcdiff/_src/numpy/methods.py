@@ -56,9 +56,11 @@ def _forward(name):
     return method
 
 
-# operands a binary operator handles itself; any other type is asked whether it takes over
-_PLAIN = frozenset({float, int, complex, bool, np.ndarray, np.float64, np.float32,
-                    np.int64, np.int32, np.complex128, np.bool_, list, tuple})
+# the operand types a binary operator handles itself (grown as types are seen: whether a
+# type defers depends on the type alone)
+_HANDLED = {float, int, complex, bool, np.ndarray, np.float64, np.float32, np.int64,
+            np.int32, np.complex128, np.bool_, list, tuple}
+_MISSING = object()
 
 
 def _defers(other):
@@ -66,22 +68,25 @@ def _defers(other):
     operator), as NumPy's arrays do: for array containers with an `__array_ufunc__` of
     their own (xarray's DataArray, pandas' Series), which put the traced result back in
     their container, or that opt out with `__array_ufunc__ = None`."""
-    if type(other) in _PLAIN or isinstance(other, (Tracer, np.ndarray, np.generic)):
+    if isinstance(other, (Tracer, np.ndarray, np.generic)):
+        _HANDLED.add(type(other))
         return False
-    ufunc = getattr(type(other), "__array_ufunc__", _PLAIN)
-    return ufunc is not _PLAIN
+    if getattr(type(other), "__array_ufunc__", _MISSING) is not _MISSING:
+        return True
+    _HANDLED.add(type(other))
+    return False
 
 
 def _binary(name, reflected=False):
     fn = _FNP[name]
     if reflected:
         def method(self, other):
-            if type(other) not in _PLAIN and _defers(other):
+            if type(other) not in _HANDLED and _defers(other):
                 return NotImplemented
             return fn(other, self)
     else:
         def method(self, other):
-            if type(other) not in _PLAIN and _defers(other):
+            if type(other) not in _HANDLED and _defers(other):
                 return NotImplemented
             return fn(self, other)
     method.__name__ = name
