@@ -769,9 +769,11 @@ EXTRA.update({("funcdiff.numpy", n): P(N(2, 3), fn=lambda m, n=n: getattr(m, n))
     "int64", "uint8", "uint16", "uint32", "uint64", "bool_", "bool", "longdouble",
     "clongdouble", "int_", "uint", "intp", "uintp", "half", "single", "double", "csingle",
     "cdouble")})
-for _n in ("float16", "half"):  # (half precision: finite differences need a large step)
-    EXTRA[("funcdiff.numpy", _n)] = P(N(2, 3), fn=lambda m, n=_n: getattr(m, n), eps=0.05,
-                                      tol=0.1)
+for _n, _eps, _tol in (("float16", 0.05, 0.1), ("half", 0.05, 0.1), ("float32", 1e-3, 1e-2),
+                       ("single", 1e-3, 1e-2), ("complex64", 1e-3, 1e-2),
+                       ("csingle", 1e-3, 1e-2)):  # (low precision: a larger step)
+    EXTRA[("funcdiff.numpy", _n)] = P(N(2, 3), fn=lambda m, n=_n: getattr(m, n), eps=_eps,
+                                      tol=_tol)
 # results whose size (or Python type) depends on the values: with their default arguments
 # they need known values, so vmap and jit do not apply (JAX's `size=` fixes the size of most:
 # tests/test_extras.py checks it under vmap and jit)
