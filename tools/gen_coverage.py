@@ -945,12 +945,13 @@ _KDE_WEIGHTS = U(0.5, 2.0, 7)
 
 
 def _kde_probe(m):
-    def f(d2, x2, d1, lo):  # (traced weights: eagerly only, see the note)
+    def f(d2, x2, d1, w1, lo):
         k2 = m.gaussian_kde(d2)
-        k1 = m.gaussian_kde(d1, bw_method="silverman", weights=_KDE_WEIGHTS)
+        k1 = m.gaussian_kde(d1, bw_method="silverman", weights=w1)
+        k3 = m.gaussian_kde(d1, weights=_KDE_WEIGHTS)  # (resample: known weights, see note)
         return (k2.evaluate(x2), k2.logpdf(x2), k2(x2), k2.pdf(x2),
                 k2.integrate_gaussian(x2[:, 0], np.eye(2)), m.gaussian_kde(d2, 0.6).pdf(x2),
-                k1.logpdf(x2[0]), k1.integrate_box_1d(lo, lo + 1.5), k1.resample(4, seed=3),
+                k1.logpdf(x2[0]), k1.integrate_box_1d(lo, lo + 1.5), k3.resample(4, seed=3),
                 k1.integrate_kde(m.gaussian_kde(d2[0])))
 
     return f
@@ -986,9 +987,9 @@ EXTRA.update({
         "integers unless there are NaNs, which abstract values cannot tell)"),
     (STATS, "sem"): P(N(3, 4), fn=lambda m: lambda x: (
         m.sem(x, axis=1), m.sem(x, axis=None, ddof=0, keepdims=True))),
-    (STATS, "gaussian_kde"): P(N(2, 6), N(2, 3), N(7), _F8(-0.3), fn=_kde_probe,
-                               note="traced weights: under grad/jvp; NotImplementedError "
-                               "under vmap and jit"),
+    (STATS, "gaussian_kde"): P(N(2, 6), N(2, 3), N(7), U(0.5, 2.0, 7), _F8(-0.3),
+                               fn=_kde_probe, note="resample with traced weights: under "
+                               "grad/jvp (NotImplementedError under vmap and jit)"),
 })
 NOT_APPLICABLE.update({
 })
