@@ -746,3 +746,14 @@ def test_scalar_types_are_numpys_and_convert_traced_values():
     assert not np.any(fd.grad(lambda x: fnp.sum(fnp.int32(x) * 1.0))(x))  # integers: 0
     with pytest.raises(fd.DetachError):  # NumPy's own type converts with numpy.asarray
         fd.grad(lambda x: fnp.sum(np.float32(x)))(x)
+
+
+def test_asarray_copy_is_numpys():
+    a = np.ones(3)
+    b = fnp.asarray(a, copy=True)
+    b[0] = 5.0
+    assert a[0] == 1.0 and fnp.asarray(a) is a
+    with pytest.raises(ValueError):
+        fnp.asarray([1.0, 2.0], copy=False)  # NumPy's: a list needs a copy
+    np.testing.assert_allclose(fd.grad(lambda x: fnp.sum(fnp.asarray(x, copy=True) ** 2))(a),
+                               2 * a)

@@ -47,17 +47,18 @@ def _stack(items):
     )
 
 
-def asarray(a, dtype=None):
+def asarray(a, dtype=None, *, copy=None):
     """`numpy.asarray`; a traced value is returned as it is (cast if `dtype` is given),
     and lists or tuples holding traced values are stacked (so they stay differentiable).
+    `copy` is NumPy's (a traced value is immutable: copying it changes nothing).
 
     funcdiff's own functions take their array-like arguments through this one function.
     """
     if dtype is None and (type(a) is np.ndarray or isinstance(a, Tracer)):
-        return a
+        return np.array(a) if copy and type(a) is np.ndarray else a
     if has_tracer(a):
         return array(a, dtype=dtype)
-    return np.asarray(a, dtype=dtype)
+    return np.asarray(a, dtype=dtype, copy=copy)
 
 
 def zeros_like(a, dtype=None, shape=None):
