@@ -195,3 +195,22 @@ def test_linear_transpose_cotangent_structure():
     f_t = fd.linear_transpose(lambda x: (2.0 * x, x), 1.0)
     with pytest.raises(TypeError, match="structure"):
         f_t(1.0)
+
+
+def test_arrays_of_other_libraries_are_named_with_the_conversion():
+    """A Dask or CuPy array (any object with NumPy's dispatch protocols that funcdiff does
+    not compute with) gets a message that says so and how to convert, not 'register a
+    pytree node'."""
+
+    class OtherArray:  # the protocols Dask's and CuPy's arrays implement
+        __module__ = "otherlib.core"
+
+        def __array_function__(self, func, types, args, kwargs):
+            return NotImplemented
+
+        def __array_namespace__(self, api_version=None):
+            return None
+
+    with pytest.raises(TypeError, match=r"argument 0 is otherlib's .*OtherArray, an array of "
+                                        r"another library.*x.compute\(\)"):
+        fd.grad(lambda x: x)(OtherArray())

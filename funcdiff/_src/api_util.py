@@ -209,6 +209,14 @@ def check_leaves(leaves, tree_of, name, what="argument"):
                 "a matrix product; masked entries are skipped). Pass `numpy.asarray(x)` (and "
                 "handle a mask with `fnp.where`)."
             )
+        if not isinstance(x, _ARRAY_LEAVES) and (
+                hasattr(x, "__array_function__") or hasattr(x, "__array_namespace__")):
+            kind = f"{type(x).__module__.split('.')[0]}'s {type(x).__qualname__}"
+            raise TypeError(
+                f"{name}: {what} {_argpath(path)} is {kind}, an array of another library: "
+                "funcdiff's transforms compute with NumPy arrays. Convert it first: "
+                "`numpy.asarray(x)` (a Dask array: `x.compute()`; a CuPy array: `x.get()`)."
+            )
         if not isinstance(x, _ARRAY_LEAVES):
             raise TypeError(
                 f"{name}: {what} {_argpath(path)} is a {type(x).__qualname__}, which is not an "
