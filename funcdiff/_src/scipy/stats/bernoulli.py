@@ -9,7 +9,8 @@ import numpy as np
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
-from funcdiff._src.scipy.stats.util import floats, safe, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, safe, valid, where
 from funcdiff.scipy import special as fsp
 
 
@@ -25,6 +26,7 @@ def _logpmf(k, p, loc):
     return valid(_ok(p), where(ok, val, -np.inf))
 
 
+@numpy_outside_transforms(st.bernoulli.logpmf, unless_traced=True)
 def logpmf(k, p, loc=0):
     """`scipy.stats.bernoulli.logpmf`: `log(p)` at 1, `log1p(-p)` at 0, `-inf` elsewhere
     (non-integer `k` included).
@@ -38,15 +40,12 @@ def logpmf(k, p, loc=0):
 
         ```
     """
-    if not traced(k, p, loc):
-        return st.bernoulli.logpmf(k, p, loc)
     return _logpmf(*floats(k, p, loc))
 
 
+@numpy_outside_transforms(st.bernoulli.pmf, unless_traced=True)
 def pmf(k, p, loc=0):
     """`scipy.stats.bernoulli.pmf`: `p` at 1, `1 - p` at 0."""
-    if not traced(k, p, loc):
-        return st.bernoulli.pmf(k, p, loc)
     return fe.exp(_logpmf(*floats(k, p, loc)))
 
 
@@ -65,31 +64,27 @@ def _tail(k, p, loc, kind):
     return valid(_ok(p), val)
 
 
+@numpy_outside_transforms(st.bernoulli.cdf, unless_traced=True)
 def cdf(k, p, loc=0):
     """`scipy.stats.bernoulli.cdf`: 0 below 0, `1 - p` on `[0, 1)`, 1 above."""
-    if not traced(k, p, loc):
-        return st.bernoulli.cdf(k, p, loc)
     return _tail(k, p, loc, "cdf")
 
 
+@numpy_outside_transforms(st.bernoulli.logcdf, unless_traced=True)
 def logcdf(k, p, loc=0):
     """`scipy.stats.bernoulli.logcdf`: `log1p(-p)` on `[0, 1)`."""
-    if not traced(k, p, loc):
-        return st.bernoulli.logcdf(k, p, loc)
     return _tail(k, p, loc, "logcdf")
 
 
+@numpy_outside_transforms(st.bernoulli.sf, unless_traced=True)
 def sf(k, p, loc=0):
     """`scipy.stats.bernoulli.sf`: 1 below 0, `p` on `[0, 1)`, 0 above."""
-    if not traced(k, p, loc):
-        return st.bernoulli.sf(k, p, loc)
     return _tail(k, p, loc, "sf")
 
 
+@numpy_outside_transforms(st.bernoulli.logsf, unless_traced=True)
 def logsf(k, p, loc=0):
     """`scipy.stats.bernoulli.logsf`: `log(p)` on `[0, 1)`."""
-    if not traced(k, p, loc):
-        return st.bernoulli.logsf(k, p, loc)
     return _tail(k, p, loc, "logsf")
 
 
@@ -105,18 +100,16 @@ def _quantile(q, p, loc, upper):
     return valid(ok, fe.stop_gradient(val) + loc)
 
 
+@numpy_outside_transforms(st.bernoulli.ppf, unless_traced=True)
 def ppf(q, p, loc=0):
     """`scipy.stats.bernoulli.ppf`: -1 at `q = 0`, 0 up to `q = 1 - p`, then 1 (plus `loc`).
     Piecewise constant in `q` and `p`: its derivative in them is 0 (1 in `loc`)."""
-    if not traced(q, p, loc):
-        return st.bernoulli.ppf(q, p, loc)
     return _quantile(q, p, loc, upper=False)
 
 
+@numpy_outside_transforms(st.bernoulli.isf, unless_traced=True)
 def isf(q, p, loc=0):
     """`scipy.stats.bernoulli.isf`: `ppf(1 - q)`; its derivative in `q` and `p` is 0."""
-    if not traced(q, p, loc):
-        return st.bernoulli.isf(q, p, loc)
     return _quantile(q, p, loc, upper=True)
 
 

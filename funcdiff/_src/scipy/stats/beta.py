@@ -9,7 +9,8 @@ import numpy as np
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
-from funcdiff._src.scipy.stats.util import floats, log_prob, safe, standardize, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, log_prob, safe, standardize, valid, where
 from funcdiff.scipy import special as fsp
 
 
@@ -25,6 +26,7 @@ def _logpdf(x, a, b, loc, scale):
     return valid(_ok(a, b, scale), where(inside, val, -np.inf))
 
 
+@numpy_outside_transforms(st.beta.logpdf, unless_traced=True)
 def logpdf(x, a, b, loc=0, scale=1):
     """`scipy.stats.beta.logpdf`: `xlogy(a-1, z) + xlog1py(b-1, -z) - betaln(a, b) - log(scale)`.
 
@@ -36,15 +38,12 @@ def logpdf(x, a, b, loc=0, scale=1):
         fd.grad(beta.logpdf, argnums=(0, 1, 2))(0.3, 2.0, 3.0)
         ```
     """
-    if not traced(x, a, b, loc, scale):
-        return st.beta.logpdf(x, a, b, loc, scale)
     return _logpdf(*floats(x, a, b, loc, scale))
 
 
+@numpy_outside_transforms(st.beta.pdf, unless_traced=True)
 def pdf(x, a, b, loc=0, scale=1):
     """`scipy.stats.beta.pdf`."""
-    if not traced(x, a, b, loc, scale):
-        return st.beta.pdf(x, a, b, loc, scale)
     return fe.exp(_logpdf(*floats(x, a, b, loc, scale)))
 
 
@@ -54,32 +53,28 @@ def _cdf(x, a, b, loc, scale, upper):
     return valid(_ok(a, b, scale), p)
 
 
+@numpy_outside_transforms(st.beta.cdf, unless_traced=True)
 def cdf(x, a, b, loc=0, scale=1):
     """`scipy.stats.beta.cdf` (`betainc(a, b, z)`)."""
-    if not traced(x, a, b, loc, scale):
-        return st.beta.cdf(x, a, b, loc, scale)
     return _cdf(*floats(x, a, b, loc, scale), upper=False)
 
 
+@numpy_outside_transforms(st.beta.logcdf, unless_traced=True)
 def logcdf(x, a, b, loc=0, scale=1):
     """`scipy.stats.beta.logcdf`."""
-    if not traced(x, a, b, loc, scale):
-        return st.beta.logcdf(x, a, b, loc, scale)
     args = floats(x, a, b, loc, scale)
     return log_prob(_cdf(*args, upper=False), _cdf(*args, upper=True))
 
 
+@numpy_outside_transforms(st.beta.sf, unless_traced=True)
 def sf(x, a, b, loc=0, scale=1):
     """`scipy.stats.beta.sf` (`betaincc(a, b, z)`)."""
-    if not traced(x, a, b, loc, scale):
-        return st.beta.sf(x, a, b, loc, scale)
     return _cdf(*floats(x, a, b, loc, scale), upper=True)
 
 
+@numpy_outside_transforms(st.beta.logsf, unless_traced=True)
 def logsf(x, a, b, loc=0, scale=1):
     """`scipy.stats.beta.logsf`."""
-    if not traced(x, a, b, loc, scale):
-        return st.beta.logsf(x, a, b, loc, scale)
     args = floats(x, a, b, loc, scale)
     return log_prob(_cdf(*args, upper=True), _cdf(*args, upper=False))
 

@@ -9,7 +9,8 @@ import numpy as np
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
-from funcdiff._src.scipy.stats.util import floats, safe, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, safe, valid, where
 from funcdiff.scipy import special as fsp
 
 
@@ -29,6 +30,7 @@ def _logpmf(k, n, a, b, loc):
     return where(ok, val, -np.inf)
 
 
+@numpy_outside_transforms(st.betabinom.logpmf, unless_traced=True)
 def logpmf(k, n, a, b, loc=0):
     """`scipy.stats.betabinom.logpmf`: `-log(n + 1) - betaln(n - k + 1, k + 1)
     + betaln(k + a, n - k + b) - betaln(a, b)`, differentiable in `a` and `b`.
@@ -42,16 +44,13 @@ def logpmf(k, n, a, b, loc=0):
 
         ```
     """
-    if not traced(k, n, a, b, loc):
-        return st.betabinom.logpmf(k, n, a, b, loc)
     k, n, a, b, loc = floats(k, n, a, b, loc)
     return valid(_ok(n, a, b), _logpmf(k, n, a, b, loc))
 
 
+@numpy_outside_transforms(st.betabinom.pmf, unless_traced=True)
 def pmf(k, n, a, b, loc=0):
     """`scipy.stats.betabinom.pmf`: `exp(logpmf)`."""
-    if not traced(k, n, a, b, loc):
-        return st.betabinom.pmf(k, n, a, b, loc)
     k, n, a, b, loc = floats(k, n, a, b, loc)
     return valid(_ok(n, a, b), fe.exp(_logpmf(k, n, a, b, loc)))
 

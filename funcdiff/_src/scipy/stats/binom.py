@@ -9,7 +9,8 @@ import numpy as np
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
-from funcdiff._src.scipy.stats.util import floats, log_prob, safe, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, log_prob, safe, valid, where
 from funcdiff.scipy import special as fsp
 
 
@@ -28,6 +29,7 @@ def _logpmf(k, n, p, loc):
     return valid(_ok(n, p), where(ok, val, -np.inf))
 
 
+@numpy_outside_transforms(st.binom.logpmf, unless_traced=True)
 def logpmf(k, n, p, loc=0):
     """`scipy.stats.binom.logpmf`: `log C(n, k) + xlogy(k, p) + xlog1py(n - k, -p)`.
 
@@ -40,15 +42,12 @@ def logpmf(k, n, p, loc=0):
 
         ```
     """
-    if not traced(k, n, p, loc):
-        return st.binom.logpmf(k, n, p, loc)
     return _logpmf(*floats(k, n, p, loc))
 
 
+@numpy_outside_transforms(st.binom.pmf, unless_traced=True)
 def pmf(k, n, p, loc=0):
     """`scipy.stats.binom.pmf`."""
-    if not traced(k, n, p, loc):
-        return st.binom.pmf(k, n, p, loc)
     return fe.exp(_logpmf(*floats(k, n, p, loc)))
 
 
@@ -64,32 +63,28 @@ def _cdf(k, n, p, loc, upper):
     return valid(_ok(n, p), val)
 
 
+@numpy_outside_transforms(st.binom.cdf, unless_traced=True)
 def cdf(k, n, p, loc=0):
     """`scipy.stats.binom.cdf`."""
-    if not traced(k, n, p, loc):
-        return st.binom.cdf(k, n, p, loc)
     return _cdf(*floats(k, n, p, loc), upper=False)
 
 
+@numpy_outside_transforms(st.binom.logcdf, unless_traced=True)
 def logcdf(k, n, p, loc=0):
     """`scipy.stats.binom.logcdf`."""
-    if not traced(k, n, p, loc):
-        return st.binom.logcdf(k, n, p, loc)
     args = floats(k, n, p, loc)
     return log_prob(_cdf(*args, upper=False), _cdf(*args, upper=True))
 
 
+@numpy_outside_transforms(st.binom.sf, unless_traced=True)
 def sf(k, n, p, loc=0):
     """`scipy.stats.binom.sf`."""
-    if not traced(k, n, p, loc):
-        return st.binom.sf(k, n, p, loc)
     return _cdf(*floats(k, n, p, loc), upper=True)
 
 
+@numpy_outside_transforms(st.binom.logsf, unless_traced=True)
 def logsf(k, n, p, loc=0):
     """`scipy.stats.binom.logsf`."""
-    if not traced(k, n, p, loc):
-        return st.binom.logsf(k, n, p, loc)
     args = floats(k, n, p, loc)
     return log_prob(_cdf(*args, upper=True), _cdf(*args, upper=False))
 

@@ -11,7 +11,8 @@ from funcdiff._src.core import shape_of
 from funcdiff._src.numpy import elementwise as fe
 from funcdiff._src.numpy import reductions as fr
 from funcdiff._src.numpy import shape as fs
-from funcdiff._src.scipy.stats.util import concrete, floats, traced
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import concrete, floats
 from funcdiff.scipy import special as fsp
 
 
@@ -33,6 +34,7 @@ def _logpdf(x, alpha):
     return fs.squeeze(out) if shape_of(out) else out
 
 
+@numpy_outside_transforms(st.dirichlet.logpdf, unless_traced=True)
 def logpdf(x, alpha):
     """`scipy.stats.dirichlet.logpdf`: `sum(xlogy(alpha - 1, x), 0) - log B(alpha)`.
 
@@ -44,15 +46,12 @@ def logpdf(x, alpha):
         fd.grad(dirichlet.logpdf, argnums=1)(np.array([0.2, 0.3, 0.5]), np.array([1.0, 2.0, 3.0]))
         ```
     """
-    if not traced(x, alpha):
-        return st.dirichlet.logpdf(x, alpha)
     return _logpdf(x, alpha)
 
 
+@numpy_outside_transforms(st.dirichlet.pdf, unless_traced=True)
 def pdf(x, alpha):
     """`scipy.stats.dirichlet.pdf`."""
-    if not traced(x, alpha):
-        return st.dirichlet.pdf(x, alpha)
     return fe.exp(_logpdf(x, alpha))
 
 

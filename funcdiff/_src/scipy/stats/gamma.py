@@ -9,7 +9,8 @@ import numpy as np
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
-from funcdiff._src.scipy.stats.util import floats, log_prob, safe, standardize, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, log_prob, safe, standardize, valid, where
 from funcdiff.scipy import special as fsp
 
 
@@ -30,6 +31,7 @@ def _logpdf(x, a, loc, scale):
     return valid(_ok(a, scale), where(inside, val, -np.inf))
 
 
+@numpy_outside_transforms(st.gamma.logpdf, unless_traced=True)
 def logpdf(x, a, loc=0, scale=1):
     """`scipy.stats.gamma.logpdf`: `xlogy(a-1, z) - z - gammaln(a) - log(scale)` for `z >= 0`.
 
@@ -42,15 +44,12 @@ def logpdf(x, a, loc=0, scale=1):
 
         ```
     """
-    if not traced(x, a, loc, scale):
-        return st.gamma.logpdf(x, a, loc, scale)
     return _logpdf(*floats(x, a, loc, scale))
 
 
+@numpy_outside_transforms(st.gamma.pdf, unless_traced=True)
 def pdf(x, a, loc=0, scale=1):
     """`scipy.stats.gamma.pdf`."""
-    if not traced(x, a, loc, scale):
-        return st.gamma.pdf(x, a, loc, scale)
     return fe.exp(_logpdf(*floats(x, a, loc, scale)))
 
 
@@ -60,32 +59,28 @@ def _cdf(x, a, loc, scale, upper):
     return valid(_ok(a, scale), p)
 
 
+@numpy_outside_transforms(st.gamma.cdf, unless_traced=True)
 def cdf(x, a, loc=0, scale=1):
     """`scipy.stats.gamma.cdf` (`gammainc(a, z)`)."""
-    if not traced(x, a, loc, scale):
-        return st.gamma.cdf(x, a, loc, scale)
     return _cdf(*floats(x, a, loc, scale), upper=False)
 
 
+@numpy_outside_transforms(st.gamma.logcdf, unless_traced=True)
 def logcdf(x, a, loc=0, scale=1):
     """`scipy.stats.gamma.logcdf`."""
-    if not traced(x, a, loc, scale):
-        return st.gamma.logcdf(x, a, loc, scale)
     args = floats(x, a, loc, scale)
     return log_prob(_cdf(*args, upper=False), _cdf(*args, upper=True))
 
 
+@numpy_outside_transforms(st.gamma.sf, unless_traced=True)
 def sf(x, a, loc=0, scale=1):
     """`scipy.stats.gamma.sf` (`gammaincc(a, z)`)."""
-    if not traced(x, a, loc, scale):
-        return st.gamma.sf(x, a, loc, scale)
     return _cdf(*floats(x, a, loc, scale), upper=True)
 
 
+@numpy_outside_transforms(st.gamma.logsf, unless_traced=True)
 def logsf(x, a, loc=0, scale=1):
     """`scipy.stats.gamma.logsf`."""
-    if not traced(x, a, loc, scale):
-        return st.gamma.logsf(x, a, loc, scale)
     args = floats(x, a, loc, scale)
     return log_prob(_cdf(*args, upper=True), _cdf(*args, upper=False))
 

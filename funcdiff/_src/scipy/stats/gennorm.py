@@ -8,7 +8,8 @@ from __future__ import annotations
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
-from funcdiff._src.scipy.stats.util import floats, log_prob, safe, standardize, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, log_prob, safe, standardize, valid, where
 from funcdiff.scipy import special as fsp
 
 
@@ -29,6 +30,7 @@ def _logpdf(x, beta, loc, scale):
     return valid(_ok(beta, scale), val)
 
 
+@numpy_outside_transforms(st.gennorm.logpdf, unless_traced=True)
 def logpdf(x, beta, loc=0, scale=1):
     """`scipy.stats.gennorm.logpdf`: `log(beta/2) - gammaln(1/beta) - |z|**beta - log(scale)`.
 
@@ -41,15 +43,12 @@ def logpdf(x, beta, loc=0, scale=1):
 
         ```
     """
-    if not traced(x, beta, loc, scale):
-        return st.gennorm.logpdf(x, beta, loc, scale)
     return _logpdf(*floats(x, beta, loc, scale))
 
 
+@numpy_outside_transforms(st.gennorm.pdf, unless_traced=True)
 def pdf(x, beta, loc=0, scale=1):
     """`scipy.stats.gennorm.pdf`: `exp(logpdf)`."""
-    if not traced(x, beta, loc, scale):
-        return st.gennorm.pdf(x, beta, loc, scale)
     return fe.exp(_logpdf(*floats(x, beta, loc, scale)))
 
 
@@ -62,32 +61,28 @@ def _half(x, beta, loc, scale, upper):
     return valid(_ok(beta, scale), where(fe.less(z, 0.0), tail, 1.0 - tail))
 
 
+@numpy_outside_transforms(st.gennorm.cdf, unless_traced=True)
 def cdf(x, beta, loc=0, scale=1):
     """`scipy.stats.gennorm.cdf`: `1/2 + sign(z)/2 * gammainc(1/beta, |z|**beta)`."""
-    if not traced(x, beta, loc, scale):
-        return st.gennorm.cdf(x, beta, loc, scale)
     return _half(*floats(x, beta, loc, scale), upper=False)
 
 
+@numpy_outside_transforms(st.gennorm.sf, unless_traced=True)
 def sf(x, beta, loc=0, scale=1):
     """`scipy.stats.gennorm.sf`: `cdf(-z)`."""
-    if not traced(x, beta, loc, scale):
-        return st.gennorm.sf(x, beta, loc, scale)
     return _half(*floats(x, beta, loc, scale), upper=True)
 
 
+@numpy_outside_transforms(st.gennorm.logcdf, unless_traced=True)
 def logcdf(x, beta, loc=0, scale=1):
     """`scipy.stats.gennorm.logcdf`: the log of the cdf, from the smaller of cdf and sf."""
-    if not traced(x, beta, loc, scale):
-        return st.gennorm.logcdf(x, beta, loc, scale)
     args = floats(x, beta, loc, scale)
     return log_prob(_half(*args, upper=False), _half(*args, upper=True))
 
 
+@numpy_outside_transforms(st.gennorm.logsf, unless_traced=True)
 def logsf(x, beta, loc=0, scale=1):
     """`scipy.stats.gennorm.logsf`: the log of the sf, from the smaller of sf and cdf."""
-    if not traced(x, beta, loc, scale):
-        return st.gennorm.logsf(x, beta, loc, scale)
     args = floats(x, beta, loc, scale)
     return log_prob(_half(*args, upper=True), _half(*args, upper=False))
 

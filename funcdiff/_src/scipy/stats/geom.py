@@ -9,7 +9,8 @@ import numpy as np
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
-from funcdiff._src.scipy.stats.util import floats, log1mexp, safe, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, log1mexp, safe, valid, where
 from funcdiff.scipy import special as fsp
 
 
@@ -25,6 +26,7 @@ def _logpmf(k, p, loc):
     return valid(_ok(p), where(ok, val, -np.inf))
 
 
+@numpy_outside_transforms(st.geom.logpmf, unless_traced=True)
 def logpmf(k, p, loc=0):
     """`scipy.stats.geom.logpmf`: `xlog1py(k - 1, -p) + log(p)` for integers `k >= 1`.
 
@@ -37,15 +39,12 @@ def logpmf(k, p, loc=0):
 
         ```
     """
-    if not traced(k, p, loc):
-        return st.geom.logpmf(k, p, loc)
     return _logpmf(*floats(k, p, loc))
 
 
+@numpy_outside_transforms(st.geom.pmf, unless_traced=True)
 def pmf(k, p, loc=0):
     """`scipy.stats.geom.pmf`: `(1 - p)**(k - 1) p`."""
-    if not traced(k, p, loc):
-        return st.geom.pmf(k, p, loc)
     return fe.exp(_logpmf(*floats(k, p, loc)))
 
 
@@ -66,40 +65,35 @@ def _tail(k, p, loc, kind):
     return valid(_ok(p), val)
 
 
+@numpy_outside_transforms(st.geom.cdf, unless_traced=True)
 def cdf(k, p, loc=0):
     """`scipy.stats.geom.cdf`: `-expm1(k log1p(-p))` (`k` floored)."""
-    if not traced(k, p, loc):
-        return st.geom.cdf(k, p, loc)
     return _tail(k, p, loc, "cdf")
 
 
+@numpy_outside_transforms(st.geom.logcdf, unless_traced=True)
 def logcdf(k, p, loc=0):
     """`scipy.stats.geom.logcdf`: `log(1 - (1 - p)**k)`, accurate for small `p`."""
-    if not traced(k, p, loc):
-        return st.geom.logcdf(k, p, loc)
     return _tail(k, p, loc, "logcdf")
 
 
+@numpy_outside_transforms(st.geom.sf, unless_traced=True)
 def sf(k, p, loc=0):
     """`scipy.stats.geom.sf`: `(1 - p)**k`."""
-    if not traced(k, p, loc):
-        return st.geom.sf(k, p, loc)
     return _tail(k, p, loc, "sf")
 
 
+@numpy_outside_transforms(st.geom.logsf, unless_traced=True)
 def logsf(k, p, loc=0):
     """`scipy.stats.geom.logsf`: `k log1p(-p)`."""
-    if not traced(k, p, loc):
-        return st.geom.logsf(k, p, loc)
     return _tail(k, p, loc, "logsf")
 
 
+@numpy_outside_transforms(st.geom.ppf, unless_traced=True)
 def ppf(q, p, loc=0):
     """`scipy.stats.geom.ppf`: `ceil(log1p(-q) / log1p(-p))` (corrected by one where
     rounding requires, as SciPy does). Integer-valued, piecewise constant: its derivative in
     `q` and `p` is 0 (1 in `loc`)."""
-    if not traced(q, p, loc):
-        return st.geom.ppf(q, p, loc)
     q, p, loc = floats(q, p, loc)
     qs, ps = fe.stop_gradient(q), fe.stop_gradient(p)
     inner = fe.logical_and(fe.greater(qs, 0.0), fe.less(qs, 1.0))

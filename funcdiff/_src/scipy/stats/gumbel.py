@@ -6,7 +6,8 @@ gumbel_r's at `-x`). `gumbel_r.py` and `gumbel_l.py` instantiate them.
 from __future__ import annotations
 
 from funcdiff._src.numpy import elementwise as fe
-from funcdiff._src.scipy.stats.util import floats, log1mexp, safe, standardize, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, log1mexp, safe, standardize, valid, where
 
 # `sign` is +1 for gumbel_r (`z = (x - loc) / scale`) and -1 for gumbel_l (`z = -(x - loc) /
 # scale`): gumbel_l's density at `x` is gumbel_r's at `-x`, its cdf is gumbel_r's sf.
@@ -38,9 +39,8 @@ def _log_upper(z):
 
 
 def _method(name, fn, sign, ref):
+    @numpy_outside_transforms(getattr(ref, name), unless_traced=True)
     def f(x, loc=0, scale=1):
-        if not traced(x, loc, scale):
-            return getattr(ref, name)(x, loc, scale)
         x, loc, scale = floats(x, loc, scale)
         return valid(scale > 0, fn(_z(x, loc, scale, sign)))
 
@@ -58,14 +58,12 @@ def methods(sign, ref):
     logcdf = _method("logcdf", _lower if sign > 0 else _log_upper, sign, ref)
     logsf = _method("logsf", _log_upper if sign > 0 else _lower, sign, ref)
 
+    @numpy_outside_transforms(ref.logpdf, unless_traced=True)
     def logpdf(x, loc=0, scale=1):
-        if not traced(x, loc, scale):
-            return ref.logpdf(x, loc, scale)
         return _logpdf(*floats(x, loc, scale), sign)
 
+    @numpy_outside_transforms(ref.pdf, unless_traced=True)
     def pdf(x, loc=0, scale=1):
-        if not traced(x, loc, scale):
-            return ref.pdf(x, loc, scale)
         return fe.exp(_logpdf(*floats(x, loc, scale), sign, clamp=True))
 
     def _quantile(q, loc, scale, lower):
@@ -77,14 +75,12 @@ def methods(sign, ref):
             z = -fe.log(-fe.log1p(-q))
         return valid(scale > 0, loc + sign * scale * z)
 
+    @numpy_outside_transforms(ref.ppf, unless_traced=True)
     def ppf(q, loc=0, scale=1):
-        if not traced(q, loc, scale):
-            return ref.ppf(q, loc, scale)
         return _quantile(q, loc, scale, True)
 
+    @numpy_outside_transforms(ref.isf, unless_traced=True)
     def isf(q, loc=0, scale=1):
-        if not traced(q, loc, scale):
-            return ref.isf(q, loc, scale)
         return _quantile(q, loc, scale, False)
 
     return logpdf, pdf, cdf, logcdf, sf, logsf, ppf, isf

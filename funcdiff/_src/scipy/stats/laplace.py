@@ -9,24 +9,23 @@ import numpy as np
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
-from funcdiff._src.scipy.stats.util import floats, safe, standardize, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, safe, standardize, valid, where
 
 _LOG_HALF = float(np.log(0.5))
 
 
+@numpy_outside_transforms(st.laplace.logpdf, unless_traced=True)
 def logpdf(x, loc=0, scale=1):
     """`scipy.stats.laplace.logpdf`: `-|z| - log(2 scale)`."""
-    if not traced(x, loc, scale):
-        return st.laplace.logpdf(x, loc, scale)
     x, loc, scale = floats(x, loc, scale)
     z = standardize(x, loc, scale)
     return valid(scale > 0, -fe.abs(z) - fe.log(2.0 * scale))
 
 
+@numpy_outside_transforms(st.laplace.pdf, unless_traced=True)
 def pdf(x, loc=0, scale=1):
     """`scipy.stats.laplace.pdf`."""
-    if not traced(x, loc, scale):
-        return st.laplace.pdf(x, loc, scale)
     return fe.exp(logpdf(x, loc, scale))
 
 
@@ -46,34 +45,30 @@ def _logcdf(z):
     return where(neg, _LOG_HALF + safe(neg, z, 0.0), fe.log1p(-0.5 * e))
 
 
+@numpy_outside_transforms(st.laplace.cdf, unless_traced=True)
 def cdf(x, loc=0, scale=1):
     """`scipy.stats.laplace.cdf`."""
-    if not traced(x, loc, scale):
-        return st.laplace.cdf(x, loc, scale)
     x, loc, scale = floats(x, loc, scale)
     return valid(scale > 0, _cdf(standardize(x, loc, scale)))
 
 
+@numpy_outside_transforms(st.laplace.logcdf, unless_traced=True)
 def logcdf(x, loc=0, scale=1):
     """`scipy.stats.laplace.logcdf`: `z + log(1/2)` for `z < 0`, `log1p(-exp(-z)/2)` above."""
-    if not traced(x, loc, scale):
-        return st.laplace.logcdf(x, loc, scale)
     x, loc, scale = floats(x, loc, scale)
     return valid(scale > 0, _logcdf(standardize(x, loc, scale)))
 
 
+@numpy_outside_transforms(st.laplace.sf, unless_traced=True)
 def sf(x, loc=0, scale=1):
     """`scipy.stats.laplace.sf`."""
-    if not traced(x, loc, scale):
-        return st.laplace.sf(x, loc, scale)
     x, loc, scale = floats(x, loc, scale)
     return valid(scale > 0, _cdf(-standardize(x, loc, scale)))
 
 
+@numpy_outside_transforms(st.laplace.logsf, unless_traced=True)
 def logsf(x, loc=0, scale=1):
     """`scipy.stats.laplace.logsf` (finite in the upper tail)."""
-    if not traced(x, loc, scale):
-        return st.laplace.logsf(x, loc, scale)
     x, loc, scale = floats(x, loc, scale)
     return valid(scale > 0, _logcdf(-standardize(x, loc, scale)))
 
@@ -84,18 +79,16 @@ def _ppf(q):
                  fe.log(2.0 * safe(upper, 0.25, q)))
 
 
+@numpy_outside_transforms(st.laplace.ppf, unless_traced=True)
 def ppf(q, loc=0, scale=1):
     """`scipy.stats.laplace.ppf`."""
-    if not traced(q, loc, scale):
-        return st.laplace.ppf(q, loc, scale)
     q, loc, scale = floats(q, loc, scale)
     return valid(scale > 0, loc + scale * _ppf(q))
 
 
+@numpy_outside_transforms(st.laplace.isf, unless_traced=True)
 def isf(q, loc=0, scale=1):
     """`scipy.stats.laplace.isf`."""
-    if not traced(q, loc, scale):
-        return st.laplace.isf(q, loc, scale)
     q, loc, scale = floats(q, loc, scale)
     return valid(scale > 0, loc - scale * _ppf(q))
 

@@ -12,7 +12,8 @@ from funcdiff._src.core import shape_of
 from funcdiff._src.numpy import elementwise as fe
 from funcdiff._src.numpy import reductions as fr
 from funcdiff._src.numpy import shape as fs
-from funcdiff._src.scipy.stats.util import floats, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, valid, where
 from funcdiff.scipy import special as fsp
 
 
@@ -39,6 +40,7 @@ def _logpmf(x, n, p):
     return valid(fe.logical_not(fe.logical_or(bad_p, fe.less(n, 0.0))), val)
 
 
+@numpy_outside_transforms(st.multinomial.logpmf, unless_traced=True)
 def logpmf(x, n, p):
     """`scipy.stats.multinomial.logpmf`: `gammaln(n + 1) + sum(xlogy(x, p) - gammaln(x + 1))`
     over the last axis; differentiable in `p` (the counts `x` and `n` are integers: truncated,
@@ -58,15 +60,12 @@ def logpmf(x, n, p):
 
         ```
     """
-    if not traced(x, n, p):
-        return st.multinomial.logpmf(x, n, p)
     return _logpmf(x, n, p)
 
 
+@numpy_outside_transforms(st.multinomial.pmf, unless_traced=True)
 def pmf(x, n, p):
     """`scipy.stats.multinomial.pmf`: `exp(logpmf)`."""
-    if not traced(x, n, p):
-        return st.multinomial.pmf(x, n, p)
     return fe.exp(_logpmf(x, n, p))
 
 

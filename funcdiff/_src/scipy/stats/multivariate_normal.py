@@ -13,6 +13,7 @@ from funcdiff._src.core import shape_of
 from funcdiff._src.numpy import elementwise as fe
 from funcdiff._src.numpy import reductions as fr
 from funcdiff._src.numpy import shape as fs
+from funcdiff._src.numpy.util import numpy_outside_transforms
 from funcdiff._src.scipy.stats.util import LOG_SQRT_2PI, concrete, floats, traced
 from funcdiff.numpy import linalg
 
@@ -142,6 +143,7 @@ def pdf(x, mean=None, cov=1, allow_singular=False):
     return fe.exp(_logpdf(x, mean, cov, allow_singular))
 
 
+@numpy_outside_transforms(st.multivariate_normal.entropy, unless_traced=True)
 def entropy(mean=None, cov=1):
     """`scipy.stats.multivariate_normal.entropy`: `(rank (log(2 pi) + 1) + log pdet(cov)) / 2`
     (the pseudo-determinant for a singular `cov`, as SciPy), differentiable in `cov`
@@ -157,8 +159,6 @@ def entropy(mean=None, cov=1):
 
         ```
     """
-    if not traced(mean, cov):
-        return st.multivariate_normal.entropy(mean, cov)
     dim, _, cov = _params(mean, cov)
     pseudo = _pseudo(cov, dim)
     if pseudo is None:

@@ -9,7 +9,8 @@ import numpy as np
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
-from funcdiff._src.scipy.stats.util import floats, log_prob, safe, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, log_prob, safe, valid, where
 from funcdiff.scipy import special as fsp
 
 
@@ -26,6 +27,7 @@ def _logpmf(k, n, p, loc):
     return valid(_ok(n, p), where(ok, val, -np.inf))
 
 
+@numpy_outside_transforms(st.nbinom.logpmf, unless_traced=True)
 def logpmf(k, n, p, loc=0):
     """`scipy.stats.nbinom.logpmf`: `gammaln(n + k) - gammaln(k + 1) - gammaln(n) + n log(p)
     + xlog1py(k, -p)`, differentiable in `n` (a real number of successes) and `p`.
@@ -39,15 +41,12 @@ def logpmf(k, n, p, loc=0):
 
         ```
     """
-    if not traced(k, n, p, loc):
-        return st.nbinom.logpmf(k, n, p, loc)
     return _logpmf(*floats(k, n, p, loc))
 
 
+@numpy_outside_transforms(st.nbinom.pmf, unless_traced=True)
 def pmf(k, n, p, loc=0):
     """`scipy.stats.nbinom.pmf`: `exp(logpmf)`."""
-    if not traced(k, n, p, loc):
-        return st.nbinom.pmf(k, n, p, loc)
     return fe.exp(_logpmf(*floats(k, n, p, loc)))
 
 
@@ -62,32 +61,28 @@ def _cdf(k, n, p, loc, upper):
     return valid(_ok(n, p), val)
 
 
+@numpy_outside_transforms(st.nbinom.cdf, unless_traced=True)
 def cdf(k, n, p, loc=0):
     """`scipy.stats.nbinom.cdf`: `betainc(n, k + 1, p)` (`k` floored)."""
-    if not traced(k, n, p, loc):
-        return st.nbinom.cdf(k, n, p, loc)
     return _cdf(*floats(k, n, p, loc), upper=False)
 
 
+@numpy_outside_transforms(st.nbinom.logcdf, unless_traced=True)
 def logcdf(k, n, p, loc=0):
     """`scipy.stats.nbinom.logcdf`: the log of the smaller of cdf and sf."""
-    if not traced(k, n, p, loc):
-        return st.nbinom.logcdf(k, n, p, loc)
     args = floats(k, n, p, loc)
     return log_prob(_cdf(*args, upper=False), _cdf(*args, upper=True))
 
 
+@numpy_outside_transforms(st.nbinom.sf, unless_traced=True)
 def sf(k, n, p, loc=0):
     """`scipy.stats.nbinom.sf`: `betainc(k + 1, n, 1 - p)`."""
-    if not traced(k, n, p, loc):
-        return st.nbinom.sf(k, n, p, loc)
     return _cdf(*floats(k, n, p, loc), upper=True)
 
 
+@numpy_outside_transforms(st.nbinom.logsf, unless_traced=True)
 def logsf(k, n, p, loc=0):
     """`scipy.stats.nbinom.logsf`."""
-    if not traced(k, n, p, loc):
-        return st.nbinom.logsf(k, n, p, loc)
     args = floats(k, n, p, loc)
     return log_prob(_cdf(*args, upper=True), _cdf(*args, upper=False))
 

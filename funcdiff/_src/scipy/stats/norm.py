@@ -8,10 +8,12 @@ from __future__ import annotations
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
-from funcdiff._src.scipy.stats.util import LOG_SQRT_2PI, floats, standardize, traced, valid
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import LOG_SQRT_2PI, floats, standardize, valid
 from funcdiff.scipy import special as fsp
 
 
+@numpy_outside_transforms(st.norm.logpdf, unless_traced=True)
 def logpdf(x, loc=0, scale=1):
     """`scipy.stats.norm.logpdf`: `-z**2/2 - log(scale) - log(sqrt(2 pi))`, `z = (x-loc)/scale`.
 
@@ -25,28 +27,25 @@ def logpdf(x, loc=0, scale=1):
 
         ```
     """
-    if not traced(x, loc, scale):
-        return st.norm.logpdf(x, loc, scale)
     x, loc, scale = floats(x, loc, scale)
     z = standardize(x, loc, scale)
     return valid(scale > 0, -0.5 * (z * z) - fe.log(scale) - LOG_SQRT_2PI)
 
 
+@numpy_outside_transforms(st.norm.pdf, unless_traced=True)
 def pdf(x, loc=0, scale=1):
     """`scipy.stats.norm.pdf`."""
-    if not traced(x, loc, scale):
-        return st.norm.pdf(x, loc, scale)
     return fe.exp(logpdf(x, loc, scale))
 
 
+@numpy_outside_transforms(st.norm.cdf, unless_traced=True)
 def cdf(x, loc=0, scale=1):
     """`scipy.stats.norm.cdf` (`ndtr(z)`)."""
-    if not traced(x, loc, scale):
-        return st.norm.cdf(x, loc, scale)
     x, loc, scale = floats(x, loc, scale)
     return valid(scale > 0, fsp.ndtr(standardize(x, loc, scale)))
 
 
+@numpy_outside_transforms(st.norm.logcdf, unless_traced=True)
 def logcdf(x, loc=0, scale=1):
     """`scipy.stats.norm.logcdf` (`log_ndtr(z)`): finite far in the lower tail.
 
@@ -61,40 +60,34 @@ def logcdf(x, loc=0, scale=1):
 
         ```
     """
-    if not traced(x, loc, scale):
-        return st.norm.logcdf(x, loc, scale)
     x, loc, scale = floats(x, loc, scale)
     return valid(scale > 0, fsp.log_ndtr(standardize(x, loc, scale)))
 
 
+@numpy_outside_transforms(st.norm.sf, unless_traced=True)
 def sf(x, loc=0, scale=1):
     """`scipy.stats.norm.sf` (`ndtr(-z)`, accurate in the upper tail)."""
-    if not traced(x, loc, scale):
-        return st.norm.sf(x, loc, scale)
     x, loc, scale = floats(x, loc, scale)
     return valid(scale > 0, fsp.ndtr(-standardize(x, loc, scale)))
 
 
+@numpy_outside_transforms(st.norm.logsf, unless_traced=True)
 def logsf(x, loc=0, scale=1):
     """`scipy.stats.norm.logsf` (`log_ndtr(-z)`): finite far in the upper tail."""
-    if not traced(x, loc, scale):
-        return st.norm.logsf(x, loc, scale)
     x, loc, scale = floats(x, loc, scale)
     return valid(scale > 0, fsp.log_ndtr(-standardize(x, loc, scale)))
 
 
+@numpy_outside_transforms(st.norm.ppf, unless_traced=True)
 def ppf(q, loc=0, scale=1):
     """`scipy.stats.norm.ppf`: `loc + scale * ndtri(q)`."""
-    if not traced(q, loc, scale):
-        return st.norm.ppf(q, loc, scale)
     q, loc, scale = floats(q, loc, scale)
     return valid(scale > 0, loc + scale * fsp.ndtri(q))
 
 
+@numpy_outside_transforms(st.norm.isf, unless_traced=True)
 def isf(q, loc=0, scale=1):
     """`scipy.stats.norm.isf`: `loc - scale * ndtri(q)`."""
-    if not traced(q, loc, scale):
-        return st.norm.isf(q, loc, scale)
     q, loc, scale = floats(q, loc, scale)
     return valid(scale > 0, loc - scale * fsp.ndtri(q))
 

@@ -9,12 +9,12 @@ import numpy as np
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
+from funcdiff._src.numpy.util import numpy_outside_transforms
 from funcdiff._src.scipy.stats.util import (
     floats,
     log1mexp,
     safe,
     standardize,
-    traced,
     valid,
     where,
 )
@@ -37,6 +37,7 @@ def _logpdf(x, b, loc, scale):
     return valid(_ok(b, scale), where(inside, val, -np.inf))
 
 
+@numpy_outside_transforms(st.pareto.logpdf, unless_traced=True)
 def logpdf(x, b, loc=0, scale=1):
     """`scipy.stats.pareto.logpdf`: `log(b) - (b + 1) log(z) - log(scale)` for `z >= 1`.
 
@@ -49,15 +50,12 @@ def logpdf(x, b, loc=0, scale=1):
 
         ```
     """
-    if not traced(x, b, loc, scale):
-        return st.pareto.logpdf(x, b, loc, scale)
     return _logpdf(*floats(x, b, loc, scale))
 
 
+@numpy_outside_transforms(st.pareto.pdf, unless_traced=True)
 def pdf(x, b, loc=0, scale=1):
     """`scipy.stats.pareto.pdf`: `exp(logpdf)`."""
-    if not traced(x, b, loc, scale):
-        return st.pareto.pdf(x, b, loc, scale)
     return fe.exp(_logpdf(*floats(x, b, loc, scale)))
 
 
@@ -76,46 +74,40 @@ def _tail(x, b, loc, scale, kind):
     return valid(_ok(b, scale), val)
 
 
+@numpy_outside_transforms(st.pareto.cdf, unless_traced=True)
 def cdf(x, b, loc=0, scale=1):
     """`scipy.stats.pareto.cdf`: `1 - z**-b = -expm1(-b log z)`."""
-    if not traced(x, b, loc, scale):
-        return st.pareto.cdf(x, b, loc, scale)
     return _tail(x, b, loc, scale, "cdf")
 
 
+@numpy_outside_transforms(st.pareto.logcdf, unless_traced=True)
 def logcdf(x, b, loc=0, scale=1):
     """`scipy.stats.pareto.logcdf`: `log(1 - exp(-b log z))`, accurate near the support's end."""
-    if not traced(x, b, loc, scale):
-        return st.pareto.logcdf(x, b, loc, scale)
     return _tail(x, b, loc, scale, "logcdf")
 
 
+@numpy_outside_transforms(st.pareto.sf, unless_traced=True)
 def sf(x, b, loc=0, scale=1):
     """`scipy.stats.pareto.sf`: `z**-b`."""
-    if not traced(x, b, loc, scale):
-        return st.pareto.sf(x, b, loc, scale)
     return _tail(x, b, loc, scale, "sf")
 
 
+@numpy_outside_transforms(st.pareto.logsf, unless_traced=True)
 def logsf(x, b, loc=0, scale=1):
     """`scipy.stats.pareto.logsf`: `-b log z`."""
-    if not traced(x, b, loc, scale):
-        return st.pareto.logsf(x, b, loc, scale)
     return _tail(x, b, loc, scale, "logsf")
 
 
+@numpy_outside_transforms(st.pareto.ppf, unless_traced=True)
 def ppf(q, b, loc=0, scale=1):
     """`scipy.stats.pareto.ppf`: `loc + scale * (1 - q)**(-1/b)`."""
-    if not traced(q, b, loc, scale):
-        return st.pareto.ppf(q, b, loc, scale)
     q, b, loc, scale = floats(q, b, loc, scale)
     return valid(_ok(b, scale), loc + scale * fe.exp(-fe.log1p(-q) / b))
 
 
+@numpy_outside_transforms(st.pareto.isf, unless_traced=True)
 def isf(q, b, loc=0, scale=1):
     """`scipy.stats.pareto.isf`: `loc + scale * q**(-1/b)`."""
-    if not traced(q, b, loc, scale):
-        return st.pareto.isf(q, b, loc, scale)
     q, b, loc, scale = floats(q, b, loc, scale)
     return valid(_ok(b, scale), loc + scale * fe.exp(-fe.log(q) / b))
 

@@ -11,7 +11,8 @@ import scipy.stats as st
 from funcdiff._src.numpy import elementwise as fe
 from funcdiff._src.numpy import reductions as fr
 from funcdiff._src.numpy import shape as fs
-from funcdiff._src.scipy.stats.util import floats, log_prob, safe, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, log_prob, safe, valid, where
 from funcdiff.scipy import special as fsp
 
 
@@ -23,6 +24,7 @@ def _logpmf(k, mu, loc):
     return valid(mu >= 0, where(ok, val, -np.inf))
 
 
+@numpy_outside_transforms(st.poisson.logpmf, unless_traced=True)
 def logpmf(k, mu, loc=0):
     """`scipy.stats.poisson.logpmf`: `xlogy(k, mu) - gammaln(k + 1) - mu`.
 
@@ -35,15 +37,12 @@ def logpmf(k, mu, loc=0):
 
         ```
     """
-    if not traced(k, mu, loc):
-        return st.poisson.logpmf(k, mu, loc)
     return _logpmf(*floats(k, mu, loc))
 
 
+@numpy_outside_transforms(st.poisson.pmf, unless_traced=True)
 def pmf(k, mu, loc=0):
     """`scipy.stats.poisson.pmf`."""
-    if not traced(k, mu, loc):
-        return st.poisson.pmf(k, mu, loc)
     return fe.exp(_logpmf(*floats(k, mu, loc)))
 
 
@@ -56,32 +55,28 @@ def _cdf(k, mu, loc, upper):
     return valid(mu >= 0, where(ok, fsp.gammaincc(k + 1.0, mu), 0.0))
 
 
+@numpy_outside_transforms(st.poisson.cdf, unless_traced=True)
 def cdf(k, mu, loc=0):
     """`scipy.stats.poisson.cdf`."""
-    if not traced(k, mu, loc):
-        return st.poisson.cdf(k, mu, loc)
     return _cdf(*floats(k, mu, loc), upper=False)
 
 
+@numpy_outside_transforms(st.poisson.logcdf, unless_traced=True)
 def logcdf(k, mu, loc=0):
     """`scipy.stats.poisson.logcdf`."""
-    if not traced(k, mu, loc):
-        return st.poisson.logcdf(k, mu, loc)
     args = floats(k, mu, loc)
     return log_prob(_cdf(*args, upper=False), _cdf(*args, upper=True))
 
 
+@numpy_outside_transforms(st.poisson.sf, unless_traced=True)
 def sf(k, mu, loc=0):
     """`scipy.stats.poisson.sf`."""
-    if not traced(k, mu, loc):
-        return st.poisson.sf(k, mu, loc)
     return _cdf(*floats(k, mu, loc), upper=True)
 
 
+@numpy_outside_transforms(st.poisson.logsf, unless_traced=True)
 def logsf(k, mu, loc=0):
     """`scipy.stats.poisson.logsf`."""
-    if not traced(k, mu, loc):
-        return st.poisson.logsf(k, mu, loc)
     args = floats(k, mu, loc)
     return log_prob(_cdf(*args, upper=True), _cdf(*args, upper=False))
 
@@ -104,11 +99,10 @@ def _entropy(mu):
     return valid(mu >= 0, where(small, summed, series))
 
 
+@numpy_outside_transforms(st.poisson.entropy, unless_traced=True)
 def entropy(mu, loc=0):
     """`scipy.stats.poisson.entropy` (in nats), differentiable in `mu`: the sum over the
     counts up to mu <= 50, the asymptotic series beyond."""
-    if not traced(mu, loc):
-        return st.poisson.entropy(mu, loc)
     mu, _ = floats(mu, loc)
     return _entropy(mu)
 

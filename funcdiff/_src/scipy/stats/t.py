@@ -9,7 +9,8 @@ import numpy as np
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
-from funcdiff._src.scipy.stats.util import floats, standardize, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, standardize, valid, where
 from funcdiff.scipy import special as fsp
 
 
@@ -17,6 +18,7 @@ def _ok(df, scale):
     return fe.logical_and(df > 0, scale > 0)
 
 
+@numpy_outside_transforms(st.t.logpdf, unless_traced=True)
 def logpdf(x, df, loc=0, scale=1):
     """`scipy.stats.t.logpdf`.
 
@@ -30,25 +32,21 @@ def logpdf(x, df, loc=0, scale=1):
         fd.grad(t.logpdf, argnums=1)(0.5, 3.0)  # derivative in the degrees of freedom
         ```
     """
-    if not traced(x, df, loc, scale):
-        return st.t.logpdf(x, df, loc, scale)
     x, df, loc, scale = floats(x, df, loc, scale)
     z = standardize(x, loc, scale)
     logc = fsp.gammaln((df + 1.0) / 2.0) - fsp.gammaln(df / 2.0) - 0.5 * fe.log(df * np.pi)
     return valid(_ok(df, scale), logc - (df + 1.0) / 2.0 * fe.log1p(z * z / df) - fe.log(scale))
 
 
+@numpy_outside_transforms(st.t.pdf, unless_traced=True)
 def pdf(x, df, loc=0, scale=1):
     """`scipy.stats.t.pdf`."""
-    if not traced(x, df, loc, scale):
-        return st.t.pdf(x, df, loc, scale)
     return fe.exp(logpdf(x, df, loc, scale))
 
 
+@numpy_outside_transforms(st.t.cdf, unless_traced=True)
 def cdf(x, df, loc=0, scale=1):
     """`scipy.stats.t.cdf` (`stdtr(df, z)`)."""
-    if not traced(x, df, loc, scale):
-        return st.t.cdf(x, df, loc, scale)
     x, df, loc, scale = floats(x, df, loc, scale)
     return valid(_ok(df, scale), fsp.stdtr(df, standardize(x, loc, scale)))
 
@@ -58,26 +56,23 @@ def _logcdf(df, z):
     return where(lower, fe.log(fsp.stdtr(df, z)), fe.log1p(-fsp.stdtr(df, -z)))
 
 
+@numpy_outside_transforms(st.t.logcdf, unless_traced=True)
 def logcdf(x, df, loc=0, scale=1):
     """`scipy.stats.t.logcdf`."""
-    if not traced(x, df, loc, scale):
-        return st.t.logcdf(x, df, loc, scale)
     x, df, loc, scale = floats(x, df, loc, scale)
     return valid(_ok(df, scale), _logcdf(df, standardize(x, loc, scale)))
 
 
+@numpy_outside_transforms(st.t.sf, unless_traced=True)
 def sf(x, df, loc=0, scale=1):
     """`scipy.stats.t.sf` (`stdtr(df, -z)`)."""
-    if not traced(x, df, loc, scale):
-        return st.t.sf(x, df, loc, scale)
     x, df, loc, scale = floats(x, df, loc, scale)
     return valid(_ok(df, scale), fsp.stdtr(df, -standardize(x, loc, scale)))
 
 
+@numpy_outside_transforms(st.t.logsf, unless_traced=True)
 def logsf(x, df, loc=0, scale=1):
     """`scipy.stats.t.logsf`."""
-    if not traced(x, df, loc, scale):
-        return st.t.logsf(x, df, loc, scale)
     x, df, loc, scale = floats(x, df, loc, scale)
     return valid(_ok(df, scale), _logcdf(df, -standardize(x, loc, scale)))
 

@@ -9,13 +9,13 @@ import numpy as np
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
+from funcdiff._src.numpy.util import numpy_outside_transforms
 from funcdiff._src.scipy.stats.util import (
     LOG_SQRT_2PI,
     floats,
     log1mexp,
     safe,
     standardize,
-    traced,
     valid,
     where,
 )
@@ -66,6 +66,7 @@ def _logpdf(x, a, b, loc, scale):
     return valid(ok, where(inside, val, -np.inf))
 
 
+@numpy_outside_transforms(st.truncnorm.logpdf, unless_traced=True)
 def logpdf(x, a, b, loc=0, scale=1):
     """`scipy.stats.truncnorm.logpdf`: `-z**2/2 - log(sqrt(2 pi)) - log(Phi(b) - Phi(a))
     - log(scale)` on `[a, b]` (`a`, `b` standardized, as in SciPy).
@@ -81,15 +82,12 @@ def logpdf(x, a, b, loc=0, scale=1):
 
         ```
     """
-    if not traced(x, a, b, loc, scale):
-        return st.truncnorm.logpdf(x, a, b, loc, scale)
     return _logpdf(x, a, b, loc, scale)
 
 
+@numpy_outside_transforms(st.truncnorm.pdf, unless_traced=True)
 def pdf(x, a, b, loc=0, scale=1):
     """`scipy.stats.truncnorm.pdf`: `exp(logpdf)`."""
-    if not traced(x, a, b, loc, scale):
-        return st.truncnorm.pdf(x, a, b, loc, scale)
     return fe.exp(_logpdf(x, a, b, loc, scale))
 
 
@@ -116,32 +114,28 @@ def _log_tail(x, a, b, loc, scale, upper):
     return valid(ok, val)
 
 
+@numpy_outside_transforms(st.truncnorm.logcdf, unless_traced=True)
 def logcdf(x, a, b, loc=0, scale=1):
     """`scipy.stats.truncnorm.logcdf`: `log(Phi(z) - Phi(a)) - log(Phi(b) - Phi(a))`, each
     mass from log_ndtr/erf on its accurate side (finite far in the tails)."""
-    if not traced(x, a, b, loc, scale):
-        return st.truncnorm.logcdf(x, a, b, loc, scale)
     return _log_tail(x, a, b, loc, scale, upper=False)
 
 
+@numpy_outside_transforms(st.truncnorm.cdf, unless_traced=True)
 def cdf(x, a, b, loc=0, scale=1):
     """`scipy.stats.truncnorm.cdf`: `exp(logcdf)`."""
-    if not traced(x, a, b, loc, scale):
-        return st.truncnorm.cdf(x, a, b, loc, scale)
     return fe.exp(_log_tail(x, a, b, loc, scale, upper=False))
 
 
+@numpy_outside_transforms(st.truncnorm.logsf, unless_traced=True)
 def logsf(x, a, b, loc=0, scale=1):
     """`scipy.stats.truncnorm.logsf`: `log(Phi(b) - Phi(z)) - log(Phi(b) - Phi(a))`."""
-    if not traced(x, a, b, loc, scale):
-        return st.truncnorm.logsf(x, a, b, loc, scale)
     return _log_tail(x, a, b, loc, scale, upper=True)
 
 
+@numpy_outside_transforms(st.truncnorm.sf, unless_traced=True)
 def sf(x, a, b, loc=0, scale=1):
     """`scipy.stats.truncnorm.sf`: `exp(logsf)`."""
-    if not traced(x, a, b, loc, scale):
-        return st.truncnorm.sf(x, a, b, loc, scale)
     return fe.exp(_log_tail(x, a, b, loc, scale, upper=True))
 
 

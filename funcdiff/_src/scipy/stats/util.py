@@ -1,8 +1,9 @@
 """Helpers shared by the distribution modules of `funcdiff.scipy.stats`.
 
 Every public function follows one pattern: with no tracer among its
-arguments it returns SciPy's own result (`scipy.stats.<dist>.<method>`);
-otherwise it promotes the arguments to float64 (SciPy's stats compute in
+arguments it returns SciPy's own result (`scipy.stats.<dist>.<method>`, through
+`@numpy_outside_transforms(st.<dist>.<method>, unless_traced=True)` as the NumPy API
+does); otherwise it promotes the arguments to float64 (SciPy's stats compute in
 float64), standardizes `z = (x - loc) / scale` and composes the density from
 funcdiff operations and `funcdiff.scipy.special`. Values outside the support
 (and invalid parameters, which give NaN as in SciPy) are selected with

@@ -9,7 +9,8 @@ import numpy as np
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
-from funcdiff._src.scipy.stats.util import floats, safe, standardize, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, safe, standardize, valid, where
 from funcdiff.scipy import special as fsp
 
 LOG_2PI = float(np.log(2 * np.pi))
@@ -31,6 +32,7 @@ def _logpdf(x, kappa, loc, scale):
     return valid(fe.logical_and(kappa >= 0, scale > 0), val)
 
 
+@numpy_outside_transforms(st.vonmises.logpdf, unless_traced=True)
 def logpdf(x, kappa, loc=0, scale=1):
     """`scipy.stats.vonmises.logpdf`: `kappa (cos z - 1) - log(2 pi i0e(kappa)) - log(scale)`.
 
@@ -46,15 +48,12 @@ def logpdf(x, kappa, loc=0, scale=1):
 
         ```
     """
-    if not traced(x, kappa, loc, scale):
-        return st.vonmises.logpdf(x, kappa, loc, scale)
     return _logpdf(*floats(x, kappa, loc, scale))
 
 
+@numpy_outside_transforms(st.vonmises.pdf, unless_traced=True)
 def pdf(x, kappa, loc=0, scale=1):
     """`scipy.stats.vonmises.pdf`: `exp(logpdf)`."""
-    if not traced(x, kappa, loc, scale):
-        return st.vonmises.pdf(x, kappa, loc, scale)
     return fe.exp(_logpdf(*floats(x, kappa, loc, scale)))
 
 

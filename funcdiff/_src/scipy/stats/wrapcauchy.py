@@ -9,7 +9,8 @@ import numpy as np
 import scipy.stats as st
 
 from funcdiff._src.numpy import elementwise as fe
-from funcdiff._src.scipy.stats.util import floats, safe, standardize, traced, valid, where
+from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.scipy.stats.util import floats, safe, standardize, valid, where
 
 TWO_PI = 2 * np.pi
 
@@ -27,6 +28,7 @@ def _logpdf(x, c, loc, scale):
     return valid(_ok(c, scale), where(inside, val, -np.inf))
 
 
+@numpy_outside_transforms(st.wrapcauchy.logpdf, unless_traced=True)
 def logpdf(x, c, loc=0, scale=1):
     """`scipy.stats.wrapcauchy.logpdf`: `log((1 - c**2) / (2 pi (1 + c**2 - 2 c cos z)))`.
 
@@ -39,15 +41,12 @@ def logpdf(x, c, loc=0, scale=1):
 
         ```
     """
-    if not traced(x, c, loc, scale):
-        return st.wrapcauchy.logpdf(x, c, loc, scale)
     return _logpdf(*floats(x, c, loc, scale))
 
 
+@numpy_outside_transforms(st.wrapcauchy.pdf, unless_traced=True)
 def pdf(x, c, loc=0, scale=1):
     """`scipy.stats.wrapcauchy.pdf`: `exp(logpdf)`."""
-    if not traced(x, c, loc, scale):
-        return st.wrapcauchy.pdf(x, c, loc, scale)
     return fe.exp(_logpdf(*floats(x, c, loc, scale)))
 
 
@@ -70,26 +69,23 @@ def _cdf(x, c, loc, scale, upper):
     return valid(_ok(c, scale), val)
 
 
+@numpy_outside_transforms(st.wrapcauchy.cdf, unless_traced=True)
 def cdf(x, c, loc=0, scale=1):
     """`scipy.stats.wrapcauchy.cdf`: `arctan(cr tan(z/2)) / pi`, `cr = (1 + c)/(1 - c)`
     (below pi; mirrored above)."""
-    if not traced(x, c, loc, scale):
-        return st.wrapcauchy.cdf(x, c, loc, scale)
     return _cdf(*floats(x, c, loc, scale), upper=False)
 
 
+@numpy_outside_transforms(st.wrapcauchy.sf, unless_traced=True)
 def sf(x, c, loc=0, scale=1):
     """`scipy.stats.wrapcauchy.sf`: `1 - cdf`, from the small side above pi."""
-    if not traced(x, c, loc, scale):
-        return st.wrapcauchy.sf(x, c, loc, scale)
     return _cdf(*floats(x, c, loc, scale), upper=True)
 
 
+@numpy_outside_transforms(st.wrapcauchy.ppf, unless_traced=True)
 def ppf(q, c, loc=0, scale=1):
     """`scipy.stats.wrapcauchy.ppf`: `2 arctan(tan(pi q) (1 - c)/(1 + c))` (mirrored above
     `q = 1/2`)."""
-    if not traced(q, c, loc, scale):
-        return st.wrapcauchy.ppf(q, c, loc, scale)
     q, c, loc, scale = floats(q, c, loc, scale)
     val = (1.0 - c) / (1.0 + c)
     lower = fe.less(q, 0.5)
