@@ -757,3 +757,33 @@ def test_asarray_copy_is_numpys():
         fnp.asarray([1.0, 2.0], copy=False)  # NumPy's: a list needs a copy
     np.testing.assert_allclose(fd.grad(lambda x: fnp.sum(fnp.asarray(x, copy=True) ** 2))(a),
                                2 * a)
+
+
+@pytest.mark.parametrize("name", ["unique", "union1d", "intersect1d", "setdiff1d", "setxor1d",
+                                  "nonzero"])
+def test_size_matches_numpy_on_random_data(name):
+    """Hypothesis-drawn data with ties and NaN: size= under jit is NumPy's result cut or
+    padded (the fill value where short)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    values = st.lists(st.sampled_from([0.0, 1.0, -2.0, 3.5, np.nan]), min_size=0, max_size=9)
+
+    @settings(max_examples=40, deadline=None)
+    @given(values, values, st.integers(1, 8))
+    def check(a, b, size):
+        a, b = np.array(a, float), np.array(b, float)
+        if name == "nonzero":
+            want = _padded(np.nonzero(a), size, 7)
+            got = fd.jit(lambda a: fnp.nonzero(a, size=size, fill_value=7))(a)
+        elif name == "unique":
+            if not len(a):
+                return
+            want = _padded(np.unique(a), size, -9.0)
+            got = fd.jit(lambda a: fnp.unique(a, size=size, fill_value=-9.0))(a)
+        else:
+            want = _padded(getattr(np, name)(a, b), size, -9.0)
+            got = fd.jit(lambda a, b: getattr(fnp, name)(a, b, size=size, fill_value=-9.0))(a, b)
+        assert_like(got, want)
+
+    check()

@@ -1148,11 +1148,11 @@ _SIZED = ("size", "fill_value")
 def _sorted_firsts(a, equal_nan=True):
     """The stable sort order of the 1-d `a`, the sorted values, and where each run of equal
     values starts (NaNs one run when `equal_nan`)."""
-    order = _rd.argsort(a, kind="stable")
-    s = take(a, order)
     n = shape_of(a)[0]
     if n == 0:
-        return order, s, np.zeros(0, bool)
+        return np.zeros(0, np.intp), a, np.zeros(0, bool)
+    order = _rd.argsort(a, kind="stable")
+    s = take(a, order)
     new = not_equal(s[1:], s[:-1])
     if equal_nan and dtype_of(a).kind in "fc":
         new = logical_and(new, _ew.logical_not(logical_and(isnan(s[1:]), isnan(s[:-1]))))
@@ -1235,14 +1235,23 @@ def _set_result(name, ar1, ar2, pick):
     return take(both, pos)
 
 
-def _sized_set(ar1, ar2, size, fill_value, keep):
+def _sized_set(ar1, ar2, size, fill_value, keep, nans):
     """A set operation with JAX's `size=`: the unique values of the concatenation whose
-    membership (`keep(in_first, in_second)`) holds, the first `size` of them, padded."""
+    membership (`keep(in_first, in_second)`) holds, the first `size` of them, padded.
+    NaN is never a member of anything (as in NumPy, which compares values); how many NaNs
+    NumPy's result holds is `nans(first has NaN, second has NaN)` (0, 1 or 2), kept
+    last, where NumPy sorts them."""
     a, b = _sh.ravel(_arr(ar1)), _sh.ravel(_arr(ar2))
     both = concatenate([a, b])
-    order, s, starts = _sorted_firsts(both)
+    order, s, starts = _sorted_firsts(both, equal_nan=False)  # (each NaN a run of its own)
     if shape_of(both)[0]:
         starts = logical_and(starts, keep(isin(s, a), isin(s, b)))
+        if dtype_of(both).kind in "fc":
+            nan = isnan(s)
+            count = astype(nans(_rd.any(isnan(a)), _rd.any(isnan(b))), np.intp)
+            nth = subtract(_rd.cumsum(astype(nan, np.intp)), 1)  # (the rank among the NaNs)
+            starts = logical_or(logical_and(starts, _ew.logical_not(nan)),
+                                logical_and(nan, less(nth, count)))
     return _sized_unique(both, size, fill_value, starts, s, order, ())[0]
 
 
@@ -1251,7 +1260,7 @@ def union1d(ar1, ar2, *, size=None, fill_value=None):
     """`numpy.union1d` (values known, or JAX's `size=`; the result's values
     differentiable)."""
     if size is not None:
-        return _sized_set(ar1, ar2, size, fill_value, lambda p, q: True)
+        return _sized_set(ar1, ar2, size, fill_value, lambda p, q: True, logical_or)
     return _set_result("union1d", ar1, ar2, np.union1d)
 
 
@@ -1261,7 +1270,7 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False, *, size=Non
     """`numpy.intersect1d` (values known, or JAX's `size=`; the result's values
     differentiable)."""
     if size is not None:
-        values = _sized_set(ar1, ar2, size, fill_value, logical_and)
+        values = _sized_set(ar1, ar2, size, fill_value, logical_and, lambda p, q: 0)
         if not return_indices:
             return values
         out = [values]
@@ -1286,7 +1295,7 @@ def setdiff1d(ar1, ar2, assume_unique=False, *, size=None, fill_value=None):
     differentiable)."""
     if size is not None:
         return _sized_set(ar1, ar2, size, fill_value,
-                          lambda p, q: logical_and(p, _ew.logical_not(q)))
+                          lambda p, q: logical_and(p, _ew.logical_not(q)), lambda p, q: p)
     return _set_result("setdiff1d", ar1, ar2, lambda a, b: np.setdiff1d(a, b, assume_unique))
 
 
@@ -1777,7 +1786,8 @@ def setxor1d(ar1, ar2, assume_unique=False, *, size=None, fill_value=None):
     """`numpy.setxor1d` (values known, or JAX's `size=`; the result's values
     differentiable)."""
     if size is not None:
-        return _sized_set(ar1, ar2, size, fill_value, _ew.logical_xor)
+        return _sized_set(ar1, ar2, size, fill_value, _ew.logical_xor,
+                          lambda p, q: add(astype(p, np.intp), astype(q, np.intp)))
     return _set_result("setxor1d", ar1, ar2, lambda a, b: np.setxor1d(a, b, assume_unique))
 
 
