@@ -787,3 +787,43 @@ def test_size_matches_numpy_on_random_data(name):
         assert_like(got, want)
 
     check()
+
+
+def test_histograms_and_bits_match_numpy_on_random_data():
+    """Hypothesis-drawn samples (ties, values on the edges, a constant column) and bit
+    arrays: histogram2d/histogramdd and packbits/unpackbits under jit are NumPy's."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    coords = st.lists(st.sampled_from([-1.0, 0.0, 0.25, 1.0, 2.0]), min_size=1, max_size=12)
+
+    @settings(max_examples=30, deadline=None)
+    @given(coords, st.integers(1, 4), st.booleans())
+    def check_hist(xs, bins, density):
+        x = np.array(xs)
+        y = x[::-1] * 0.5
+        want = np.histogram2d(x, y, bins=bins, density=density)
+        got = fd.jit(lambda x, y: ex.histogram2d(x, y, bins=bins, density=density))(x, y)
+        assert_like(got, want)
+        sample = np.stack([x, y, np.ones_like(x)], axis=1)  # (a constant column: widened)
+        want = np.histogramdd(sample, bins=bins)
+        got = fd.jit(lambda s: ex.histogramdd(s, bins=bins))(sample)
+        assert_like((got[0], *got[1]), (want[0], *want[1]))
+
+    @settings(max_examples=30, deadline=None)
+    @given(st.lists(st.booleans(), min_size=1, max_size=20), st.integers(-12, 30),
+           st.sampled_from(["big", "little"]))
+    def check_bits(bits, count, order):
+        b = np.array(bits)
+        packed = np.packbits(b, bitorder=order)
+        assert_like(fd.jit(lambda b: ex.packbits(b, bitorder=order))(b), packed)
+        if count < -8 * len(packed):
+            for unpack in (np.unpackbits, fd.jit(ex.unpackbits, static_argnums=(1, 2))):
+                with pytest.raises(ValueError, match="-count larger"):
+                    unpack(packed, None, count)
+            return
+        assert_like(fd.jit(lambda p: ex.unpackbits(p, count=count, bitorder=order))(packed),
+                    np.unpackbits(packed, count=count, bitorder=order))
+
+    check_hist()
+    check_bits()

@@ -1577,7 +1577,9 @@ def unpackbits(a, axis=None, count=None, bitorder="big"):
     bits = reshape(bits, shape_of(a)[:-1] + (shape_of(a)[-1] * 8,))
     if count is not None:
         n = shape_of(bits)[-1]
-        keep = count if count >= 0 else max(n + count, 0)
+        if count < -n:
+            raise ValueError("-count larger than number of elements")  # (NumPy's words)
+        keep = count if count >= 0 else n + count
         if keep > n:
             bits = pad(bits, [(0, 0)] * (len(shape_of(bits)) - 1) + [(0, keep - n)])
         else:
