@@ -129,7 +129,13 @@ def _tensor_convolve(in1, in2, mode, method, axes, dot_axes):
     full = convolve_full(a, b, k + m + d, method)
     if d:
         full = fnp.sum(full, axis=tuple(range(k + m, k + m + d)))
-    s1, s2 = sa[k + d:], sb[m + d:]
+    return _mode_slice(full, sa[k + d:], sb[m + d:], mode, lead=k + m)
+
+
+def _mode_slice(full, s1, s2, mode, lead=0):
+    """The `mode` part of a full convolution of sizes `s1` and `s2` over its trailing axes
+    (after `lead` axes kept whole): 'valid' |n1 - n2| + 1 from min(n1, n2) - 1, 'same' n1
+    centred as SciPy centres it."""
     if mode == "full":
         return full
     if mode == "valid":
@@ -138,10 +144,8 @@ def _tensor_convolve(in1, in2, mode, method, axes, dot_axes):
     else:
         starts = tuple((y - 1) // 2 for y in s2)
         lengths = s1
-    lead = k + m
-    return static_slice(full, (0,) * lead + starts,
-                        tuple(shape_of(full)[:lead]) + tuple(
-                            x + n for x, n in zip(starts, lengths)))
+    return static_slice(full, (0,) * lead + starts, tuple(shape_of(full)[:lead]) + tuple(
+        x + n for x, n in zip(starts, lengths)))
 
 
 @numpy_outside_transforms(ss.convolve, unless_traced=True, own=("axes", "dot_axes"))
@@ -194,16 +198,7 @@ def convolve(in1, in2, mode="full", method="auto", *, axes=None, dot_axes=None):
         if not (ok1 or ok2):
             raise ValueError("For 'valid' mode, one must be at least as large as the other in "
                              "every dimension")
-    full = convolve_full(in1, in2, 0, method)
-    if mode == "full":
-        return full
-    if mode == "valid":
-        starts = tuple(min(a, b) - 1 for a, b in zip(s1, s2))
-        lengths = tuple(abs(a - b) + 1 for a, b in zip(s1, s2))
-    else:
-        starts = tuple((b - 1) // 2 for b in s2)
-        lengths = s1
-    return static_slice(full, starts, tuple(a + n for a, n in zip(starts, lengths)))
+    return _mode_slice(convolve_full(in1, in2, 0, method), s1, s2, mode)
 
 
 # -- correlation and 2-D convolution -------------------------------------------------------------
