@@ -29,6 +29,7 @@ from funcdiff._src.control.flow import (
 )
 from funcdiff._src.core import Tracer
 from funcdiff._src.errors import (
+    BackendError,
     ConcretizationError,
     DetachError,
     DetachWarning,
@@ -73,6 +74,7 @@ __all__ = [
     "axis_index",
     "Tracer",
     "float0",
+    "BackendError",
     "ConcretizationError",
     "DetachError",
     "DetachWarning",

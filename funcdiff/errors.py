@@ -1,6 +1,7 @@
 """The typed errors funcdiff raises (also re-exported from `funcdiff`)."""
 
 from funcdiff._src.errors import (
+    BackendError,
     ConcretizationError,
     DetachError,
     DetachWarning,
@@ -9,6 +10,7 @@ from funcdiff._src.errors import (
 )
 
 __all__ = [
+    "BackendError",
     "ConcretizationError",
     "DetachError",
     "DetachWarning",

@@ -19,6 +19,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "funcdiff"
 LAYERS = [
     # foundations: no funcdiff imports
     "_src.errors", "_src.config", "_src.source", "_src.messages", "_src.tree",
+    # array libraries other than NumPy (Dask, CuPy, the array API)
+    "_src.backend",
     # the core: tracers, traces, the interpreter stack, bind
     "_src.core", "_src.program", "_src.nans", "_src.api_util",
     # primitives with their rules (lax): structural ops first, then the ones built on them
@@ -47,7 +49,8 @@ LAYERS = [
     "_src.scipy.interpolate", "_src.scipy.stats.util", "_src.scipy.stats.gamma",
     "_src.scipy.stats.gumbel", "_src.scipy.stats", "_src.scipy.optimize",
 ]
-OPTIONAL = ("hypothesis", "scipy")
+# (and the array libraries funcdiff runs on when their arrays are passed)
+OPTIONAL = ("hypothesis", "scipy", "array_api_compat", "dask", "cupy")
 
 
 def _module_name(path):

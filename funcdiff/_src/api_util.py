@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.core import Tracer, get_aval
+from funcdiff._src.backend import Backend, library_of
+from funcdiff._src.core import Tracer, _state, get_aval
+from funcdiff._src.errors import BackendError
 from funcdiff._src.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 float0 = np.dtype([("float0", np.void, 0)])
@@ -193,14 +195,17 @@ def check_grad_output(out, fun, name, has_aux):
 
 
 def check_leaves(leaves, tree_of, name, what="argument"):
-    """Every leaf a transform receives must be an array or a number."""
+    """Every leaf a transform receives must be an array or a number. Returns None for
+    NumPy values, or the `Backend` of another library's arrays (all of one library on one
+    device: else a `BackendError` naming two of them)."""
     for x in leaves:
         if type(x) not in _PLAIN_LEAVES and (
             not isinstance(x, _ARRAY_LEAVES) or (type(x) is not np.ndarray and _odd_array(x))
         ):
             break
     else:
-        return
+        return None
+    foreign = []
     for path, x in tree_flatten_with_path(tree_of)[0]:
         if _odd_array(x):
             raise TypeError(
@@ -209,15 +214,9 @@ def check_leaves(leaves, tree_of, name, what="argument"):
                 "a matrix product; masked entries are skipped). Pass `numpy.asarray(x)` (and "
                 "handle a mask with `fnp.where`)."
             )
-        if not isinstance(x, _ARRAY_LEAVES) and (
-                hasattr(x, "__array_function__") or hasattr(x, "__array_namespace__")):
-            kind = f"{type(x).__module__.split('.')[0]}'s {type(x).__qualname__}"
-            raise TypeError(
-                f"{name}: {what} {_argpath(path)} is {kind}, an array of another library: "
-                "funcdiff's transforms compute with NumPy arrays. Convert it first: "
-                "`numpy.asarray(x)` (a Dask array: `x.compute()`; a CuPy array: `x.get()`)."
-            )
-        if not isinstance(x, _ARRAY_LEAVES):
+        if library_of(x) is not None:
+            foreign.append((path, x))
+        elif not isinstance(x, _ARRAY_LEAVES):
             raise TypeError(
                 f"{name}: {what} {_argpath(path)} is a {type(x).__qualname__}, which is not an "
                 "array and not a pytree node. Register its class with "
@@ -226,6 +225,99 @@ def check_leaves(leaves, tree_of, name, what="argument"):
                 + (", or mark it static (`static_argnums`)" if name == "jit" else "")
                 + "; pass non-array settings through a closure or functools.partial."
             )
+    if not foreign:
+        return None
+    path0, x0 = foreign[0]
+    be = Backend(x0)
+    for path, x in foreign[1:]:
+        other = Backend(x)
+        if not be.same(other):
+            raise _mismatch(name, what, path0, be, path, other)
+    for path, x in tree_flatten_with_path(tree_of)[0]:
+        if isinstance(x, np.ndarray) and x.ndim:
+            raise BackendError(
+                f"{name}: {what} {_argpath(path0)} is a {be.describe()} array but {what} "
+                f"{_argpath(path)} is a numpy.ndarray of shape {x.shape}: one call takes "
+                f"the arrays of one library. Convert it: {_to(be, 'x')} (or the other to "
+                "NumPy). Python and NumPy scalars, and NumPy constants inside the function, "
+                "are fine."
+            )
+    return be
+
+
+def _to(be, v):
+    """How to make `v` an array of backend `be`."""
+    if be.library == "dask":
+        return f"`dask.array.from_array({v})`"
+    if be.library == "cupy":
+        return f"`cupy.asarray({v})` (under `with cupy.cuda.Device({be.device.id}):`)" if (
+            hasattr(be.device, "id")) else f"`cupy.asarray({v})`"
+    return f"`{be.xp.__name__}.asarray({v}, device={be.device!r})`"
+
+
+def _mismatch(name, what, path0, be0, path1, be1):
+    if be0.library == be1.library:
+        fix = (f"move one to the other's device: `x.to_device({be0.device!r})` or "
+               f"{_to(be0, 'x')}")
+        kind = "devices"
+    else:
+        fix = f"convert one: {_to(be0, 'x')}, or to NumPy first (`x.compute()` for Dask, " \
+              "`x.get()` for CuPy, `numpy.asarray(x)`)"
+        kind = "libraries"
+    return BackendError(
+        f"{name}: {what} {_argpath(path0)} is a {be0.describe()} array and {what} "
+        f"{_argpath(path1)} is a {be1.describe()} array: one call takes the arrays of one "
+        f"library on one device (these are of two {kind}). To use them together, {fix}."
+    )
+
+
+def foreign_backend(args, kwargs, name, what="argument"):
+    """The `Backend` of a transform's arguments (all of them, differentiated or not) when
+    they are another library's arrays, else None (at once for plain NumPy arguments)."""
+    for a in args:
+        if type(a) not in _PLAIN_LEAVES:
+            break
+    else:
+        if not kwargs:
+            return None
+    tree_of = args if not kwargs else (args, kwargs)
+    leaves = tree_flatten(tree_of)[0]
+    for x in leaves:
+        if type(x) not in _PLAIN_LEAVES and library_of(x) is not None:
+            break
+    else:
+        return None
+    if _state.backend is not None:  # (inside a program already running on it)
+        return None
+    return check_leaves(leaves, tree_of, name, what)
+
+
+def same_backend(name, be_a, what_a, be_b, what_b):
+    """The one backend of two groups of arguments (primals and tangents), or a
+    `BackendError` when they differ (None stands for NumPy)."""
+    if be_a is None and be_b is None:
+        return None
+    if be_a is not None and be_b is not None and be_a.same(be_b):
+        return be_a
+    a = be_a.describe() if be_a is not None else "NumPy"
+    b = be_b.describe() if be_b is not None else "NumPy"
+    fix = _to(be_a or be_b, "t")
+    raise BackendError(
+        f"{name}: the {what_a} are {a} arrays but the {what_b} are {b} arrays: one call "
+        f"takes the arrays of one library on one device. Convert them: {fix}."
+    )
+
+
+def run_on(be, program, leaves):
+    """Evaluate `program` on the arrays of backend `be`: each equation by `be.apply`;
+    outputs that are constants become the backend's arrays."""
+    old = _state.backend
+    _state.backend = be
+    try:
+        outs = program(*leaves)
+    finally:
+        _state.backend = old
+    return [be.output(o) for o in outs]
 
 
 def _odd_array(x):

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from funcdiff._src import messages as _messages
+from funcdiff._src.backend import library_of, to_numpy_dtype
 from funcdiff._src.config import config as _config
 from funcdiff._src.errors import (
     ConcretizationError,
@@ -47,6 +48,9 @@ __all__ = [
 class _State(threading.local):
     def __init__(self):
         self.stack = []  # MainTrace objects, index == level
+        # The `Backend` (funcdiff._src.backend) whose arrays the primitives bound on plain
+        # values get while a program runs on another library's arrays; None: NumPy.
+        self.backend = None
 
 
 _state = _State()
@@ -196,6 +200,10 @@ class Primitive:
 
     Attributes:
         impl: the NumPy implementation, `impl(*arrays, **params)`.
+        xp_impl: the implementation on another array library's arrays,
+            `xp_impl(xp, *arrays, **params)` with `xp` their array-API namespace
+            (funcdiff._src.backend); None: `impl`, where NumPy's functions dispatch to the
+            library (Dask, CuPy), else a `BackendError`.
         jvp: `jvp(primals, tangents, **params) -> (out, tangent_out)`; a tangent
             of `None` is a symbolic zero (rules may skip work for it).
         vjp: `vjp(ct, out, primals, argnums, **params) -> cotangents`, one per
@@ -251,7 +259,7 @@ class Primitive:
     __slots__ = (
         "name", "impl", "jvp", "vjp", "batch", "abstract_eval", "multiple_results",
         "linear", "fwd", "residuals", "specialize", "nondiff", "out_param", "scalar",
-        "identity", "neutral", "aliases", "effect",
+        "identity", "neutral", "aliases", "effect", "xp_impl",
     )
 
     collective = False  # a reduction over a named vmap axis (api/collectives.py)
@@ -275,6 +283,7 @@ class Primitive:
         self.neutral = None
         self.aliases = None
         self.effect = False
+        self.xp_impl = None
 
     def bind(self, *args, **params):
         stack = _state.stack
@@ -287,6 +296,9 @@ class Primitive:
             bottom = stack[0].trace
             if bottom.observes_eager:  # (debug_nans: funcdiff._src.nans)
                 return bottom.process_primitive(self, args, params)
+        be = _state.backend
+        if be is not None:
+            return be.apply(self, args, params)
         return self.impl(*args, **params)
 
     def rule(self, kind):
@@ -417,6 +429,8 @@ def get_aval(x):
         if t is int and not -(2**63) <= x < 2**63:
             return ShapedArray((), np.result_type(x), weak=True)  # NumPy's error for huge ints
         return _WEAK_SCALAR_AVALS[t]
+    if library_of(x) is not None:  # another library's array (funcdiff._src.backend)
+        return ShapedArray(tuple(x.shape), to_numpy_dtype(x))
     return ShapedArray(np.shape(x), np.result_type(x))
 
 

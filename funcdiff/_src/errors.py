@@ -5,6 +5,7 @@ Each class names its public module as its `__module__`, so tracebacks and
 """
 
 __all__ = [
+    "BackendError",
     "ConcretizationError",
     "DetachError",
     "DetachWarning",
@@ -88,3 +89,12 @@ class UnsupportedPrimitiveError(NotImplementedError):
 
     __module__ = "funcdiff.errors"  # where users import it from (tracebacks show it)
 
+
+
+class BackendError(TypeError):
+    """Arrays of two libraries or devices met in one call, or a primitive has no
+    implementation for the array library its arguments come from.
+
+    The message names the arguments (by pytree path) or the primitive, the libraries and
+    devices, and the conversion that fixes it.
+    """

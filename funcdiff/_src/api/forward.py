@@ -9,12 +9,15 @@ from funcdiff._src.api_util import (
     check_tangents,
     flatten_fun_args,
     float0,
+    foreign_backend,
     fresh_outputs,
+    same_backend,
     unflatten_out,
     zeros_like_aval,
 )
 from funcdiff._src.core import get_aval
 from funcdiff._src.interpreters.jvp import jvp_flat
+from funcdiff._src.jit.dispatch import staged_call
 from funcdiff._src.tree import tree_flatten, tree_unflatten
 
 __all__ = ["jvp"]
@@ -49,6 +52,11 @@ def jvp(fun, primals, tangents, has_aux=False):
         )
     check_fun(fun, "jvp")
     check_flag(has_aux, "has_aux", "jvp")
+    if same_backend("jvp", foreign_backend(tuple(primals), None, "jvp", "primal"), "primals",
+                    foreign_backend(tuple(tangents), None, "jvp", "tangent"), "tangents"):
+        return staged_call(
+            lambda p, t: jvp(fun, p, t, has_aux=has_aux), (tuple(primals), tuple(tangents)), {}
+        )
     flat_p, tree_p = tree_flatten(tuple(primals))
     flat_t, tree_t = tree_flatten(tuple(tangents))
     check_leaves(flat_p, tuple(primals), "jvp")

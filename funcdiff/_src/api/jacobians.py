@@ -14,8 +14,10 @@ from funcdiff._src.api_util import (
     check_flag,
     check_fun,
     check_leaves,
+    foreign_backend,
 )
 from funcdiff._src.core import dtype_of, shape_of
+from funcdiff._src.jit.dispatch import staged_call
 from funcdiff._src.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["jacfwd", "jacrev", "hessian"]
@@ -90,6 +92,8 @@ def jacfwd(fun, argnums=0, has_aux=False):
     _check_transform_args(fun, argnums, has_aux, "jacfwd")
 
     def jacfun(*args):
+        if foreign_backend(args, None, "jacfwd") is not None:
+            return staged_call(jacfun, args, {})
         single, nums = argnums_tuple(argnums, len(args), "jacfwd")
         _check_inputs(args, nums, "jacfwd")
         dyn = tuple(args[i] for i in nums)
@@ -154,6 +158,8 @@ def jacrev(fun, argnums=0, has_aux=False):
     _check_transform_args(fun, argnums, has_aux, "jacrev")
 
     def jacfun(*args):
+        if foreign_backend(args, None, "jacrev") is not None:
+            return staged_call(jacfun, args, {})
         single, nums = argnums_tuple(argnums, len(args), "jacrev")
         _check_inputs(args, nums, "jacrev")
         dyn = tuple(args[i] for i in nums)

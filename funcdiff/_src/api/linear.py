@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from funcdiff import numpy as fnp
+from funcdiff._src.api.forward import jvp
 from funcdiff._src.api.reverse import vjp
 from funcdiff._src.api_util import (
     check_fun,
@@ -12,6 +13,7 @@ from funcdiff._src.api_util import (
     check_tangents,
     flatten_fun_args,
     float0,
+    foreign_backend,
     fresh_outputs,
     is_float,
     zeros_like_aval,
@@ -19,6 +21,7 @@ from funcdiff._src.api_util import (
 from funcdiff._src.core import ShapedArray, get_aval, new_main
 from funcdiff._src.interpreters.jvp import jvp_flat
 from funcdiff._src.interpreters.staging import StagingTrace
+from funcdiff._src.jit.dispatch import staged_call
 from funcdiff._src.tree import tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["linearize", "linear_transpose", "stop_gradient"]
@@ -48,6 +51,10 @@ def linearize(fun, *primals):
         ```
     """
     check_fun(fun, "linearize")
+    if foreign_backend(primals, None, "linearize") is not None:
+        out = staged_call(fun, primals, {})
+        return out, lambda *tangents: staged_call(
+            lambda p, t: jvp(fun, p, t)[1], (primals, tangents), {})
     flat_p, in_tree = tree_flatten(primals)
     check_leaves(flat_p, primals, "linearize")
     flat_fun, store = flatten_fun_args(fun, in_tree, name="linearize")

@@ -20,12 +20,14 @@ from funcdiff._src.api_util import (
     check_leaves,
     flatten_fun_args,
     float0,
+    foreign_backend,
     fresh_outputs,
     split_aux,
     structure_difference,
 )
 from funcdiff._src.core import Tracer, get_aval
 from funcdiff._src.interpreters.reverse import backward_pass, cast_ct, record
+from funcdiff._src.jit.dispatch import staged_call
 from funcdiff._src.tree import (
     keystr,
     tree_flatten,
@@ -62,6 +64,8 @@ def vjp(fun, *primals, has_aux=False):
     """
     check_fun(fun, "vjp")
     check_flag(has_aux, "has_aux", "vjp")
+    if foreign_backend(primals, None, "vjp") is not None:
+        return _vjp_staged(fun, primals, has_aux)
     flat, in_tree = tree_flatten(primals)
     check_leaves(flat, primals, "vjp")
     flat_fun, store = flatten_fun_args(fun, in_tree, has_aux, "vjp")
@@ -99,6 +103,25 @@ def vjp(fun, *primals, has_aux=False):
     if has_aux:
         return y, pullback, store["aux"]
     return y, pullback
+
+
+def _vjp_staged(fun, primals, has_aux):
+    """`vjp` on another library's arrays: the output now and a pullback, each a staged
+    program run on those arrays (the pullback runs the forward pass again)."""
+
+    def forward(*p):
+        out = vjp(fun, *p, has_aux=has_aux)
+        return (out[0], out[2]) if has_aux else out[0]
+
+    def backward(p, ct):
+        return vjp(fun, *p, has_aux=has_aux)[1](ct)
+
+    res = staged_call(forward, primals, {})
+
+    def pullback(ct):
+        return staged_call(backward, (primals, ct), {})
+
+    return (res[0], pullback, res[1]) if has_aux else (res, pullback)
 
 
 def _is_float_leaf(x):
@@ -153,6 +176,8 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
     argnums = tuple(argnums) if isinstance(argnums, list) else argnums
 
     def value_and_grad_f(*args, **kwargs):
+        if foreign_backend(args, kwargs, name) is not None:
+            return staged_call(value_and_grad_f, args, kwargs)
         if argnums == 0 and args:
             single, nums, wanted = True, (0,), None
         else:

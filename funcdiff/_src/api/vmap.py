@@ -18,6 +18,7 @@ from funcdiff._src.core import (
     shape_of,
 )
 from funcdiff._src.interpreters.batching import BatchTrace, BatchTracer
+from funcdiff._src.jit.dispatch import staged_call
 from funcdiff._src.lax.shape import broadcast_to, moveaxis_to
 from funcdiff._src.tree import (
     broadcast_prefix,
@@ -88,7 +89,8 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
             axes = prefix_cache.get(len(args))
         else:
             flat, in_tree = tree_flatten(all_args)
-            check_leaves(flat, args if not kwargs else all_args, "vmap")
+            if check_leaves(flat, args if not kwargs else all_args, "vmap") is not None:
+                return staged_call(vmapped, args, kwargs)
             axes = prefix_cache.get(in_tree)
         if axes is None:
             try:

@@ -405,6 +405,7 @@ def _cj_abstract(*avals, fun, jvp, n_fun, n_rule, name, stash):
 
 
 custom_jvp_call_p = Primitive("custom_jvp_call", _cj_impl, multiple_results=True)
+custom_jvp_call_p.xp_impl = lambda xp, *ops, **params: _cj_impl(*ops, **params)  # (binds)
 custom_jvp_call_p.jvp = _cj_jvp
 custom_jvp_call_p.vjp = _cj_vjp
 custom_jvp_call_p.batch = _cj_batch
@@ -548,6 +549,7 @@ custom_vjp_call_p.vjp = _cv_vjp
 custom_vjp_call_p.jvp = _cv_jvp
 custom_vjp_call_p.batch = _cv_batch
 custom_vjp_call_p.abstract_eval = _cv_abstract
+custom_vjp_call_p.xp_impl = lambda xp, *ops, **params: _cv_impl(*ops, **params)  # (binds)
 
 
 class custom_vjp:

@@ -15,9 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from funcdiff import numpy as fnp
+from funcdiff._src import backend
 from funcdiff._src.api.reverse import vjp
 from funcdiff._src.api.vmap import vmap
 from funcdiff._src.api_util import float0
+from funcdiff._src.backend import library_of
 from funcdiff._src.core import Primitive, ShapedArray, Tracer, get_aval, shape_of
 from funcdiff._src.interpreters.batching import batch_flat
 from funcdiff._src.interpreters.jvp import jvp_flat
@@ -255,6 +257,30 @@ def _scan_batch(vals, dims, body, num_consts, num_carry, length, reverse):
 
 
 scan_p = Primitive("scan", _scan_impl, multiple_results=True)
+
+
+def _scan_xp(xp, *ops, body, num_consts, num_carry, length, reverse):
+    """The scan on another library's arrays: the body program, bound step by step (on
+    Dask a graph with one copy of the body per step)."""
+    consts = ops[:num_consts]
+    carry = list(ops[num_consts : num_consts + num_carry])
+    xs = ops[num_consts + num_carry :]
+    ys = []
+    for i in range(length - 1, -1, -1) if reverse else range(length):
+        outs = body(*consts, *carry, *[x[i, ...] for x in xs])
+        carry = list(outs[:num_carry])
+        ys.append(outs[num_carry:])
+    if reverse:
+        ys.reverse()
+    like = next((o for o in ops if library_of(o) is not None), None)
+    stacked = [
+        xp.stack([y[k] for y in ys]) if ys else backend.zeros(xp, (0,) + a.shape, a.dtype, like)
+        for k, a in enumerate(body.out_avals[num_carry:])
+    ]
+    return carry + stacked
+
+
+scan_p.xp_impl = _scan_xp
 scan_p.abstract_eval = _scan_abstract
 # operands: consts, initial carries, xs (the body gets views x[i]); outputs: carries, ys (new)
 scan_p.aliases = lambda avals, body, num_consts, num_carry, length, reverse: Loop(
@@ -408,6 +434,21 @@ def _while_batch(vals, dims, cond, body, num_cconsts, num_bconsts):
 
 
 while_p = Primitive("while", _while_impl, multiple_results=True)
+
+
+def _while_xp(xp, *ops, cond, body, num_cconsts, num_bconsts):
+    """The loop on another library's arrays: its predicate is read at every step (one
+    scalar from the device; on Dask, a computation of that scalar: the one place a
+    funcdiff program computes a Dask value, since the number of steps depends on it)."""
+    cc = ops[:num_cconsts]
+    bc = ops[num_cconsts : num_cconsts + num_bconsts]
+    carry = list(ops[num_cconsts + num_bconsts :])
+    while bool(cond(*cc, *carry)[0]):
+        carry = list(body(*bc, *carry))
+    return carry
+
+
+while_p.xp_impl = _while_xp
 while_p.abstract_eval = lambda *avals, cond, body, num_cconsts, num_bconsts: list(
     body.out_avals
 )
@@ -570,6 +611,26 @@ def _cond_batch(vals, dims, branches):
 
 
 cond_p = Primitive("cond", _cond_impl, multiple_results=True)
+
+
+def _cond_xp(xp, index, *ops, branches):
+    """`cond` on another library's arrays. On Dask, whose values are not known while the
+    graph is built, every branch and a selection by the index (nothing computed; a branch
+    not taken must not raise); elsewhere the index is read (one scalar from the device)
+    and the one branch runs."""
+    n = len(branches)
+    if library_of(index) == "dask":
+        index = xp.clip(index, 0, n - 1)
+        outs = [list(b(*ops)) for b in branches]
+        chosen = outs[-1]
+        for k in range(n - 2, -1, -1):
+            chosen = [xp.where(index == k, a, b) for a, b in zip(outs[k], chosen)]
+        return chosen
+    i = min(max(int(index), 0), n - 1)
+    return list(branches[i](*ops))
+
+
+cond_p.xp_impl = _cond_xp
 cond_p.abstract_eval = lambda index, *avals, branches: list(branches[0].out_avals)
 cond_p.aliases = lambda avals, branches: Branches(branches, 1)  # operands after the index
 cond_p.jvp = _cond_jvp

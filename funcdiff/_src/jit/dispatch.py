@@ -21,7 +21,7 @@ import operator
 import numpy as np
 
 from funcdiff._src import nans
-from funcdiff._src.api_util import check_fun, check_leaves
+from funcdiff._src.api_util import check_fun, check_leaves, run_on
 from funcdiff._src.config import config
 from funcdiff._src.core import Tracer, get_aval, pop_main, push_main
 from funcdiff._src.interpreters.staging import StagingTrace
@@ -427,6 +427,16 @@ class _Cache:
         self.fast.clear()
 
 
+def staged_call(fn, args, kwargs):
+    """`fn(*args, **kwargs)` for a transform's function called on another library's arrays
+    (Dask, CuPy, the array API): staged as `jit` stages it, once per signature, and run
+    on those arrays (funcdiff._src.backend)."""
+    staged = getattr(fn, "_on_backend", None)
+    if staged is None:
+        staged = fn._on_backend = jit(fn)
+    return staged(*args, **kwargs)
+
+
 def jit(fun, static_argnums=(), static_argnames=()):
     """Compile `fun`: trace once per input signature, then run optimized NumPy.
 
@@ -474,7 +484,8 @@ def jit(fun, static_argnums=(), static_argnames=()):
 
     def lookup(dyn_args, dyn_kwargs, sa, sk):
         leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
-        check_leaves(leaves, dyn_args if not dyn_kwargs else (dyn_args, dyn_kwargs), "jit")
+        be = check_leaves(leaves, dyn_args if not dyn_kwargs else (dyn_args, dyn_kwargs),
+                          "jit")
         leaf_keys = _leaf_keys(leaves, in_tree, statics, sa)
         if sa or sk:
             try:
@@ -505,7 +516,7 @@ def jit(fun, static_argnums=(), static_argnames=()):
                 )
             program, out_tree = _stage(fun, leaves, in_tree, sa, sk, "jit")
             entry = cache.put(key, _Compiled(program, out_tree))
-        return entry, leaves, key
+        return entry, leaves, key, be
 
     @functools.wraps(fun)
     def jitted(*args, **kwargs):
@@ -521,7 +532,9 @@ def jit(fun, static_argnums=(), static_argnames=()):
                     if nans.ON:
                         return entry.unflatten(_checked_run(entry, fun, args, kwargs, leaves))
                     return entry.unflatten(entry.fn(*leaves))
-        entry, leaves, key = lookup(*split(args, kwargs))
+        entry, leaves, key, be = lookup(*split(args, kwargs))
+        if be is not None:  # another library's arrays: the program runs on them
+            return entry.unflatten(run_on(be, entry.program, leaves))
         if entry.fn is not None and not any(isinstance(x, Tracer) for x in leaves):
             if nans.ON:
                 outs = _checked_run(entry, fun, args, kwargs, leaves)

@@ -25,6 +25,7 @@ from functools import lru_cache, partial
 import numpy as np
 import opt_einsum
 
+from funcdiff._src import backend
 from funcdiff._src.core import Primitive, ShapedArray, Tracer, _state, dtype_of, shape_of
 from funcdiff._src.lax.elementwise import add, convert_element_type
 from funcdiff._src.lax.shape import broadcast_to, reshape
@@ -198,6 +199,7 @@ def _einsum_impl(*operands, subscripts, path):
 
 
 einsum_p = Primitive("einsum", _einsum_impl, linear="each")
+einsum_p.xp_impl = lambda xp, *ops, subscripts, path: backend.einsum(xp, subscripts, *ops)
 
 
 def einsum(subscripts, *operands):

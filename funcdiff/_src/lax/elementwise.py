@@ -24,6 +24,7 @@ import operator
 
 import numpy as np
 
+from funcdiff._src.backend import elementwise_xp_impl, xp_dtype
 from funcdiff._src.core import (
     REBIND,
     Primitive,
@@ -375,6 +376,7 @@ def elementwise(
         scalar = f"({{0}} {infix} {{1}})"
     prim.scalar = scalar
     prim.neutral = neutral
+    prim.xp_impl = elementwise_xp_impl(impl, name)
     prim.abstract_eval = elementwise_abstract_eval(dtype)
     prim.residuals = residuals  # "out": the partials use only the output; "shapes": nothing
     scale = _scale_plain if bounded else _scale_safe
@@ -420,6 +422,8 @@ def _fn(prim, doc=None):
             bottom = stack[0].trace
             if bottom.observes_eager:
                 return bottom.process_primitive(prim, args, empty)
+        elif _state.backend is not None:
+            return _state.backend.apply(prim, args, empty)
         return impl(*args)
 
     f.__name__ = f.__qualname__ = prim.name
@@ -618,6 +622,13 @@ def _mul_safe_specialize(avals):
 
 mul_safe_p.specialize = _mul_safe_specialize
 mul_safe_p.out_param = True  # jit may write it into a dead factor's buffer, as a ufunc
+# on other libraries, branch-free: the product, zero wherever a factor is zero
+def _mul_safe_xp(xp, x, y):
+    p = x * y
+    return xp.where((x == 0) | (y == 0), xp.zeros_like(p), p)
+
+
+mul_safe_p.xp_impl = _mul_safe_xp
 negative_p = elementwise(
     "negative", np.negative, lambda o, x: NEG_ONE, linear="all", residuals="shapes",
     scalar="(-{0})",
@@ -952,6 +963,7 @@ where_p.abstract_eval = elementwise_abstract_eval(
     lambda c, x, y: np.result_type(_promotion_operand(x), _promotion_operand(y))
 )
 where_p.jvp = _where_jvp
+where_p.xp_impl = lambda xp, c, x, y: xp.where(c, x, y)
 where_p.vjp = _where_vjp
 where_p.batch = lambda args, dims: _elementwise_batch(where_p, args, dims)
 
@@ -975,6 +987,7 @@ def _part_abstract_eval(x):
 
 real_p = Primitive("real", np.real, linear="all")
 real_p.abstract_eval = _part_abstract_eval
+real_p.xp_impl = lambda xp, x: xp.real(x) if xp.isdtype(x.dtype, "complex floating") else x
 real_p.aliases = "view"  # the real part of a complex array, or a real array itself
 real_p.jvp = lambda primals, tangents: (real(primals[0]), real(tangents[0]))
 # a cast, not g * (1 + 0j): an infinite g would get a NaN imaginary part (inf * 0)
@@ -987,6 +1000,8 @@ real_p.batch = lambda args, dims: (real(args[0]), dims[0])
 
 imag_p = Primitive("imag", np.imag, linear="all")
 imag_p.abstract_eval = _part_abstract_eval
+imag_p.xp_impl = lambda xp, x: xp.imag(x) if xp.isdtype(x.dtype, "complex floating") else (
+    x * 0)
 # the imaginary part of a complex array is a view; a real array's a new read-only one
 imag_p.aliases = lambda avals: "view" if avals[0].dtype.kind == "c" else "readonly"
 imag_p.jvp = lambda primals, tangents: (imag(primals[0]), imag(tangents[0]))
@@ -997,6 +1012,7 @@ imag_p.batch = lambda args, dims: (imag(args[0]), dims[0])
 
 conj_p = Primitive("conjugate", np.conjugate, linear="all")
 conj_p.abstract_eval = elementwise_abstract_eval(np.conjugate)
+conj_p.xp_impl = lambda xp, x: xp.conj(x) if xp.isdtype(x.dtype, "complex floating") else x
 conj_p.jvp = lambda primals, tangents: (conj(primals[0]), conj(tangents[0]))
 conj_p.vjp = lambda g, out, primals, argnums: [conj(g)]
 conj_p.batch = lambda args, dims: (conj(args[0]), dims[0])
@@ -1112,6 +1128,7 @@ def stop_gradient_impl(x):
 
 stop_gradient_p = Primitive("stop_gradient", stop_gradient_impl)
 stop_gradient_p.nondiff = True
+stop_gradient_p.xp_impl = lambda xp, x: x
 stop_gradient_p.abstract_eval = lambda x: x
 stop_gradient_p.aliases = "view"  # its input itself
 stop_gradient_p.jvp = lambda primals, tangents: (stop_gradient_p.bind(primals[0]), None)
@@ -1148,6 +1165,7 @@ def _convert_vjp(g, out, primals, argnums, dtype):
 convert_element_type_p = Primitive("convert_element_type", _convert_impl, linear="all")
 convert_element_type_p.abstract_eval = lambda x, dtype: ShapedArray(x.shape, dtype)
 convert_element_type_p.identity = 0  # a cast to the input's own dtype
+convert_element_type_p.xp_impl = lambda xp, x, dtype: xp.astype(x, xp_dtype(xp, dtype, x))
 convert_element_type_p.jvp = _convert_jvp
 convert_element_type_p.vjp = _convert_vjp
 convert_element_type_p.batch = lambda args, dims, dtype: (

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcdiff._src import backend
+from funcdiff._src.backend import to_numpy_dtype
 from funcdiff._src.core import Primitive, ShapedArray, Tracer, dtype_of, shape_of
 from funcdiff._src.errors import ConcretizationError
 from funcdiff._src.lax.elementwise import (
@@ -340,6 +342,7 @@ def _gather_vjp(g, out, primals, argnums, index):
 
 
 gather_p = Primitive("gather", _gather_impl, linear=(0,))
+gather_p.xp_impl = lambda xp, x, *dyn, index: backend.gather(xp, x, index.build(dyn))
 gather_p.jvp = _gather_jvp
 gather_p.vjp = _gather_vjp
 gather_p.abstract_eval = lambda x, *dyn, index: ShapedArray(index.out_shape(x.shape, dyn), x.dtype)
@@ -402,6 +405,8 @@ def _scatter_abstract_eval(x, u, *dyn, index):
 
 
 scatter_add_p = Primitive("scatter_add", _scatter_add_impl, linear=(0, 1))
+scatter_add_p.xp_impl = lambda xp, x, u, *dyn, index: backend.scatter_add(
+    xp, x, index.build(dyn), u, np.result_type(to_numpy_dtype(x), to_numpy_dtype(u)))
 scatter_add_p.jvp = _scatter_add_jvp
 scatter_add_p.vjp = _scatter_add_vjp
 scatter_add_p.abstract_eval = _scatter_abstract_eval

@@ -83,7 +83,9 @@ def _extremum(name, impl):
 
 
 reduce_max_p = _extremum("reduce_max", np.maximum.reduce)
+reduce_max_p.xp_impl = lambda xp, x, axes: xp.max(x, axis=axes)
 reduce_min_p = _extremum("reduce_min", np.minimum.reduce)
+reduce_min_p.xp_impl = lambda xp, x, axes: xp.min(x, axis=axes)
 reduce_max_p.abstract_eval = reduce_min_p.abstract_eval = reduction_rule(_same_dtype)
 
 
@@ -119,6 +121,21 @@ shift_p = axis_batch_rule(
 shift_p.abstract_eval = lambda x, axis, reverse: ShapedArray(x.shape, x.dtype)
 
 
+def _shift_xp(xp, x, axis, reverse):
+    n = x.shape[axis]
+    if n == 0:
+        return x
+    index = [slice(None)] * x.ndim
+    index[axis] = slice(1, None) if reverse else slice(0, n - 1)
+    zero = xp.zeros_like(x[tuple(slice(0, 1) if i == axis else slice(None)
+                                 for i in range(x.ndim))])
+    body = x[tuple(index)]
+    return xp.concat([body, zero] if reverse else [zero, body], axis=axis)
+
+
+shift_p.xp_impl = _shift_xp
+
+
 def shift(x, axis, reverse=False):
     """`y[i] = x[i-1]` along `axis` with `y[0] = 0` (reverse: `y[i] = x[i+1]`, last is 0)."""
     return shift_p.bind(x, axis=axis, reverse=reverse)
@@ -147,6 +164,15 @@ cumsum_p = axis_batch_rule(
     )
 )
 cumsum_p.abstract_eval = _scan_rule(sum_dtype)
+
+
+def _cumsum_xp(xp, x, axis, reverse):
+    if reverse:
+        return xp.flip(xp.cumulative_sum(xp.flip(x, axis=axis), axis=axis), axis=axis)
+    return xp.cumulative_sum(x, axis=axis)
+
+
+cumsum_p.xp_impl = _cumsum_xp
 
 
 def cumsum(x, axis, reverse=False):
@@ -183,6 +209,23 @@ def _linrec_vjp(g, h, primals, argnums, axis, reverse):
 
 
 linear_recurrence_p = Primitive("linear_recurrence", _linrec_impl, linear=(1,))
+
+
+def _linrec_xp(xp, a, b, axis, reverse):
+    """The recurrence one step at a time (a Python loop over the axis: array-API
+    libraries have no in-place row update; the graph has one node per step)."""
+    a, b = xp.moveaxis(a, axis, 0), xp.moveaxis(b, axis, 0)
+    n = b.shape[0]
+    h = [None] * n
+    order = range(n - 1, -1, -1) if reverse else range(n)
+    prev = None
+    for i in order:
+        h[i] = b[i, ...] if prev is None else b[i, ...] + a[i, ...] * prev
+        prev = h[i]
+    return xp.moveaxis(xp.stack(h, axis=0), 0, axis) if n else xp.moveaxis(b, 0, axis)
+
+
+linear_recurrence_p.xp_impl = _linrec_xp
 linear_recurrence_p.jvp = _linrec_jvp
 linear_recurrence_p.vjp = _linrec_vjp
 axis_batch_rule(linear_recurrence_p)
@@ -229,6 +272,15 @@ def _cumprod_vjp(g, y, primals, argnums, axis, reverse):
 
 
 cumprod_p = Primitive("cumprod", _cumprod_impl)
+
+
+def _cumprod_xp(xp, x, axis, reverse):
+    if reverse:
+        return xp.flip(xp.cumulative_prod(xp.flip(x, axis=axis), axis=axis), axis=axis)
+    return xp.cumulative_prod(x, axis=axis)
+
+
+cumprod_p.xp_impl = _cumprod_xp
 cumprod_p.jvp = _cumprod_jvp
 cumprod_p.vjp = _cumprod_vjp
 axis_batch_rule(cumprod_p)
@@ -267,6 +319,7 @@ def _prod_vjp(g, out, primals, argnums, axes):
 
 
 reduce_prod_p = Primitive("reduce_prod", lambda x, axes: np.prod(x, axis=axes))
+reduce_prod_p.xp_impl = lambda xp, x, axes: xp.prod(x, axis=axes)
 reduce_prod_p.jvp = _prod_jvp
 reduce_prod_p.vjp = _prod_vjp
 axis_batch_rule(reduce_prod_p)
@@ -296,7 +349,9 @@ argsort_p = _nondifferentiable(
     "argsort", lambda x, axis, kind, stable: np.argsort(x, axis=axis, kind=kind, stable=stable)
 )
 reduce_and_p = _nondifferentiable("reduce_and", lambda x, axes: np.all(x, axis=axes))
+reduce_and_p.xp_impl = lambda xp, x, axes: xp.all(x, axis=axes)
 reduce_or_p = _nondifferentiable("reduce_or", lambda x, axes: np.any(x, axis=axes))
+reduce_or_p.xp_impl = lambda xp, x, axes: xp.any(x, axis=axes)
 reduce_and_p.abstract_eval = reduce_or_p.abstract_eval = reduction_rule(lambda dtype: _BOOL)
 
 

@@ -1,0 +1,469 @@
+"""Array backends: which library an argument's arrays come from, and how a primitive runs
+on it.
+
+NumPy is the default and has no `Backend` object: with NumPy arrays (and Python or NumPy
+scalars) funcdiff runs as it always did. An array of another library (Dask, CuPy,
+`array-api-strict`, anything with `__array_namespace__`) makes a transform's arguments
+belong to a `Backend`: the library's array-API namespace (through `array-api-compat`),
+its device, and whether NumPy's own functions dispatch to it (`__array_function__`, as
+Dask's and CuPy's arrays do). Under a backend, the transform runs staged, as `jit`
+does (the rules then only ever see abstract values), and each equation of the program is
+evaluated by `Backend.apply`: the primitive's `xp_impl(xp, *args)` (its implementation
+in array-API terms) where it has one, else its NumPy `impl` where NumPy dispatches to
+the library, else a `BackendError` naming the primitive and the library. Constants the
+program holds (NumPy arrays, NumPy scalars) move to the backend's device there; nothing
+moves the other way.
+
+What the array API standard lacks and reverse mode needs (scatter-add, einsum, take
+along an axis) is written here once, with a native path per library.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from funcdiff._src.errors import BackendError
+
+__all__ = [
+    "Backend", "backend_of", "library_of", "to_numpy_dtype", "elementwise_xp_impl", "xp_dtype",
+    "zeros", "einsum", "gather", "scatter_add",
+]
+
+_NUMPY_TYPES = (np.ndarray, np.generic, float, int, complex, bool)
+
+
+def library_of(x):
+    """The library name of a foreign array (`"dask"`, `"cupy"`, `"array_api_strict"`, ...),
+    or None for NumPy arrays, scalars and anything that is no array."""
+    if isinstance(x, _NUMPY_TYPES):
+        return None
+    t = type(x)
+    if hasattr(t, "__array_namespace__") or (
+        hasattr(t, "__array_function__") and hasattr(x, "shape") and hasattr(x, "dtype")
+    ):
+        return t.__module__.split(".")[0]
+    return None
+
+
+def _namespace(x):
+    try:
+        import array_api_compat
+    except ImportError:  # pragma: no cover - installed with the `backends` extra
+        raise ImportError(
+            f"funcdiff: running on {library_of(x)} arrays needs the `array-api-compat` "
+            'package: pip install "funcdiff[backends]" (from a checkout: '
+            'pip install ".[backends]").'
+        ) from None
+    try:
+        return array_api_compat.array_namespace(x), array_api_compat.device(x)
+    except (TypeError, AttributeError, ValueError):
+        t = type(x)
+        raise BackendError(
+            f"{t.__module__.split('.')[0]}'s {t.__qualname__} is an array of another library "
+            "that funcdiff cannot run on (it has no array-API namespace that "
+            "array-api-compat knows). Convert it first: `numpy.asarray(x)` (a Dask array: "
+            "`x.compute()`; a CuPy array: `x.get()`)."
+        ) from None
+
+
+class Backend:
+    """The arrays of one library on one device that a transform's arguments hold."""
+
+    __slots__ = ("library", "xp", "device", "nep18", "_dtypes", "_f64")
+
+    def __init__(self, x):
+        self.library = library_of(x)
+        self.xp, self.device = _namespace(x)
+        self.nep18 = hasattr(type(x), "__array_function__")
+        self._dtypes = None
+        self._f64 = None
+
+    def same(self, other):
+        return self.library == other.library and _same_device(self.device, other.device)
+
+    def describe(self):
+        dev = str(self.device)
+        return f"{self.library} (device {dev})" if dev not in ("cpu", "None") else self.library
+
+    # -- values --------------------------------------------------------------------
+
+    def convert(self, v, ref):
+        """A constant of the program (a NumPy array or scalar, a Python number) as an array
+        of this backend, on its device; a Python number takes the dtype of `ref` (an
+        operand of the backend) where NumPy would (weakly typed), else the default one."""
+        if isinstance(v, np.ndarray) or isinstance(v, np.generic):
+            return self.asarray(v)
+        if isinstance(v, (bool, int, float, complex)):
+            if self.library == "dask" and ref is not None:
+                return v  # (Dask takes Python numbers as NumPy does: weakly typed)
+            if ref is not None:
+                k = to_numpy_dtype(ref).kind
+                t = type(v)
+                if (t is bool and k == "b") or (t is int and k in "iuf") or (
+                        t is float and k in "fc") or (t is complex and k == "c"):
+                    return self.asarray(np.asarray(v, to_numpy_dtype(ref)))
+            return self.asarray(np.asarray(v))
+        return v
+
+    def asarray(self, v):
+        v = np.asarray(v)
+        if v.dtype == np.float64 and not self.has_float64():
+            v = v.astype(np.float32)
+        elif v.dtype == np.complex128 and not self.has_float64():
+            v = v.astype(np.complex64)
+        if self.library == "dask":
+            import dask.array as da
+
+            return da.from_array(v, chunks=v.shape or ())
+        return self.xp.asarray(v, device=self.device)
+
+    def has_float64(self):
+        if self._f64 is None:
+            try:
+                info = self.xp.__array_namespace_info__()
+                self._f64 = "float64" in info.dtypes(device=self.device)
+            except (AttributeError, TypeError, ValueError):
+                self._f64 = True
+        return self._f64
+
+    def output(self, v):
+        """An output of a transform: constants (a derivative that does not depend on the
+        inputs is a NumPy zero) become this backend's arrays, so that array type in is
+        array type out."""
+        if isinstance(v, np.ndarray) or isinstance(v, np.generic):
+            return self.asarray(v)
+        return v
+
+    def xp_dtype(self, dtype):
+        """The backend's dtype object for a NumPy dtype."""
+        return getattr(self.xp, np.dtype(dtype).name)
+
+    # -- primitives ----------------------------------------------------------------
+
+    def apply(self, prim, args, params):
+        """`prim` on these arguments, in this backend."""
+        ref = next((a for a in args if library_of(a) is not None), None)
+        args = [self.convert(a, ref) for a in args]
+        f = prim.xp_impl
+        if f is not None:
+            return f(self.xp, *args, **params)
+        if self.nep18:
+            try:
+                out = prim.impl(*args, **params)
+            except (TypeError, ValueError, RuntimeError, NotImplementedError) as e:
+                raise BackendError(
+                    f"primitive `{prim.name}` has no implementation for {self.describe()} "
+                    f"arrays and its NumPy one failed on them ({type(e).__name__}: {e}). "
+                    "Convert the arguments to NumPy for it; please report it."
+                ) from e
+            if any(type(o) is np.ndarray for o in (out if prim.multiple_results else [out])):
+                raise BackendError(
+                    f"primitive `{prim.name}` turned {self.describe()} arrays into NumPy "
+                    "ones (its NumPy implementation converts its inputs, which for Dask "
+                    "computes them); it needs an implementation for this library: please "
+                    "report it."
+                )
+            return out
+        raise BackendError(
+            f"primitive `{prim.name}` has no implementation for {self.describe()} arrays "
+            "(it is written with NumPy functions that this library's arrays do not "
+            "dispatch). Convert the arguments to NumPy (`numpy.asarray(x)`, for a device "
+            "array its library's copy to the host) or, for a library with NumPy's "
+            "dispatch protocols, use Dask or CuPy; please report it."
+        )
+
+
+def _same_device(a, b):
+    try:
+        return a == b
+    except Exception:  # pragma: no cover - devices that do not compare
+        return a is b
+
+
+def backend_of(x):
+    """A `Backend` for a foreign array `x`, or None for NumPy values."""
+    return Backend(x) if library_of(x) is not None else None
+
+
+def to_numpy_dtype(x):
+    """The NumPy dtype of a foreign array's dtype."""
+    dt = x.dtype
+    try:
+        return np.dtype(dt)
+    except TypeError:
+        pass
+    name = str(dt).rsplit(".", 1)[-1]
+    return np.dtype(name)
+
+
+# -- array-API spellings of NumPy's ufuncs ----------------------------------------------
+
+_RENAMED = {
+    "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2",
+    "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "power": "pow",
+    "conjugate": "conj", "invert": "bitwise_invert", "left_shift": "bitwise_left_shift",
+    "right_shift": "bitwise_right_shift", "rint": "round", "mod": "remainder",
+    "absolute": "abs", "bitwise_and": "bitwise_and", "true_divide": "divide",
+}
+
+
+def _reciprocal(xp, x):
+    return 1.0 / x if xp.isdtype(x.dtype, "real floating") else xp.divide(1, x)
+
+
+def _exp2(xp, x):
+    return xp.pow(2.0, x)
+
+
+def _cbrt(xp, x):
+    return xp.sign(x) * xp.pow(xp.abs(x), 1.0 / 3.0)
+
+
+def _fmod(xp, x, y):
+    return x - xp.trunc(x / y) * y
+
+
+def _logaddexp2(xp, x, y):
+    m = xp.maximum(x, y)
+    m = xp.where(xp.isfinite(m), m, 0.0)
+    return m + xp.log2(xp.pow(2.0, x - m) + xp.pow(2.0, y - m))
+
+
+def _heaviside(xp, x, h0):
+    return xp.where(x < 0, 0.0, xp.where(x > 0, 1.0, h0))
+
+
+_COMPOSED = {
+    "reciprocal": _reciprocal, "exp2": _exp2, "cbrt": _cbrt, "fmod": _fmod,
+    "logaddexp2": _logaddexp2, "heaviside": _heaviside,
+}
+
+
+def _promoted(xp, name, args):
+    """The operands cast to NumPy's common dtype where their kinds differ (NumPy promotes
+    an int and a float operand; the array API refuses to mix kinds)."""
+    dts = [to_numpy_dtype(a) for a in args]
+    if all(d == dts[0] for d in dts):
+        if name not in ("divide", "true_divide") or dts[0].kind in "fc":
+            return args
+    target = np.result_type(*dts)
+    if name in ("divide", "true_divide") and target.kind in "iub":
+        target = np.dtype(np.float64)
+    out = []
+    for a, d in zip(args, dts):
+        if d != target:
+            a = xp.astype(a, xp_dtype(xp, target, a))
+        out.append(a)
+    return out
+
+
+def _sinc(xp, x):
+    y = x * math.pi
+    zero = x == 0
+    return xp.where(zero, xp.ones_like(x), xp.sin(y) / xp.where(zero, xp.ones_like(y), y))
+
+
+def _logical(xp, fn, args):
+    return fn(*[a if xp.isdtype(a.dtype, "bool") else a != 0 for a in args])
+
+
+_COMPOSED["sinc"] = _sinc
+
+
+def elementwise_xp_impl(np_impl, name):
+    """The implementation of an elementwise primitive on other libraries' arrays: on Dask,
+    its NumPy implementation block by block (`dask.array.core.elemwise`: NumPy's dtypes and
+    broadcasting, nothing computed); elsewhere the namespace's function of the same meaning
+    (NumPy's ufunc names map to the standard's), a composition of standard functions, or
+    a `BackendError`."""
+    std = _RENAMED.get(name, name)
+    composed = _COMPOSED.get(name)
+
+    def impl(xp, *args, **params):
+        if any(library_of(a) == "dask" for a in args):
+            from dask.array.core import elemwise
+
+            return elemwise(np_impl, *args, **params)
+        if composed is not None:
+            return composed(xp, *args)
+        if len(args) > 1 and name != "ldexp":
+            args = _promoted(xp, name, args)
+        fn = getattr(xp, std, None)
+        if fn is None:
+            raise BackendError(
+                f"`{name}` is not in the array API standard and {xp.__name__} has no "
+                f"`{std}`: convert its arguments to NumPy for it."
+            )
+        if name.startswith("logical_"):
+            return _logical(xp, fn, args)
+        return fn(*args)
+
+    impl.__name__ = f"xp_{std}"
+    return impl
+
+
+# -- what the array API standard lacks, once per library ----------------------------------
+
+_NARROW = {"float64": "float32", "complex128": "complex64"}
+_SUPPORTED = {}  # (namespace, device) -> the dtype names it supports
+
+
+def xp_dtype(xp, dtype, like=None):
+    """The namespace's dtype for a NumPy dtype; on the device of the array `like`, when
+    that has no float64 (a float32-only device), float32 instead (complex64 for
+    complex128): float32 backends keep their dtypes."""
+    name = np.dtype(dtype).name
+    if like is not None and name in _NARROW:
+        dev = _device(like)
+        key = (xp.__name__, str(dev))
+        names = _SUPPORTED.get(key)
+        if names is None:
+            try:
+                names = set(xp.__array_namespace_info__().dtypes(device=dev))
+            except (AttributeError, TypeError, ValueError):
+                names = set(_NARROW)
+            _SUPPORTED[key] = names
+        if name not in names:
+            name = _NARROW[name]
+    return getattr(xp, name)
+
+
+def _device(x):
+    import array_api_compat
+
+    return array_api_compat.device(x)
+
+
+def _library_module(x):
+    """The module of a NumPy-like library with the functions the standard lacks
+    (dask.array, cupy: the module that defines the array type), or None."""
+    lib = library_of(x)
+    if lib == "dask":
+        import dask.array
+
+        return dask.array
+    if lib == "cupy":
+        import cupy
+
+        return cupy
+    return None
+
+
+def zeros(xp, shape, dtype, like):
+    """Zeros of `shape` and the NumPy `dtype`, on the device of the array `like`."""
+    if library_of(like) == "dask":
+        import dask.array
+
+        return dask.array.zeros(shape, dtype=np.dtype(dtype))
+    return xp.zeros(shape, dtype=xp_dtype(xp, dtype, like), device=_device(like))
+
+
+def einsum(xp, subscripts, *ops):
+    """`numpy.einsum(subscripts, *ops)` (explicit output, no repeated index within one
+    operand): the library's own einsum where it has one, else a broadcast product
+    summed over the contracted indices."""
+    mod = _library_module(ops[0])
+    if mod is not None:
+        return mod.einsum(subscripts, *ops)
+    ins, out = subscripts.replace(" ", "").split("->")
+    ins = ins.split(",")
+    letters = "".join(dict.fromkeys("".join(ins) + out))
+    if any(len(set(t)) != len(t) for t in ins):
+        raise BackendError(
+            f"einsum {subscripts!r} repeats an index within one operand (a diagonal), which "
+            f"{xp.__name__} arrays cannot take here; convert the operands to NumPy for it."
+        )
+    prod = None
+    for t, x in zip(ins, ops):
+        order = sorted(range(len(t)), key=lambda i, t=t: letters.index(t[i]))
+        x = xp.permute_dims(x, tuple(order))
+        ts = "".join(t[i] for i in order)
+        shape = [x.shape[ts.index(c)] if c in ts else 1 for c in letters]
+        x = xp.reshape(x, tuple(shape))
+        prod = x if prod is None else prod * x
+    summed = tuple(i for i, c in enumerate(letters) if c not in out)
+    if summed:
+        prod = xp.sum(prod, axis=summed)
+    rest = [c for c in letters if c in out]
+    return xp.permute_dims(prod, tuple(rest.index(c) for c in out)) if rest else prod
+
+
+def _is_basic(e):
+    return e is None or e is Ellipsis or isinstance(e, slice) or (
+        isinstance(e, (int, np.integer)) and not isinstance(e, (bool, np.bool_)))
+
+
+def _full(idx):
+    """A basic index with a trailing Ellipsis (the array API wants every axis named)."""
+    return idx if any(e is Ellipsis for e in idx) else tuple(idx) + (Ellipsis,)
+
+
+def _one_array_axis(idx):
+    """(axis, index array) when `idx` is full slices around one integer array (the
+    index reverse mode meets most: `x[i]`, `x[:, i]`), else None."""
+    arrays = [k for k, e in enumerate(idx) if not _is_basic(e)]
+    if len(arrays) != 1:
+        return None
+    a = arrays[0]
+    if any(not isinstance(e, slice) or e != slice(None) for k, e in enumerate(idx) if k != a):
+        return None
+    return a, idx[a]
+
+
+def _index_array(xp, i, like, n):
+    """An integer index as an array of the backend (negative entries wrapped)."""
+    if isinstance(i, np.ndarray):
+        i = np.where(i < 0, i + n, i)
+        if library_of(like) == "dask":
+            import dask.array
+
+            return dask.array.from_array(i, chunks=i.shape)
+        return xp.asarray(i, device=_device(like))
+    return xp.where(i < 0, i + n, i)
+
+
+def _unsupported_index(x, idx):
+    return BackendError(
+        f"indexing with {len([e for e in idx if not _is_basic(e)])} index arrays at once "
+        f"(or an index array beside other than full slices) is not supported on "
+        f"{library_of(x)} arrays; index one axis at a time (`x[i][:, j]`) or use `fnp.take`."
+    )
+
+
+def gather(xp, x, idx):
+    """`x[idx]` for a NumPy index tuple (its arrays NumPy's or the backend's)."""
+    if all(_is_basic(e) for e in idx):
+        return x[_full(idx)]
+    one = _one_array_axis(idx)
+    if one is None:
+        raise _unsupported_index(x, idx)
+    a, i = one
+    n = x.shape[a]
+    flat = xp.reshape(_index_array(xp, i, x, n), (-1,))
+    out = xp.take(x, flat, axis=a)
+    return xp.reshape(out, tuple(x.shape[:a]) + tuple(i.shape) + tuple(x.shape[a + 1:]))
+
+
+def scatter_add(xp, x, idx, u, dtype):
+    """`x` with `u` added at `idx` (repeated entries accumulate), a new array: a basic
+    index by an update of zeros, one index array by a one-hot product (no scatter-add in
+    the standard; Dask's arrays have no `numpy.add.at`)."""
+    if all(_is_basic(e) for e in idx):
+        z = zeros(xp, tuple(x.shape), dtype, x)
+        z[_full(idx)] = u
+        return x + z
+    one = _one_array_axis(idx)
+    if one is None:
+        raise _unsupported_index(x, idx)
+    a, i = one
+    n = x.shape[a]
+    flat = xp.reshape(_index_array(xp, i, x, n), (-1, 1))
+    k = flat.shape[0]
+    ar = xp.arange(n) if library_of(x) == "dask" else xp.arange(n, device=_device(x))
+    onehot = xp.astype(flat == xp.reshape(ar, (1, n)), xp_dtype(xp, dtype, x))  # (k, n)
+    lead, trail = tuple(x.shape[:a]), tuple(x.shape[a + 1:])
+    u = xp.broadcast_to(u, lead + tuple(i.shape) + trail)
+    u = xp.moveaxis(xp.reshape(u, lead + (k,) + trail), a, -1)  # (..., k)
+    return x + xp.moveaxis(xp.matmul(u, onehot), -1, a)  # (..., n), back to axis a
