@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from funcdiff._src.backend import Backend, library_of
-from funcdiff._src.core import Tracer, _state, get_aval
+from funcdiff._src.core import Trace, Tracer, get_aval, pop_main, push_main
 from funcdiff._src.errors import BackendError
 from funcdiff._src.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
@@ -287,8 +287,6 @@ def foreign_backend(args, kwargs, name, what="argument"):
             break
     else:
         return None
-    if _state.backend is not None:  # (inside a program already running on it)
-        return None
     return check_leaves(leaves, tree_of, name, what)
 
 
@@ -308,15 +306,27 @@ def same_backend(name, be_a, what_a, be_b, what_b):
     )
 
 
+class BackendTrace(Trace):
+    """The bottom level of the interpreter stack while a program runs on another
+    library's arrays: it receives every primitive bound on plain values (`observes_eager`)
+    and runs it with `Backend.apply`."""
+
+    __slots__ = ("backend",)
+    observes_eager = True
+
+    def process_primitive(self, prim, args, params):
+        return self.backend.apply(prim, args, params)
+
+
 def run_on(be, program, leaves):
     """Evaluate `program` on the arrays of backend `be`: each equation by `be.apply`;
     outputs that are constants become the backend's arrays."""
-    old = _state.backend
-    _state.backend = be
+    main = push_main(BackendTrace, "backend")
+    main.trace.backend = be
     try:
         outs = program(*leaves)
     finally:
-        _state.backend = old
+        pop_main(main)
     return [be.output(o) for o in outs]
 
 

@@ -48,9 +48,6 @@ __all__ = [
 class _State(threading.local):
     def __init__(self):
         self.stack = []  # MainTrace objects, index == level
-        # The `Backend` (funcdiff._src.backend) whose arrays the primitives bound on plain
-        # values get while a program runs on another library's arrays; None: NumPy.
-        self.backend = None
 
 
 _state = _State()
@@ -296,9 +293,6 @@ class Primitive:
             bottom = stack[0].trace
             if bottom.observes_eager:  # (debug_nans: funcdiff._src.nans)
                 return bottom.process_primitive(self, args, params)
-        be = _state.backend
-        if be is not None:
-            return be.apply(self, args, params)
         return self.impl(*args, **params)
 
     def rule(self, kind):

@@ -16,6 +16,7 @@ import numpy as np
 from funcdiff import numpy as fnp
 from funcdiff._src.api.forward import jvp
 from funcdiff._src.api.reverse import vjp
+from funcdiff._src.api_util import foreign_backend
 from funcdiff._src.control.custom import _batch_all_front, _instantiate, _Stash, _value, _vmapped
 from funcdiff._src.control.primitives import bind_cond, bind_scan, bind_while
 from funcdiff._src.core import (
@@ -31,6 +32,7 @@ from funcdiff._src.core import (
 )
 from funcdiff._src.interpreters.batching import BatchTracer
 from funcdiff._src.interpreters.staging import UNKNOWN, stage, stage_flat
+from funcdiff._src.jit.dispatch import staged_call
 from funcdiff._src.lax.elementwise import where
 from funcdiff._src.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
@@ -169,6 +171,8 @@ def cond(pred, true_fun, false_fun, *operands):
 
         ```
     """
+    if foreign_backend((pred, operands), None, "cond") is not None:
+        return staged_call(lambda p, ops: cond(p, true_fun, false_fun, *ops), (pred, operands), {})
     _check_pred(pred, "cond")
     known, p = _concrete(pred)
     if known:
@@ -196,6 +200,8 @@ def switch(index, branches, *operands):
 
         ```
     """
+    if foreign_backend((index, operands), None, "switch") is not None:
+        return staged_call(lambda i, ops: switch(i, branches, *ops), (index, operands), {})
     branches = list(branches)
     if not branches:
         raise ValueError("switch: needs at least one branch")
@@ -263,6 +269,8 @@ def while_loop(cond_fun, body_fun, init):
 
         ```
     """
+    if foreign_backend((init,), None, "while_loop") is not None:
+        return staged_call(lambda v: while_loop(cond_fun, body_fun, v), (init,), {})
     val = init
     while True:
         c = cond_fun(val)
@@ -297,6 +305,8 @@ def fori_loop(lower, upper, body_fun, init):
 
         ```
     """
+    if foreign_backend((init,), None, "fori_loop") is not None:  # (the bounds stay static)
+        return staged_call(lambda v: fori_loop(lower, upper, body_fun, v), (init,), {})
     known_l, lo = _concrete(lower)
     known_u, hi = _concrete(upper)
     if not (known_l and known_u):
@@ -336,6 +346,8 @@ def scan(f, init, xs, length=None, reverse=False):
 
         ```
     """
+    if foreign_backend((init, xs), None, "scan") is not None:
+        return staged_call(lambda c, x: scan(f, c, x, length, reverse), (init, xs), {})
 
     x_leaves, x_tree = tree_flatten(xs)
     lengths = {int(shape_of(x)[0]) for x in x_leaves if len(shape_of(x)) > 0}

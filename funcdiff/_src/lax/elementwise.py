@@ -422,8 +422,6 @@ def _fn(prim, doc=None):
             bottom = stack[0].trace
             if bottom.observes_eager:
                 return bottom.process_primitive(prim, args, empty)
-        elif _state.backend is not None:
-            return _state.backend.apply(prim, args, empty)
         return impl(*args)
 
     f.__name__ = f.__qualname__ = prim.name
