@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import threading
 import time
 
@@ -100,7 +101,7 @@ def on_cluster(make_graph, n_rows, workers, memory_limit):
         t_build = time.perf_counter() - t0
         assert isinstance(g, da.Array)
         tasks = len(dict(g.__dask_graph__()))
-        pids = [info["pid"] for info in client.scheduler_info()["workers"].values()]
+        pids = list(client.run(os.getpid).values())
         with MemorySampler(pids) as mem:
             t0 = time.perf_counter()
             out = g.compute()

@@ -173,6 +173,36 @@ PROGRAMS = [
     ("logsumexp", lambda x: fd.scipy.special.logsumexp(x) if _HAS_SCIPY else fnp.sum(x)),
 ]
 
+_SPD = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+
+
+def _mat(x):  # a symmetric positive definite matrix from x (SPD for the X below)
+    a = fnp.reshape(x[:6], (2, 3))
+    return _SPD + a.T @ a * 0.1
+
+
+# linear algebra (on Dask each runs as one task on whole matrices: `backend.dask_one_task`)
+LINALG = [
+    ("solve", lambda x: fnp.sum(fnp.linalg.solve(_mat(x), x[:3]) ** 2)),
+    ("inv", lambda x: fnp.sum(fnp.linalg.inv(_mat(x)))),
+    ("cholesky", lambda x: fnp.sum(fnp.linalg.cholesky(_mat(x)))),
+    ("slogdet", lambda x: fnp.linalg.slogdet(_mat(x))[1]),
+    ("det", lambda x: fnp.linalg.det(_mat(x))),
+    ("eigh", lambda x: fnp.sum(fnp.linalg.eigh(_mat(x))[0] ** 2)),
+    ("svd", lambda x: fnp.sum(fnp.linalg.svd(fnp.reshape(x, (2, 4)), compute_uv=False))),
+    ("qr", lambda x: fnp.sum(fnp.linalg.qr(fnp.reshape(x, (4, 2)))[1] ** 2)),
+]
+
+
+@pytest.mark.parametrize("transform", ["grad", "jvp", "jit", "hessian"])
+@pytest.mark.parametrize("name,f", LINALG, ids=[p[0] for p in LINALG])
+def test_linalg_on_backend(xp, transform, name, f):
+    t = TRANSFORMS[transform]
+    want = t(f)(X)
+    got = _as_backend(xp, t(f), X)
+    assert xp.is_ours(got)
+    np.testing.assert_allclose(xp.to_numpy(got), want, rtol=xp.rtol * 100, atol=xp.rtol * 10)
+
 
 # outside transforms, funcdiff.numpy's functions are NumPy's; on another library's
 # arrays they run under `jit`

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.backend import Backend, library_of
+from funcdiff._src.backend import Backend, OneTask, dask_one_task, library_of
 from funcdiff._src.core import Trace, Tracer, get_aval, pop_main, push_main
 from funcdiff._src.errors import BackendError
 from funcdiff._src.tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
@@ -315,7 +315,12 @@ class BackendTrace(Trace):
     observes_eager = True
 
     def process_primitive(self, prim, args, params):
-        return self.backend.apply(prim, args, params)
+        try:
+            return self.backend.apply(prim, args, params)
+        except OneTask:
+            out = prim.abstract_eval(*[get_aval(a) for a in args], **params)
+            avals = out if prim.multiple_results else [out]
+            return dask_one_task(prim, args, params, [(a.shape, a.dtype) for a in avals])
 
 
 def run_on(be, program, leaves):

@@ -109,6 +109,10 @@ class Backend:
 
     def asarray(self, v):
         v = np.asarray(v)
+        if any(st == 0 and n > 1 for st, n in zip(v.strides, v.shape)):
+            # a broadcast constant: move its data, broadcast there
+            core = v[tuple(slice(0, 1) if st == 0 else slice(None) for st in v.strides)]
+            return self.xp.broadcast_to(self.asarray(np.array(core)), v.shape)
         if v.dtype == np.float64 and not self.has_float64():
             v = v.astype(np.float32)
         elif v.dtype == np.complex128 and not self.has_float64():
@@ -147,9 +151,17 @@ class Backend:
         ref = next((a for a in args if library_of(a) is not None), None)
         args = [self.convert(a, ref) for a in args]
         f = prim.xp_impl
+        if f is None and self.library == "dask":
+            raise OneTask
         if f is not None:
-            return f(self.xp, *args, **params)
-        if self.nep18:
+            try:
+                return f(self.xp, *args, **params)
+            except AttributeError as e:  # (a function the library's namespace lacks)
+                raise BackendError(
+                    f"primitive `{prim.name}` needs a function that {self.describe()} does "
+                    f"not have ({e}); convert its arguments to NumPy for it."
+                ) from e
+        if self.nep18:  # (CuPy: NumPy's functions dispatch to it)
             try:
                 out = prim.impl(*args, **params)
             except (TypeError, ValueError, RuntimeError, NotImplementedError) as e:
@@ -173,6 +185,41 @@ class Backend:
             "array its library's copy to the host) or, for a library with NumPy's "
             "dispatch protocols, use Dask or CuPy; please report it."
         )
+
+
+class OneTask(Exception):
+    """Raised by a primitive's implementation that Dask runs as one task on whole arrays
+    (`dask_one_task`): no Dask-native implementation, or linear algebra on matrices."""
+
+
+def not_chunked(fn):
+    """An `xp_impl` that Dask arrays do not take chunk by chunk (linear algebra: Dask's
+    wants square chunks and lacks `det`, `eigh`, ...): on Dask it runs as one task."""
+
+    def impl(xp, *args, **params):
+        if any(library_of(a) == "dask" for a in args):
+            raise OneTask
+        return fn(xp, *args, **params)
+
+    return impl
+
+
+def dask_one_task(prim, args, params, out_avals):
+    """`prim` on Dask arrays as one task of the graph: its NumPy implementation on the
+    whole arrays, computed when the graph is (nothing now). Exact NumPy semantics, no
+    parallelism within the primitive: meant for parameter-sized arrays (a d x d
+    matrix); on an array larger than one worker's memory it fails there."""
+    import dask
+    import dask.array as da
+
+    n = len(out_avals)
+    task = dask.delayed(prim.impl, nout=n if prim.multiple_results else None, pure=True)
+    out = task(*args, **params)
+    if prim.multiple_results:
+        return [da.from_delayed(o, shape, dtype=dtype) for o, (shape, dtype) in
+                zip(out, out_avals)]
+    (shape, dtype), = out_avals
+    return da.from_delayed(out, shape, dtype=dtype)
 
 
 def _same_device(a, b):

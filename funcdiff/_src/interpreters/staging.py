@@ -37,7 +37,7 @@ from funcdiff._src.core import (
 from funcdiff._src.messages import concretization_error
 from funcdiff._src.program import Eqn, Literal, Program, Var
 
-__all__ = ["StagingTrace", "StagingTracer", "stage", "stage_flat"]
+__all__ = ["StagingTrace", "ObservingStagingTrace", "StagingTracer", "stage", "stage_flat"]
 
 
 _PY_SCALARS = (int, float, complex, bool)
@@ -164,6 +164,18 @@ class StagingTrace(Trace):
             else:
                 out_atoms.append(self.pure(o).var)
         return Program([t.var for t in in_tracers], self.eqns, out_atoms, self.consts)
+
+
+class ObservingStagingTrace(StagingTrace):
+    """Staging at the bottom of the stack that also records the primitives bound on plain
+    values while the function is traced (`Trace.observes_eager`): a derivative's
+    constants (a cotangent broadcast from the seed 1.0) become equations of the program,
+    computed where it runs, instead of NumPy arrays made now. For programs that run on
+    another library's arrays (funcdiff._src.backend): a constant the size of the data
+    would otherwise be made on the host and shipped."""
+
+    __slots__ = ()
+    observes_eager = True
 
 
 def stage_flat(fn, avals, name="stage"):

@@ -24,7 +24,7 @@ from funcdiff._src import nans
 from funcdiff._src.api_util import check_fun, check_leaves, run_on
 from funcdiff._src.config import config
 from funcdiff._src.core import Tracer, get_aval, pop_main, push_main
-from funcdiff._src.interpreters.staging import StagingTrace
+from funcdiff._src.interpreters.staging import ObservingStagingTrace, StagingTrace
 from funcdiff._src.jit.codegen import compile_program
 from funcdiff._src.jit.optimize import optimize
 from funcdiff._src.program import Literal
@@ -146,9 +146,9 @@ def _rebuild(dyn_args, dyn_kwargs, static_args, static_kwargs):
     return args, {**dyn_kwargs, **dict(static_kwargs)}
 
 
-def _stage(fun, leaves, in_tree, static_args, static_kwargs, name):
+def _stage(fun, leaves, in_tree, static_args, static_kwargs, name, trace_type=StagingTrace):
     """Trace `fun` with abstract leaves; returns (Program, out_tree)."""
-    main = push_main(StagingTrace, name, fun)
+    main = push_main(trace_type, name, fun)
     try:
         trace = main.trace
         tracers = [trace.new_arg(get_aval(x)) for x in leaves]
@@ -433,7 +433,7 @@ def staged_call(fn, args, kwargs):
     on those arrays (funcdiff._src.backend)."""
     staged = getattr(fn, "_on_backend", None)
     if staged is None:
-        staged = fn._on_backend = jit(fn)
+        staged = fn._on_backend = _jit(fn, (), (), ObservingStagingTrace)
     return staged(*args, **kwargs)
 
 
@@ -476,6 +476,12 @@ def jit(fun, static_argnums=(), static_argnames=()):
 
         ```
     """
+    return _jit(fun, static_argnums, static_argnames, StagingTrace)
+
+
+def _jit(fun, static_argnums, static_argnames, trace_type):
+    """`jit`, staging with `trace_type` (`ObservingStagingTrace` for another library's
+    arrays)."""
     check_fun(fun, "jit")
     statics = _static_spec(fun, static_argnums, static_argnames)
     split = statics.split
@@ -514,7 +520,7 @@ def jit(fun, static_argnums=(), static_argnames=()):
                     key[1],
                     cache.misses,
                 )
-            program, out_tree = _stage(fun, leaves, in_tree, sa, sk, "jit")
+            program, out_tree = _stage(fun, leaves, in_tree, sa, sk, "jit", trace_type)
             entry = cache.put(key, _Compiled(program, out_tree))
         return entry, leaves, key, be
 

@@ -38,6 +38,7 @@ import math
 
 import numpy as np
 
+from funcdiff._src import backend
 from funcdiff._src.core import (
     Primitive,
     ShapedArray,
@@ -205,7 +206,16 @@ def _front_batch_rule(prim):
 
 
 # -- solve: x = a^-1 b for a stack of matrices b (..., M, K) ------------------------------
+def _xp_solve(xp, a, b):
+    """`numpy.linalg.solve` on array-API arrays: `b` a vector (a.ndim - 1 dims) or matrices
+    (the standard's `solve` broadcasts `b` as a stack of matrices only)."""
+    if b.ndim == a.ndim - 1:
+        return xp.linalg.solve(a, b[..., None])[..., 0]
+    return xp.linalg.solve(a, b)
+
+
 solve_p = Primitive("solve", lambda a, b: np.linalg.solve(a, b), linear=(1,))
+solve_p.xp_impl = backend.not_chunked(_xp_solve)
 
 
 def solve(a, b):
@@ -242,6 +252,7 @@ solve_p.abstract_eval = lambda a, b: ShapedArray(
 
 # -- inv: d(A^-1) = -A^-1 dA A^-1 ------------------------------------------------------------
 inv_p = Primitive("inv", np.linalg.inv)
+inv_p.xp_impl = backend.not_chunked(lambda xp, a: xp.linalg.inv(a))
 
 
 def inv(a):
@@ -426,6 +437,23 @@ adjugate_p = Primitive("adjugate", _adjugate_np)
 adjugate_jvp_p = Primitive("adjugate_jvp", _adjugate_jvp_np, linear=(1,))
 
 
+# on other libraries: through the inverse, for regular matrices only (a singular one fails
+# in the library's `inv`, never a wrong number; NumPy's path above is exact at any rank)
+def _adjugate_xp(xp, a):
+    return xp.linalg.det(a)[..., None, None] * xp.linalg.inv(a)
+
+
+def _adjugate_jvp_xp(xp, a, e):
+    x = xp.linalg.inv(a)
+    xe = xp.matmul(x, e)
+    tr = xp.sum(xp.linalg.diagonal(xe), axis=-1)[..., None, None]
+    return xp.linalg.det(a)[..., None, None] * (tr * x - xp.matmul(xe, x))
+
+
+adjugate_p.xp_impl = backend.not_chunked(_adjugate_xp)
+adjugate_jvp_p.xp_impl = backend.not_chunked(_adjugate_jvp_xp)
+
+
 def adjugate(a):
     """adj(A) = det(A) A^-1 (the transposed cofactor matrix) of a stack of square matrices,
     at any rank; differentiable to any order (d det(A) = tr(adj(A) dA))."""
@@ -506,6 +534,7 @@ adjugate_jvp_p.abstract_eval = lambda a, e: ShapedArray(
 
 # -- det: d det = tr(adj(A) dA); the VJP is the cofactor matrix g * adj(A)^T (no solve) ------
 det_p = Primitive("det", np.linalg.det)
+det_p.xp_impl = backend.not_chunked(lambda xp, a: xp.linalg.det(a))
 
 
 def det(a):
@@ -539,6 +568,7 @@ det_p.abstract_eval = lambda a: ShapedArray(a.shape[:-2], a.dtype)
 
 # -- slogdet: (sign, log|det|); d log|det| = Re t, d sign = sign * i Im t, t = tr(A^-1 dA) ---
 slogdet_p = Primitive("slogdet", lambda a: list(np.linalg.slogdet(a)), multiple_results=True)
+slogdet_p.xp_impl = backend.not_chunked(lambda xp, a: list(xp.linalg.slogdet(a)))
 
 
 def slogdet(a):
@@ -592,6 +622,8 @@ slogdet_p.abstract_eval = lambda a: [
 
 # -- cholesky: A = L L^H; dL = L Phi(L^-1 dA L^-H), Phi = lower triangle, diagonal halved ------
 cholesky_p = Primitive("cholesky", lambda a, upper: np.linalg.cholesky(a, upper=upper))
+cholesky_p.xp_impl = backend.not_chunked(
+    lambda xp, a, upper: xp.linalg.cholesky(a, upper=upper))
 
 
 def cholesky(a, upper=False):
@@ -624,6 +656,8 @@ cholesky_p.abstract_eval = lambda a, upper: a
 eigh_p = Primitive(
     "eigh", lambda a, UPLO: list(np.linalg.eigh(a, UPLO=UPLO)), multiple_results=True
 )
+eigh_p.xp_impl = backend.not_chunked(lambda xp, a, UPLO: list(xp.linalg.eigh(  # noqa: N803
+    a if UPLO == "L" else xp.conj(xp.matrix_transpose(a)))))
 
 
 def eigh(a, UPLO="L"):  # noqa: N803  (NumPy's name)
@@ -728,6 +762,9 @@ def _svd_impl(a, full_matrices, compute_uv):
 
 
 svd_p = Primitive("svd", _svd_impl, multiple_results=True)
+svd_p.xp_impl = backend.not_chunked(lambda xp, a, full_matrices, compute_uv: (
+    list(xp.linalg.svd(a, full_matrices=full_matrices)) if compute_uv
+    else [xp.linalg.svdvals(a)]))
 
 
 def svd(a, full_matrices=False, compute_uv=True):
@@ -830,6 +867,9 @@ def _qr_impl(a, mode):
 
 
 qr_p = Primitive("qr", _qr_impl, multiple_results=True)
+qr_p.xp_impl = backend.not_chunked(lambda xp, a, mode: (
+    list(xp.linalg.qr(a, mode=mode)) if mode in ("reduced", "complete")
+    else [xp.linalg.qr(a)[1]]))
 
 
 def qr(a, mode="reduced"):
