@@ -171,6 +171,15 @@ PROGRAMS = [
     ("einsum", lambda x: fnp.einsum("ij,jk->", fnp.reshape(x, (2, 4)), W)),
     ("cumsum", lambda x: fnp.sum(fnp.cumsum(x) ** 2)),
     ("logsumexp", lambda x: fd.scipy.special.logsumexp(x) if _HAS_SCIPY else fnp.sum(x)),
+    ("sort", lambda x: fnp.sum(fnp.sort(x) * fnp.arange(8.0))),
+    ("argmax_gather", lambda x: x[fnp.argmax(x)] * fnp.sum(x)),
+    ("median", lambda x: fnp.median(x * x)),
+    ("fft", lambda x: fnp.sum(fnp.abs(fnp.fft.rfft(x)) ** 2) + fnp.sum(fnp.real(
+        fnp.fft.fft(x) * fnp.exp(1j * x)))),
+    ("fancy_index", lambda x: fnp.sum(fnp.reshape(x, (2, 4))[np.array([1, 0, 1]),
+                                                           np.array([3, 3, 0])] ** 2)),
+    ("take_along_axis", lambda x: fnp.sum(fnp.take_along_axis(
+        fnp.reshape(x, (2, 4)), np.array([[3, 0], [1, 1]]), axis=1) ** 2)),
 ]
 
 _SPD = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])

@@ -28,7 +28,8 @@ from funcdiff._src.errors import BackendError
 
 __all__ = [
     "Backend", "backend_of", "library_of", "to_numpy_dtype", "elementwise_xp_impl", "xp_dtype",
-    "zeros", "einsum", "gather", "scatter_add",
+    "zeros", "einsum", "gather", "scatter_add", "device_of", "OneTask", "not_chunked",
+    "dask_one_task",
 ]
 
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, complex, bool)
@@ -157,6 +158,8 @@ class Backend:
             try:
                 return f(self.xp, *args, **params)
             except AttributeError as e:  # (a function the library's namespace lacks)
+                if self.library == "dask":
+                    raise OneTask from e
                 raise BackendError(
                     f"primitive `{prim.name}` needs a function that {self.describe()} does "
                     f"not have ({e}); convert its arguments to NumPy for it."
@@ -377,10 +380,14 @@ def xp_dtype(xp, dtype, like=None):
     return getattr(xp, name)
 
 
-def _device(x):
+def device_of(x):
+    """The device of an array of any library."""
     import array_api_compat
 
     return array_api_compat.device(x)
+
+
+_device = device_of
 
 
 def _library_module(x):
@@ -411,11 +418,16 @@ def einsum(xp, subscripts, *ops):
     """`numpy.einsum(subscripts, *ops)` (explicit output, no repeated index within one
     operand): the library's own einsum where it has one, else a broadcast product
     summed over the contracted indices."""
+    ins, out = subscripts.replace(" ", "").split("->")
+    ins = ins.split(",")
+    if len(ins) == 2 and _tensordot_form(ins, out):  # a matrix product (BLAS; Dask's own)
+        a, b = ins
+        summed = [c for c in a if c in b and c not in out]
+        return xp.tensordot(ops[0], ops[1], axes=([a.index(c) for c in summed],
+                                                  [b.index(c) for c in summed]))
     mod = _library_module(ops[0])
     if mod is not None:
         return mod.einsum(subscripts, *ops)
-    ins, out = subscripts.replace(" ", "").split("->")
-    ins = ins.split(",")
     letters = "".join(dict.fromkeys("".join(ins) + out))
     if any(len(set(t)) != len(t) for t in ins):
         raise BackendError(
@@ -437,6 +449,20 @@ def einsum(xp, subscripts, *ops):
     return xp.permute_dims(prod, tuple(rest.index(c) for c in out)) if rest else prod
 
 
+def _tensordot_form(ins, out):
+    """Whether the two-operand einsum `ins -> out` is a tensordot: no index repeated
+    within an operand, every shared index summed, the output the first operand's other
+    indices then the second's, in order."""
+    a, b = ins
+    if len(set(a)) != len(a) or len(set(b)) != len(b):
+        return False
+    shared = set(a) & set(b)
+    if shared & set(out):
+        return False
+    return out == "".join(c for c in a if c not in shared) + "".join(
+        c for c in b if c not in shared)
+
+
 def _is_basic(e):
     return e is None or e is Ellipsis or isinstance(e, slice) or (
         isinstance(e, (int, np.integer)) and not isinstance(e, (bool, np.bool_)))
@@ -447,21 +473,27 @@ def _full(idx):
     return idx if any(e is Ellipsis for e in idx) else tuple(idx) + (Ellipsis,)
 
 
-def _one_array_axis(idx):
-    """(axis, index array) when `idx` is full slices around one integer array (the
-    index reverse mode meets most: `x[i]`, `x[:, i]`), else None."""
-    arrays = [k for k, e in enumerate(idx) if not _is_basic(e)]
-    if len(arrays) != 1:
+def _array_block(idx):
+    """(p, k) when `idx` is p full slices, then integer arrays (or ints) on k >= 1 axes,
+    at least one an array, then full slices: adjacent advanced indices, whose result NumPy
+    puts in their place (the first p axes, the broadcast shape, the rest). Else None."""
+    entries = [e for e in idx if e is not Ellipsis]
+    if any(e is None for e in entries):
         return None
-    a = arrays[0]
-    if any(not isinstance(e, slice) or e != slice(None) for k, e in enumerate(idx) if k != a):
+    kinds = ["s" if isinstance(e, slice) else "a" for e in entries]
+    if "a" not in kinds or any(isinstance(e, slice) and e != slice(None) for e in entries):
         return None
-    return a, idx[a]
+    p = kinds.index("a")
+    k = kinds[p:].index("s") if "s" in kinds[p:] else len(kinds) - p
+    if "a" in kinds[p + k:] or all(_is_basic(e) for e in entries[p:p + k]):
+        return None
+    return p, k
 
 
 def _index_array(xp, i, like, n):
     """An integer index as an array of the backend (negative entries wrapped)."""
-    if isinstance(i, np.ndarray):
+    if isinstance(i, (int, np.integer, np.ndarray)):
+        i = np.asarray(i)
         i = np.where(i < 0, i + n, i)
         if library_of(like) == "dask":
             import dask.array
@@ -471,46 +503,80 @@ def _index_array(xp, i, like, n):
     return xp.where(i < 0, i + n, i)
 
 
+def _linear_index(xp, x, arrays):
+    """The broadcast integer index `arrays` into the first len(arrays) axes of `x`, as one
+    index into those axes flattened (negative entries wrapped)."""
+    lin = None
+    for a, e in enumerate(arrays):
+        i = _index_array(xp, e, x, x.shape[a])
+        lin = i if lin is None else lin * x.shape[a] + i
+    return lin
+
+
 def _unsupported_index(x, idx):
+    if library_of(x) == "dask":
+        return OneTask()  # (Dask: the NumPy implementation, as one task)
     return BackendError(
-        f"indexing with {len([e for e in idx if not _is_basic(e)])} index arrays at once "
-        f"(or an index array beside other than full slices) is not supported on "
-        f"{library_of(x)} arrays; index one axis at a time (`x[i][:, j]`) or use `fnp.take`."
+        "indexing with index arrays that are not adjacent, or beside slices with bounds or "
+        f"steps or None, is not supported on {library_of(x)} arrays; index in two steps "
+        "(`x[i][:, j]`) or use `fnp.take`."
     )
 
 
+def _split(xp, x, idx):
+    """(x with the indexed axes first, p, k, their linear index) for `_array_block`."""
+    block = _array_block(idx)
+    if block is None:
+        raise _unsupported_index(x, idx)
+    p, k = block
+    entries = [e for e in idx if e is not Ellipsis]
+    if p:
+        x = xp.permute_dims(x, tuple(range(p, p + k)) + tuple(range(p)) + tuple(
+            range(p + k, x.ndim)))
+    return x, p, k, _linear_index(xp, x, entries[p:p + k])
+
+
 def gather(xp, x, idx):
-    """`x[idx]` for a NumPy index tuple (its arrays NumPy's or the backend's)."""
+    """`x[idx]` for a NumPy index tuple (its arrays NumPy's or the backend's): basic
+    indices directly, adjacent integer arrays by `take` on those axes flattened; others
+    raise `BackendError` (on Dask: one task, `OneTask`)."""
     if all(_is_basic(e) for e in idx):
         return x[_full(idx)]
-    one = _one_array_axis(idx)
-    if one is None:
-        raise _unsupported_index(x, idx)
-    a, i = one
-    n = x.shape[a]
-    flat = xp.reshape(_index_array(xp, i, x, n), (-1,))
-    out = xp.take(x, flat, axis=a)
-    return xp.reshape(out, tuple(x.shape[:a]) + tuple(i.shape) + tuple(x.shape[a + 1:]))
+    y, p, k, lin = _split(xp, x, idx)
+    shape = tuple(y.shape)
+    flat = xp.reshape(y, (math.prod(shape[:k]),) + shape[k:])
+    out = xp.reshape(xp.take(flat, xp.reshape(lin, (-1,)), axis=0),
+                     tuple(lin.shape) + shape[k:])
+    if p:  # the p leading axes back in front of the broadcast shape
+        b = lin.ndim
+        out = xp.permute_dims(out, tuple(range(b, b + p)) + tuple(range(b)) + tuple(
+            range(b + p, out.ndim)))
+    return out
 
 
 def scatter_add(xp, x, idx, u, dtype):
     """`x` with `u` added at `idx` (repeated entries accumulate), a new array: a basic
-    index by an update of zeros, one index array by a one-hot product (no scatter-add in
-    the standard; Dask's arrays have no `numpy.add.at`)."""
+    index by an update of zeros, adjacent integer arrays by a one-hot product (no
+    scatter-add in the standard; Dask's arrays have no `numpy.add.at`)."""
     if all(_is_basic(e) for e in idx):
         z = zeros(xp, tuple(x.shape), dtype, x)
         z[_full(idx)] = u
         return x + z
-    one = _one_array_axis(idx)
-    if one is None:
-        raise _unsupported_index(x, idx)
-    a, i = one
-    n = x.shape[a]
-    flat = xp.reshape(_index_array(xp, i, x, n), (-1, 1))
-    k = flat.shape[0]
+    y, p, k, lin = _split(xp, x, idx)
+    shape = tuple(y.shape)
+    n, rest, bshape = math.prod(shape[:k]), shape[k:], tuple(lin.shape)
+    b = len(bshape)
+    u = xp.broadcast_to(u, tuple(x.shape[:p]) + bshape + tuple(x.shape[p + k:]))
+    if p:  # u's layout like y's: the broadcast shape first
+        u = xp.permute_dims(u, tuple(range(p, p + b)) + tuple(range(p)) + tuple(
+            range(p + b, u.ndim)))
+    lin = xp.reshape(lin, (-1, 1))
+    m = lin.shape[0]
     ar = xp.arange(n) if library_of(x) == "dask" else xp.arange(n, device=_device(x))
-    onehot = xp.astype(flat == xp.reshape(ar, (1, n)), xp_dtype(xp, dtype, x))  # (k, n)
-    lead, trail = tuple(x.shape[:a]), tuple(x.shape[a + 1:])
-    u = xp.broadcast_to(u, lead + tuple(i.shape) + trail)
-    u = xp.moveaxis(xp.reshape(u, lead + (k,) + trail), a, -1)  # (..., k)
-    return x + xp.moveaxis(xp.matmul(u, onehot), -1, a)  # (..., n), back to axis a
+    onehot = xp.astype(lin == xp.reshape(ar, (1, n)), xp_dtype(xp, dtype, x))  # (m, n)
+    contrib = xp.matmul(xp.matrix_transpose(onehot), xp.reshape(u, (m, math.prod(rest))))
+    contrib = xp.reshape(contrib, shape)
+    if p:
+        contrib = xp.permute_dims(contrib, tuple(range(k, k + p)) + tuple(range(k)) + tuple(
+            range(k + p, contrib.ndim)))
+    return x + contrib

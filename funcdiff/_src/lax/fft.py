@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcdiff._src import backend
 from funcdiff._src.core import ShapedArray, _state, dtype_of, shape_of
 from funcdiff._src.lax.elementwise import conj, convert_element_type, real
 from funcdiff._src.lax.shape import linear_primitive
@@ -123,6 +124,17 @@ def _fft_batch(args, dims, fft_type, axes, s, norm):
 
 
 fft_p.abstract_eval = _fft_abstract_eval
+
+
+def _fft_xp(xp, x, fft_type, axes, s, norm):
+    if backend.library_of(x) == "dask":  # (Dask transforms along axes of one chunk)
+        x = x.rechunk({a: -1 for a in axes})
+    if fft_type in ("fft", "ifft") and not xp.isdtype(x.dtype, "complex floating"):
+        x = xp.astype(x, xp.complex64 if x.dtype == xp.float32 else xp.complex128)
+    return getattr(xp.fft, fft_type + "n")(x, s=s, axes=axes, norm=norm)
+
+
+fft_p.xp_impl = _fft_xp
 fft_p.batch = _fft_batch
 
 

@@ -699,4 +699,5 @@ searchsorted_p.jvp = lambda primals, tangents, side: (
 )
 searchsorted_p.vjp = lambda g, out, primals, argnums, side: [None] * len(argnums)
 searchsorted_p.abstract_eval = lambda a, v, side: ShapedArray(v.shape, np.intp)
+searchsorted_p.xp_impl = lambda xp, a, v, side: xp.searchsorted(a, v, side=side)
 searchsorted_p.batch = _searchsorted_batch

@@ -953,6 +953,8 @@ qr_p.abstract_eval = _qr_abstract_eval
 pinv_p = Primitive(
     "pinv", lambda a, rcond, hermitian: np.linalg.pinv(a, rcond=rcond, hermitian=hermitian)
 )
+pinv_p.xp_impl = backend.not_chunked(lambda xp, a, rcond, hermitian: xp.linalg.pinv(
+    a, rtol=rcond))
 
 
 def pinv(a, rcond=1e-15, hermitian=False):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcdiff._src import backend
 from funcdiff._src.core import Primitive, ShapedArray, dtype_of, shape_of
 from funcdiff._src.lax.elementwise import (
     add,
@@ -362,6 +363,11 @@ def _arg_abstract_eval(x, axis, keepdims):
 
 
 argmax_p.abstract_eval = argmin_p.abstract_eval = _arg_abstract_eval
+argmax_p.xp_impl = lambda xp, x, axis, keepdims: xp.argmax(x, axis=axis, keepdims=keepdims)
+argmin_p.xp_impl = lambda xp, x, axis, keepdims: xp.argmin(x, axis=axis, keepdims=keepdims)
+argsort_p.xp_impl = lambda xp, x, axis, kind, stable: xp.argsort(
+    xp.reshape(x, (-1,)) if axis is None else x, axis=-1 if axis is None else axis,
+    stable=bool(stable) or kind == "stable")
 argsort_p.abstract_eval = lambda x, axis, kind, stable: ShapedArray(
     x.shape if axis is not None else (x.size,), _INTP
 )
@@ -410,6 +416,7 @@ def _scatter_add_impl(g, idx, axis, size):
 gather_along_axis_p = Primitive(
     "gather_along_axis", lambda x, idx, axis: np.take_along_axis(x, idx, axis=axis), linear=(0,)
 )
+gather_along_axis_p.xp_impl = lambda xp, x, idx, axis: xp.take_along_axis(x, idx, axis=axis)
 gather_along_axis_p.jvp = lambda primals, tangents, axis: (
     gather_along_axis(primals[0], primals[1], axis),
     None if tangents[0] is None else gather_along_axis(tangents[0], primals[1], axis),
@@ -428,6 +435,19 @@ gather_along_axis_p.abstract_eval = lambda x, idx, axis: ShapedArray(  # (broadc
 scatter_add_along_axis_p = Primitive(
     "scatter_add_along_axis", _scatter_add_impl, linear=(0,)
 )
+
+
+def _scatter_add_along_axis_xp(xp, g, idx, axis, size):
+    """`_scatter_add_impl` by a one-hot product: out[.., j, ..] = sum_k g[.., k, ..] where
+    idx[.., k, ..] == j (modulo `size`, as there)."""
+    idx = xp.remainder(idx, max(size, 1))
+    dev = backend.device_of(idx)
+    hot = xp.astype(idx[..., None] == xp.arange(size, device=dev), g.dtype)
+    out = xp.sum(hot * xp.broadcast_to(g, idx.shape)[..., None], axis=axis)
+    return xp.moveaxis(out, -1, axis)
+
+
+scatter_add_along_axis_p.xp_impl = _scatter_add_along_axis_xp
 scatter_add_along_axis_p.jvp = lambda primals, tangents, axis, size: (
     scatter_add_along_axis(primals[0], primals[1], axis, size),
     None if tangents[0] is None else scatter_add_along_axis(tangents[0], primals[1], axis, size),
