@@ -441,3 +441,17 @@ def test_dask_distributed_local_cluster():
         Xn, yn = X.compute(), y.compute()
     want = fd.grad(loss)(np.zeros(5), Xn, yn)
     np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+@pytest.mark.parametrize("f", [lambda x: x, lambda x: x[1:], lambda x: fnp.reshape(x, (2, 2)),
+                               lambda x: (x, x)], ids=["identity", "slice", "reshape", "twice"])
+def test_outputs_never_alias_the_arguments(f):
+    x = _s([1.0, 2.0, 3.0, 4.0])
+    out = fd.jit(f)(x)
+    outs = out if isinstance(out, tuple) else (out,)
+    before = _strict_to_numpy(x, None).copy()
+    for o in outs:
+        o[...] = 0.0  # writing an output ...
+    np.testing.assert_array_equal(_strict_to_numpy(x, None), before)  # ... leaves x alone
+    if len(outs) == 2:
+        assert outs[0] is not outs[1]

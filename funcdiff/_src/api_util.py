@@ -332,7 +332,7 @@ def run_on(be, program, leaves):
         outs = program(*leaves)
     finally:
         pop_main(main)
-    return [be.output(o) for o in outs]
+    return be.fresh([be.output(o) for o in outs], leaves)
 
 
 def _odd_array(x):

@@ -141,6 +141,23 @@ class Backend:
             return self.asarray(v)
         return v
 
+    def fresh(self, outs, inputs):
+        """The outputs, none sharing memory with an input or another output (funcdiff's
+        promise on NumPy, kept here): an output that is an input, a view (`.base`), or
+        repeated is copied; on libraries that do not tell views apart (no `.base`) every
+        output is copied. Dask's arrays are immutable: nothing to do."""
+        if self.library == "dask":
+            return outs
+        ids = {id(x) for x in inputs}
+        seen, result = set(), []
+        for o in outs:
+            if library_of(o) is not None and (
+                    id(o) in ids or id(o) in seen or getattr(o, "base", True) is not None):
+                o = self.xp.asarray(o, copy=True)
+            seen.add(id(o))
+            result.append(o)
+        return result
+
     def xp_dtype(self, dtype):
         """The backend's dtype object for a NumPy dtype."""
         return getattr(self.xp, np.dtype(dtype).name)
