@@ -15,6 +15,7 @@ Without CuPy or a GPU it says so and exits with status 0.
 
 from __future__ import annotations
 
+import functools
 import pathlib
 import sys
 import time
@@ -60,9 +61,9 @@ def main():
         print("gpu.py: CuPy with a GPU is not available here; nothing measured.")
         return 0
     import pytest
+    from workloads import w04_mlp as w4
 
     import funcdiff as fd
-    from workloads import w04_mlp as w4
 
     print(f"CuPy {cp.__version__} on {cp.cuda.runtime.getDeviceProperties(0)['name'].decode()}")
     rc = pytest.main([str(HERE.parent / "tests" / "test_backends.py"), "-q", "-k", "cupy",
@@ -79,15 +80,11 @@ def main():
         assert all(isinstance(v, cp.ndarray) for v in got.values())
         want = w4.hand_grad(params, X, Y)
         err = max(float(np.max(np.abs(got[k].get() - want[k]))) for k in want)
-        rows = (
-            ("funcdiff eager", lambda: g(params, X, Y), lambda: g(cparams, cX, cY)),
-            ("funcdiff jit", lambda: jg(params, X, Y), lambda: jg(cparams, cX, cY)),
-            ("hand backprop", lambda: w4.hand_grad(params, X, Y),
-             lambda: w4.hand_grad(cparams, cX, cY)),
-        )
-        for name, cpu, gpu in rows:
-            t_cpu = best_time(cpu, lambda: None)
-            t_gpu = best_time(gpu, cp.cuda.Device().synchronize)
+        for name, fn in (("funcdiff eager", g), ("funcdiff jit", jg),
+                         ("hand backprop", w4.hand_grad)):
+            t_cpu = best_time(functools.partial(fn, params, X, Y), lambda: None)
+            t_gpu = best_time(functools.partial(fn, cparams, cX, cY),
+                              cp.cuda.Device().synchronize)
             print(f"{b:5d} {name:18s} {t_cpu * 1e3:10.2f}ms {t_gpu * 1e3:10.2f}ms "
                   f"{t_cpu / t_gpu:7.1f}x")
         print(f"      largest difference from the hand backprop on NumPy: {err:.1e}")

@@ -176,6 +176,7 @@ PROGRAMS = [
     ("median", lambda x: fnp.median(x * x)),
     ("fft", lambda x: fnp.sum(fnp.abs(fnp.fft.rfft(x)) ** 2) + fnp.sum(fnp.real(
         fnp.fft.fft(x) * fnp.exp(1j * x)))),
+    ("at_set", lambda x: fnp.sum(x.at[2:5].set(fnp.sin(x[:3])) ** 2)),
     ("fancy_index", lambda x: fnp.sum(fnp.reshape(x, (2, 4))[np.array([1, 0, 1]),
                                                            np.array([3, 3, 0])] ** 2)),
     ("take_along_axis", lambda x: fnp.sum(fnp.take_along_axis(
@@ -441,6 +442,17 @@ def test_dask_distributed_local_cluster():
         Xn, yn = X.compute(), y.compute()
     want = fd.grad(loss)(np.zeros(5), Xn, yn)
     np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_cupy_when_a_gpu_is_present():
+    """CuPy runs in the `xp` fixture (every test above) when CuPy and a GPU are here."""
+    cp = _cupy()
+    if cp is None:
+        pytest.skip("CuPy with a GPU is not available on this machine; the backend tests "
+                    "run on CuPy where it is (and benchmarks/gpu.py)")
+    g = fd.grad(lambda x: fnp.sum(fnp.sin(x) ** 2))(cp.asarray(X))
+    assert isinstance(g, cp.ndarray)
+    np.testing.assert_allclose(g.get(), np.sin(2 * X), rtol=1e-12)
 
 
 @pytest.mark.parametrize("f", [lambda x: x, lambda x: x[1:], lambda x: fnp.reshape(x, (2, 2)),

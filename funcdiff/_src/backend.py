@@ -28,8 +28,8 @@ from funcdiff._src.errors import BackendError
 
 __all__ = [
     "Backend", "backend_of", "library_of", "to_numpy_dtype", "elementwise_xp_impl", "xp_dtype",
-    "zeros", "einsum", "gather", "scatter_add", "device_of", "OneTask", "not_chunked",
-    "dask_one_task",
+    "zeros", "einsum", "gather", "scatter_add", "scatter_set", "device_of", "OneTask",
+    "not_chunked", "dask_one_task",
 ]
 
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, complex, bool)
@@ -597,3 +597,13 @@ def scatter_add(xp, x, idx, u, dtype):
         contrib = xp.permute_dims(contrib, tuple(range(k, k + p)) + tuple(range(k)) + tuple(
             range(k + p, contrib.ndim)))
     return x + contrib
+
+
+def scatter_set(xp, x, idx, u, dtype):
+    """`x` with `x[idx] = u`, a new array: basic indices only (with index arrays, NumPy's
+    last-write-wins on repeated entries has no standard spelling; on Dask: one task)."""
+    if not all(_is_basic(e) for e in idx):
+        raise _unsupported_index(x, idx)
+    out = xp.astype(x, xp_dtype(xp, dtype, x), copy=True)
+    out[_full(idx)] = u
+    return out

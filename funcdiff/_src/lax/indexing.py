@@ -471,6 +471,8 @@ def _scatter_set_vjp(g, out, primals, argnums, index):
 
 
 scatter_set_p = Primitive("scatter_set", _scatter_set_impl, linear=(0, 1))
+scatter_set_p.xp_impl = lambda xp, x, u, *dyn, index: backend.scatter_set(
+    xp, x, index.build(dyn), u, np.result_type(to_numpy_dtype(x), to_numpy_dtype(u)))
 scatter_set_p.jvp = _scatter_set_jvp
 scatter_set_p.vjp = _scatter_set_vjp
 scatter_set_p.abstract_eval = _scatter_abstract_eval
