@@ -177,6 +177,13 @@ PROGRAMS = [
     ("fft", lambda x: fnp.sum(fnp.abs(fnp.fft.rfft(x)) ** 2) + fnp.sum(fnp.real(
         fnp.fft.fft(x) * fnp.exp(1j * x)))),
     ("at_set", lambda x: fnp.sum(x.at[2:5].set(fnp.sin(x[:3])) ** 2)),
+    ("at_add", lambda x: fnp.sum(x.at[np.array([0, 0, 3])].add(x[:3] ** 2) ** 2)),
+    ("new_axes", lambda x: fnp.sum(fnp.expand_dims(x, 0) * x[:, None] * x[None, :, None])),
+    ("std_clip", lambda x: fnp.std(fnp.clip(x, -0.5, 1.0)) + fnp.var(x)),
+    ("pad_roll", lambda x: fnp.sum(fnp.pad(x, 2) ** 2 * fnp.roll(fnp.pad(x, 2), 3))),
+    ("percentile", lambda x: fnp.percentile(x, 30.0) + fnp.quantile(x ** 2, 0.8)),
+    ("special", lambda x: fnp.sum(fd.scipy.special.expit(x) + fd.scipy.special.xlogy(
+        x * x, x * x + 1.0)) if _HAS_SCIPY else fnp.sum(x)),
     ("fancy_index", lambda x: fnp.sum(fnp.reshape(x, (2, 4))[np.array([1, 0, 1]),
                                                            np.array([3, 3, 0])] ** 2)),
     ("take_along_axis", lambda x: fnp.sum(fnp.take_along_axis(

@@ -276,36 +276,6 @@ _RENAMED = {
 }
 
 
-def _reciprocal(xp, x):
-    return 1.0 / x if xp.isdtype(x.dtype, "real floating") else xp.divide(1, x)
-
-
-def _exp2(xp, x):
-    return xp.pow(2.0, x)
-
-
-def _cbrt(xp, x):
-    return xp.sign(x) * xp.pow(xp.abs(x), 1.0 / 3.0)
-
-
-def _fmod(xp, x, y):
-    return x - xp.trunc(x / y) * y
-
-
-def _logaddexp2(xp, x, y):
-    m = xp.maximum(x, y)
-    m = xp.where(xp.isfinite(m), m, 0.0)
-    return m + xp.log2(xp.pow(2.0, x - m) + xp.pow(2.0, y - m))
-
-
-def _heaviside(xp, x, h0):
-    return xp.where(x < 0, 0.0, xp.where(x > 0, 1.0, h0))
-
-
-_COMPOSED = {
-    "reciprocal": _reciprocal, "exp2": _exp2, "cbrt": _cbrt, "fmod": _fmod,
-    "logaddexp2": _logaddexp2, "heaviside": _heaviside,
-}
 
 
 def _promoted(xp, name, args):
@@ -326,27 +296,18 @@ def _promoted(xp, name, args):
     return out
 
 
-def _sinc(xp, x):
-    y = x * math.pi
-    zero = x == 0
-    return xp.where(zero, xp.ones_like(x), xp.sin(y) / xp.where(zero, xp.ones_like(y), y))
-
-
 def _logical(xp, fn, args):
     return fn(*[a if xp.isdtype(a.dtype, "bool") else a != 0 for a in args])
 
 
-_COMPOSED["sinc"] = _sinc
-
-
-def elementwise_xp_impl(np_impl, name):
+def elementwise_xp_impl(np_impl, name, composed=None):
     """The implementation of an elementwise primitive on other libraries' arrays: on Dask,
     its NumPy implementation block by block (`dask.array.core.elemwise`: NumPy's dtypes and
-    broadcasting, nothing computed); elsewhere the namespace's function of the same meaning
-    (NumPy's ufunc names map to the standard's), a composition of standard functions, or
-    a `BackendError`."""
+    broadcasting, nothing computed); elsewhere `composed(xp, *args)` where the primitive
+    gives one (a composition of standard functions, written beside the primitive), else
+    the namespace's function of the same meaning (NumPy's ufunc names map to the
+    standard's), else a `BackendError`."""
     std = _RENAMED.get(name, name)
-    composed = _COMPOSED.get(name)
 
     def impl(xp, *args, **params):
         if any(library_of(a) == "dask" for a in args):
@@ -490,6 +451,49 @@ def _full(idx):
     return idx if any(e is Ellipsis for e in idx) else tuple(idx) + (Ellipsis,)
 
 
+def _newaxes(idx, ndim):
+    """A basic index without its None entries (new axes), and for each axis of the full
+    result whether it is a new one: `x[idx]` is `x[stripped]` reshaped with those axes."""
+    used = sum(1 for e in idx if e is not None and e is not Ellipsis)
+    new = []
+    for e in idx:
+        if e is None:
+            new.append(True)
+        elif e is Ellipsis:
+            new.extend([False] * (ndim - used))
+        elif isinstance(e, slice):
+            new.append(False)
+    if not any(e is Ellipsis for e in idx):
+        new.extend([False] * (ndim - used))
+    return _full(tuple(e for e in idx if e is not None)), new
+
+
+def _with_new(shape, new):
+    """`shape` (the stripped result's) with 1 at the new axes."""
+    it = iter(shape)
+    return tuple(1 if n else next(it) for n in new)
+
+
+def _basic_get(xp, x, idx):
+    """`x[idx]` for a basic index (None entries by a reshape: the standard's indexing
+    takes None only alone)."""
+    if not any(e is None for e in idx):
+        return x[_full(idx)]
+    stripped, new = _newaxes(idx, x.ndim)
+    r = x[stripped]
+    return xp.reshape(r, _with_new(tuple(r.shape), new))
+
+
+def _basic_set(xp, out, idx, u):
+    """`out[idx] = u` for a basic index (None entries: those axes of u dropped)."""
+    if any(e is None for e in idx):
+        stripped, new = _newaxes(idx, out.ndim)
+        shape = tuple(out[stripped].shape)
+        u = xp.reshape(xp.broadcast_to(u, _with_new(shape, new)), shape)
+        idx = stripped
+    out[_full(idx)] = u
+
+
 def _array_block(idx):
     """(p, k) when `idx` is p full slices, then integer arrays (or ints) on k >= 1 axes,
     at least one an array, then full slices: adjacent advanced indices, whose result NumPy
@@ -558,7 +562,7 @@ def gather(xp, x, idx):
     indices directly, adjacent integer arrays by `take` on those axes flattened; others
     raise `BackendError` (on Dask: one task, `OneTask`)."""
     if all(_is_basic(e) for e in idx):
-        return x[_full(idx)]
+        return _basic_get(xp, x, idx)
     y, p, k, lin = _split(xp, x, idx)
     shape = tuple(y.shape)
     flat = xp.reshape(y, (math.prod(shape[:k]),) + shape[k:])
@@ -577,7 +581,7 @@ def scatter_add(xp, x, idx, u, dtype):
     scatter-add in the standard; Dask's arrays have no `numpy.add.at`)."""
     if all(_is_basic(e) for e in idx):
         z = zeros(xp, tuple(x.shape), dtype, x)
-        z[_full(idx)] = u
+        _basic_set(xp, z, idx, u)
         return x + z
     y, p, k, lin = _split(xp, x, idx)
     shape = tuple(y.shape)
@@ -605,5 +609,5 @@ def scatter_set(xp, x, idx, u, dtype):
     if not all(_is_basic(e) for e in idx):
         raise _unsupported_index(x, idx)
     out = xp.astype(x, xp_dtype(xp, dtype, x), copy=True)
-    out[_full(idx)] = u
+    _basic_set(xp, out, idx, u)
     return out

@@ -339,7 +339,7 @@ _INFIX = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.true
 
 def elementwise(
     name, impl, *partials, safe=False, bounded=False, linear=None, quiet=True, residuals=None,
-    fresh=False, scalar=None, neutral=None, dtype=None,
+    fresh=False, scalar=None, neutral=None, dtype=None, xp=None,
 ):
     """Define an elementwise primitive from its partial derivatives.
 
@@ -376,7 +376,7 @@ def elementwise(
         scalar = f"({{0}} {infix} {{1}})"
     prim.scalar = scalar
     prim.neutral = neutral
-    prim.xp_impl = elementwise_xp_impl(impl, name)
+    prim.xp_impl = elementwise_xp_impl(impl, name, xp)
     prim.abstract_eval = elementwise_abstract_eval(dtype)
     prim.residuals = residuals  # "out": the partials use only the output; "shapes": nothing
     scale = _scale_plain if bounded else _scale_safe
@@ -395,9 +395,9 @@ def elementwise(
     return prim
 
 
-def nondifferentiable(name, impl, dtype=None):
+def nondifferentiable(name, impl, dtype=None, xp=None):
     """An elementwise primitive with zero derivative (comparisons, floor, ...)."""
-    prim = elementwise(name, impl, *([None] * 3), dtype=dtype)
+    prim = elementwise(name, impl, *([None] * 3), dtype=dtype, xp=xp)
     prim.nondiff = True
     return prim
 
@@ -667,7 +667,8 @@ power_p = elementwise(
 
 # -- transcendental ---------------------------------------------------------
 exp_p = elementwise("exp", np.exp, lambda o, x: o, residuals="out", scalar=math.exp)
-exp2_p = elementwise("exp2", np.exp2, lambda o, x: multiply(o, np.log(2.0)), fresh=True)
+exp2_p = elementwise("exp2", np.exp2, lambda o, x: multiply(o, np.log(2.0)), fresh=True,
+                     xp=lambda xp, x: xp.pow(2.0, x))
 expm1_p = elementwise(
     "expm1", np.expm1, lambda o, x: add(o, 1), residuals="out", fresh=True, scalar=math.expm1
 )
@@ -689,14 +690,15 @@ sqrt_p = elementwise(
     scalar=math.sqrt,
 )
 cbrt_p = elementwise(
-    "cbrt", np.cbrt, lambda o, x: divide(1.0, multiply(3.0, square(o))), safe=True, fresh=True
+    "cbrt", np.cbrt, lambda o, x: divide(1.0, multiply(3.0, square(o))), safe=True, fresh=True,
+    xp=lambda xp, x: xp.sign(x) * xp.pow(xp.abs(x), 1.0 / 3.0),
 )
 square_p = elementwise(
     "square", np.square, lambda o, x: multiply(x, 2), fresh=True, scalar="({0} * {0})"
 )
 reciprocal_p = elementwise(
     "reciprocal", np.reciprocal, lambda o, x: negative(square(o)), safe=True, fresh=True,
-    scalar="(1.0 / {0})",
+    scalar="(1.0 / {0})", xp=lambda xp, x: xp.divide(xp.ones_like(x), x),
 )
 # bounded: the partial is finite wherever the value is a number (plain multiply)
 sin_p = elementwise("sin", np.sin, lambda o, x: cos(x), fresh=True, bounded=True, scalar=math.sin)
@@ -765,6 +767,7 @@ logaddexp2_p = elementwise(
     np.logaddexp2,
     lambda o, x, y: exp2(subtract(x, o)),
     lambda o, x, y: exp2(subtract(y, o)),
+    xp=lambda xp, x, y: xp.logaddexp(x * math.log(2.0), y * math.log(2.0)) / math.log(2.0),
 )
 arctan2_p = elementwise(
     "arctan2",
@@ -794,7 +797,14 @@ def _sinc_d(o, x):
 
 
 # numpy.sinc computes in the dtype of `pi * x` (x made an array: no weak scalars)
-sinc_p = elementwise("sinc", np.sinc, _sinc_d, dtype=lambda x: np.result_type(x.dtype, 1.0))
+def _sinc_xp(xp, x):
+    y = x * math.pi
+    zero = x == 0
+    return xp.where(zero, xp.ones_like(y), xp.sin(y) / xp.where(zero, xp.ones_like(y), y))
+
+
+sinc_p = elementwise("sinc", np.sinc, _sinc_d, dtype=lambda x: np.result_type(x.dtype, 1.0),
+                     xp=_sinc_xp)
 
 
 # -- piecewise: minimum-norm subgradients at the kinks ---------------------
@@ -844,7 +854,8 @@ mod_p = elementwise(
     "mod", np.mod, lambda o, x, y: ONE, lambda o, x, y: negative(floor(divide(x, y)))
 )
 fmod_p = elementwise(
-    "fmod", np.fmod, lambda o, x, y: ONE, lambda o, x, y: negative(trunc(divide(x, y)))
+    "fmod", np.fmod, lambda o, x, y: ONE, lambda o, x, y: negative(trunc(divide(x, y))),
+    xp=lambda xp, x, y: x - xp.trunc(x / y) * y,
 )
 copysign_p = elementwise(
     "copysign",
@@ -858,7 +869,10 @@ ceil_p = nondifferentiable("ceil", np.ceil)
 trunc_p = nondifferentiable("trunc", np.trunc)
 rint_p = nondifferentiable("rint", np.rint)
 floor_divide_p = nondifferentiable("floor_divide", np.floor_divide)
-heaviside_p = nondifferentiable("heaviside", np.heaviside)
+heaviside_p = nondifferentiable(
+    "heaviside", np.heaviside,
+    xp=lambda xp, x, h0: xp.where(x < 0, xp.zeros_like(x), xp.where(x > 0, xp.ones_like(x), h0)),
+)
 
 # -- comparisons and logic (no derivative) ----------------------------------
 equal_p = nondifferentiable("equal", np.equal)

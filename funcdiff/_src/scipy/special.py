@@ -208,9 +208,12 @@ log_ndtr_p = elementwise(
 )
 
 # -- logistic -------------------------------------------------------------------------
-expit_p = elementwise("expit", sc.expit, lambda o, x: o * (1.0 - o))
-logit_p = elementwise("logit", sc.logit, lambda o, x: fe.reciprocal(x * (1.0 - x)), safe=True)
-log_expit_p = elementwise("log_expit", sc.log_expit, lambda o, x: expit(fe.negative(x)))
+expit_p = elementwise("expit", sc.expit, lambda o, x: o * (1.0 - o),
+                      xp=lambda xp, x: 1.0 / (1.0 + xp.exp(-x)))
+logit_p = elementwise("logit", sc.logit, lambda o, x: fe.reciprocal(x * (1.0 - x)), safe=True,
+                      xp=lambda xp, x: xp.log(x) - xp.log1p(-x))
+log_expit_p = elementwise("log_expit", sc.log_expit, lambda o, x: expit(fe.negative(x)),
+                          xp=lambda xp, x: -xp.logaddexp(xp.zeros_like(x), -x))
 
 # -- Bessel functions --------------------------------------------------------------------
 i0_p = elementwise("i0", sc.i0, lambda o, x: i1(x))
@@ -266,8 +269,22 @@ def _xlog1py_dy(o, x, y):
     return _where(fe.equal(x, 0), 0.0, fe.divide(x, fe.add(1.0, y)))
 
 
-xlogy_p = elementwise("xlogy", sc.xlogy, _xlogy_dx, _xlogy_dy, safe=True)
-xlog1py_p = elementwise("xlog1py", sc.xlog1py, _xlog1py_dx, _xlog1py_dy, safe=True)
+
+
+def _x_times(log):
+    """SciPy's x * log(y) that is 0 where x is 0 (unless y is NaN), on array-API arrays."""
+
+    def impl(xp, x, y):
+        p = x * log(xp, y)
+        return xp.where((x == 0) & ~xp.isnan(y), xp.zeros_like(p), p)
+
+    return impl
+
+
+xlogy_p = elementwise("xlogy", sc.xlogy, _xlogy_dx, _xlogy_dy, safe=True,
+                      xp=_x_times(lambda xp, y: xp.log(y)))
+xlog1py_p = elementwise("xlog1py", sc.xlog1py, _xlog1py_dx, _xlog1py_dy, safe=True,
+                        xp=_x_times(lambda xp, y: xp.log1p(y)))
 
 
 def _entr_d(o, x):
