@@ -28,8 +28,8 @@ from funcdiff._src.errors import BackendError
 
 __all__ = [
     "Backend", "backend_of", "library_of", "to_numpy_dtype", "elementwise_xp_impl", "xp_dtype",
-    "zeros", "einsum", "gather", "scatter_add", "scatter_set", "device_of", "OneTask",
-    "not_chunked", "dask_one_task",
+    "zeros", "broadcast_to", "einsum", "gather", "scatter_add", "scatter_set", "device_of",
+    "OneTask", "not_chunked", "dask_one_task",
 ]
 
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, complex, bool)
@@ -113,7 +113,7 @@ class Backend:
         if any(st == 0 and n > 1 for st, n in zip(v.strides, v.shape)):
             # a broadcast constant: move its data, broadcast there
             core = v[tuple(slice(0, 1) if st == 0 else slice(None) for st in v.strides)]
-            return self.xp.broadcast_to(self.asarray(np.array(core)), v.shape)
+            return broadcast_to(self.xp, self.asarray(np.array(core)), v.shape)
         if v.dtype == np.float64 and not self.has_float64():
             v = v.astype(np.float32)
         elif v.dtype == np.complex128 and not self.has_float64():
@@ -390,6 +390,22 @@ def zeros(xp, shape, dtype, like):
 
         return dask.array.zeros(shape, dtype=np.dtype(dtype))
     return xp.zeros(shape, dtype=xp_dtype(xp, dtype, like), device=_device(like))
+
+
+def broadcast_to(xp, x, shape):
+    """`x` broadcast to `shape`. On Dask, in chunks of at most 16 MiB (Dask's own
+    keeps the source's chunks: a scalar broadcast to a million rows would be one chunk that
+    Dask counts, spills and sends at its full size, though it is a view of one number)."""
+    if library_of(x) == "dask" and math.prod(shape) > math.prod(x.shape) and shape:
+        from dask.array.core import normalize_chunks
+
+        new = len(shape) - x.ndim
+        spec = tuple(
+            "auto" if i < new or (x.shape[i - new] == 1 and n != 1) else x.chunks[i - new]
+            for i, n in enumerate(shape))
+        chunks = normalize_chunks(spec, tuple(shape), limit=2**24, dtype=to_numpy_dtype(x))
+        return xp.broadcast_to(x, tuple(shape), chunks=chunks)
+    return xp.broadcast_to(x, tuple(shape))
 
 
 def einsum(xp, subscripts, *ops):

@@ -116,7 +116,7 @@ broadcast_to_p = linear_primitive(
     lambda g, primals, argnums, shape: [unbroadcast(g, shape_of(primals[0]))],
 )
 broadcast_to_p.abstract_eval = lambda a, shape: ShapedArray(shape, a.dtype)
-broadcast_to_p.xp_impl = lambda xp, x, shape: xp.broadcast_to(x, shape)
+broadcast_to_p.xp_impl = lambda xp, x, shape: backend.broadcast_to(xp, x, shape)
 broadcast_to_p.identity = 0  # a broadcast to the input's own shape
 broadcast_to_p.aliases = "readonly view"  # (stride 0)
 
