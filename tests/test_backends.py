@@ -474,3 +474,24 @@ def test_outputs_never_alias_the_arguments(f):
     np.testing.assert_array_equal(_strict_to_numpy(x, None), before)  # ... leaves x alone
     if len(outs) == 2:
         assert outs[0] is not outs[1]
+
+
+def test_out_of_bounds_dynamic_index_raises_on_a_device():
+    # NumPy raises; the standard leaves `take` out of bounds unspecified (a GPU library may
+    # wrap around): funcdiff checks, never a plausible wrong value
+    x = _s([1.0, 2.0, 3.0])
+    i = strict.asarray(np.array([0, 3]), device=strict.Device("device1"))
+    with pytest.raises(IndexError, match="out of bounds"):
+        fd.jit(lambda x, i: x[i])(x, i)
+    j = strict.asarray(np.array([0, -1]), device=strict.Device("device1"))
+    got = _strict_to_numpy(fd.grad(lambda x, j: fnp.sum(x[j] ** 2))(x, j), None)
+    np.testing.assert_allclose(got, [2.0, 0.0, 6.0])
+
+
+def test_jit_keeps_numpy_and_other_libraries_apart():
+    f = fd.jit(fd.grad(lambda x: fnp.sum(fnp.sin(x) * x)))
+    g_np = f(X)
+    g_da = f(da.from_array(X, chunks=3))
+    assert isinstance(g_np, np.ndarray) and isinstance(g_da, da.Array)
+    assert f.cache_info()["misses"] == 2  # (a program for each: NumPy's compiled code,
+    np.testing.assert_allclose(g_da.compute(), g_np, rtol=1e-12)  # and the staged one)

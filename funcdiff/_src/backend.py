@@ -537,6 +537,10 @@ def _index_array(xp, i, like, n):
 
             return dask.array.from_array(i, chunks=i.shape)
         return xp.asarray(i, device=_device(like))
+    if library_of(i) != "dask" and bool(xp.any((i < -n) | (i >= n))):
+        # (NumPy raises; the standard leaves `take` out of bounds unspecified, and a GPU
+        # library may wrap: a plausible wrong value. Dask's chunks raise when computed.)
+        raise IndexError(f"an index is out of bounds for an axis of size {n}")
     return xp.where(i < 0, i + n, i)
 
 

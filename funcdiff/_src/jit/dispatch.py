@@ -493,6 +493,7 @@ def _jit(fun, static_argnums, static_argnames, trace_type):
         be = check_leaves(leaves, dyn_args if not dyn_kwargs else (dyn_args, dyn_kwargs),
                           "jit")
         leaf_keys = _leaf_keys(leaves, in_tree, statics, sa)
+        tag = () if be is None else ("backend",)  # (staged for another library: see below)
         if sa or sk:
             try:
                 key = (
@@ -500,7 +501,7 @@ def _jit(fun, static_argnums, static_argnames, trace_type):
                     leaf_keys,
                     tuple([(i, _typed_key(v)) for i, v in sa]),
                     tuple([(k, _typed_key(v)) for k, v in sk]),
-                )
+                ) + tag
                 entry = cache.get(key)
             except TypeError:
                 raise TypeError(
@@ -510,7 +511,7 @@ def _jit(fun, static_argnums, static_argnames, trace_type):
                     "tuples of pairs."
                 ) from None
         else:
-            key = (in_tree, leaf_keys, (), ())
+            key = (in_tree, leaf_keys, (), ()) + tag
             entry = cache.get(key)
         if entry is None:
             if config.log_compiles:
@@ -520,7 +521,9 @@ def _jit(fun, static_argnums, static_argnames, trace_type):
                     key[1],
                     cache.misses,
                 )
-            program, out_tree = _stage(fun, leaves, in_tree, sa, sk, "jit", trace_type)
+            program, out_tree = _stage(  # (another library's arrays: no data-sized constants)
+                fun, leaves, in_tree, sa, sk, "jit",
+                ObservingStagingTrace if be is not None else trace_type)
             entry = cache.put(key, _Compiled(program, out_tree))
         return entry, leaves, key, be
 
