@@ -38,6 +38,13 @@ from funcdiff._src.errors import (
 )
 from funcdiff._src.jit.dispatch import jit, make_program
 from funcdiff._src.nans import debug_infs, debug_nans
+from funcdiff._src.sparse import (
+    hessian_sparsity,
+    jacobian_sparsity,
+    sparse_hessian,
+    sparse_jacfwd,
+    sparse_jacrev,
+)
 
 __version__ = "0.1.0"
 
@@ -53,6 +60,11 @@ __all__ = [
     "jacfwd",
     "jacrev",
     "hessian",
+    "jacobian_sparsity",
+    "hessian_sparsity",
+    "sparse_jacfwd",
+    "sparse_jacrev",
+    "sparse_hessian",
     "custom_jvp",
     "custom_vjp",
     "checkpoint",

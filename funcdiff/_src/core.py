@@ -201,6 +201,14 @@ class Primitive:
             `xp_impl(xp, *arrays, **params)` with `xp` their array-API namespace
             (funcdiff._src.backend); None: `impl`, where NumPy's functions dispatch to the
             library (Dask, CuPy), else a `BackendError`.
+        sparsity: which output elements depend on which input elements, for
+            `jacobian_sparsity` (funcdiff._src.sparse): `"elementwise"` (broadcasting),
+            `"move"` (each output element is one input element or zero: reshapes, slices,
+            static gathers; `impl` run on index arrays says which), `"reduce"` (over
+            `axes`), `"lane"` (along `axis`: cumulative ops), `"contract"` (einsum),
+            `"scatter"` (scatter-add), `"branches"` (cond); None: every output element on
+            every input element the inputs depend on (conservative, never missing one).
+            A primitive with `nondiff` has none.
         jvp: `jvp(primals, tangents, **params) -> (out, tangent_out)`; a tangent
             of `None` is a symbolic zero (rules may skip work for it).
         vjp: `vjp(ct, out, primals, argnums, **params) -> cotangents`, one per
@@ -256,7 +264,7 @@ class Primitive:
     __slots__ = (
         "name", "impl", "jvp", "vjp", "batch", "abstract_eval", "multiple_results",
         "linear", "fwd", "residuals", "specialize", "nondiff", "out_param", "scalar",
-        "identity", "neutral", "aliases", "effect", "xp_impl",
+        "identity", "neutral", "aliases", "effect", "xp_impl", "sparsity",
     )
 
     collective = False  # a reduction over a named vmap axis (api/collectives.py)
@@ -281,6 +289,7 @@ class Primitive:
         self.aliases = None
         self.effect = False
         self.xp_impl = None
+        self.sparsity = None
 
     def bind(self, *args, **params):
         stack = _state.stack

@@ -631,6 +631,7 @@ def _cond_xp(xp, index, *ops, branches):
 
 
 cond_p.xp_impl = _cond_xp
+cond_p.sparsity = "branches"
 cond_p.abstract_eval = lambda index, *avals, branches: list(branches[0].out_avals)
 cond_p.aliases = lambda avals, branches: Branches(branches, 1)  # operands after the index
 cond_p.jvp = _cond_jvp

@@ -200,6 +200,7 @@ def _einsum_impl(*operands, subscripts, path):
 
 einsum_p = Primitive("einsum", _einsum_impl, linear="each")
 einsum_p.xp_impl = lambda xp, *ops, subscripts, path: backend.einsum(xp, subscripts, *ops)
+einsum_p.sparsity = "contract"
 
 
 def einsum(subscripts, *operands):

@@ -379,6 +379,7 @@ def elementwise(
     prim.xp_impl = elementwise_xp_impl(impl, name, xp)
     prim.abstract_eval = elementwise_abstract_eval(dtype)
     prim.residuals = residuals  # "out": the partials use only the output; "shapes": nothing
+    prim.sparsity = "elementwise"
     scale = _scale_plain if bounded else _scale_safe
     unary = len(partials) == 1 and partials[0] is not None
     if unary and fresh:
@@ -976,6 +977,7 @@ where_p.abstract_eval = elementwise_abstract_eval(
 )
 where_p.jvp = _where_jvp
 where_p.xp_impl = lambda xp, c, x, y: xp.where(c, x, y)
+where_p.sparsity = "elementwise"
 where_p.vjp = _where_vjp
 where_p.batch = lambda args, dims: _elementwise_batch(where_p, args, dims)
 
@@ -999,6 +1001,7 @@ def _part_abstract_eval(x):
 
 real_p = Primitive("real", np.real, linear="all")
 real_p.abstract_eval = _part_abstract_eval
+real_p.sparsity = "elementwise"
 real_p.xp_impl = lambda xp, x: xp.real(x) if xp.isdtype(x.dtype, "complex floating") else x
 real_p.aliases = "view"  # the real part of a complex array, or a real array itself
 real_p.jvp = lambda primals, tangents: (real(primals[0]), real(tangents[0]))
@@ -1012,6 +1015,7 @@ real_p.batch = lambda args, dims: (real(args[0]), dims[0])
 
 imag_p = Primitive("imag", np.imag, linear="all")
 imag_p.abstract_eval = _part_abstract_eval
+imag_p.sparsity = "elementwise"
 imag_p.xp_impl = lambda xp, x: xp.imag(x) if xp.isdtype(x.dtype, "complex floating") else (
     x * 0)
 # the imaginary part of a complex array is a view; a real array's a new read-only one
@@ -1024,6 +1028,7 @@ imag_p.batch = lambda args, dims: (imag(args[0]), dims[0])
 
 conj_p = Primitive("conjugate", np.conjugate, linear="all")
 conj_p.abstract_eval = elementwise_abstract_eval(np.conjugate)
+conj_p.sparsity = "elementwise"
 conj_p.xp_impl = lambda xp, x: xp.conj(x) if xp.isdtype(x.dtype, "complex floating") else x
 conj_p.jvp = lambda primals, tangents: (conj(primals[0]), conj(tangents[0]))
 conj_p.vjp = lambda g, out, primals, argnums: [conj(g)]
@@ -1176,6 +1181,7 @@ def _convert_vjp(g, out, primals, argnums, dtype):
 
 convert_element_type_p = Primitive("convert_element_type", _convert_impl, linear="all")
 convert_element_type_p.abstract_eval = lambda x, dtype: ShapedArray(x.shape, dtype)
+convert_element_type_p.sparsity = "elementwise"
 convert_element_type_p.identity = 0  # a cast to the input's own dtype
 convert_element_type_p.xp_impl = lambda xp, x, dtype: xp.astype(x, xp_dtype(xp, dtype, x))
 convert_element_type_p.jvp = _convert_jvp

@@ -343,6 +343,7 @@ def _gather_vjp(g, out, primals, argnums, index):
 
 gather_p = Primitive("gather", _gather_impl, linear=(0,))
 gather_p.xp_impl = lambda xp, x, *dyn, index: backend.gather(xp, x, index.build(dyn))
+gather_p.sparsity = "move"
 gather_p.jvp = _gather_jvp
 gather_p.vjp = _gather_vjp
 gather_p.abstract_eval = lambda x, *dyn, index: ShapedArray(index.out_shape(x.shape, dyn), x.dtype)
@@ -407,6 +408,7 @@ def _scatter_abstract_eval(x, u, *dyn, index):
 scatter_add_p = Primitive("scatter_add", _scatter_add_impl, linear=(0, 1))
 scatter_add_p.xp_impl = lambda xp, x, u, *dyn, index: backend.scatter_add(
     xp, x, index.build(dyn), u, np.result_type(to_numpy_dtype(x), to_numpy_dtype(u)))
+scatter_add_p.sparsity = "scatter"
 scatter_add_p.jvp = _scatter_add_jvp
 scatter_add_p.vjp = _scatter_add_vjp
 scatter_add_p.abstract_eval = _scatter_abstract_eval

@@ -85,8 +85,10 @@ def _extremum(name, impl):
 
 reduce_max_p = _extremum("reduce_max", np.maximum.reduce)
 reduce_max_p.xp_impl = lambda xp, x, axes: xp.max(x, axis=axes)
+reduce_max_p.sparsity = "reduce"
 reduce_min_p = _extremum("reduce_min", np.minimum.reduce)
 reduce_min_p.xp_impl = lambda xp, x, axes: xp.min(x, axis=axes)
+reduce_min_p.sparsity = "reduce"
 reduce_max_p.abstract_eval = reduce_min_p.abstract_eval = reduction_rule(_same_dtype)
 
 
@@ -174,6 +176,7 @@ def _cumsum_xp(xp, x, axis, reverse):
 
 
 cumsum_p.xp_impl = _cumsum_xp
+cumsum_p.sparsity = "lane"
 
 
 def cumsum(x, axis, reverse=False):
@@ -282,6 +285,7 @@ def _cumprod_xp(xp, x, axis, reverse):
 
 
 cumprod_p.xp_impl = _cumprod_xp
+cumprod_p.sparsity = "lane"
 cumprod_p.jvp = _cumprod_jvp
 cumprod_p.vjp = _cumprod_vjp
 axis_batch_rule(cumprod_p)
@@ -321,6 +325,7 @@ def _prod_vjp(g, out, primals, argnums, axes):
 
 reduce_prod_p = Primitive("reduce_prod", lambda x, axes: np.prod(x, axis=axes))
 reduce_prod_p.xp_impl = lambda xp, x, axes: xp.prod(x, axis=axes)
+reduce_prod_p.sparsity = "reduce"
 reduce_prod_p.jvp = _prod_jvp
 reduce_prod_p.vjp = _prod_vjp
 axis_batch_rule(reduce_prod_p)

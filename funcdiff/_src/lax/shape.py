@@ -56,6 +56,7 @@ reshape_p = linear_primitive(
 )
 reshape_p.abstract_eval = lambda a, shape: ShapedArray(shape, a.dtype)
 reshape_p.xp_impl = lambda xp, x, shape: xp.reshape(x, shape)
+reshape_p.sparsity = "move"
 reshape_p.identity = 0  # a reshape to the input's own shape
 reshape_p.aliases = "view"
 reshape_p.specialize = lambda avals, shape: (
@@ -117,6 +118,7 @@ broadcast_to_p = linear_primitive(
 )
 broadcast_to_p.abstract_eval = lambda a, shape: ShapedArray(shape, a.dtype)
 broadcast_to_p.xp_impl = lambda xp, x, shape: backend.broadcast_to(xp, x, shape)
+broadcast_to_p.sparsity = "move"
 broadcast_to_p.identity = 0  # a broadcast to the input's own shape
 broadcast_to_p.aliases = "readonly view"  # (stride 0)
 
@@ -149,6 +151,7 @@ transpose_p.abstract_eval = lambda a, axes: ShapedArray([a.shape[i] for i in axe
 transpose_p.identity = lambda avals, axes: 0 if tuple(axes) == tuple(range(len(axes))) else None
 transpose_p.aliases = "view"
 transpose_p.xp_impl = lambda xp, x, axes: xp.permute_dims(x, axes)
+transpose_p.sparsity = "move"
 transpose_p.batch = lambda args, dims, axes: (
     transpose(bdim_to_front(args[0], dims[0]), (0,) + tuple(a + 1 for a in axes)), 0
 )
@@ -189,6 +192,7 @@ def _static_slice_transpose(g, primals, argnums, starts, stops, steps):
 
 static_slice_p = linear_primitive("static_slice", _static_slice_impl, _static_slice_transpose)
 static_slice_p.xp_impl = lambda xp, x, starts, stops, steps: x[_slices(starts, stops, steps)]
+static_slice_p.sparsity = "move"
 static_slice_p.abstract_eval = lambda a, starts, stops, steps: ShapedArray(
     _slice_shape(starts, stops, steps), a.dtype
 )
@@ -228,6 +232,7 @@ def _slice_transpose_xp(xp, g, shape, starts, stops, steps):
 
 
 slice_transpose_p.xp_impl = _slice_transpose_xp
+slice_transpose_p.sparsity = "move"
 slice_transpose_p.abstract_eval = lambda a, shape, starts, stops, steps: ShapedArray(
     shape, a.dtype
 )
@@ -326,6 +331,7 @@ concatenate_p = linear_primitive(
     "concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis), _concatenate_transpose
 )
 concatenate_p.xp_impl = lambda xp, *xs, axis: xp.concat(xs, axis=axis)
+concatenate_p.sparsity = "move"
 
 
 def _concatenate_abstract_eval(*avals, axis):
@@ -455,6 +461,7 @@ def _sum_impl(x, axes):
 
 reduce_sum_p = axis_batch_rule(linear_primitive("reduce_sum", _sum_impl, _sum_transpose))
 reduce_sum_p.xp_impl = lambda xp, x, axes: xp.sum(x, axis=axes)
+reduce_sum_p.sparsity = "reduce"
 reduce_sum_p.specialize = lambda avals, axes: (
     functools.partial(np.add.reduce, axis=axes)
     if avals[0].shape and avals[0].dtype.kind in "fc"
