@@ -136,3 +136,35 @@ def test_prepared_once_per_signature():
     a, b = jac.prepare(np.ones(10)), jac.prepare(np.zeros(10))
     assert a is b
     assert jac.prepare(np.ones(11)) is not a
+
+
+def test_least_squares_with_a_sparse_jacobian():
+    from funcdiff.scipy.optimize import least_squares
+
+    def residuals(p, t, y):  # a chain of coupled residuals: a banded Jacobian
+        x = p["x"]
+        return fnp.concatenate([10.0 * (x[1:] - x[:-1] ** 2), y - x[:-1] * t])
+
+    t = np.linspace(0.5, 1.5, 39)
+    y = np.ones(39)
+    sparse = least_squares(residuals, {"x": np.zeros(40)}, (t, y), jac="sparse")
+    dense = least_squares(residuals, {"x": np.zeros(40)}, (t, y))
+    assert sparse.success and dense.success and sp.issparse(sparse.jac)
+    # the same minimum, to SciPy's default tolerances (ftol 1e-8 on the cost)
+    np.testing.assert_allclose(sparse.cost, dense.cost, rtol=1e-7)
+    np.testing.assert_allclose(sparse.x["x"], dense.x["x"], atol=1e-3)
+    x = sparse.x["x"]
+    np.testing.assert_allclose(sparse.jac.toarray(), fd.jacfwd(
+        lambda v: residuals({"x": v}, t, y))(x), atol=1e-7)
+
+
+def test_minimize_with_a_sparse_hessian():
+    from funcdiff.scipy.optimize import minimize
+
+    def rosen(x):
+        return fnp.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+    res = minimize(rosen, np.zeros(100), method="trust-constr", hess="sparse")
+    assert res.success and np.allclose(res.x, 1.0, atol=1e-4)
+    with pytest.raises(ValueError, match="hess='sparse' is for"):
+        minimize(rosen, np.zeros(3), method="trust-exact", hess="sparse")

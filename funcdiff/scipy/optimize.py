@@ -1,4 +1,4 @@
-"""`funcdiff.scipy.optimize`: SciPy's `scipy.optimize.minimize` with exact derivatives.
+"""`funcdiff.scipy.optimize`: SciPy's `minimize` and `least_squares` with exact derivatives.
 
 `minimize(fun, x0, args=(), *, method='BFGS', jac=None, hess=None, hessp=None,
 bounds=None, constraints=(), tol=None, callback=None, options=None, jit=False)`
@@ -32,6 +32,9 @@ pytree like `x0` (same structure and dtypes, never aliasing `x0`), `fun` a float
 stays over the flattened parameters). `method=None` chooses as SciPy does (SLSQP with
 constraints, L-BFGS-B with bounds, else BFGS).
 
+- `hess="sparse"` (trust-constr, Newton-CG): the Hessian as a `scipy.sparse` matrix from
+  `funcdiff.sparse_hessian` (its pattern detected and coloured once, then one batched
+  pass of Hessian-vector products per colour).
 - `jac`, `hess`, `hessp` given by the user replace the automatic ones: `jac(x, *args)`
   returns the gradient as a pytree like `x`, `jac=True` means `fun` returns
   `(value, gradient)`, `hessp(x, p, *args)` gets and returns pytrees, and
@@ -56,6 +59,12 @@ TypeError naming `fun`, the shape and dtype it returned and the fix (reduce it, 
 or `args` traced, or `fun` closing over a traced value) it raises a TypeError saying so
 instead of silently detaching; differentiate a minimizer by implicit differentiation
 (at the optimum `x*(p)`, `dx*/dp = -H^-1 d(grad_x f)/dp`).
+
+`least_squares(fun, x0, args=(), *, jac=None, method='trf', jit=False, **kwargs)` runs
+`scipy.optimize.least_squares` on the residuals `fun(x, *args)` (pytrees, raveled) with
+their exact Jacobian: dense (`jacfwd` or `jacrev`, whichever is cheaper), or with
+`jac="sparse"` a `scipy.sparse` matrix from `sparse_jacfwd`/`sparse_jacrev` (the one with
+fewer colours) and SciPy's `jac_sparsity` set to the detected pattern.
 
 Example:
     ```python

@@ -12,14 +12,20 @@ import numpy as np
 import scipy.optimize as _so
 
 from funcdiff._src.api.forward import jvp
-from funcdiff._src.api.jacobians import hessian, jacrev
+from funcdiff._src.api.jacobians import hessian, jacfwd, jacrev
 from funcdiff._src.api.reverse import grad, value_and_grad
 from funcdiff._src.core import Tracer, dtype_of, shape_of
 from funcdiff._src.jit.dispatch import jit as _jit
 from funcdiff._src.ravel import ravel_pytree
+from funcdiff._src.sparse import (
+    jacobian_sparsity,
+    sparse_hessian,
+    sparse_jacfwd,
+    sparse_jacrev,
+)
 from funcdiff._src.tree import tree_leaves, tree_map, tree_structure
 
-__all__ = ["minimize"]
+__all__ = ["minimize", "least_squares"]
 
 # the methods as SciPy names them (lower case) and what each uses
 _NO_DERIVATIVES = ("nelder-mead", "powell", "cobyla", "cobyqa")
@@ -293,7 +299,16 @@ def minimize(fun, x0, args=(), *, method="BFGS", jac=None, hess=None, hessp=None
         kw["jac"] = sp_jac
 
     # -- second derivatives
-    if callable(hess):
+    if isinstance(hess, str) and hess == "sparse":
+        if meth not in ("trust-constr", "newton-cg"):
+            raise ValueError(f"funcdiff.scipy.optimize.minimize: hess='sparse' is for the "
+                             f"methods that take a sparse Hessian (trust-constr, Newton-CG), "
+                             f"not {method!r}")
+        sparse_h = sparse_hessian(f_flat)
+        sparse_h.prepare(flat0)  # (detection and colouring, once)
+        kw["hess"] = lambda xf: sparse_h(np.asarray(xf, flat0.dtype)).astype(np.float64)
+        hess = kw["hess"]
+    elif callable(hess):
         kw["hess"] = lambda xf: np.asarray(hess(unravel(np.asarray(xf)), *args), np.float64)
     elif hess is not None:
         kw["hess"] = hess  # SciPy's '2-point', ..., or a HessianUpdateStrategy
@@ -338,3 +353,61 @@ def minimize(fun, x0, args=(), *, method="BFGS", jac=None, hess=None, hessp=None
             res[key] = tree_map(lambda a: np.array(a, copy=True), unravel(value))
     return res
 
+
+
+def least_squares(fun, x0, args=(), *, jac=None, method="trf", jit=False, **kwargs):
+    """`scipy.optimize.least_squares` with funcdiff's exact Jacobian of the residuals.
+
+    `fun(x, *args)` returns the residuals (any pytree of real arrays, raveled); `x0` is
+    any pytree of real arrays (raveled as in `minimize`; the result's `x` is shaped like
+    it). `jac=None`: the dense Jacobian (`jacfwd` when there are fewer parameters than
+    residuals, else `jacrev`); `jac="sparse"`: the sparse one (`sparse_jacfwd` or
+    `sparse_jacrev`, whichever needs fewer colours, detected and coloured once), given to
+    SciPy as a CSR matrix with `jac_sparsity` (so 'trf' solves with LSMR); a callable
+    or SciPy's finite-difference strings are passed through. Other keyword arguments go
+    to SciPy.
+
+    ```python
+    >>> import numpy as np, funcdiff.numpy as fnp
+    >>> from funcdiff.scipy.optimize import least_squares
+    >>> def residuals(x):  # a chain: each residual couples two neighbours
+    ...     return fnp.concatenate([10.0 * (x[1:] - x[:-1] ** 2), 1.0 - x[:-1]])
+    >>> res = least_squares(residuals, np.zeros(50), jac="sparse")
+    >>> import scipy.sparse
+    >>> bool(res.success), np.allclose(res.x, 1.0, atol=1e-6), scipy.sparse.issparse(res.jac)
+    (True, True, True)
+
+    ```
+    """
+    _check_not_traced(x0, "`x0`")
+    _check_not_traced(args, "`args`")
+    args = args if isinstance(args, tuple) else (args,)
+    x0 = _x0_tree(x0)
+    flat0, unravel = ravel_pytree(x0)
+    flat0 = np.array(flat0, dtype=np.result_type(flat0.dtype, np.float32))
+
+    def f_flat(xf):
+        r, _ = ravel_pytree(fun(unravel(xf), *args))
+        return r
+
+    f_run = _jit(f_flat) if jit else f_flat
+
+    def sp_fun(xf):
+        return np.asarray(f_run(np.asarray(xf, flat0.dtype)), np.float64)
+
+    m = int(np.asarray(f_flat(flat0)).size)
+    if jac is None:
+        j = (jacfwd if flat0.size <= m else jacrev)(f_flat)
+        j = _jit(j) if jit else j
+        kwargs["jac"] = lambda xf: np.asarray(j(np.asarray(xf, flat0.dtype)), np.float64)
+    elif isinstance(jac, str) and jac == "sparse":
+        pattern = jacobian_sparsity(f_flat, flat0)
+        fwd, rev = sparse_jacfwd(f_flat, pattern), sparse_jacrev(f_flat, pattern)
+        sj = fwd if fwd.prepare(flat0).ncolors <= rev.prepare(flat0).ncolors else rev
+        kwargs["jac"] = lambda xf: sj(np.asarray(xf, flat0.dtype)).astype(np.float64)
+        kwargs.setdefault("jac_sparsity", pattern)
+    else:
+        kwargs["jac"] = jac
+    res = _so.least_squares(sp_fun, flat0, method=method, **kwargs)
+    res.x = tree_map(lambda a: np.array(a, copy=True), unravel(np.asarray(res.x)))
+    return res
