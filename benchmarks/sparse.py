@@ -9,7 +9,7 @@ the dense ones and against hand-written sparse ones, in one run.
    (1 - x[i])^2) for n variables: `sparse_hessian`, dense `hessian` where it fits, and the
    tridiagonal Hessian by hand.
 
-    python benchmarks/sparse.py            # N = 100, 300, 1000; n = 1e3, 1e4, 1e5, 1e6
+    python benchmarks/sparse.py            # N = 50, 100, 300, 1000; n = 1e3 ... 1e6
     python benchmarks/sparse.py --quick
 """
 
@@ -74,7 +74,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
-    grids = (30, 100) if args.quick else (100, 300, 1000)
+    grids = (30, 100) if args.quick else (50, 100, 300, 1000)
     sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000, 1_000_000)
     dense_limit = 5_000  # inputs: a dense Jacobian of 5,000^2 float64 is 200 MB
 
