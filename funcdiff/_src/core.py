@@ -206,7 +206,8 @@ class Primitive:
             `"move"` (each output element is one input element or zero: reshapes, slices,
             static gathers; `impl` run on index arrays says which), `"reduce"` (over
             `axes`), `"lane"` (along `axis`: cumulative ops), `"contract"` (einsum),
-            `"scatter"` (scatter-add), `"branches"` (cond); None: every output element on
+            `"scatter"` (scatter-add), `"branches"` (cond), `"scan"`, `"while"` (the carry
+            to a fixed point through the body's program); None: every output element on
             every input element the inputs depend on (conservative, never missing one).
             A primitive with `nondiff` has none.
         jvp: `jvp(primals, tangents, **params) -> (out, tangent_out)`; a tangent

@@ -192,6 +192,59 @@ def _scatter(sp, prim, in_patterns, in_avals, out_aval, params, n):
     return _union(sp, parts, _size(out_aval), n)
 
 
+def _same(a, b):
+    return a.shape == b.shape and a.nnz == b.nnz and (a != b).nnz == 0
+
+
+def _carry_fixed_point(sp, body, before, carry, after, steps, n):
+    """The carry's patterns through a loop body run any number of times up to `steps`:
+    the union with the body's outputs, iterated until nothing changes (a superset of the
+    pattern after each step: monotone). `before`/`after`: the body's other inputs' patterns
+    around the carry's. Returns (carry patterns, the body's outputs at the fixed point)."""
+    for _ in range(max(int(steps), 1) + 1):
+        outs = _program_patterns(sp, body, list(before) + list(carry) + list(after), n)
+        new = [c + o if o is not None else c for c, o in zip(carry, outs[:len(carry)])]
+        new = [p.astype(bool).tocsr() for p in new]
+        if all(_same(a, b) for a, b in zip(new, carry)):
+            return new, outs
+        carry = new
+    return carry, outs
+
+
+def _dense_or_empty(sp, p, aval, n):
+    return p if p is not None else _empty(sp, _size(aval), n)
+
+
+def _scan(sp, ins, in_avals, out_avals, params, n):
+    """`scan`: the carry to a fixed point, each step's `x` as the union over the steps, and
+    each `y` the same pattern at every step (conservative across steps)."""
+    body, nc, nk = params["body"], params["num_consts"], params["num_carry"]
+    length = params["length"]
+    pats = [_dense_or_empty(sp, p, a, n) for p, a in zip(ins, in_avals)]
+    consts, carry, xs = pats[:nc], pats[nc:nc + nk], pats[nc + nk:]
+    steps = []
+    for p, a in zip(xs, in_avals[nc + nk:]):
+        k = _size(a) // max(length, 1)
+        rows = np.arange(_size(a))
+        r = sp.csr_matrix((np.ones(rows.size, bool), (rows % max(k, 1), rows)),
+                          shape=(k, _size(a)))
+        steps.append((r @ p).astype(bool).tocsr())
+    carry, outs = _carry_fixed_point(sp, body, consts, carry, steps, length, n)
+    ys = [_dense_or_empty(sp, o, a, n) for o, a in zip(outs[nk:], body.out_avals[nk:])]
+    return carry + [sp.vstack([y] * length, format="csr") if length else
+                    _empty(sp, 0, n) for y in ys]
+
+
+def _while(sp, ins, in_avals, out_avals, params, n):
+    """`while_loop`: the carry to a fixed point (any number of steps)."""
+    body, ncc, nbc = params["body"], params["num_cconsts"], params["num_bconsts"]
+    pats = [_dense_or_empty(sp, p, a, n) for p, a in zip(ins, in_avals)]
+    bconsts, carry = pats[ncc:ncc + nbc], pats[ncc + nbc:]
+    size = sum(_size(a) for a in in_avals) + 1
+    carry, _ = _carry_fixed_point(sp, body, bconsts, carry, [], size, n)
+    return carry
+
+
 def _program_patterns(sp, program, in_patterns, n):
     """The patterns of `program`'s outputs from its inputs' patterns (None: depends on
     nothing)."""
@@ -225,6 +278,10 @@ def _eqn_patterns(sp, prim, ins, in_avals, out_avals, params, n):
         out = _contract(sp, ins, in_avals, out_avals[0], params["subscripts"], n)
     elif kind == "scatter":
         out = _scatter(sp, prim, ins, in_avals, out_avals[0], params, n)
+    elif kind == "scan":
+        return _scan(sp, ins, in_avals, out_avals, params, n)
+    elif kind == "while":
+        return _while(sp, ins, in_avals, out_avals, params, n)
     elif kind == "branches":
         outs = [_program_patterns(sp, b, ins[1:], n) for b in params["branches"]]
         return [_union(sp, [p for p in ps if p is not None], _size(a), n)

@@ -281,6 +281,7 @@ def _scan_xp(xp, *ops, body, num_consts, num_carry, length, reverse):
 
 
 scan_p.xp_impl = _scan_xp
+scan_p.sparsity = "scan"
 scan_p.abstract_eval = _scan_abstract
 # operands: consts, initial carries, xs (the body gets views x[i]); outputs: carries, ys (new)
 scan_p.aliases = lambda avals, body, num_consts, num_carry, length, reverse: Loop(
@@ -449,6 +450,7 @@ def _while_xp(xp, *ops, cond, body, num_cconsts, num_bconsts):
 
 
 while_p.xp_impl = _while_xp
+while_p.sparsity = "while"
 while_p.abstract_eval = lambda *avals, cond, body, num_cconsts, num_bconsts: list(
     body.out_avals
 )
