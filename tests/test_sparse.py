@@ -13,6 +13,18 @@ import funcdiff.numpy as fnp
 sp = pytest.importorskip("scipy.sparse")
 
 A = np.linspace(-1.0, 1.0, 24).reshape(6, 4)
+pytest.importorskip("funcdiff.scipy.special")
+
+
+@fd.custom_jvp
+def _softplus(x):
+    return fnp.logaddexp(x, 0.0)
+
+
+@_softplus.defjvp
+def _softplus_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _softplus(x), t / (1.0 + fnp.exp(-x))
 
 
 def _laplacian_residual(u):
@@ -53,6 +65,10 @@ FUNCTIONS = [
     ("solve", lambda x: fnp.linalg.solve(np.eye(3) * 4.0 + fnp.reshape(x[:9], (3, 3)),
                                          x[9:12]), False),
     ("pytree", lambda x: fnp.stack([x[2] * x[4], x[5]]), True),
+    ("logsumexp_rows", lambda x: fd.scipy.special.logsumexp(fnp.reshape(x, (5, 6)), axis=1),
+     True),
+    ("custom_jvp", lambda x: _softplus(x[:5]) * x[5:10], True),
+    ("checkpoint", lambda x: fd.checkpoint(lambda y: fnp.sin(y[1:]) * y[:-1])(x), True),
 ]
 
 

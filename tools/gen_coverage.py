@@ -920,6 +920,9 @@ NOT_APPLICABLE.update({
         "SciPy's iterative minimizer fed funcdiff's derivatives: not a function of arrays to "
         "differentiate (it raises a clear TypeError inside transforms, pointing to implicit "
         "differentiation); tests/test_scipy_optimize.py checks it"),
+    ("funcdiff.scipy.optimize", "least_squares"): (
+        "SciPy's iterative least-squares solver fed funcdiff's dense or sparse Jacobians: "
+        "not a function of arrays to differentiate; tests/test_sparse.py checks it"),
 })
 
 # -- funcdiff.scipy.stats (#16)

@@ -207,7 +207,9 @@ class Primitive:
             static gathers; `impl` run on index arrays says which), `"reduce"` (over
             `axes`), `"lane"` (along `axis`: cumulative ops), `"contract"` (einsum),
             `"scatter"` (scatter-add), `"branches"` (cond), `"scan"`, `"while"` (the carry
-            to a fixed point through the body's program); None: every output element on
+            to a fixed point through the body's program), `"custom_jvp"` (through the
+            rule's program), `"call"` (through the `fun` program: checkpoint); None: every
+            output element on
             every input element the inputs depend on (conservative, never missing one).
             A primitive with `nondiff` has none.
         jvp: `jvp(primals, tangents, **params) -> (out, tangent_out)`; a tangent

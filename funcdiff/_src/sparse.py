@@ -33,7 +33,7 @@ from funcdiff._src.core import get_aval
 from funcdiff._src.interpreters.staging import stage_flat
 from funcdiff._src.jit.dispatch import jit
 from funcdiff._src.lax.indexing import gather_p
-from funcdiff._src.program import Literal
+from funcdiff._src.program import Literal, Program
 from funcdiff._src.ravel import ravel_pytree
 
 __all__ = [
@@ -245,6 +245,21 @@ def _while(sp, ins, in_avals, out_avals, params, n):
     return carry
 
 
+def _custom_jvp(sp, ins, in_avals, out_avals, params, n):
+    """A `custom_jvp` function: the derivative is the rule's, so the patterns go through
+    the rule's program, tangents in (the arguments' patterns), tangents out. Values the
+    function or its rule close over that depend on the inputs, or a rule not staged as a
+    program: conservative."""
+    rule, nf, nr = params["jvp"], params["n_fun"], params["n_rule"]
+    closed = ins[:nf + nr]
+    if not isinstance(rule, Program) or any(p is not None and p.nnz for p in closed):
+        return _conservative(sp, ins, out_avals, n)
+    xs = ins[nf + nr:]
+    k = len(out_avals)
+    outs = _program_patterns(sp, rule, [None] * (nr + len(xs)) + list(xs), n)
+    return [_dense_or_empty(sp, o, a, n) for o, a in zip(outs[k:], out_avals)]
+
+
 def _program_patterns(sp, program, in_patterns, n):
     """The patterns of `program`'s outputs from its inputs' patterns (None: depends on
     nothing)."""
@@ -282,6 +297,11 @@ def _eqn_patterns(sp, prim, ins, in_avals, out_avals, params, n):
         return _scan(sp, ins, in_avals, out_avals, params, n)
     elif kind == "while":
         return _while(sp, ins, in_avals, out_avals, params, n)
+    elif kind == "custom_jvp":
+        return _custom_jvp(sp, ins, in_avals, out_avals, params, n)
+    elif kind == "call":  # (checkpoint: its program, on its operands)
+        outs = _program_patterns(sp, params["fun"], ins, n)
+        return [_dense_or_empty(sp, o, a, n) for o, a in zip(outs, out_avals)]
     elif kind == "branches":
         outs = [_program_patterns(sp, b, ins[1:], n) for b in params["branches"]]
         return [_union(sp, [p for p in ps if p is not None], _size(a), n)

@@ -406,6 +406,7 @@ def _cj_abstract(*avals, fun, jvp, n_fun, n_rule, name, stash):
 
 custom_jvp_call_p = Primitive("custom_jvp_call", _cj_impl, multiple_results=True)
 custom_jvp_call_p.xp_impl = lambda xp, *ops, **params: _cj_impl(*ops, **params)  # (binds)
+custom_jvp_call_p.sparsity = "custom_jvp"
 custom_jvp_call_p.jvp = _cj_jvp
 custom_jvp_call_p.vjp = _cj_vjp
 custom_jvp_call_p.batch = _cj_batch

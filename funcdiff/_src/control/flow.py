@@ -466,6 +466,7 @@ checkpoint_p.vjp = _ckpt_vjp
 checkpoint_p.batch = _ckpt_batch
 checkpoint_p.abstract_eval = lambda *avals, fun, stash: list(fun.out_avals)
 checkpoint_p.xp_impl = lambda xp, *ops, fun, stash: _ckpt_impl(*ops, fun=fun, stash=stash)
+checkpoint_p.sparsity = "call"
 
 
 def checkpoint(fun, policy=None):
