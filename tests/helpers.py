@@ -171,3 +171,15 @@ def parametrize_product(keep=None, **axes):
             ids = (_param_id(v, n, i) for v, n, i in zip(combo, names, idx))
             params.append(pytest.param(*combo, id="-".join(ids)))
     return pytest.mark.parametrize(",".join(names), params)
+
+
+@fd.custom_jvp
+def softplus(x):
+    """log(1 + exp(x)) with a hand-written JVP rule: a custom_jvp function for tests."""
+    return fd.numpy.logaddexp(x, 0.0)
+
+
+@softplus.defjvp
+def _softplus_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return softplus(x), t / (1.0 + fd.numpy.exp(-x))

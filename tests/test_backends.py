@@ -15,6 +15,7 @@ import contextlib
 
 import numpy as np
 import pytest
+from helpers import softplus as _softplus
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
@@ -115,17 +116,6 @@ try:
     _HAS_SCIPY = True
 except ImportError:  # pragma: no cover
     _HAS_SCIPY = False
-
-
-@fd.custom_jvp
-def _softplus(x):
-    return fnp.logaddexp(x, 0.0)
-
-
-@_softplus.defjvp
-def _softplus_jvp(primals, tangents):
-    (x,), (t,) = primals, tangents
-    return _softplus(x), t / (1.0 + fnp.exp(-x))
 
 
 @fd.custom_vjp

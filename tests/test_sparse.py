@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import softplus as _softplus
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
@@ -14,17 +15,6 @@ sp = pytest.importorskip("scipy.sparse")
 
 A = np.linspace(-1.0, 1.0, 24).reshape(6, 4)
 pytest.importorskip("funcdiff.scipy.special")
-
-
-@fd.custom_jvp
-def _softplus(x):
-    return fnp.logaddexp(x, 0.0)
-
-
-@_softplus.defjvp
-def _softplus_jvp(primals, tangents):
-    (x,), (t,) = primals, tangents
-    return _softplus(x), t / (1.0 + fnp.exp(-x))
 
 
 def _laplacian_residual(u):

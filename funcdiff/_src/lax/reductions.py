@@ -169,13 +169,20 @@ cumsum_p = axis_batch_rule(
 cumsum_p.abstract_eval = _scan_rule(sum_dtype)
 
 
-def _cumsum_xp(xp, x, axis, reverse):
-    if reverse:
-        return xp.flip(xp.cumulative_sum(xp.flip(x, axis=axis), axis=axis), axis=axis)
-    return xp.cumulative_sum(x, axis=axis)
+def _cumulative_xp(name):
+    """The array-API implementation of a cumulative op (`cumulative_sum`, ...), reversed
+    by flipping."""
+
+    def impl(xp, x, axis, reverse):
+        f = getattr(xp, name)
+        if reverse:
+            return xp.flip(f(xp.flip(x, axis=axis), axis=axis), axis=axis)
+        return f(x, axis=axis)
+
+    return impl
 
 
-cumsum_p.xp_impl = _cumsum_xp
+cumsum_p.xp_impl = _cumulative_xp("cumulative_sum")
 cumsum_p.sparsity = "lane"
 
 
@@ -276,15 +283,7 @@ def _cumprod_vjp(g, y, primals, argnums, axis, reverse):
 
 
 cumprod_p = Primitive("cumprod", _cumprod_impl)
-
-
-def _cumprod_xp(xp, x, axis, reverse):
-    if reverse:
-        return xp.flip(xp.cumulative_prod(xp.flip(x, axis=axis), axis=axis), axis=axis)
-    return xp.cumulative_prod(x, axis=axis)
-
-
-cumprod_p.xp_impl = _cumprod_xp
+cumprod_p.xp_impl = _cumulative_xp("cumulative_prod")
 cumprod_p.sparsity = "lane"
 cumprod_p.jvp = _cumprod_jvp
 cumprod_p.vjp = _cumprod_vjp
