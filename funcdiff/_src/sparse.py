@@ -131,19 +131,18 @@ def _reduce(sp, p, in_aval, out_aval, axes, n):
     return (r @ p).astype(bool).tocsr()
 
 
-def _lane(sp, p, aval, axis, n):
-    """Each element on every element of its lane along `axis` (a superset of a cumulative
-    op's: the prefix)."""
-    moved = np.moveaxis(np.arange(_size(aval)).reshape(aval.shape), axis, -1)
-    lanes = moved.reshape(-1, aval.shape[axis]) if aval.shape[axis] else moved.reshape(0, 0)
-    rows, cols = [], []
-    for lane in lanes:
-        rows.append(np.repeat(lane, len(lane)))
-        cols.append(np.tile(lane, len(lane)))
+def _lane(sp, p, aval, axis, reverse, n):
+    """A cumulative op along `axis`: each element on the elements of its lane up to it
+    (from it to the end, `reverse`)."""
+    k = aval.shape[axis]
     size = _size(aval)
-    r = sp.csr_matrix((np.ones(sum(len(x) for x in rows), bool),
-                       (np.concatenate(rows or [[]]).astype(np.int64),
-                        np.concatenate(cols or [[]]).astype(np.int64))), shape=(size, size))
+    if not size:
+        return _empty(sp, 0, n)
+    lanes = np.moveaxis(np.arange(size).reshape(aval.shape), axis, -1).reshape(-1, k)
+    i, j = np.tril_indices(k) if not reverse else np.triu_indices(k)  # (output, input)
+    rows = lanes[:, i].ravel()
+    cols = lanes[:, j].ravel()
+    r = sp.csr_matrix((np.ones(rows.size, bool), (rows, cols)), shape=(size, size))
     return (r @ p).astype(bool).tocsr()
 
 
@@ -288,7 +287,7 @@ def _eqn_patterns(sp, prim, ins, in_avals, out_avals, params, n):
     elif kind == "reduce":
         out = _reduce(sp, ins[0], in_avals[0], out_avals[0], tuple(params["axes"]), n)
     elif kind == "lane":
-        out = _lane(sp, ins[0], in_avals[0], params["axis"], n)
+        out = _lane(sp, ins[0], in_avals[0], params["axis"], params["reverse"], n)
     elif kind == "contract":
         out = _contract(sp, ins, in_avals, out_avals[0], params["subscripts"], n)
     elif kind == "scatter":
