@@ -72,14 +72,12 @@ def _namespace(x):
 class Backend:
     """The arrays of one library on one device that a transform's arguments hold."""
 
-    __slots__ = ("library", "xp", "device", "nep18", "_dtypes", "_f64")
+    __slots__ = ("library", "xp", "device", "nep18")
 
     def __init__(self, x):
         self.library = library_of(x)
         self.xp, self.device = _namespace(x)
         self.nep18 = hasattr(type(x), "__array_function__")
-        self._dtypes = None
-        self._f64 = None
 
     def same(self, other):
         return self.library == other.library and _same_device(self.device, other.device)
@@ -114,24 +112,14 @@ class Backend:
             # a broadcast constant: move its data, broadcast there
             core = v[tuple(slice(0, 1) if st == 0 else slice(None) for st in v.strides)]
             return broadcast_to(self.xp, self.asarray(np.array(core)), v.shape)
-        if v.dtype == np.float64 and not self.has_float64():
-            v = v.astype(np.float32)
-        elif v.dtype == np.complex128 and not self.has_float64():
-            v = v.astype(np.complex64)
+        narrow = _NARROW.get(v.dtype.name)
+        if narrow is not None and v.dtype.name not in _dtype_names(self.xp, self.device):
+            v = v.astype(narrow)  # (a device without float64: float32 instead)
         if self.library == "dask":
             import dask.array as da
 
             return da.from_array(v, chunks=v.shape or ())
         return self.xp.asarray(v, device=self.device)
-
-    def has_float64(self):
-        if self._f64 is None:
-            try:
-                info = self.xp.__array_namespace_info__()
-                self._f64 = "float64" in info.dtypes(device=self.device)
-            except (AttributeError, TypeError, ValueError):
-                self._f64 = True
-        return self._f64
 
     def output(self, v):
         """An output of a transform: constants (a derivative that does not depend on the
@@ -157,10 +145,6 @@ class Backend:
             seen.add(id(o))
             result.append(o)
         return result
-
-    def xp_dtype(self, dtype):
-        """The backend's dtype object for a NumPy dtype."""
-        return getattr(self.xp, np.dtype(dtype).name)
 
     # -- primitives ----------------------------------------------------------------
 
@@ -343,19 +327,23 @@ def xp_dtype(xp, dtype, like=None):
     that has no float64 (a float32-only device), float32 instead (complex64 for
     complex128): float32 backends keep their dtypes."""
     name = np.dtype(dtype).name
-    if like is not None and name in _NARROW:
-        dev = _device(like)
-        key = (xp.__name__, str(dev))
-        names = _SUPPORTED.get(key)
-        if names is None:
-            try:
-                names = set(xp.__array_namespace_info__().dtypes(device=dev))
-            except (AttributeError, TypeError, ValueError):
-                names = set(_NARROW)
-            _SUPPORTED[key] = names
-        if name not in names:
-            name = _NARROW[name]
+    if like is not None and name in _NARROW and name not in _dtype_names(xp, _device(like)):
+        name = _NARROW[name]
     return getattr(xp, name)
+
+
+def _dtype_names(xp, device):
+    """The names of the dtypes `xp` supports on `device` (all the usual ones where the
+    namespace cannot say)."""
+    key = (xp.__name__, str(device))
+    names = _SUPPORTED.get(key)
+    if names is None:
+        try:
+            names = set(xp.__array_namespace_info__().dtypes(device=device))
+        except (AttributeError, TypeError, ValueError):
+            names = set(_NARROW)
+        _SUPPORTED[key] = names
+    return names
 
 
 def device_of(x):
