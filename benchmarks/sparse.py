@@ -84,38 +84,31 @@ def main():
     rng = np.random.default_rng(0)
     for n in grids:
         u = rng.uniform(-0.5, 0.5, n * n)
-        f = bratu(n)
-        jac = fd.sparse_jacfwd(f)
-        t_prep, prep = best(lambda f=f, u=u: fd.sparse_jacfwd(f).prepare(u), repeats=1)
-        jac.prepare(u)
-        t_eval, got = best(lambda jac=jac, u=u: jac(u))
-        t_hand, want = best(lambda n=n, u=u: bratu_jacobian_by_hand(n, u))
-        diff = abs(got - want).max()
-        if n * n <= dense_limit:
-            t_dense, _ = best(lambda f=f, u=u: fd.jacfwd(f)(u), repeats=3)
-            dense = [f"{t_dense * 1e3:.1f} ms", f"{t_dense / t_eval:.0f}x"]
-        else:
-            dense = ["(too large)", "-"]
-        row("Bratu Jacobian (fwd)", f"{n}x{n} grid, n={n * n:,}",
-            [f"{t_prep:.2f} s", str(prep.ncolors), f"{t_eval * 1e3:.1f} ms",
-             f"{t_hand * 1e3:.1f} ms", f"{t_eval / t_hand:.1f}x", *dense, f"{diff:.1e}"])
+        measure("Bratu Jacobian (fwd)", f"{n}x{n} grid, n={n * n:,}", fd.sparse_jacfwd,
+                fd.jacfwd, bratu(n), u, lambda u, n=n: bratu_jacobian_by_hand(n, u),
+                n * n <= dense_limit)
     for n in sizes:
         x = rng.uniform(-1.0, 1.0, n)
-        hes = fd.sparse_hessian(rosenbrock)
-        t_prep, prep = best(lambda x=x: fd.sparse_hessian(rosenbrock).prepare(x), repeats=1)
-        hes.prepare(x)
-        t_eval, got = best(lambda hes=hes, x=x: hes(x))
-        t_hand, want = best(lambda x=x: rosenbrock_hessian_by_hand(x))
-        diff = abs(got - want).max()
-        if n <= dense_limit:
-            t_dense, _ = best(lambda x=x: fd.hessian(rosenbrock)(x), repeats=3)
-            dense = [f"{t_dense * 1e3:.1f} ms", f"{t_dense / t_eval:.0f}x"]
-        else:
-            dense = ["(too large)", "-"]
-        row("extended Rosenbrock Hessian", f"n={n:,}",
-            [f"{t_prep:.2f} s", str(prep.ncolors), f"{t_eval * 1e3:.1f} ms",
-             f"{t_hand * 1e3:.2f} ms", f"{t_eval / t_hand:.1f}x", *dense, f"{diff:.1e}"])
+        measure("extended Rosenbrock Hessian", f"n={n:,}", fd.sparse_hessian, fd.hessian,
+                rosenbrock, x, rosenbrock_hessian_by_hand, n <= dense_limit)
 
+
+def measure(name, size, sparse, dense, f, x, by_hand, with_dense):
+    """One row: preparation (fresh), sparse evaluation, by hand, dense (if it fits)."""
+    t_prep, prep = best(lambda: sparse(f).prepare(x), repeats=1)
+    d = sparse(f)
+    d.prepare(x)
+    t_eval, got = best(lambda: d(x))
+    t_hand, want = best(lambda: by_hand(x))
+    diff = abs(got - want).max()
+    if with_dense:
+        t_dense, _ = best(lambda: dense(f)(x), repeats=3)
+        cells = [f"{t_dense * 1e3:.1f} ms", f"{t_dense / t_eval:.0f}x"]
+    else:
+        cells = ["(too large)", "-"]
+    row(name, size, [f"{t_prep:.2f} s", str(prep.ncolors), f"{t_eval * 1e3:.1f} ms",
+                     f"{t_hand * 1e3:.2f} ms", f"{t_eval / t_hand:.1f}x", *cells,
+                     f"{diff:.1e}"])
 
 if __name__ == "__main__":
     main()
