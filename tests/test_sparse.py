@@ -186,3 +186,54 @@ def test_minimize_with_a_sparse_hessian():
     assert res.success and np.allclose(res.x, 1.0, atol=1e-4)
     with pytest.raises(ValueError, match="hess='sparse' is for"):
         minimize(rosen, np.zeros(3), method="trust-exact", hess="sparse")
+
+
+def _valid_star(pattern, colors):
+    """A distance-1 colouring where every path on four vertices has three colours."""
+    p = sp.csr_matrix(pattern, dtype=bool)
+    p = (p + p.T).tolil()
+    p.setdiag(False)
+    nb = [set(r) for r in p.rows]
+    for v, ws in enumerate(nb):
+        for w in ws:
+            if colors[v] == colors[w]:
+                return False
+            for x in nb[w] - {v}:
+                for y in nb[x] - {w}:
+                    if colors[v] == colors[x] and colors[w] == colors[y]:
+                        return False  # the path v-w-x-y has two colours
+    return True
+
+
+def test_star_colouring_of_an_arrowhead_hessian():
+    def f(x):  # one variable coupled with every other (an arrowhead), plus a band
+        return x[0] * fnp.sum(x ** 2) + fnp.sum(x ** 4) + fnp.sum(x[1:] * x[:-1])
+
+    x = np.linspace(-1.0, 1.0, 60)
+    h = fd.sparse_hessian(f)
+    prep = h.prepare(x)
+    # a column colouring needs 60 colours here (the first column meets every row)
+    assert prep.star and prep.ncolors <= 5
+    assert _valid_star(prep.pattern, prep.colors)
+    np.testing.assert_allclose(h(x).toarray(), fd.hessian(f)(x), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sparse_hessians_of_random_sparse_quadratics(seed):
+    rng = np.random.default_rng(seed)
+    n = 40
+    a = sp.random(n, n, density=0.06, random_state=seed, format="coo")
+    rows, cols, vals = a.row, a.col, a.data
+    hub = int(rng.integers(n))  # and one dense row and column
+    rows, cols = np.concatenate([rows, np.full(n, hub)]), np.concatenate([cols, np.arange(n)])
+    vals = np.concatenate([vals, rng.uniform(0.5, 1.0, n)])
+
+    def f(x):
+        return fnp.sum(vals * x[rows] * x[cols]) + fnp.sum(fnp.sin(x))
+
+    x = rng.uniform(-1.0, 1.0, n)
+    h = fd.sparse_hessian(f)
+    prep = h.prepare(x)
+    if prep.star:
+        assert _valid_star(prep.pattern, prep.colors)
+    np.testing.assert_allclose(h(x).toarray(), fd.hessian(f)(x), rtol=1e-10, atol=1e-10)

@@ -12,9 +12,9 @@ non-zero, for any input value (the patterns are global).
 
 Colouring: columns that share no row can be evaluated in one forward pass (one seed
 vector, a distance-2 colouring of the column intersection graph); rows that share no
-column in one reverse pass; for a Hessian, columns by the same rule (direct recovery;
-star colouring, which needs fewer colours, is not done). Greedy, largest degree first,
-deterministic.
+column in one reverse pass; for a Hessian, columns by the same rule, or a star colouring
+where it needs fewer colours (entries recovered from the symmetric one where needed).
+Greedy, largest degree first, deterministic.
 
 Evaluation: `sparse_jacfwd(f)(x)` is one `vmap` of `jvp` over the seed matrix (`jit`ted,
 prepared once per input signature), then the decompression into a `scipy.sparse` CSR
@@ -38,7 +38,7 @@ from funcdiff._src.ravel import ravel_pytree
 
 __all__ = [
     "jacobian_sparsity", "hessian_sparsity", "sparse_jacfwd", "sparse_jacrev",
-    "sparse_hessian", "color_columns", "color_rows",
+    "sparse_hessian", "color_columns", "color_rows", "color_star",
 ]
 
 
@@ -411,6 +411,47 @@ def color_columns(pattern):
     return _greedy(conflicts, p.shape[1])
 
 
+_STAR_BUDGET = 5_000_000  # neighbour visits beyond which star colouring is not tried
+
+
+def color_star(pattern):
+    """A star colouring of a symmetric pattern (a distance-1 colouring in which every path
+    on four vertices has at least three colours; Gebremedhin, Manne and Pothen 2005,
+    greedy), or None where it would be too slow to compute. With it a symmetric matrix is
+    recovered from `ncolors` products, often far fewer than a column colouring needs (an
+    arrowhead: 2 instead of n)."""
+    p = _sp().csr_matrix(pattern, dtype=bool)
+    p = (p + p.T).tocsr()
+    p.setdiag(False)
+    p.eliminate_zeros()
+    k = p.shape[0]
+    ptr, idx = p.indptr, p.indices
+    degree = np.diff(ptr)
+    if int(degree[idx].sum()) > _STAR_BUDGET:
+        return None
+    nbrs = [idx[ptr[v]:ptr[v + 1]] for v in range(k)]
+    colors = np.full(k, -1, np.int64)
+    for v in np.lexsort((np.arange(k), -degree)):
+        forbidden = set()
+        for w in nbrs[v]:
+            cw = colors[w]
+            if cw >= 0:
+                forbidden.add(cw)
+            for x in nbrs[w]:
+                cx = colors[x]
+                if x == v or cx < 0:
+                    continue
+                if cw < 0:
+                    forbidden.add(cx)
+                elif any(y != w and colors[y] == cw for y in nbrs[x]):
+                    forbidden.add(cx)
+        c = 0
+        while c in forbidden:
+            c += 1
+        colors[v] = c
+    return colors
+
+
 def color_rows(pattern):
     """A colour per row such that rows of one colour share no column (reverse mode)."""
     return color_columns(_sp().csr_matrix(pattern, dtype=bool).T)
@@ -427,17 +468,29 @@ class _Prepared:
     """Detection and colouring done once for one input signature: `pattern`, `colors`,
     `ncolors`, and the batched, jitted evaluation of the compressed derivative."""
 
-    def __init__(self, pattern, colors, evaluate, by_rows):
+    def __init__(self, pattern, colors, evaluate, by_rows, star=False):
         self.pattern, self.colors, self.evaluate, self.by_rows = pattern, colors, evaluate, by_rows
         self.ncolors = int(colors.max()) + 1 if colors.size else 0
         coo = pattern.tocoo()
         self._rows, self._cols = coo.row, coo.col
+        self.star = star
+        if star:  # symmetric recovery: H[i, j] from row i if colour(j) is alone there
+            counts = np.zeros((pattern.shape[0], max(self.ncolors, 1)), np.int64)
+            np.add.at(counts, (self._rows, colors[self._cols]), 1)
+            self._direct = counts[self._rows, colors[self._cols]] == 1
+            swapped = counts[self._cols, colors[self._rows]] == 1
+            if not (self._direct | swapped).all():  # (never guess: a bad colouring)
+                raise ValueError("funcdiff: the star colouring does not determine the "
+                                 "Hessian; please report this")
 
     def decompress(self, compressed):
         """The CSR matrix from the compressed derivative (ncolors x m or ncolors x n)."""
         sp = _sp()
         c = np.asarray(compressed)
-        if self.by_rows:  # c[color of row i, j] = J[i, j]
+        if self.star and c.size:  # H[i, j] = c[colour(j), i], else H[j, i] = c[colour(i), j]
+            r, k = self._rows, self._cols
+            vals = np.where(self._direct, c[self.colors[k], r], c[self.colors[r], k])
+        elif self.by_rows:  # c[color of row i, j] = J[i, j]
             vals = c[self.colors[self._rows], self._cols] if c.size else c.ravel()
         else:  # c[color of column j, i] = J[i, j]
             vals = c[self.colors[self._cols], self._rows] if c.size else c.ravel()
@@ -472,6 +525,13 @@ def _make(fun, mode, sparsity):
         pattern = _sp().csr_matrix(pattern, dtype=bool)
         by_rows = mode == "rev"
         colors = color_rows(pattern) if by_rows else color_columns(pattern)
+        star = None
+        if mode == "hessian" and colors.size and int(colors.max()) > 1:
+            star = color_star(pattern)
+            if star is not None and star.max() < colors.max():
+                colors = star  # (fewer products; recovered symmetrically)
+            else:
+                star = None
         seeds = _seeds(colors, flat.dtype if flat.dtype.kind == "f" else np.float64)
         if mode == "fwd":
             def compressed(x, s):
@@ -487,7 +547,8 @@ def _make(fun, mode, sparsity):
                 return vmap(lambda t: jvp(g, (x,), (t,))[1])(s)
 
         run = jit(compressed)
-        prepared = _Prepared(pattern, colors, lambda x: run(x, seeds), by_rows)
+        prepared = _Prepared(pattern, colors, lambda x: run(x, seeds), by_rows,
+                             star=star is not None)
         cache[key] = prepared
         return prepared
 
@@ -508,7 +569,7 @@ def sparse_jacfwd(fun, sparsity=None):
 
     The pattern is detected (or taken from `sparsity`, a boolean (m, n) matrix) and
     coloured once per input signature (`.prepare(*args)` returns that preparation:
-    `pattern`, `colors`, `ncolors`); each call is then one jitted `vmap` of `jvp` over
+    `pattern`, `colors`, `ncolors`, `star`); each call is then one jitted `vmap` of `jvp` over
     `ncolors` seed vectors and a decompression.
 
     Example:
@@ -532,8 +593,10 @@ def sparse_jacrev(fun, sparsity=None):
 
 def sparse_hessian(fun, sparsity=None):
     """The Hessian of the scalar `fun` as a `scipy.sparse` CSR matrix (inputs raveled):
-    its pattern (`hessian_sparsity`, or `sparsity`) coloured by columns, then one jitted
-    `vmap` of forward-over-reverse Hessian-vector products over `ncolors` seeds.
+    its pattern (`hessian_sparsity`, or `sparsity`) coloured by columns, or by a star
+    colouring where that needs fewer colours (`prepare(...).star`; entries recovered
+    symmetrically), then one jitted `vmap` of forward-over-reverse Hessian-vector products
+    over `ncolors` seeds.
 
     Example:
         ```python
