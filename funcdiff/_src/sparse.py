@@ -526,7 +526,8 @@ def _make(fun, mode, sparsity):
         by_rows = mode == "rev"
         colors = color_rows(pattern) if by_rows else color_columns(pattern)
         star = None
-        if mode == "hessian" and colors.size and int(colors.max()) > 1:
+        if mode == "hessian" and colors.size and int(colors.max()) + 1 > 2 * np.median(
+                np.diff(pattern.indptr)):  # (far above a typical row: try a star colouring)
             star = color_star(pattern)
             if star is not None and star.max() < colors.max():
                 colors = star  # (fewer products; recovered symmetrically)
