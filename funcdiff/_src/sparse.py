@@ -393,12 +393,16 @@ def _greedy(conflicts, k):
     colors = np.full(k, -1, np.int64)
     for v in order:
         neigh = conflicts.indices[conflicts.indptr[v]:conflicts.indptr[v + 1]]
-        used = set(colors[neigh].tolist())
-        c = 0
-        while c in used:
-            c += 1
-        colors[v] = c
+        colors[v] = _smallest_free(set(colors[neigh].tolist()))
     return colors
+
+
+def _smallest_free(used):
+    """The smallest colour (non-negative int) not in `used` (uncoloured: -1)."""
+    c = 0
+    while c in used:
+        c += 1
+    return c
 
 
 def color_columns(pattern):
@@ -445,10 +449,7 @@ def color_star(pattern):
                     forbidden.add(cx)
                 elif any(y != w and colors[y] == cw for y in nbrs[x]):
                     forbidden.add(cx)
-        c = 0
-        while c in forbidden:
-            c += 1
-        colors[v] = c
+        colors[v] = _smallest_free(forbidden)
     return colors
 
 
