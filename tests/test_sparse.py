@@ -57,6 +57,7 @@ FUNCTIONS = [
     ("solve", lambda x: fnp.linalg.solve(np.eye(3) * 4.0 + fnp.reshape(x[:9], (3, 3)),
                                          x[9:12]), False),
     ("pytree", lambda x: fnp.stack([x[2] * x[4], x[5]]), True),
+    ("traced_index", lambda x: x[fnp.argmax(x[:5])] * x[7:9], False),  # (conservative)
     ("logsumexp_rows", lambda x: fd.scipy.special.logsumexp(fnp.reshape(x, (5, 6)), axis=1),
      True),
     ("custom_jvp", lambda x: _softplus(x[:5]) * x[5:10], True),

@@ -118,6 +118,9 @@ def _stacked(sp, in_patterns, in_avals, n):
 
 
 def _move(sp, prim, in_patterns, in_avals, out_aval, params, n):
+    index = params.get("index")
+    if index is not None and index.ndyn:  # (traced indices: which element moves where
+        return None                       # depends on values: conservative)
     out = prim.impl(*_codes(in_avals), **params)
     return _rows(sp, _stacked(sp, in_patterns, in_avals, n), np.asarray(out))
 
