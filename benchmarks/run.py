@@ -247,12 +247,21 @@ def _cells(row):
         text = "; ".join(t["text"] for t in targets)
         met = "; ".join(_met(t) for t in targets)
     else:
-        r = row.get("ratios", {}).get("funcdiff eager / reference")
-        ratio = "-" if r is None else f"eager / reference {fmt_ratio(r)}"
+        tool = row.get("tool_function") or "funcdiff eager"
+        ratios = row.get("ratios", {})
+        for den in ("C++ manual", "reference"):  # (a ratio without a target)
+            r = ratios.get(f"{tool} / {den}")
+            if r is not None:
+                break
+        ratio = "-" if r is None else f"{_short(tool)} / {den} {fmt_ratio(r)}"
         text, met = "-", "-"
     if row.get("valid") is not None:
         met = ("valid" if row["valid"] else "**INVALID**") + ("" if met == "-" else f"; {met}")
     return ratio, text, met
+
+
+def _short(name):
+    return name.replace("funcdiff ", "")
 
 
 HEADER = ("| # | workload | size | funcdiff eager | funcdiff jit | autograd | jax eager | jax jit "
@@ -276,11 +285,12 @@ def markdown(results):
                 + " | ".join(_cells(row))
                 + " |"
             )
+            tool = row.get("tool_function") or "funcdiff eager"
             for c, v in med.items():
                 if c not in COLUMNS:
-                    r = row["ratios"].get(f"funcdiff eager / {c}")
+                    r = row["ratios"].get(f"{tool} / {c}")
                     extras.append(f"| {row['workload']} | {row['size']} | {c} | "
-                                  f"{fmt_value(v, unit)} | {fmt_ratio(r)} |")  # fmt: skip
+                                  f"{fmt_value(v, unit)} | {_short(tool)} {fmt_ratio(r)} |")
         seen = set()
         for row in res["rows"]:
             for note in [f"reference: {row['reference']}"] * bool(row.get("reference")) + row.get(
@@ -291,7 +301,7 @@ def markdown(results):
                     notes.append(f"- {res['number']} {name}: {note}")
     if extras:
         lines += ["", "Other candidates (same runs):", "",
-                  "| # | size | candidate | median | funcdiff eager / candidate |",
+                  "| # | size | candidate | median | funcdiff / candidate |",
                   "|---|---|---|---|---|", *extras]  # fmt: skip
     if notes:
         lines += ["", "Notes:", "", *notes]

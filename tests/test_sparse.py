@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import softplus as _softplus
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
@@ -238,3 +240,152 @@ def test_sparse_hessians_of_random_sparse_quadratics(seed):
     if prep.star:
         assert _valid_star(prep.pattern, prep.colors)
     np.testing.assert_allclose(h(x).toarray(), fd.hessian(f)(x), rtol=1e-10, atol=1e-10)
+
+
+def test_reads_through_gathers_are_coloured_after_the_gather():
+    # bundle adjustment in small: every residual reads one of 3 cameras, read by about 40
+    # residuals each (J's rows share columns: row colouring J needs >= 80 colours), and a
+    # point; the rows of J_h (h: after the gathers) share no column across observations
+    rng = np.random.default_rng(5)
+    ci, pi = rng.integers(0, 3, 120), rng.integers(0, 40, 120)
+
+    def f(cams, pts):
+        c, p = cams[ci], pts[pi]
+        r = fnp.stack([c[:, 0] * fnp.sin(p[:, 0]) + c[:, 1] * p[:, 1] ** 2,
+                       c[:, 2] * fnp.exp(c[:, 3] * p[:, 0])], axis=1)
+        return fnp.ravel(r)
+
+    cams, pts = rng.normal(size=(3, 4)), rng.normal(size=(40, 2))
+    flat, unravel = fd.tree.ravel_pytree((cams, pts))
+    want = np.asarray(fd.jacrev(lambda x: f(*unravel(x)))(flat))
+    rev = fd.sparse_jacrev(f)
+    prep = rev.prepare(cams, pts)
+    assert prep.split and prep.ncolors <= 2  # (1: the two residuals read separate slices)
+    got = rev(cams, pts)
+    np.testing.assert_allclose(got.toarray(), want, rtol=1e-13, atol=1e-13)
+    assert (got.toarray() != 0).sum() == got.nnz == (prep.pattern.toarray()).sum()
+    assert (prep.pattern != fd.jacobian_sparsity(f, cams, pts)).nnz == 0
+
+
+@pytest.mark.parametrize("mode", ["fwd", "rev"])
+def test_an_element_read_twice_adds_both_contributions(mode):
+    # x[a] * x[b] with a[k] == b[k] for some k: J_f[k, a[k]] sums two entries of J_h
+    rng = np.random.default_rng(6)
+    a, b = rng.integers(0, 8, 50), rng.integers(0, 8, 50)
+    b[:10] = a[:10]
+    f = lambda x: fnp.sin(x[a]) * x[b] + x[b] ** 3  # noqa: E731
+    x = rng.normal(size=8)
+    jac = (fd.sparse_jacfwd if mode == "fwd" else fd.sparse_jacrev)(f)
+    np.testing.assert_allclose(jac(x).toarray(), _dense(f, x), rtol=1e-13, atol=1e-13)
+
+
+# -- random sparse programs (hypothesis) --------------------------------------------------
+
+_UNARY = (fnp.sin, fnp.exp, fnp.tanh, lambda v: v * v, lambda v: fnp.cos(v) * v)
+
+
+def _step(kind, arg, v, x):
+    """One step of a random program: a new vector from the current one `v` (and `x`)."""
+    k = v.shape[0]
+    rng = np.random.default_rng(arg)
+    if kind == "unary":
+        return _UNARY[arg % len(_UNARY)](v)
+    if kind == "gather_product":  # two gathers with static random indices, repeats allowed
+        m = int(rng.integers(1, 2 * k + 1))
+        return v[rng.integers(0, k, m)] * v[rng.integers(0, k, m)]
+    if kind == "shift":
+        return v[1:] * fnp.sin(v[:-1]) if k > 1 else v
+    if kind == "segment_sum":  # a reduction over pairs
+        return fnp.sum(fnp.reshape(v[: k - k % 2], (-1, 2)), axis=1) if k > 1 else v
+    if kind == "cumsum":
+        return fnp.cumsum(v)
+    if kind == "where":  # both sides count in the pattern
+        return fnp.where(v > 0.1, v * v, fnp.sin(v))
+    if kind == "mix":  # read the input again, through a gather
+        return v * x[rng.integers(0, x.shape[0], k)]
+    if kind == "matmul":  # a contraction with a sparse constant
+        a = rng.normal(size=(k, k)) * (rng.random((k, k)) < 0.3)
+        return fnp.tanh(a @ v)
+    raise AssertionError(kind)
+
+
+_KINDS = ("unary", "gather_product", "shift", "segment_sum", "cumsum", "where", "mix", "matmul")
+
+
+@st.composite
+def _sparse_programs(draw):
+    n = draw(st.integers(2, 10))
+    steps = draw(st.lists(st.tuples(st.sampled_from(_KINDS), st.integers(0, 2**16)),
+                          min_size=1, max_size=5))
+    keep = draw(st.lists(st.booleans(), min_size=len(steps), max_size=len(steps)))
+    seed = draw(st.integers(0, 2**16))
+    return n, steps, keep, seed
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_sparse_programs())
+def test_random_sparse_programs_agree_with_dense_derivatives(program):
+    n, steps, keep, seed = program
+
+    def f(x):
+        v, outs = x, []
+        for (kind, arg), k in zip(steps, keep):
+            v = _step(kind, arg, v, x)
+            if k:
+                outs.append(v)
+        return fnp.concatenate(outs + [v])
+
+    x = np.random.default_rng(seed).uniform(-1.5, 1.5, n)
+    want = _dense(f, x)
+    pattern = fd.jacobian_sparsity(f, x).toarray()
+    assert not ((want != 0) & ~pattern).any(), "the pattern misses a non-zero"
+    for jac in (fd.sparse_jacfwd(f), fd.sparse_jacrev(f)):
+        got = jac(x)
+        np.testing.assert_allclose(got.toarray(), want, rtol=1e-11, atol=1e-11)
+        assert (got.toarray()[~pattern] == 0).all()
+        prep = jac.prepare(x)
+        if not prep.split:  # the colouring is of the pattern itself: check it
+            p = pattern.T if prep.by_rows else pattern
+            assert _valid_columns(sp.csr_matrix(p), prep.colors)
+
+
+@pytest.mark.parametrize("b", [1, 2, 3, 5, 8])
+def test_a_band_of_width_b_needs_b_colours(b):
+    n = 40
+
+    def f(x):  # row i reads x[i .. i + b - 1]
+        xp = fnp.concatenate([x, fnp.zeros(b - 1)])
+        return sum(fnp.sin((k + 1) * xp[k:k + n]) for k in range(b))
+
+    x = np.linspace(0.1, 1.0, n)
+    prep = fd.sparse_jacfwd(f).prepare(x)
+    assert prep.ncolors == b and not prep.split
+    np.testing.assert_allclose(fd.sparse_jacfwd(f)(x).toarray(), _dense(f, x), atol=1e-13)
+
+
+def test_bundle_adjustment_needs_at_most_15_forward_colours_and_2_reverse():
+    # GradBench's ba in small: 11 camera parameters, 3 point coordinates and a weight per
+    # observation (2 residuals), observations spread over 5 cameras and 30 points
+    rng = np.random.default_rng(7)
+    n_obs = 200
+    ci, pi = np.arange(n_obs) % 5, rng.integers(0, 30, n_obs)
+
+    def residuals(cams, pts, w):
+        c, p = cams[ci], pts[pi]
+        xc = p - c[:, 3:6] + fnp.cross(c[:, 0:3], p)
+        proj = xc[:, :2] / xc[:, 2:3]
+        r2 = fnp.sum(proj * proj, axis=1, keepdims=True)
+        dist = 1.0 + c[:, 9:10] * r2 + c[:, 10:11] * r2 * r2
+        err = w[:, None] * (proj * dist * c[:, 6:7] + c[:, 7:9])
+        return fnp.concatenate([fnp.ravel(err), 1.0 - w * w])
+
+    cams = rng.normal(size=(5, 11)) * 0.1
+    pts = rng.normal(size=(30, 3)) + np.array([0.0, 0.0, 5.0])
+    w = rng.uniform(0.5, 1.5, n_obs)
+    flat, unravel = fd.tree.ravel_pytree((cams, pts, w))
+    want = np.asarray(fd.jacfwd(lambda v: residuals(*unravel(v)))(flat))
+    fwd, rev = fd.sparse_jacfwd(residuals), fd.sparse_jacrev(residuals)
+    assert fwd.prepare(cams, pts, w).ncolors <= 15
+    assert rev.prepare(cams, pts, w).ncolors <= 2 and rev.prepare(cams, pts, w).split
+    for jac in (fwd, rev):
+        np.testing.assert_allclose(jac(cams, pts, w).toarray(), want, rtol=1e-12, atol=1e-12)

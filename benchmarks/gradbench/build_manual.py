@@ -7,7 +7,12 @@ as funcdiff:
 
     git clone https://github.com/gradbench/gradbench /path/to/gradbench
     python benchmarks/gradbench/build_manual.py /path/to/gradbench --out /tmp/gradbench-manual
-    FUNCDIFF_GRADBENCH_MANUAL=/tmp/gradbench-manual python benchmarks/run.py --only gmm,ba
+    FUNCDIFF_GRADBENCH_MANUAL=/tmp/gradbench-manual python benchmarks/run.py --only gmm,ba,9
+
+It also writes GradBench's `ht` instances (ADBench's hand models and data files, in the
+checkout's `evals/ht/data`) as GradBench JSON inputs under `inputs/ht/` of the same
+directory, so that the `ht` benchmark runs on the real hands (without them it runs on
+synthetic hands of the same shapes).
 
 It needs a C++17 compiler (`c++`) and `make`. GradBench's C++ code includes nlohmann's
 `json.hpp`; the script takes its headers from the `nlohmann_json` package on PyPI
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -27,7 +33,8 @@ import sys
 import tempfile
 import zipfile
 
-MODULES = ("gmm", "ba")  # the evals whose manual tool the benchmark plan compares against
+MODULES = ("gmm", "ba", "ht", "lstm")  # the evals whose manual tool the benchmarks time
+HT_SETS = ("complicated_big", "simple_big", "complicated_small", "simple_small")
 
 
 def json_include(tmp):
@@ -60,6 +67,65 @@ def build(gradbench, out, include, modules):
     return out
 
 
+def _hand_model(folder):
+    """ADBench's hand model files (':'-separated) as the `model` of a GradBench ht input."""
+    def rows(name):
+        with open(os.path.join(folder, name)) as f:
+            return [line.rstrip("\n").split(":") for line in f if line.strip()]
+
+    bones = rows("bones.txt")
+    verts = rows("vertices.txt")
+    weights = [[0.0] * len(bones) for _ in verts]
+    for w, atoms in zip(weights, verts):
+        for i in range(int(atoms[8])):
+            w[int(atoms[9 + 2 * i])] = float(atoms[10 + 2 * i])
+
+    def mat(atoms):
+        return [[float(v) for v in atoms[4 * r:4 * r + 4]] for r in range(4)]
+
+    return {
+        "bone_count": len(bones),
+        "bone_names": [b[0] for b in bones],
+        "parents": [int(b[1]) for b in bones],
+        "base_relatives": [mat(b[2:18]) for b in bones],
+        "inverse_base_absolutes": [mat(b[18:34]) for b in bones],
+        "base_positions": [[float(v) for v in a[:3]] + [1.0] for a in verts],
+        "weights": weights,
+        "triangles": [[int(v) for v in t] for t in rows("triangles.txt")],
+        "is_mirrored": False,
+    }
+
+
+def _hand_instance(path, model, complicated):
+    """One ADBench hand data file (`hand<i>_t26_c<n>.txt`) as a GradBench ht input."""
+    with open(path) as f:
+        npts, ntheta = (int(v) for v in f.readline().split())
+        lines = [f.readline().split() for _ in range(npts)]
+        us = [[float(v) for v in f.readline().split()] for _ in range(npts)] if complicated else []
+        theta = [float(f.readline()) for _ in range(ntheta)]
+    data = {"model": model, "correspondences": [int(ln[0]) for ln in lines],
+            "points": [[float(v) for v in ln[1:4]] for ln in lines]}  # fmt: skip
+    return {"theta": theta, "data": data, "us": us}
+
+
+def export_ht_inputs(gradbench, out):
+    """GradBench's ht instances as JSON inputs: `out/inputs/ht/<set>_hand<i>.json`."""
+    root = os.path.join(gradbench, "evals", "ht", "data")
+    target = os.path.join(out, "inputs", "ht")
+    os.makedirs(target, exist_ok=True)
+    for name in HT_SETS:
+        folder = os.path.join(root, name)
+        if not os.path.isdir(folder):
+            print(f"no {folder}: ht inputs of {name} not written", file=sys.stderr)
+            continue
+        model = _hand_model(os.path.join(folder, "model"))
+        for path in glob.glob(os.path.join(folder, "hand*_t*_c*.txt")):
+            i = os.path.basename(path).split("_")[0][len("hand"):]
+            inp = _hand_instance(path, model, name.startswith("complicated"))
+            with open(os.path.join(target, f"{name}_hand{i}.json"), "w") as f:
+                json.dump(inp, f)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("gradbench", help="root of a GradBench checkout")
@@ -73,6 +139,7 @@ def main(argv=None):
         include = args.json_include or json_include(tmp)
         build(os.path.abspath(args.gradbench), os.path.abspath(args.out), include,
               [m for m in args.modules.split(",") if m])  # fmt: skip
+    export_ht_inputs(os.path.abspath(args.gradbench), os.path.abspath(args.out))
     print(f"export FUNCDIFF_GRADBENCH_MANUAL={os.path.abspath(args.out)}")
 
 

@@ -14,7 +14,11 @@ output is judged here instead against what can be computed independently:
   `0.2071918746486116` (GradBench's outputs, validated before in benchmarks/gradbench/README).
 
 Inputs follow the evals' generators (`np.random.rand` data, GradBench's default sizes); lstm
-and ht use synthetic data of ADBench's shapes (GradBench reads those from data files).
+use synthetic data of ADBench's shapes, ht GradBench's hands (ADBench's models and data)
+where build_manual.py has written them, else synthetic hands of the same shapes.
+`FUNCDIFF_GRADBENCH_EVALS=ht,lstm` runs those evals only. With GradBench's C++ `manual` tool
+built (`FUNCDIFF_GRADBENCH_MANUAL`), lstm and ht are timed against it in the same rounds
+(target for ht: the tool's function <= 3x C++ manual; lstm's ratio is reported).
 References (hand-written NumPy, checked against funcdiff before timing): lse, llsq, kmeans,
 ode (a hand adjoint of the RK4 loop). Peers (lse, llsq, ode, det, kmeans): the same
 formulation in autograd / jax / torch.func, not GradBench's PyTorch tool. The target is
@@ -22,6 +26,8 @@ formulation in autograd / jax / torch.func, not GradBench's PyTorch tool. The ta
 for ode and lstm, eager otherwise).
 """
 
+import json
+import os
 import time
 
 import numpy as np
@@ -31,10 +37,14 @@ from evals import particle as particle_eval
 
 import funcdiff as fd
 from workloads.common import (
+    MANUAL,
+    MANUAL_ENV,
     Ops,
+    add_manual,
     check,
     jax_ready,
     make_row,
+    manual_binary,
     measure,
     progress,
     short,
@@ -341,6 +351,8 @@ def case_lstm(ctx, rng, layers, c, b=14):
     main, extra = rng.random((2 * layers, 4 * b)), rng.random((3, b))
     state, seq = rng.random((2 * layers, b)), rng.random((c, b))
     args = (main, extra, state, seq)
+    inp = {"main_params": main.tolist(), "extra_params": extra.tolist(),
+           "state": state.tolist(), "sequence": seq.tolist()}  # fmt: skip
     eager = fd.grad(lstm.objective, argnums=(0, 1))
     cands = {
         "funcdiff eager": lambda: np.concatenate([np.ravel(g) for g in eager(*args)]),
@@ -360,7 +372,7 @@ def case_lstm(ctx, rng, layers, c, b=14):
         if name in ctx.peers:
             cands[name] = lstm_peer(Ops(name, ctx.peers), ctx.peers, args)
     return {"function": "jacobian", "size": f"l={layers} c={c} b={b}", "cands": cands,
-            "tool": "funcdiff jit", "validate": validate,
+            "tool": "funcdiff jit", "validate": validate, "manual": ("lstm", lstm, inp, None),
             "notes": ["lstm peers: loops over time and layers (as GradBench's PyTorch tool), "
                       "no jax (its jit would unroll thousands of steps)"]}  # fmt: skip
 
@@ -435,10 +447,18 @@ def ht_input(rng, n_verts, n_corr, complicated):
     return {"theta": 0.5 * rng.standard_normal(26), "data": data, "us": us}
 
 
-def case_ht(ctx, rng, n_verts, n_corr, complicated):
-    args = ht_eval.prepare(ht_input(rng, n_verts, n_corr, complicated))
-    theta, us, data = args
-    cands = {"funcdiff eager": lambda: ht_eval.FUNCTIONS["jacobian"](args)}
+def case_ht(ctx, rng, n_verts, n_corr, complicated, instance=None):
+    """A synthetic hand of ADBench's shapes, or GradBench's `instance` (a JSON input written
+    by build_manual.py from ADBench's hand data) when given."""
+    inp = ht_input(rng, n_verts, n_corr, complicated) if instance is None else instance[1]
+    args = ht_eval.prepare(inp)
+    theta, us, data = args[:3]
+    cands = {"funcdiff jit": lambda: ht_eval.FUNCTIONS["jacobian"](args)}
+    if us is None:  # the dense Jacobian by eager forward mode, to check the sparse one
+        cands["funcdiff eager"] = lambda: fd.jacfwd(ht_eval.residuals)(theta, None, data)
+    else:  # (the two us columns: one shift of every us[i], as residual i reads us[i] only)
+        cands["funcdiff eager"] = lambda: fd.jacfwd(
+            lambda q: ht_eval.residuals(q[2:], us + q[:2], data))(np.r_[0.0, 0.0, theta])
 
     def validate(got):
         if us is None:
@@ -448,11 +468,39 @@ def case_ht(ctx, rng, n_verts, n_corr, complicated):
         return directional(lambda q: ht_eval.residuals(q[2:], us + q[:2], data), params,
                            lambda v: got @ v, rng)  # fmt: skip
 
-    kind = "complicated" if complicated else "simple"
-    return {"function": "jacobian", "size": f"{kind} verts={n_verts} c={n_corr}", "cands": cands,
-            "validate": validate,
-            "notes": ["ht: synthetic hand (ADBench's shapes); fd.jit n/a (Python branch on "
-                      "the rotation's norm)"]}  # fmt: skip
+    if instance is None:
+        size = f"{'complicated' if complicated else 'simple'} verts={n_verts} c={n_corr}"
+    else:
+        size = f"{instance[0]} c={len(data['correspondences'])}"
+    return {"function": "jacobian", "size": size, "cands": cands, "tool": "funcdiff jit",
+            "validate": validate, "manual": ("ht", ht_eval, _jsonable(inp), 3.0),
+            "notes": ["ht: fd.sparse_jacfwd of the residuals in (us, theta), one jitted "
+                      "vmap of jvp over the colours, into GradBench's dense layout"]}  # fmt: skip
+
+
+def _jsonable(o):
+    """`o` with NumPy arrays and scalars as lists and Python numbers (GradBench's JSON)."""
+    if isinstance(o, dict):
+        return {k: _jsonable(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_jsonable(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return o.item() if isinstance(o, np.generic) else o
+
+
+def ht_instances(sets, hands):
+    """GradBench's ht inputs written by build_manual.py (`<dir>/inputs/ht/<set>_hand<i>.json`
+    of `$FUNCDIFF_GRADBENCH_MANUAL`): [(name, input)] of those present, in order."""
+    folder = os.environ.get(MANUAL_ENV)
+    found = []
+    for name in sets:
+        for i in hands:
+            path = os.path.join(folder or "", "inputs", "ht", f"{name}_hand{i}.json")
+            if folder and os.path.exists(path):
+                with open(path) as f:
+                    found.append((f"{name} hand{i}", json.load(f)))
+    return found
 
 
 def case_saddle(ctx, rng, mode):
@@ -490,18 +538,24 @@ def cases(ctx):
             ("ode", case_ode, (1000, 10)), ("ode", case_ode, (10000, 100)),
             ("det", case_det, (7,)), ("det", case_det, (11,)),
             ("kmeans", case_kmeans, (10, 1000, 8)), ("kmeans", case_kmeans, (100, 10000, 16)),
-            ("lstm", case_lstm, (2, 1024)), ("lstm", case_lstm, (4, 4096)),
-            ("ht", case_ht, (544, 100, False)), ("ht", case_ht, (544, 100, True)),
-            ("ht", case_ht, (5000, 10000, True))]  # fmt: skip
+            ("lstm", case_lstm, (2, 1024)), ("lstm", case_lstm, (4, 1024)),
+            ("lstm", case_lstm, (2, 4096)), ("lstm", case_lstm, (4, 4096))]  # fmt: skip
+    real = ht_instances(("complicated_big", "simple_big", "complicated_small"), range(1, 13))
+    full += [("ht", case_ht, (0, 0, False, inst)) for inst in real] or [
+        ("ht", case_ht, (544, 100, False)), ("ht", case_ht, (544, 100, True)),
+        ("ht", case_ht, (5000, 10000, True))]  # fmt: skip
     full += [("saddle", case_saddle, (m,)) for m in modes]
     full += [("particle", case_particle, (m,)) for m in modes]
     quick = [("lse", case_lse, (2500,)), ("llsq", case_llsq, (1024,)),
              ("ode", case_ode, (1000, 10)), ("det", case_det, (7,)),
              ("kmeans", case_kmeans, (10, 1000, 8)), ("lstm", case_lstm, (2, 1024)),
-             ("ht", case_ht, (544, 100, False)), ("saddle", case_saddle, ("rr",)),
+             ("ht", case_ht, (544, 100, False, (real or [None])[0])),
+             ("saddle", case_saddle, ("rr",)),
              ("particle", case_particle, ("rr",))]  # fmt: skip
     smoke = [("lse", case_lse, (100,)), ("det", case_det, (4,))]
-    return ctx.pick(full, quick, smoke)
+    picked = ctx.pick(full, quick, smoke)
+    only = os.environ.get("FUNCDIFF_GRADBENCH_EVALS")  # e.g. "ht,lstm": those evals only
+    return [c for c in picked if c[0] in only.split(",")] if only else picked
 
 
 def run(ctx):
@@ -530,6 +584,14 @@ def run(ctx):
             cands, checks = check(ctx, label, cands, TOL)
             timing = measure(ctx, cands)
         targets = []
+        manual = case.get("manual")
+        binary = manual_binary(manual[0]) if manual and not case.get("slow") else None
+        if binary is not None and ok:  # GradBench's C++ tool, same rounds
+            module, evals_module, inp, limit = manual
+            want = evals_module.to_json(case["function"], result)
+            add_manual(ctx, label, timing, cands, binary, inp, case["function"], want)
+            if limit is not None and f"{tool} / {MANUAL}" in timing["ratios"]:
+                targets.append(target(timing, tool, MANUAL, limit))
         if "torch" in timing["medians"] and tool in timing["medians"]:
             targets.append(target(timing, tool, "torch", 1.0, f"{short(tool)} <= torch"))
         rows.append(make_row(

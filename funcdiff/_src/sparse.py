@@ -327,14 +327,66 @@ def _staged(fun, args):
     return program, flat, unravel
 
 
-def _pattern(fun, args):
-    sp = _sp()
-    program, flat, _ = _staged(fun, args)
-    n = flat.size
+def _output_pattern(sp, program, n):
+    """The pattern of a staged one-output program of its inputs (raveled together, `n`
+    elements in all)."""
     eye = sp.identity(n, dtype=bool, format="csr")
-    (p,) = _program_patterns(sp, program, [eye], n)
+    ins, start = [], 0
+    for v in program.invars:
+        k = _size(v.aval)
+        ins.append(eye[start:start + k])
+        start += k
+    (p,) = _program_patterns(sp, program, ins, n)
     m = _size(program.outvars[0].aval)
-    return (_empty(sp, m, n) if p is None else p.astype(bool).tocsr()), flat
+    return _empty(sp, m, n) if p is None else _canonical(p)
+
+
+def _canonical(p):
+    """A boolean CSR matrix with sorted, unique indices (the order values come in)."""
+    p = p.astype(bool).tocsr()
+    p.sum_duplicates()
+    p.sort_indices()
+    return p
+
+
+def _pattern(fun, args):
+    program, flat, _ = _staged(fun, args)
+    return _output_pattern(_sp(), program, flat.size), flat
+
+
+_SPREAD_LIMIT = 64  # input reads up to this many times the input size are factored
+
+
+def _split_reads(program, n):
+    """`f(x) = h(x[index])` where the program reads its input through data movement with
+    static indices (slices, reshapes, gathers, broadcasts): the program `h` of the values
+    those reads produce (the first values not moved any further) and the flat `index`, or
+    None when there is nothing to split off.
+
+    The Jacobian of `f` is `J_h P` (`P[k, index[k]] = 1`), and `J_h` is often far easier
+    to colour: where many residuals read the same parameters through a gather (bundle
+    adjustment's cameras), the rows of `J_f` share columns but those of `J_h` do not."""
+    (x,) = program.invars
+    codes = {id(x): np.arange(1, n + 1, dtype=np.int64)}
+    moved, rest = [], []
+    for e in program.eqns:
+        index = e.params.get("index")
+        if (e.prim.sparsity == "move" and not (index is not None and index.ndyn)
+                and all(type(v) is not Literal and id(v) in codes for v in e.inputs)):
+            ins = [codes[id(v)].reshape(v.aval.shape) for v in e.inputs]
+            codes[id(e.outputs[0])] = np.asarray(e.prim.impl(*ins, **e.params))
+            moved.append(e)
+        else:
+            rest.append(e)
+    used = {id(v) for e in rest for v in e.inputs if type(v) is not Literal}
+    used |= {id(v) for v in program.outvars if type(v) is not Literal}
+    reads = [v for v in [x] + [e.outputs[0] for e in moved] if id(v) in used]
+    if [id(v) for v in reads] == [id(x)]:
+        return None
+    index = np.concatenate([codes[id(v)].ravel() for v in reads]) - 1
+    if index.size > _SPREAD_LIMIT * max(n, 1) or (index < 0).any():
+        return None  # (an element no input moved into it, a fill: not split)
+    return Program(reads, rest, program.outvars, program.consts), index
 
 
 def jacobian_sparsity(fun, *args):
@@ -470,41 +522,94 @@ def _seeds(colors, dtype):
 
 class _Prepared:
     """Detection and colouring done once for one input signature: `pattern`, `colors`,
-    `ncolors`, and the batched, jitted evaluation of the compressed derivative."""
+    `ncolors`, and the batched, jitted evaluation of the compressed derivative.
 
-    def __init__(self, pattern, colors, evaluate, by_rows, star=False):
+    With `split = (index, inner)` the colours are those of `inner`, the pattern of the
+    Jacobian of `h` with `f(x) = h(x[index])` (`_split_reads`): the compressed derivative
+    is `J_h`'s, and each entry of `J_f` is the sum of the entries of `J_h` whose column
+    reads that input element."""
+
+    def __init__(self, pattern, colors, evaluate, by_rows, star=False, split=None):
         self.pattern, self.colors, self.evaluate, self.by_rows = pattern, colors, evaluate, by_rows
         self.ncolors = int(colors.max()) + 1 if colors.size else 0
-        coo = pattern.tocoo()
-        self._rows, self._cols = coo.row, coo.col
-        self.star = star
+        self.star, self.split = star, split is not None
+        inner = pattern if split is None else split[1]
+        coo = inner.tocoo()  # (canonical CSR: entries in the order of the CSR data)
+        rows, cols = coo.row, coo.col
         if star:  # symmetric recovery: H[i, j] from row i if colour(j) is alone there
             counts = np.zeros((pattern.shape[0], max(self.ncolors, 1)), np.int64)
-            np.add.at(counts, (self._rows, colors[self._cols]), 1)
-            self._direct = counts[self._rows, colors[self._cols]] == 1
-            swapped = counts[self._cols, colors[self._rows]] == 1
-            if not (self._direct | swapped).all():  # (never guess: a bad colouring)
+            np.add.at(counts, (rows, colors[cols]), 1)
+            direct = counts[rows, colors[cols]] == 1
+            swapped = counts[cols, colors[rows]] == 1
+            if not (direct | swapped).all():  # (never guess: a bad colouring)
                 raise ValueError("funcdiff: the star colouring does not determine the "
                                  "Hessian; please report this")
+            # H[i, j] = c[colour(j), i], else H[j, i] = c[colour(i), j]
+            self._take = np.where(direct, colors[cols] * pattern.shape[0] + rows,
+                                  colors[rows] * pattern.shape[0] + cols)
+        elif by_rows:  # c[colour of row i, j] = J[i, j]
+            self._take = colors[rows] * inner.shape[1] + cols
+        else:  # c[colour of column j, i] = J[i, j]
+            self._take = colors[cols] * inner.shape[0] + rows
+        self._sum = None
+        if split is not None:  # where in J_f's data each entry of J_h adds
+            index = split[0]
+            n = pattern.shape[1]
+            outer = np.repeat(np.arange(pattern.shape[0], dtype=np.int64),
+                              np.diff(pattern.indptr)) * n + pattern.indices
+            self._sum = np.searchsorted(outer, rows.astype(np.int64) * n + index[cols])
 
     def decompress(self, compressed):
         """The CSR matrix from the compressed derivative (ncolors x m or ncolors x n)."""
-        sp = _sp()
-        c = np.asarray(compressed)
-        if self.star and c.size:  # H[i, j] = c[colour(j), i], else H[j, i] = c[colour(i), j]
-            r, k = self._rows, self._cols
-            vals = np.where(self._direct, c[self.colors[k], r], c[self.colors[r], k])
-        elif self.by_rows:  # c[color of row i, j] = J[i, j]
-            vals = c[self.colors[self._rows], self._cols] if c.size else c.ravel()
-        else:  # c[color of column j, i] = J[i, j]
-            vals = c[self.colors[self._cols], self._rows] if c.size else c.ravel()
-        return sp.csr_matrix((vals, (self._rows, self._cols)), shape=self.pattern.shape)
+        c = np.asarray(compressed).ravel()
+        vals = c[self._take] if c.size else np.zeros(self._take.size, c.dtype)
+        if self._sum is not None:  # (bincount adds reals: complex by parts)
+            nnz = self.pattern.nnz
+            total = np.bincount(self._sum, weights=vals.real, minlength=nnz).astype(c.dtype)
+            if c.dtype.kind == "c":
+                total += 1j * np.bincount(self._sum, weights=vals.imag, minlength=nnz)
+            vals = total
+        p = self.pattern
+        return _sp().csr_matrix((vals, p.indices.copy(), p.indptr.copy()), shape=p.shape)
 
 
 def _signature(args):
     flat, _ = ravel_pytree(args)
     leaves = [np.shape(a) for a in args]
     return (str(leaves), np.asarray(flat).shape, np.asarray(flat).dtype.str)
+
+
+def _colors(pattern, by_rows):
+    return color_rows(pattern) if by_rows else color_columns(pattern)
+
+
+def _ncolors(colors):
+    return int(colors.max()) + 1 if colors.size else 0
+
+
+def _try_split(sp, program, n, by_rows):
+    """(pattern of J_f, colours, split): `split` when colouring J_h of `_split_reads` needs
+    fewer colours than J_f (then the colours are J_h's), else None and J_f's colours; None
+    if there is nothing to split. J_f is coloured only when J_h's count is not below J_f's
+    lower bound (its densest row or column), so a J_f that is expensive to colour (a
+    camera read by thousands of residuals) is not coloured when it need not be."""
+    found = _split_reads(program, n)
+    if found is None:
+        return None
+    inner_program, index = found
+    inner = _output_pattern(sp, inner_program, index.size)
+    reads = sp.csr_matrix((np.ones(index.size, bool), (np.arange(index.size), index)),
+                          shape=(index.size, n))
+    pattern = _canonical(inner.astype(np.int64) @ reads.astype(np.int64))
+    colors = _colors(inner, by_rows)
+    k = _ncolors(colors)
+    counts = np.diff(pattern.indptr) if not by_rows else np.bincount(pattern.indices,
+                                                                    minlength=n)
+    if k >= (int(counts.max()) if counts.size else 0):
+        outer = _colors(pattern, by_rows)
+        if k >= _ncolors(outer):
+            return pattern, outer, None
+    return pattern, colors, (index, inner, inner_program)
 
 
 def _make(fun, mode, sparsity):
@@ -515,6 +620,7 @@ def _make(fun, mode, sparsity):
         prepared = cache.get(key)
         if prepared is not None:
             return prepared
+        sp = _sp()
         flat, unravel = ravel_pytree(args)
         flat = np.asarray(flat)
 
@@ -522,13 +628,21 @@ def _make(fun, mode, sparsity):
             out, _ = ravel_pytree(fun(*unravel(x)))
             return out
 
-        if mode == "hessian":
-            pattern = sparsity if sparsity is not None else hessian_sparsity(fun, *args)
-        else:
-            pattern = sparsity if sparsity is not None else jacobian_sparsity(fun, *args)
-        pattern = _sp().csr_matrix(pattern, dtype=bool)
         by_rows = mode == "rev"
-        colors = color_rows(pattern) if by_rows else color_columns(pattern)
+        found = split = None
+        if sparsity is not None:
+            pattern = _canonical(sp.csr_matrix(sparsity, dtype=bool))
+        elif mode == "hessian":
+            pattern = _canonical(hessian_sparsity(fun, *args))
+        else:
+            program, _, _ = _staged(fun, args)
+            found = _try_split(sp, program, flat.size, by_rows)
+            if found is not None:
+                pattern, colors, split = found
+            else:
+                pattern = _output_pattern(sp, program, flat.size)
+        if found is None:
+            colors = _colors(pattern, by_rows)
         star = None
         if mode == "hessian" and colors.size and int(colors.max()) + 1 > 2 * np.median(
                 np.diff(pattern.indptr)):  # (far above a typical row: try a star colouring)
@@ -538,22 +652,33 @@ def _make(fun, mode, sparsity):
             else:
                 star = None
         seeds = _seeds(colors, flat.dtype if flat.dtype.kind == "f" else np.float64)
+        g, point = f, None
+        if split is not None:  # J_h at z = x[index], h the program after the reads
+            index, _, inner_program = split
+
+            def g(z):
+                (out,) = inner_program(*_unflatten(z, inner_program.in_avals))
+                return out
+
+            def point(x):
+                return x[index]
         if mode == "fwd":
             def compressed(x, s):
-                return vmap(lambda t: jvp(f, (x,), (t,))[1])(s)
+                z = x if point is None else point(x)
+                return vmap(lambda t: jvp(g, (z,), (t,))[1])(s)
         elif mode == "rev":
             def compressed(x, s):
-                _, pullback = vjp(f, x)
+                _, pullback = vjp(g, x if point is None else point(x))
                 return vmap(lambda c: pullback(c)[0])(s)
         else:
-            g = grad(lambda y: fun(*unravel(y)))
+            h = grad(lambda y: fun(*unravel(y)))
 
             def compressed(x, s):
-                return vmap(lambda t: jvp(g, (x,), (t,))[1])(s)
+                return vmap(lambda t: jvp(h, (x,), (t,))[1])(s)
 
         run = jit(compressed)
         prepared = _Prepared(pattern, colors, lambda x: run(x, seeds), by_rows,
-                             star=star is not None)
+                             star=star is not None, split=split and split[:2])
         cache[key] = prepared
         return prepared
 
@@ -568,14 +693,27 @@ def _make(fun, mode, sparsity):
     return call
 
 
+def _unflatten(z, avals):
+    """The arrays of `avals`' shapes laid one after another in the flat `z`."""
+    out, start = [], 0
+    for a in avals:
+        k = _size(a)
+        out.append(z[start:start + k].reshape(a.shape))
+        start += k
+    return out
+
+
 def sparse_jacfwd(fun, sparsity=None):
     """The Jacobian of `fun` as a `scipy.sparse` CSR matrix, by forward mode with
     column colouring (inputs and outputs raveled, as in `jacobian_sparsity`).
 
     The pattern is detected (or taken from `sparsity`, a boolean (m, n) matrix) and
     coloured once per input signature (`.prepare(*args)` returns that preparation:
-    `pattern`, `colors`, `ncolors`, `star`); each call is then one jitted `vmap` of `jvp` over
-    `ncolors` seed vectors and a decompression.
+    `pattern`, `colors`, `ncolors`, `star`, `split`); each call is then one jitted `vmap` of
+    `jvp` over `ncolors` seed vectors and a decompression. Where `fun` reads its input
+    through gathers or slices with static indices and the values read colour with fewer
+    colours than `J` itself (`split`), the passes are over those values and each entry of
+    `J` sums the entries of the columns that read its input element.
 
     Example:
         ```python
@@ -592,7 +730,22 @@ def sparse_jacfwd(fun, sparsity=None):
 
 def sparse_jacrev(fun, sparsity=None):
     """`sparse_jacfwd` by reverse mode: rows coloured (rows of one colour share no
-    column), one jitted `vmap` of `vjp` over `ncolors` seeds."""
+    column), one jitted `vmap` of `vjp` over `ncolors` seeds. With reads through gathers
+    (bundle adjustment: residuals reading shared cameras) the rows of the Jacobian with
+    respect to the values read share no columns where those of `J` do: 2 colours instead
+    of hundreds (`prepare(...).split`).
+
+    Example:
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp, numpy as np
+        >>> idx = np.arange(1000) % 3             # 1000 residuals read 3 parameters
+        >>> jac = fd.sparse_jacrev(lambda p, x: fnp.sin(p[idx]) * x)
+        >>> prep = jac.prepare(np.ones(3), np.ones(1000))
+        >>> prep.split, prep.ncolors, jac(np.ones(3), np.ones(1000)).nnz
+        (True, 1, 2000)
+
+        ```
+    """
     return _make(fun, "rev", sparsity)
 
 

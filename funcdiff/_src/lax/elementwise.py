@@ -509,9 +509,12 @@ def _single(x):
 def _mul_safe_slow(a, b, out=None):
     """The safe product in general: the plain product when both factors are finite (the
     common case: then no product is 0 * inf); else multiply without NumPy's invalid-value
-    warning and, where the product has a NaN, zero it where a factor is zero."""
-    if _finite(a) and _finite(b):  # no 0 * inf, no NaN: the plain product
-        return np.multiply(a, b, out=out)
+    warning and, where the product has a NaN, zero it where a factor is zero. The smaller
+    factor is tested first: finite and without a zero, the plain product is the safe one
+    whatever the larger holds (a broadcast tangent is then read once, not twice)."""
+    small = a if np.size(a) <= np.size(b) else b
+    if _finite(small) and (np.all(small) or _finite(b if small is a else a)):
+        return np.multiply(a, b, out=out)  # (no 0 * inf, no NaN: the plain product)
     if out is not None:  # `out` may be a factor: find the zeros before writing it
         zero = np.logical_or(np.equal(a, 0), np.equal(b, 0))
         with np.errstate(invalid="ignore"):
@@ -532,11 +535,14 @@ def _mul_safe_slow(a, b, out=None):
 def _finite(x):
     """True if every entry of the array or number `x` is certainly finite: its sum of
     squares is (which never warns; where it overflows, False sends the caller the
-    careful way)."""
+    careful way), over the values stored (a broadcast array's once)."""
     if type(x) is np.ndarray:
         k = x.dtype.kind
         if k not in "fc":
             return k in "iub"
+        if 0 in x.strides:  # broadcast: test each stored value once, not each repeat
+            x = x[tuple(slice(0, 1) if not s else slice(None) for s in x.strides)]
+        x = x.ravel(order="K")  # a view when `x` is a transposed contiguous array
         x = np.vdot(x, x).real
     elif type(x) not in _REAL_SCALAR_TYPES:
         return False

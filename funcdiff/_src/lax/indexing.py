@@ -337,7 +337,7 @@ def _gather_jvp(primals, tangents, index):
 
 def _gather_vjp(g, out, primals, argnums, index):
     x, *dyn = primals
-    zeros = np.zeros(shape_of(x), dtype_of(g))
+    zeros = np.broadcast_to(np.zeros((), dtype_of(g)), shape_of(x))  # (no memory)
     return [scatter_add(zeros, g, index, *dyn) if i == 0 else None for i in argnums]
 
 
@@ -373,7 +373,11 @@ def gather(x, index, *dyn):
 
 
 def _copy_for_update(x, u):
-    return np.array(x, dtype=np.result_type(dtype_of(x), dtype_of(u)), copy=True)
+    dtype = np.result_type(dtype_of(x), dtype_of(u))
+    if type(x) is np.ndarray and x.size and not any(x.strides):  # one value broadcast
+        v = x.item(0)  # (a VJP's zeros: a new array, not a copy of a materialized one)
+        return np.zeros(x.shape, dtype) if v == 0 else np.full(x.shape, v, dtype)
+    return np.array(x, dtype=dtype, copy=True)
 
 
 def _scatter_add_impl(x, u, *dyn, index):
