@@ -652,24 +652,28 @@ def _make(fun, mode, sparsity):
             else:
                 star = None
         seeds = _seeds(colors, flat.dtype if flat.dtype.kind == "f" else np.float64)
-        g, point = f, None
-        if split is not None:  # J_h at z = x[index], h the program after the reads
-            index, _, inner_program = split
-
-            def g(z):
-                (out,) = inner_program(*_unflatten(z, inner_program.in_avals))
-                return out
+        if split is None:
+            g, avals = f, [get_aval(flat)]
 
             def point(x):
-                return x[index]
+                return [x]
+        else:  # J_h at the values read, x[index]: h's inputs one by one (no flat z: the
+            index, _, inner_program = split  # cotangent of each read stays its own)
+            avals = inner_program.in_avals
+
+            def g(*parts):
+                return inner_program(*parts)[0]
+
+            def point(x):
+                return _unflatten(x[index], avals)
         if mode == "fwd":
             def compressed(x, s):
-                z = x if point is None else point(x)
-                return vmap(lambda t: jvp(g, (z,), (t,))[1])(s)
+                parts = point(x)
+                return vmap(lambda t: jvp(g, parts, _unflatten(t, avals))[1])(s)
         elif mode == "rev":
             def compressed(x, s):
-                _, pullback = vjp(g, x if point is None else point(x))
-                return vmap(lambda c: pullback(c)[0])(s)
+                _, pullback = vjp(g, *point(x))
+                return vmap(lambda c: ravel_pytree(list(pullback(c)))[0])(s)
         else:
             h = grad(lambda y: fun(*unravel(y)))
 

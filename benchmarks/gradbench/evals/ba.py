@@ -67,7 +67,7 @@ def objective(problem):
 def residuals(problem):
     """All residuals of `problem` as one function of `(cams, xs, ws)`: the reprojection
     errors (2 per observation) then `w_err`, the rows of GradBench's Jacobian."""
-    _, _, _, feats, cam_idx, pt_idx = problem
+    _, _, _, feats, cam_idx, pt_idx = problem[:6]
 
     def f(cams, xs, ws):
         err = fd.vmap(reproj)(cams[cam_idx], xs[pt_idx], ws, feats)
@@ -113,7 +113,7 @@ def jacobian(problem):
             raise AssertionError("the detected pattern is not within GradBench's structure")
         state.update(rows=rows, cols=cols, pos=pos)
     vals = np.zeros(len(state["cols"]))
-    vals[state["pos"]] = J.data
+    np.put(vals, state["pos"], J.data)
     return state["rows"], state["cols"], vals
 
 

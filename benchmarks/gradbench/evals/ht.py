@@ -64,6 +64,36 @@ def _rot_z(a):
     return fnp.stack([c, -s, z, s, c, z, z, z, o], axis=-1).reshape(a.shape + (3, 3))
 
 
+@functools.cache
+def _levels(parents):
+    """The bones by depth in the tree (`parents[i] < 0`: a root), as (bones, rows of their
+    parents among the bones before them) per level, and each bone's row in that order."""
+    depth = []
+    for p in parents:
+        depth.append(0 if p < 0 else depth[p] + 1)
+    order, row, levels = [], {}, []
+    for d in range(max(depth) + 1):
+        bones = [i for i, di in enumerate(depth) if di == d]
+        levels.append((np.array(bones), np.array([row.get(parents[b], -1) for b in bones])))
+        for b in bones:
+            row[b] = len(order)
+            order.append(b)
+    return levels, np.array([row[i] for i in range(len(parents))])
+
+
+def _chain(relatives, parents):
+    """The absolute transforms: each bone's parent's absolute times its relative, one
+    batched product per depth of the tree instead of one product per bone."""
+    levels, rows = _levels(parents)
+    done = None
+    for bones, parent_rows in levels:
+        level = relatives[bones]
+        if done is not None:
+            level = fnp.matmul(done[parent_rows], level)
+        done = level if done is None else fnp.concatenate([done, level])
+    return done[rows]
+
+
 def angle_axis_to_rotation(aa):
     """The rotation matrix of the angle-axis vector `aa` (the identity below norm 1e-4,
     as ADBench does; a `where`, so that the function stages for `jit`)."""
@@ -91,10 +121,8 @@ def vertex_positions(theta, model):
     base = model["base_relatives"]
     # base @ [[R, 0], [0, 1]]: rotate the first three columns, keep the translation column
     relatives = fnp.concatenate([fnp.matmul(base[:, :, :3], rot), base[:, :, 3:]], axis=2)
-    absolutes = []
-    for i, parent in enumerate(model["parents"]):
-        absolutes.append(relatives[i] if parent < 0 else absolutes[parent] @ relatives[i])
-    transforms = fnp.matmul(fnp.stack(absolutes), model["inverse_base_absolutes"])[:, :3, :]
+    absolutes = _chain(relatives, tuple(model["parents"]))
+    transforms = fnp.matmul(absolutes, model["inverse_base_absolutes"])[:, :3, :]
     blended = fnp.einsum("vb,bjk->vjk", model["weights"], transforms)  # (n_verts, 3, 4)
     positions = fnp.einsum("vjk,vk->vj", blended, model["base_positions"])
     if model["is_mirrored"]:
@@ -138,9 +166,9 @@ def jacobian(args):
         if not (cols[own] // 2 == rows[own] // 3).all():
             raise AssertionError("a residual depends on another correspondence's us")
         state["pos"] = rows * 28 + np.where(own, cols % 2, cols - n_us + 2)
-    out = np.zeros((J.shape[0], 28))
-    out.flat[state["pos"]] = J.data
-    return out
+    out = np.zeros(J.shape[0] * 28)
+    np.put(out, state["pos"], J.data)  # (faster than `out.flat[pos] = ...`)
+    return out.reshape(-1, 28)
 
 
 FUNCTIONS = {"objective": objective, "jacobian": jacobian}
