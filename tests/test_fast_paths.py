@@ -136,3 +136,22 @@ def test_reverse_mode_unary_shortcut_agrees_with_unbox(value, lower):
         fd.jvp(check, (value,), (np.ones_like(value),))
     else:
         check(value)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape,axis", [((3000, 3), 1), ((3, 3000), 0), ((40, 7, 30), 1),
+                                        ((2, 2100, 2), 2), ((1000, 8), 1)])
+def test_sums_over_a_short_axis_equal_numpys(shape, axis, dtype):
+    # (reduce_sum adds the slices of an axis of at most 7 one after another: NumPy's order)
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal(shape) * 10.0 ** rng.uniform(-8, 8, shape)).astype(dtype)
+    for arr in (x, np.asfortranarray(x), x[::-1]):  # contiguous, transposed, reversed
+        want = np.sum(arr, axis=axis)
+        got = fnp.sum(arr, axis=axis)
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype
+        jitted = fd.jit(lambda a: fnp.sum(a * 1.0, axis=axis))(arr)
+        np.testing.assert_array_equal(jitted, np.sum(arr * 1.0, axis=axis))
+        g = fd.grad(lambda a: fnp.sum(fnp.sum(a, axis=axis) ** 2))(arr)
+        np.testing.assert_allclose(g, 2 * np.expand_dims(want, axis) * np.ones_like(arr),
+                                   rtol=1e-5 if dtype == np.float32 else 1e-12)
