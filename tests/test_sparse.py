@@ -389,3 +389,16 @@ def test_bundle_adjustment_needs_at_most_15_forward_colours_and_2_reverse():
     assert rev.prepare(cams, pts, w).ncolors <= 2 and rev.prepare(cams, pts, w).split
     for jac in (fwd, rev):
         np.testing.assert_allclose(jac(cams, pts, w).toarray(), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["fwd", "rev"])
+def test_the_compressed_derivative_holds_every_entry_where_documented(mode):
+    f = _laplacian_residual
+    x = np.random.default_rng(8).uniform(0.1, 1.0, 30)
+    jac = (fd.sparse_jacfwd if mode == "fwd" else fd.sparse_jacrev)(f)
+    prep = jac.prepare(x)
+    c = prep.compressed(x)
+    J = jac(x).tocoo()
+    assert c.shape == (prep.ncolors, J.shape[0] if mode == "fwd" else J.shape[1])
+    got = c[prep.colors[J.col], J.row] if mode == "fwd" else c[prep.colors[J.row], J.col]
+    np.testing.assert_array_equal(got, J.data)

@@ -559,6 +559,17 @@ class _Prepared:
                               np.diff(pattern.indptr)) * n + pattern.indices
             self._sum = np.searchsorted(outer, rows.astype(np.int64) * n + index[cols])
 
+    def compressed(self, *args):
+        """The compressed derivative at `args` (the signature prepared), before
+        decompression: `(ncolors, m)` with `c[colors[j], i] = J[i, j]` (forward mode, and
+        Hessians without `star`), `(ncolors, n)` with `c[colors[i], j] = J[i, j]` (reverse
+        mode); for a layout of one's own. (With `split`, the colours are those of the
+        values read: use `decompress`.)"""
+        flat, _ = ravel_pytree(args)
+        if self.ncolors == 0:
+            return np.zeros((0, self.pattern.shape[1 if self.by_rows else 0]))
+        return self.evaluate(np.asarray(flat))
+
     def decompress(self, compressed):
         """The CSR matrix from the compressed derivative (ncolors x m or ncolors x n)."""
         c = np.asarray(compressed).ravel()
@@ -688,10 +699,7 @@ def _make(fun, mode, sparsity):
 
     def call(*args):
         prepared = prepare(*args)
-        flat, _ = ravel_pytree(args)
-        if prepared.ncolors == 0:
-            return prepared.decompress(np.zeros((0, 0)))
-        return prepared.decompress(prepared.evaluate(np.asarray(flat)))
+        return prepared.decompress(prepared.compressed(*args))
 
     call.prepare = prepare
     return call

@@ -49,19 +49,34 @@ def _pose_index(n_bones):
     return idx
 
 
-def _rot_x(a):
-    c, s, z, o = fnp.cos(a), fnp.sin(a), fnp.zeros_like(a), fnp.ones_like(a)
-    return fnp.stack([o, z, z, z, c, -s, z, s, c], axis=-1).reshape(a.shape + (3, 3))
+def _axis_terms(axis):
+    """(E0, Ec, Es): the rotation by `a` about `axis` is `E0 + cos(a) Ec + sin(a) Es`."""
+    i, j = [k for k in range(3) if k != axis]
+    e0, ec, es = np.zeros((3, 3)), np.eye(3), np.zeros((3, 3))
+    e0[axis, axis], ec[axis, axis] = 1.0, 0.0
+    sign = -1.0 if axis == 1 else 1.0  # (Ry's sine terms have the other signs)
+    es[j, i], es[i, j] = sign, -sign
+    return e0, ec, es
 
 
-def _rot_y(a):
-    c, s, z, o = fnp.cos(a), fnp.sin(a), fnp.zeros_like(a), fnp.ones_like(a)
-    return fnp.stack([c, z, s, z, o, z, -s, z, c], axis=-1).reshape(a.shape + (3, 3))
+# pose angles per bone are (x, z, y): the terms of each column's rotation, stacked
+_E0, _EC, _ES = (np.stack(t) for t in zip(*(_axis_terms(a) for a in (0, 2, 1))))
 
 
-def _rot_z(a):
-    c, s, z, o = fnp.cos(a), fnp.sin(a), fnp.zeros_like(a), fnp.ones_like(a)
-    return fnp.stack([c, -s, z, s, c, z, z, z, o], axis=-1).reshape(a.shape + (3, 3))
+def _rotations(angles):
+    """`Rz(a[1]) Ry(a[2]) Rx(a[0])` for each row of `angles` (n, 3): each rotation as
+    constant matrices weighted by the cosines and sines (a few array operations instead
+    of nine stacked entries per matrix)."""
+    c = fnp.cos(angles)[:, :, None, None]
+    s = fnp.sin(angles)[:, :, None, None]
+    r = _E0 + c * _EC + s * _ES  # (n, 3, 3, 3): Rx, Rz, Ry
+    return fnp.matmul(fnp.matmul(r[:, 1], r[:, 2]), r[:, 0])
+
+
+_CROSS = np.zeros((3, 3, 3))  # tensordot(_CROSS, k, 1) = [k]_x, the cross-product matrix
+for _i, _j, _l, _v in [(0, 1, 2, -1), (0, 2, 1, 1), (1, 0, 2, 1), (1, 2, 0, -1),
+                       (2, 0, 1, -1), (2, 1, 0, 1)]:
+    _CROSS[_i, _j, _l] = _v
 
 
 @functools.cache
@@ -100,15 +115,11 @@ def angle_axis_to_rotation(aa):
     sqnorm = fnp.sum(aa * aa)
     small = sqnorm < 1e-8
     norm = fnp.sqrt(fnp.where(small, 1.0, sqnorm))  # (no division by 0 in either branch)
-    x, y, z = aa[0] / norm, aa[1] / norm, aa[2] / norm
+    k = aa / norm
     s, c = fnp.sin(norm), fnp.cos(norm)
-    rotation = fnp.stack(
-        [
-            x * x + (1 - x * x) * c, x * y * (1 - c) - z * s, x * z * (1 - c) + y * s,
-            x * y * (1 - c) + z * s, y * y + (1 - y * y) * c, y * z * (1 - c) - x * s,
-            x * z * (1 - c) - y * s, z * y * (1 - c) + x * s, z * z + (1 - z * z) * c,
-        ]
-    ).reshape(3, 3)  # fmt: skip
+    # Rodrigues: cos I + (1 - cos) k k^T + sin [k]_x
+    cross = fnp.tensordot(_CROSS, k, axes=1)  # [k]_x
+    rotation = c * np.eye(3) + (1.0 - c) * (k[:, None] * k[None, :]) + s * cross
     return fnp.where(small, fnp.eye(3), rotation)
 
 
@@ -117,7 +128,7 @@ def vertex_positions(theta, model):
     n_bones = model["base_relatives"].shape[0]
     pose = fnp.concatenate([theta, fnp.array([0.0, 1.0])])[_pose_index(n_bones)]
     angles = pose[3:]  # (n_bones, 3): x, z, y
-    rot = fnp.matmul(fnp.matmul(_rot_z(angles[:, 1]), _rot_y(angles[:, 2])), _rot_x(angles[:, 0]))
+    rot = _rotations(angles)
     base = model["base_relatives"]
     # base @ [[R, 0], [0, 1]]: rotate the first three columns, keep the translation column
     relatives = fnp.concatenate([fnp.matmul(base[:, :, :3], rot), base[:, :, 3:]], axis=2)
@@ -151,23 +162,29 @@ def objective(args):
 def jacobian(args):
     """GradBench's dense (3 n_corr) x (2 + 26) Jacobian from `fd.sparse_jacfwd` of the
     residuals as a function of `(us, theta)` (or of `theta` alone): residual `i` depends
-    on its own `us` only, so the colouring puts every `u0` column in one colour and every
-    `u1` column in another (28 forward passes in all, jitted), and GradBench's two `us`
-    columns are each row's entries in those columns."""
+    on its own `us` only, so the `us` columns share colours with the `theta` ones (26
+    forward passes, jitted), and GradBench's two `us` columns are each row's entries in
+    its own `us` columns, gathered straight from the compressed Jacobian
+    (`prepare(...).compressed`) into GradBench's layout."""
     theta, us, data, state = args
     if us is None:
         return state["jac"](theta).toarray()
-    J = state["jac"](us, theta)
-    if "pos" not in state:  # where each entry of J goes in GradBench's matrix, once
-        n_us = us.size
-        rows = np.repeat(np.arange(J.shape[0]), np.diff(J.indptr))
-        cols = J.indices
+    prep = state["jac"].prepare(us, theta)
+    if "take" not in state:  # where each entry of GradBench's matrix is in the compressed one
+        m, n_us = prep.pattern.shape[0], us.size
+        rows = np.repeat(np.arange(m), np.diff(prep.pattern.indptr))
+        cols = prep.pattern.indices
         own = cols < n_us
-        if not (cols[own] // 2 == rows[own] // 3).all():
+        if prep.split or not (cols[own] // 2 == rows[own] // 3).all():
             raise AssertionError("a residual depends on another correspondence's us")
-        state["pos"] = rows * 28 + np.where(own, cols % 2, cols - n_us + 2)
-    out = np.zeros(J.shape[0] * 28)
-    np.put(out, state["pos"], J.data)  # (faster than `out.flat[pos] = ...`)
+        pos = rows * 28 + np.where(own, cols % 2, cols - n_us + 2)
+        take = np.zeros(m * 28, np.int64)
+        take[pos] = prep.colors[cols] * m + rows  # c[colour of column j, i] = J[i, j]
+        structural_zero = np.ones(m * 28, bool)
+        structural_zero[pos] = False
+        state.update(take=take, zeros=np.flatnonzero(structural_zero))
+    out = prep.compressed(us, theta).ravel()[state["take"]]  # one gather, no CSR
+    out[state["zeros"]] = 0.0
     return out.reshape(-1, 28)
 
 
