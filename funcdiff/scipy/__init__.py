@@ -1,4 +1,4 @@
-"""SciPy's API, differentiable (the optional `scipy` extra: `pip install funcdiff[scipy]`).
+"""SciPy's API, differentiable (the optional `scipy` extra: `pip install "funcdiff[scipy]"`).
 
 Submodules, imported on first use:
 
@@ -31,7 +31,10 @@ import importlib as _importlib
 try:
     import scipy
 except ImportError as e:  # ModuleNotFoundError, or scipy blocked in sys.modules
-    raise ImportError("funcdiff.scipy needs SciPy: pip install funcdiff[scipy]") from e
+    raise ImportError(
+        'funcdiff.scipy needs SciPy: pip install "funcdiff[scipy]" '
+        '(from a checkout: pip install ".[scipy]")'
+    ) from e
 del scipy  # (imported only to check that it is installed)
 
 __all__ = ["special", "stats", "signal", "linalg", "integrate", "fft", "ndimage", "interpolate",
