@@ -363,7 +363,8 @@ def test_package_without_scipy_says_how_to_install():
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=root)
-    assert "pip install funcdiff[scipy]" in out.stdout
+    assert 'pip install "funcdiff[scipy]"' in out.stdout  # from an index
+    assert 'pip install ".[scipy]"' in out.stdout  # from a checkout
 
 
 def test_package_submodules():
