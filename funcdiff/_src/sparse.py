@@ -558,6 +558,10 @@ class _Prepared:
             outer = np.repeat(np.arange(pattern.shape[0], dtype=np.int64),
                               np.diff(pattern.indptr)) * n + pattern.indices
             self._sum = np.searchsorted(outer, rows.astype(np.int64) * n + index[cols])
+            if (np.bincount(self._sum, minlength=pattern.nnz) == 1).all():
+                # each entry of J_f is one entry of J_h: a gather, not a sum
+                self._take = self._take[np.argsort(self._sum, kind="stable")]
+                self._sum = None
 
     def compressed(self, *args):
         """The compressed derivative at `args` (the signature prepared), before
