@@ -8,7 +8,7 @@ fd.grad(lambda x: fnp.sum(fnp.sin(x) * x ** 2))(fnp.ones(3))
 ```
 """
 
-from funcdiff import debug, numpy  # noqa: F401  (numpy sets up Tracer methods)
+from funcdiff import debug, numpy, optimizers  # noqa: F401  (numpy sets up Tracer methods)
 from funcdiff._src.api.collectives import axis_index, pmax, pmean, pmin, psum
 from funcdiff._src.api.forward import jvp
 from funcdiff._src.api.jacobians import hessian, jacfwd, jacrev

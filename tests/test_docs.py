@@ -2,8 +2,9 @@
 
 - the `>>>` examples of docs/index.md and docs/sharp-bits.md pass, and the README's Python
   example runs (docstring examples: tests/test_docstrings.py);
-- every public name of funcdiff, funcdiff.tree, funcdiff.errors, funcdiff.testing and
-  funcdiff.extend has a `::: ...` entry in docs/api.md, and every entry there names an
+- every public name of funcdiff, funcdiff.tree, funcdiff.errors, funcdiff.testing,
+  funcdiff.extend, funcdiff.debug and funcdiff.optimizers has a `::: ...` entry in
+  docs/api.md, and every entry there names an
   existing object;
 - every public module exports exactly its `__all__` (the names of `dir(module)` that do not
   start with an underscore, less its documented submodules), and every name of `__all__` is
@@ -110,7 +111,7 @@ def test_api_entries_exist():
 
 API_MODULES = [
     "funcdiff", "funcdiff.tree", "funcdiff.errors", "funcdiff.testing", "funcdiff.extend",
-    "funcdiff.debug",
+    "funcdiff.debug", "funcdiff.optimizers",
 ]
 
 
@@ -159,7 +160,7 @@ PUBLIC_MODULES = [
 # there only because importing a submodule binds it
 SUBMODULES = {
     "funcdiff": {"numpy", "scipy", "tree", "testing", "errors", "extend", "debug",
-                 "_src", "demo"},
+                 "optimizers", "_src", "demo"},
     "funcdiff.numpy": {"linalg", "fft"},
 }
 # public names that are neither functions, classes nor modules (which must have docstrings),

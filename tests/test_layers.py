@@ -43,7 +43,7 @@ LAYERS = [
     "_src.control.primitives", "_src.control.custom", "_src.control.flow",
     # built on everything above
     "_src.ravel", "_src.api.linear", "_src.api.jacobians", "_src.sparse", "_src.debugging",
-    "_src.testing",
+    "_src.testing", "_src.optimizers",
     # SciPy
     "_src.scipy.special", "scipy.special", "_src.scipy.matrices", "_src.scipy.linalg",
     "_src.scipy.fft", "_src.scipy.signal", "_src.scipy.integrate", "_src.scipy.ndimage",
