@@ -48,3 +48,16 @@ def test_notebook_runs(path, monkeypatch):
         client.execute()
     except nbclient.exceptions.CellExecutionError as e:
         pytest.fail(f"{path.name}: a cell raised an error:\n{e}", pytrace=False)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_is_in_the_docs_gallery_and_nav(path):
+    # the site builds every notebook (mkdocs-jupyter, executed) from docs/notebooks, a link
+    # to notebooks/; the gallery shows each with its first plot
+    assert (ROOT / "docs" / "notebooks").resolve() == (ROOT / "notebooks").resolve()
+    assert f"notebooks/{path.name}" in (ROOT / "mkdocs.yml").read_text()
+    gallery = (ROOT / "docs" / "gallery.md").read_text()
+    assert f"(notebooks/{path.name})" in gallery
+    thumb = f"images/gallery/{path.stem}.png"
+    assert thumb in gallery and (ROOT / "docs" / thumb).is_file(), (
+        f"{path.name}: no thumbnail; run python tools/gen_thumbnails.py {path.stem}")
