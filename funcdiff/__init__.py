@@ -33,9 +33,11 @@ from funcdiff._src.errors import (
     ConcretizationError,
     DetachError,
     DetachWarning,
+    SolveError,
     TracerLeakError,
     UnsupportedPrimitiveError,
 )
+from funcdiff._src.implicit import custom_root, dense_solve, fixed_point, linear_solve
 from funcdiff._src.jit.dispatch import jit, make_program
 from funcdiff._src.nans import debug_infs, debug_nans
 from funcdiff._src.sparse import (
@@ -67,6 +69,10 @@ __all__ = [
     "sparse_hessian",
     "custom_jvp",
     "custom_vjp",
+    "custom_root",
+    "fixed_point",
+    "linear_solve",
+    "dense_solve",
     "checkpoint",
     "remat",
     "cond",
@@ -88,6 +94,7 @@ __all__ = [
     "float0",
     "BackendError",
     "ConcretizationError",
+    "SolveError",
     "DetachError",
     "DetachWarning",
     "TracerLeakError",

@@ -5,6 +5,7 @@ from funcdiff._src.errors import (
     ConcretizationError,
     DetachError,
     DetachWarning,
+    SolveError,
     TracerLeakError,
     UnsupportedPrimitiveError,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "ConcretizationError",
     "DetachError",
     "DetachWarning",
+    "SolveError",
     "TracerLeakError",
     "UnsupportedPrimitiveError",
 ]

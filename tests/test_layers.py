@@ -43,6 +43,7 @@ LAYERS = [
     "_src.control.primitives", "_src.control.custom", "_src.control.flow",
     # built on everything above
     "_src.ravel", "_src.api.linear", "_src.api.jacobians", "_src.sparse", "_src.debugging",
+    "_src.implicit",
     "_src.testing", "_src.optimizers",
     # SciPy
     "_src.scipy.special", "scipy.special", "_src.scipy.matrices", "_src.scipy.linalg",

@@ -98,3 +98,25 @@ class BackendError(TypeError):
     The message names the arguments (by pytree path) or the primitive, the libraries and
     devices, and the conversion that fixes it.
     """
+
+
+class SolveError(ArithmeticError):
+    """A linear system of an implicit derivative (`custom_root`, `fixed_point`,
+    `linear_solve`) was not solved: the Jacobian at the solution is singular (the solution
+    has no derivative there) or the tangent solver did not converge. Raised instead of
+    returning a derivative that would be wrong.
+
+    Example:
+        ```python
+        >>> import funcdiff as fd
+        >>> def cube_root(a):  # x**3 = a: at a = 0 the root 0 has no derivative
+        ...     return fd.custom_root(lambda x: x ** 3 - a, 0.0, lambda f, x: x * 0.0)
+        >>> fd.grad(cube_root)(0.0)
+        Traceback (most recent call last):
+            ...
+        funcdiff.errors.SolveError: dense_solve: the linear system of the derivative is singular ...
+
+        ```
+    """
+
+    __module__ = "funcdiff.errors"
