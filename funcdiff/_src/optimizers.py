@@ -21,13 +21,7 @@ import numpy as np
 
 import funcdiff.numpy as fnp
 from funcdiff._src.core import Tracer
-from funcdiff._src.tree import (
-    _first_difference,
-    _summary,
-    _where,
-    tree_flatten,
-    tree_structure,
-)
+from funcdiff._src.tree import structure_difference, tree_flatten, tree_structure
 
 __all__ = [
     "GradientTransformation",
@@ -185,10 +179,9 @@ def _check_tree(treedef, expected, what, fun,
                 against="the parameters the optimizer state was made for (init(params))"):
     """Raise ValueError naming `what` if its structure `treedef` is not `expected`."""
     if treedef != expected:
-        path, want, got = _first_difference(expected._node, treedef._node)
         raise ValueError(
-            f"{fun}: {what} does not have the structure of {against} {_where(path)}: "
-            f"expected {_summary(want)}, got {_summary(got)}. Expected: {expected}; "
+            f"{fun}: {what} does not have the structure of {against} "
+            f"{structure_difference(expected, treedef)}. Expected: {expected}; "
             f"{what}: {treedef}"
         )
 
@@ -286,11 +279,9 @@ def apply_updates(params, updates):
     leaves, treedef = tree_flatten(params)
     u_leaves, u_def = tree_flatten(updates)
     if u_def != treedef:
-        path, want, got = _first_difference(treedef._node, u_def._node)
         raise ValueError(
-            f"apply_updates: updates do not have the structure of params {_where(path)}: "
-            f"expected {_summary(want)}, got {_summary(got)}. params: {treedef}; "
-            f"updates: {u_def}"
+            f"apply_updates: updates do not have the structure of params "
+            f"{structure_difference(treedef, u_def)}. params: {treedef}; updates: {u_def}"
         )
     out = []
     for p, u in zip(leaves, u_leaves):

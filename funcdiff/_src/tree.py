@@ -588,6 +588,13 @@ def _first_difference(a, b):
             prefix.pop()
 
 
+def structure_difference(expected, got):
+    """Where and how treedef `got` first differs from `expected`, for an error message:
+    "at <path>: expected <node>, got <node>"."""
+    path, want, have = _first_difference(expected._node, got._node)
+    return f"{_where(path)}: expected {_summary(want)}, got {_summary(have)}"
+
+
 def _shallow_node(tree):
     """The treedef node of `tree`'s top level only (children shown as leaves)."""
     kind = _kind_of(tree)
@@ -871,10 +878,9 @@ def tree_map(f: Callable[..., Any], tree: Any, *rest: Any, is_leaf=None) -> Any:
     for i, other in enumerate(rest, start=1):
         other_leaves, other_def = tree_flatten(other, is_leaf)
         if other_def != treedef:
-            path, expected, got = _first_difference(treedef._node, other_def._node)
             raise ValueError(
                 f"tree_map: tree argument {i} does not have the structure of the first tree "
-                f"{_where(path)}: expected {_summary(expected)}, got {_summary(got)}. "
+                f"{structure_difference(treedef, other_def)}. "
                 f"First tree: {treedef}; tree {i}: {other_def}"
             )
         all_leaves.append(other_leaves)
