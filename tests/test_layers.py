@@ -31,7 +31,7 @@ LAYERS = [
     "_src.numpy.shape", "_src.numpy.indexing", "_src.numpy.contraction",
     "_src.numpy.linalg", "_src.numpy.fft", "_src.numpy.extras", "_src.numpy.scalars",
     "_src.numpy.dispatch",
-    "_src.numpy.methods", "numpy", "numpy.linalg", "numpy.fft",
+    "_src.numpy.inplace", "_src.numpy.methods", "numpy", "numpy.linalg", "numpy.fft",
     # the interpreters (one per transform), then jit's optimizer and compiler
     "_src.interpreters.jvp", "_src.interpreters.reverse", "_src.interpreters.staging",
     "_src.interpreters.batching", "_src.jit.optimize", "_src.jit.memory", "_src.jit.codegen",

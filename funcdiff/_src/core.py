@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from contextlib import contextmanager
 
 import numpy as np
@@ -267,7 +268,7 @@ class Primitive:
     __slots__ = (
         "name", "impl", "jvp", "vjp", "batch", "abstract_eval", "multiple_results",
         "linear", "fwd", "residuals", "specialize", "nondiff", "out_param", "scalar",
-        "identity", "neutral", "aliases", "effect", "xp_impl", "sparsity",
+        "identity", "neutral", "_aliases", "effect", "xp_impl", "sparsity", "maybe_view",
     )
 
     collective = False  # a reduction over a named vmap axis (api/collectives.py)
@@ -294,6 +295,15 @@ class Primitive:
         self.xp_impl = None
         self.sparsity = None
 
+    @property
+    def aliases(self):
+        return self._aliases
+
+    @aliases.setter
+    def aliases(self, kind):  # (`maybe_view`: bind records views of traced arrays)
+        self._aliases = kind
+        self.maybe_view = callable(kind) or _is_view_kind(kind)
+
     def bind(self, *args, **params):
         stack = _state.stack
         if stack:
@@ -301,7 +311,10 @@ class Primitive:
             if trace is not None:
                 if trace is REBIND:
                     return self.bind(*normalized_args(args), **params)
-                return trace.process_primitive(self, args, params)
+                out = trace.process_primitive(self, args, params)
+                if self.maybe_view and isinstance(args[0], Tracer):
+                    _note_view(self, args, params, out)
+                return out
             bottom = stack[0].trace
             if bottom.observes_eager:  # (debug_nans: funcdiff._src.nans)
                 return bottom.process_primitive(self, args, params)
@@ -495,7 +508,7 @@ class Tracer:
     class, the one place that does, when `funcdiff` is imported.
     """
 
-    __slots__ = ("_trace",)
+    __slots__ = ("_trace", "_mut", "__weakref__")
     __array_priority__ = 1000
 
     # -- what a subclass provides
@@ -638,6 +651,63 @@ class Tracer:
             "which also works on plain arrays); likewise `.add`, `.multiply`, "
             "`.min`, `.max`."
         )
+
+
+# -- in-place updates (funcdiff._src.numpy.inplace) ----------------------------------------
+# What a write `y[i] = v` / `y += v` on a traced array needs to know, kept on the tracer only
+# when there is something to keep: whether it is an argument of a transform (writing into it
+# would change the caller's array: an error), the array it is a view of (NumPy would write
+# through into that one: an error), and the views made of it (NumPy would show them the new
+# values: writing while one is alive is an error; temporaries die at once).
+
+_VIEW_KINDS = ("view", "readonly view", "view or new")
+
+
+def _is_view_kind(kind):
+    return kind in _VIEW_KINDS or type(kind).__name__ == "Slice"
+
+
+class _Mutable:
+    __slots__ = ("arg", "base", "views")
+
+    def __init__(self):
+        self.arg, self.base, self.views = False, None, []
+
+
+_ARGUMENT = "argument"  # `_mut` of an argument not looked at yet (one store per argument)
+
+
+def mutable_state(t):
+    """The in-place bookkeeping of tracer `t` (made on first use)."""
+    m = getattr(t, "_mut", None)
+    if m is None or m is _ARGUMENT:
+        arg = m is _ARGUMENT
+        m = t._mut = _Mutable()
+        m.arg = arg
+    return m
+
+
+def mark_argument(t):
+    """Mark `t`, an argument of a transform, as not to be written in place."""
+    t._mut = _ARGUMENT
+    return t
+
+
+def _note_view(prim, args, params, out):
+    """Record that `out` is (in NumPy) a view of the traced `args[0]`."""
+    kind = prim.aliases
+    if callable(kind):
+        kind = kind([get_aval(a) for a in args], **params)
+        if not _is_view_kind(kind):
+            return
+    base = args[0]
+    for o in out if prim.multiple_results else (out,):
+        if isinstance(o, Tracer) and o is not base and o.aval.shape:  # (x[0]: a scalar)
+            mutable_state(o).base = (weakref.ref(base), prim, params)
+            views = mutable_state(base).views
+            if len(views) >= 16:  # (drop the dead ones now and then)
+                views[:] = [v for v in views if v[0]() is not None]
+            views.append((weakref.ref(o), prim, params))
 
 
 def has_tracer(*objs):

@@ -13,6 +13,7 @@ import numpy as np
 
 from funcdiff._src.api_util import check_fun, check_leaves, fresh_outputs
 from funcdiff._src.core import (
+    mark_argument,
     pop_main,
     push_main,
     shape_of,
@@ -110,7 +111,8 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
             trace = main.trace
             trace.axis_size = size
             trace.axis_name = axis_name
-            boxed = [x if a is None else BatchTracer(trace, x, a) for x, a in zip(flat, axes)]
+            boxed = [x if a is None else mark_argument(BatchTracer(trace, x, a))
+                     for x, a in zip(flat, axes)]
             if in_tree is None:
                 out = fun(*boxed)
             else:

@@ -18,6 +18,7 @@ from funcdiff._src.core import (
     Tracer,
     _shaped,
     dtype_of,
+    mark_argument,
     pop_main,
     push_main,
     shape_of,
@@ -167,7 +168,8 @@ def batch_flat(fun, args, in_axes, axis_size):
         trace = main.trace
         trace.axis_size = axis_size
         trace.axis_name = None
-        boxed = [x if a is None else BatchTracer(trace, x, a) for x, a in zip(args, in_axes)]
+        boxed = [x if a is None else mark_argument(BatchTracer(trace, x, a))
+                 for x, a in zip(args, in_axes)]
         outs, dims = [], []
         for o in fun(*boxed):
             if isinstance(o, BatchTracer) and o._trace is trace:

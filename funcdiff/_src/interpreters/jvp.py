@@ -13,7 +13,7 @@ from funcdiff._src.api_util import (
     strip_tracers,
 )
 from funcdiff._src.config import config
-from funcdiff._src.core import Trace, Tracer, get_aval, new_main
+from funcdiff._src.core import Trace, Tracer, get_aval, mark_argument, new_main
 
 __all__ = ["JVPTrace", "JVPTracer", "jvp_flat"]
 
@@ -140,7 +140,7 @@ def jvp_flat(fun, primals, tangents, name="jvp", fun_desc=None, store=None):
                   else JVPTrace)
     with new_main(trace_type, name, fun_desc or fun) as main:
         trace = main.trace
-        out = fun(*[JVPTracer(trace, p, t) for p, t in zip(primals, tangents)])
+        out = fun(*[mark_argument(JVPTracer(trace, p, t)) for p, t in zip(primals, tangents)])
         out_primals, out_tangents = [], []
         for o in out:
             if isinstance(o, JVPTracer) and o._trace is trace:

@@ -21,7 +21,16 @@ from funcdiff._src.api_util import (
     zeros_like_aval,
 )
 from funcdiff._src.config import config
-from funcdiff._src.core import Primitive, Trace, Tracer, _state, get_aval, pop_main, push_main
+from funcdiff._src.core import (
+    Primitive,
+    Trace,
+    Tracer,
+    _state,
+    get_aval,
+    mark_argument,
+    pop_main,
+    push_main,
+)
 
 __all__ = ["RevTrace", "RevTracer", "record", "backward_pass"]
 
@@ -73,7 +82,7 @@ class RevTrace(Trace):
     def new_input(self, val):
         tape = self.tape
         tape.append(None)  # inputs are tape entries without a rule
-        return RevTracer(self, val, len(tape) - 1)
+        return mark_argument(RevTracer(self, val, len(tape) - 1))
 
     def process_primitive(self, prim, args, params):
         tape = self.tape

@@ -31,6 +31,7 @@ from funcdiff._src.core import (
     UnsupportedPrimitiveError,
     carries_derivative,
     get_aval,
+    mark_argument,
     pop_main,
     push_main,
 )
@@ -96,7 +97,7 @@ class StagingTrace(Trace):
         self.concrete = False  # concrete staging: tracers hold values (see the module doc)
 
     def new_arg(self, aval, val=UNKNOWN, carries=False):
-        return StagingTracer(self, Var(aval), val, carries)
+        return mark_argument(StagingTracer(self, Var(aval), val, carries))
 
     def pure(self, val):
         var = self.const_ids.get(id(val))

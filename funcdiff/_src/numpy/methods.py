@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from funcdiff._src.core import Tracer, check_alive, normalized_args
-from funcdiff._src.numpy import dispatch
+from funcdiff._src.numpy import dispatch, inplace
 from funcdiff._src.numpy.creation import asarray
 from funcdiff._src.numpy.indexing import _getitem, at
 
@@ -25,6 +25,8 @@ _OPERATORS = {  # __op__ and __rop__
     "floordiv": "floor_divide", "mod": "mod", "pow": "power", "matmul": "matmul",
     "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
 }
+_SYMBOLS = {"add": "+=", "sub": "-=", "mul": "*=", "truediv": "/=", "floordiv": "//=",
+            "mod": "%=", "pow": "**=", "matmul": "@=", "and": "&=", "or": "|=", "xor": "^="}
 _COMPARISONS = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
                 "eq": "equal", "ne": "not_equal"}
 _METHODS = ("sum", "mean", "max", "min", "prod", "var", "std", "dot", "ravel", "squeeze",
@@ -148,8 +150,13 @@ def install():
     Tracer.__divmod__ = lambda self, o: (fnp["floor_divide"](self, o), fnp["mod"](self, o))
     Tracer.__round__ = lambda self, ndigits=None: fnp["round"](self, ndigits or 0)
     Tracer.__getitem__ = _getitem
+    Tracer.__setitem__ = inplace.setitem
+    for op in _OPERATORS:  # x += y, ...: written into x's box (funcdiff._src.numpy.inplace)
+        setattr(Tracer, f"__i{op}__", inplace.inplace_operator(getattr(Tracer, f"__{op}__"),
+                                                               _SYMBOLS[op]))
     for name in _METHODS:
         setattr(Tracer, name, _forward(name))
+    Tracer.copy = lambda self, order="K": inplace.copy_tracer(self)
     for name, spelling in _IN_PLACE.items():
         setattr(Tracer, name, _in_place(name, spelling))
     Tracer.reshape = _shape_method("reshape")

@@ -1,0 +1,153 @@
+"""In-place updates of traced arrays, as NumPy code writes them: `y[i] = v`, `y[i] += v`,
+`y += v`, `y *= v`, ...
+
+A traced array is a box (a tracer); a write computes the functional update (`y.at[i].set(v)`,
+`y + v`) and puts it in the same box, so every reference to `y` sees the new value, as every
+reference to a NumPy array sees its new contents. Each write is an ordinary primitive of the
+program, so it is differentiated in forward and reverse mode to any order, batched and jitted
+like any other; the values an earlier derivative rule saved are earlier versions, which a
+write never changes (reverse mode keeps them), so no derivative can see a later write.
+
+NumPy's aliasing is kept where NumPy has it and refused where funcdiff cannot follow it
+(`core.mutable_state` records what is needed):
+
+- an argument of a transform is never written (NumPy would change the caller's array):
+  `ValueError`, copy it first;
+- a view made by basic indexing (`y[1:]`, `y[0, :]`) is written through into its base, and
+  the base's other live views are recomputed after every write to it (as NumPy shows them
+  the new values); writing into another kind of view (a reshape, a transpose) is refused;
+- dtypes and shapes follow NumPy: `y[i] = v` casts `v` to `y`'s dtype, `y += v` needs
+  `y`'s shape and a same-kind cast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from funcdiff._src.core import Tracer, dtype_of, mutable_state, shape_of
+from funcdiff._src.lax.indexing import gather_p, scatter_set_p
+from funcdiff._src.numpy.elementwise import astype
+
+__all__ = ["setitem", "inplace_operator", "copy_tracer"]
+
+
+def _state(y):
+    """`y`'s bookkeeping, or None if it has none (most tracers)."""
+    return mutable_state(y) if getattr(y, "_mut", None) is not None else None
+
+
+def _swap(y, new):
+    """Put the value boxed by tracer `new` into the box `y` (same class and trace)."""
+    for cls in type(y).__mro__:
+        for slot in cls.__dict__.get("__slots__", ()):
+            if slot in ("__weakref__", "_mut"):
+                continue
+            try:
+                value = getattr(new, slot)
+            except AttributeError:  # (a lazily cached slot: drop y's stale one)
+                try:
+                    delattr(y, slot)
+                except AttributeError:
+                    pass
+            else:
+                setattr(y, slot, value)
+
+
+def _commit(y, new, what):
+    """Make `y` hold `new`; update its live views (NumPy shows them the new values)."""
+    if not isinstance(new, Tracer) or type(new) is not type(y) or new._trace is not y._trace:
+        raise TypeError(
+            f"{what}: the new value is traced by a transform that this array is not part of "
+            "(a value of an inner grad/vmap/jit written into an array of an outer one); "
+            "build the array inside that transform, or return the value from it"
+        )
+    _swap(y, new)
+    m = _state(y)
+    if m is None:
+        return y
+    live = []
+    for ref, prim, params in m.views:
+        view = ref()
+        if view is not None:
+            _commit(view, prim.bind(y, **params), what)
+            live.append((ref, prim, params))
+    m.views = live
+    return y
+
+
+def _write(y, new, what):
+    """Checks, then the write of `new` into `y` (through to its base if `y` is a view)."""
+    m = _state(y)
+    if m is not None and m.arg:
+        raise ValueError(
+            f"{what}: this array is an argument of the transformed function; writing into it "
+            "would change the caller's array in NumPy, which funcdiff never does. Copy it "
+            "first (`x = x.copy()`) and write into the copy."
+        )
+    if m is not None and m.base is not None:
+        ref, prim, params = m.base
+        base = ref()
+        index = params.get("index")
+        if base is None or prim is not gather_p or not index.basic:
+            raise ValueError(
+                f"{what}: this array is a view of another traced array made by "
+                f"`{prim.name}` (a reshape or transpose), which NumPy would write through "
+                "and funcdiff cannot; write into the array itself, or into a copy of the "
+                "view (`z = y.reshape(...).copy()`)"
+            )
+        # write through: the base with this view's region replaced; its views (this one
+        # too) are then recomputed from it
+        new = astype(new, dtype_of(base)) if dtype_of(new) != dtype_of(base) else new
+        _write(base, scatter_set_p.bind(base, new, index=index), what)
+        return y
+    return _commit(y, new, what)
+
+
+def setitem(y, idx, value):
+    """`y[idx] = value` on a traced array (see the module docstring)."""
+    new = y.at[idx].set(value)
+    if dtype_of(new) != dtype_of(y):  # (NumPy casts the value to the array's dtype)
+        new = astype(new, dtype_of(y))
+    _write(y, new, f"x[{_index_str(idx)}] = ...")
+
+
+def _index_str(idx):
+    try:
+        return ", ".join(map(repr, idx)) if isinstance(idx, tuple) else repr(idx)
+    except Exception:  # pragma: no cover - a repr that fails
+        return "..."
+
+
+def inplace_operator(op, symbol):
+    """The `__iadd__`-style method for binary operator `op` (`symbol`: "+=")."""
+
+    def method(y, other):
+        new = op(y, other)
+        if new is NotImplemented:
+            return NotImplemented
+        if tuple(shape_of(new)) != tuple(shape_of(y)):
+            raise ValueError(
+                f"non-broadcastable output operand with shape {tuple(shape_of(y))} doesn't "
+                f"match the broadcast shape {tuple(shape_of(new))} (x {symbol} y)"
+            )
+        dt, want = np.dtype(dtype_of(new)), np.dtype(dtype_of(y))
+        if dt != want:
+            if not np.can_cast(dt, want, "same_kind"):
+                raise TypeError(
+                    f"Cannot cast ufunc output from {dt!r} to {want!r} with casting rule "
+                    f"'same_kind' (x {symbol} y)"
+                )
+            new = astype(new, want)
+        return _write(y, new, f"x {symbol} ...")
+
+    method.__name__ = f"__i{op.__name__.strip('_')}__"
+    return method
+
+
+def copy_tracer(x):
+    """A new box with `x`'s value: written later, neither sees the other's writes."""
+    if not isinstance(x, Tracer):
+        return np.array(x, copy=True)
+    clone = object.__new__(type(x))
+    _swap(clone, x)
+    return clone
