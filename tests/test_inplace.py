@@ -229,3 +229,31 @@ def test_the_in_place_page_examples_run():
     namespace = {"__name__": "in_place_page"}
     for block in blocks:
         exec(compile(block, "docs/in-place.md", "exec"), namespace)
+
+
+def test_sibling_views_of_a_temporary_see_each_others_writes():
+    def f(x):
+        t = x * 1.0
+        a, b = t[1:], t[2:]  # both views of t
+        del t  # (NumPy keeps the base alive through its views; so does funcdiff)
+        a[1] = x[0] * 7.0  # t[2]: b[0]
+        return b * 1.0
+
+    want = np.array([X[0] * 7.0, X[3]])
+    np.testing.assert_allclose(f(np.array(X)), want)
+    np.testing.assert_allclose(fd.jit(f)(X), want)
+    np.testing.assert_allclose(fd.jacrev(f)(X), [[7.0, 0, 0, 0], [0, 0, 0, 1.0]])
+
+
+def test_views_of_views_are_kept_up_to_date():
+    def f(x):
+        y = x * 1.0
+        z = y[1:]
+        w = z[1:]  # y[2:]
+        w[0] = 100.0 * x[0]  # y[2]
+        y[3] = -1.0
+        return fnp.stack([y[2], z[1], w[1], z[2]])
+
+    want = [100.0 * X[0], 100.0 * X[0], -1.0, -1.0]
+    np.testing.assert_allclose(f(np.array(X)), want)
+    np.testing.assert_allclose(fd.grad(lambda x: fnp.sum(f(x)))(X), [200.0, 0, 0, 0])

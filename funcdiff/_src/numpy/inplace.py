@@ -85,10 +85,9 @@ def _write(y, new, what):
             "first (`x = x.copy()`) and write into the copy."
         )
     if m is not None and m.base is not None:
-        ref, prim, params = m.base
-        base = ref()
+        base, prim, params = m.base
         index = params.get("index")
-        if base is None or prim is not gather_p or not index.basic:
+        if prim is not gather_p or not index.basic:
             raise ValueError(
                 f"{what}: this array is a view of another traced array made by "
                 f"`{prim.name}` (a reshape or transpose), which NumPy would write through "
