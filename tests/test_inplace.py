@@ -257,3 +257,31 @@ def test_views_of_views_are_kept_up_to_date():
     want = [100.0 * X[0], 100.0 * X[0], -1.0, -1.0]
     np.testing.assert_allclose(f(np.array(X)), want)
     np.testing.assert_allclose(fd.grad(lambda x: fnp.sum(f(x)))(X), [200.0, 0, 0, 0])
+
+
+def test_sort_and_fill_write_in_place_like_numpy():
+    def f(x):
+        y = x * 2.0
+        w = y  # an alias sees it
+        y.sort()
+        z = x * 0.0
+        z.fill(3.0)
+        return w * z
+
+    np.testing.assert_allclose(f(np.array(X)), np.sort(2 * X) * 3.0)
+    for transform in (fd.jacrev, fd.jacfwd, lambda f: fd.jit(fd.jacrev(f))):
+        np.testing.assert_allclose(transform(f)(X), np.eye(4)[np.argsort(X)] * 6.0)
+    with pytest.raises(ValueError, match="argument"):
+        fd.grad(lambda v: v.sort() or fnp.sum(v))(X)
+
+
+def test_a_value_of_an_enclosing_transform_can_be_written():
+    def outer(a):
+        def inner(x):
+            y = x * 1.0
+            y[0] = a * x[0]  # a: traced by the outer grad, y by the inner one
+            return fnp.sum(y * y)
+
+        return fd.grad(inner)(X)[0]  # 2 a**2 X[0]
+
+    assert np.isclose(fd.grad(outer)(3.0), 4 * 3.0 * X[0])

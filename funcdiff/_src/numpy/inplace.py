@@ -27,8 +27,9 @@ import numpy as np
 from funcdiff._src.core import Tracer, dtype_of, mutable_state, shape_of
 from funcdiff._src.lax.indexing import gather_p, scatter_set_p
 from funcdiff._src.numpy.elementwise import astype
+from funcdiff._src.numpy.indexing import where
 
-__all__ = ["setitem", "inplace_operator", "copy_tracer"]
+__all__ = ["setitem", "write", "inplace_operator", "copy_tracer"]
 
 
 def _state(y):
@@ -55,7 +56,13 @@ def _swap(y, new):
 
 def _commit(y, new, what):
     """Make `y` hold `new`; update its live views (NumPy shows them the new values)."""
-    if not isinstance(new, Tracer) or type(new) is not type(y) or new._trace is not y._trace:
+    trace = y._trace
+    if not isinstance(new, Tracer) or (
+            new._trace is not trace and new._trace.main.level < trace.main.level):
+        # a constant (x.fill(3.0)) or a value of an enclosing transform: made a value of
+        # y's transform by a primitive that has y as an operand (y's derivative through it: 0)
+        new = where(np.ones(shape_of(y), bool), new, y)
+    if type(new) is not type(y) or new._trace is not trace:
         raise TypeError(
             f"{what}: the new value is traced by a transform that this array is not part of "
             "(a value of an inner grad/vmap/jit written into an array of an outer one); "
@@ -100,6 +107,14 @@ def _write(y, new, what):
         _write(base, scatter_set_p.bind(base, new, index=index), what)
         return y
     return _commit(y, new, what)
+
+
+def write(y, new, what):
+    """Write `new` (of `y`'s shape) into `y` as an in-place method would (`y.sort()`,
+    `y.fill(v)`); returns None, as NumPy's in-place methods do."""
+    if dtype_of(new) != dtype_of(y):
+        new = astype(new, dtype_of(y))
+    _write(y, new, what)
 
 
 def setitem(y, idx, value):

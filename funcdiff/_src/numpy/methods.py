@@ -36,9 +36,7 @@ _METHODS = ("sum", "mean", "max", "min", "prod", "var", "std", "dot", "ravel", "
 
 # NumPy's in-place array methods, and the functional spelling of each
 _IN_PLACE = {
-    "sort": "x = fnp.sort(x, axis=...)",
     "partition": "x = fnp.partition(x, kth)",
-    "fill": "x = fnp.full_like(x, value)",
     "put": "x = x.ravel().at[indices].set(values).reshape(x.shape)",
     "itemset": "x = x.at[index].set(value)",
     "resize": "x = fnp.reshape(x, shape) (or fnp.pad / fnp.concatenate to change the size)",
@@ -159,6 +157,11 @@ def install():
     Tracer.copy = lambda self, order="K": inplace.copy_tracer(self)
     for name, spelling in _IN_PLACE.items():
         setattr(Tracer, name, _in_place(name, spelling))
+    # written like `x[...] = ...` (funcdiff._src.numpy.inplace)
+    Tracer.sort = lambda self, axis=-1, kind=None, order=None: inplace.write(
+        self, fnp["sort"](self, axis=axis), "x.sort()")
+    Tracer.fill = lambda self, value: inplace.write(
+        self, fnp["full_like"](self, value), "x.fill()")
     Tracer.reshape = _shape_method("reshape")
     Tracer.transpose = _shape_method("transpose")
     Tracer.T = property(lambda self: fnp["transpose"](self))
