@@ -285,3 +285,17 @@ def test_a_value_of_an_enclosing_transform_can_be_written():
         return fd.grad(inner)(X)[0]  # 2 a**2 X[0]
 
     assert np.isclose(fd.grad(outer)(3.0), 4 * 3.0 * X[0])
+
+
+def test_other_numpy_views_are_kept_up_to_date_too():
+    def f(x):
+        y = x * 1.0
+        z = y.real  # NumPy: y itself (a view)
+        d = fnp.diagonal(fnp.reshape(y, (2, 2)))  # a view of a view
+        y[0] = 5.0 * x[1]
+        return fnp.concatenate([z, d])
+
+    want = f(np.array(X))
+    assert want[0] == 5.0 * X[1] and want[4] == 5.0 * X[1]
+    np.testing.assert_allclose(fd.jit(f)(X), want)
+    np.testing.assert_allclose(fd.jacrev(f)(X)[:, 1], [5.0, 1, 0, 0, 5.0, 0])

@@ -313,7 +313,7 @@ class Primitive:
                     return self.bind(*normalized_args(args), **params)
                 out = trace.process_primitive(self, args, params)
                 if self.maybe_view and isinstance(args[0], Tracer):
-                    _note_view(self, args, params, out)
+                    note_view(self, args, params, out)
                 return out
             bottom = stack[0].trace
             if bottom.observes_eager:  # (debug_nans: funcdiff._src.nans)
@@ -693,7 +693,7 @@ def mark_argument(t):
     return t
 
 
-def _note_view(prim, args, params, out):
+def note_view(prim, args, params, out):
     """Record that `out` is (in NumPy) a view of the traced `args[0]`."""
     kind = prim.aliases
     if callable(kind):

@@ -34,6 +34,7 @@ from funcdiff._src.core import (
     dtype_of,
     find_top_trace,
     normalized_args,
+    note_view,
     shape_of,
 )
 from funcdiff._src.lax.shape import broadcast_tangent, move_batch_axes, unbroadcast
@@ -419,7 +420,10 @@ def _fn(prim, doc=None):
             if trace is not None:
                 if trace is REBIND:
                     return f(*normalized_args(args))
-                return trace.process_primitive(prim, args, empty)
+                out = trace.process_primitive(prim, args, empty)
+                if prim.maybe_view and isinstance(args[0], Tracer):  # (real, imag)
+                    note_view(prim, args, empty, out)
+                return out
             bottom = stack[0].trace
             if bottom.observes_eager:
                 return bottom.process_primitive(prim, args, empty)
