@@ -299,3 +299,26 @@ def test_other_numpy_views_are_kept_up_to_date_too():
     assert want[0] == 5.0 * X[1] and want[4] == 5.0 * X[1]
     np.testing.assert_allclose(fd.jit(f)(X), want)
     np.testing.assert_allclose(fd.jacrev(f)(X)[:, 1], [5.0, 1, 0, 0, 5.0, 0])
+
+
+def test_a_numpy_buffer_becomes_writable_after_one_functional_update():
+    def f(x):
+        y = fnp.zeros(4)
+        y = fnp.at(y)[0].set(x[0])  # now traced
+        for i in range(1, 4):
+            y[i] = y[i - 1] * x[i]
+        return y
+
+    want = np.cumprod(X)
+    np.testing.assert_allclose(f(np.array(X)), want)
+    np.testing.assert_allclose(fd.jit(f)(X), want)
+    np.testing.assert_allclose(fd.jacrev(f)(X), fd.jacfwd(f)(X), rtol=1e-12)
+    np.testing.assert_allclose(fd.jacrev(f)(X)[3], want[3] / X)
+
+    def bad(x):
+        y = fnp.zeros(4)
+        y[0:2] = x[0:2]
+        return y
+
+    with pytest.raises(fd.DetachError, match=r"fnp\.at\(y\)\[i\]\.set\(x\)"):
+        fd.grad(lambda x: fnp.sum(bad(x)))(X)

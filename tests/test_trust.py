@@ -82,7 +82,7 @@ def test_conversions_that_drop_a_derivative_raise(case, transform):
     ("np.sum of a list", "funcdiff.numpy.sum"),
     ("np.array([x0, x1])", "fnp.stack"),
     ("math.sin", "fnp.sin"),
-    ("write into a NumPy buffer", "y = y.at[i].set(x)"),
+    ("write into a NumPy buffer", "y = fnp.at(y)[i].set(x)"),
 ])
 def test_detach_error_names_the_fix(case, fix):
     with pytest.raises(fd.DetachError, match=re.escape(fix)):

@@ -106,9 +106,10 @@ def detach_message(main, what):
             )
     elif frame is not None and _ITEM_ASSIGNMENT.search(_source.where(frame)):
         lines.append(
-            "Writing a traced value into a NumPy array (`y[i] = x`) cannot be followed. "
-            "Fix: build the array from traced values: `y = y.at[i].set(x)` (on an array made "
-            "with `fnp.zeros`, or any array), or `fnp.stack` / `fnp.concatenate` the pieces."
+            "Writing a traced value into a NumPy array (`y[i] = x`, `y` made by `np.zeros` or "
+            "`fnp.zeros`: a plain NumPy array) cannot be followed. Fix: the functional update "
+            "`y = fnp.at(y)[i].set(x)` (after it `y` is traced, and `y[j] = ...` writes in "
+            "place), or `fnp.stack` / `fnp.concatenate` the pieces."
         )
     else:
         lines.append(
