@@ -322,3 +322,27 @@ def test_a_numpy_buffer_becomes_writable_after_one_functional_update():
 
     with pytest.raises(fd.DetachError, match=r"fnp\.at\(y\)\[i\]\.set\(x\)"):
         fd.grad(lambda x: fnp.sum(bad(x)))(X)
+
+
+def test_a_view_at_a_traced_index_sees_writes_under_jit_and_vmap():
+    def f(x, i):
+        y = fnp.reshape(x, (2, 2)) * 1.0
+        z = y[i]  # a row view; i is traced under jit and vmap
+        y[0, 1] = 9.0
+        return z * 1.0
+
+    for i in (0, 1):
+        want = f(np.array(X), i)
+        np.testing.assert_allclose(fd.jit(f)(X, i), want)
+    xs, idx = np.stack([X, X[::-1]]), np.array([0, 1])
+    np.testing.assert_allclose(fd.vmap(f)(xs, idx),
+                               np.stack([f(np.array(x), i) for x, i in zip(xs, idx)]))
+
+    def through(x, i):  # writing into such a view: NumPy writes through; refused
+        y = fnp.reshape(x, (2, 2)) * 1.0
+        z = y[i]
+        z[0] = 1.0
+        return y
+
+    with pytest.raises(ValueError, match="view of another traced array"):
+        fd.jit(through)(X, 0)

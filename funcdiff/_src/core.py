@@ -703,11 +703,12 @@ def note_view(prim, args, params, out):
     base = args[0]
     for o in out if prim.multiple_results else (out,):
         if isinstance(o, Tracer) and o is not base and o.aval.shape:  # (x[0]: a scalar)
-            mutable_state(o).base = (base, prim, params)  # (kept alive, as NumPy's .base)
+            rest = args[1:]  # (traced scalar indices of a view: y[i:i + 2] under jit)
+            mutable_state(o).base = (base, prim, params, rest)  # (kept alive, as .base)
             views = mutable_state(base).views
             if len(views) >= 16:  # (drop the dead ones now and then)
                 views[:] = [v for v in views if v[0]() is not None]
-            views.append((weakref.ref(o), prim, params))
+            views.append((weakref.ref(o), prim, params, rest))
 
 
 def has_tracer(*objs):

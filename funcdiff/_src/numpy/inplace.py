@@ -73,11 +73,12 @@ def _commit(y, new, what):
     if m is None:
         return y
     live = []
-    for ref, prim, params in m.views:
+    for entry in m.views:
+        ref, prim, params, rest = entry
         view = ref()
         if view is not None:
-            _commit(view, prim.bind(y, **params), what)
-            live.append((ref, prim, params))
+            _commit(view, prim.bind(y, *rest, **params), what)
+            live.append(entry)
     m.views = live
     return y
 
@@ -92,9 +93,9 @@ def _write(y, new, what):
             "first (`x = x.copy()`) and write into the copy."
         )
     if m is not None and m.base is not None:
-        base, prim, params = m.base
+        base, prim, params, rest = m.base
         index = params.get("index")
-        if prim is not gather_p or not index.basic:
+        if prim is not gather_p or rest or not index.basic:
             raise ValueError(
                 f"{what}: this array is a view of another traced array made by "
                 f"`{prim.name}` (a reshape or transpose), which NumPy would write through "
@@ -118,11 +119,9 @@ def write(y, new, what):
 
 
 def setitem(y, idx, value):
-    """`y[idx] = value` on a traced array (see the module docstring)."""
-    new = y.at[idx].set(value)
-    if dtype_of(new) != dtype_of(y):  # (NumPy casts the value to the array's dtype)
-        new = astype(new, dtype_of(y))
-    _write(y, new, f"x[{_index_str(idx)}] = ...")
+    """`y[idx] = value` on a traced array (see the module docstring); NumPy casts the value
+    to the array's dtype."""
+    write(y, y.at[idx].set(value), f"x[{_index_str(idx)}] = ...")
 
 
 def _index_str(idx):
