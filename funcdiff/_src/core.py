@@ -656,9 +656,9 @@ class Tracer:
 # -- in-place updates (funcdiff._src.numpy.inplace) ----------------------------------------
 # What a write `y[i] = v` / `y += v` on a traced array needs to know, kept on the tracer only
 # when there is something to keep: whether it is an argument of a transform (writing into it
-# would change the caller's array: an error), the array it is a view of (NumPy would write
-# through into that one: an error), and the views made of it (NumPy would show them the new
-# values: writing while one is alive is an error; temporaries die at once).
+# would change the caller's array: an error), the array it is a view of and how (a write
+# into a basic-index view goes through into the base; into other views: an error), and the
+# live views made of it (recomputed after each write, as NumPy shows them the new values).
 
 _VIEW_KINDS = ("view", "readonly view", "view or new")
 
@@ -703,7 +703,7 @@ def note_view(prim, args, params, out):
     base = args[0]
     for o in out if prim.multiple_results else (out,):
         if isinstance(o, Tracer) and o is not base and o.aval.shape:  # (x[0]: a scalar)
-            rest = args[1:]  # (traced scalar indices of a view: y[i:i + 2] under jit)
+            rest = args[1:]  # (a view's other operands: a traced row index, y[i])
             mutable_state(o).base = (base, prim, params, rest)  # (kept alive, as .base)
             views = mutable_state(base).views
             if len(views) >= 16:  # (drop the dead ones now and then)
