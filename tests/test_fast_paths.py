@@ -125,9 +125,9 @@ def test_reverse_mode_unary_shortcut_agrees_with_unbox(value, lower):
             for x in (trace.new_input(v), RevTracer(trace, v, 0, 1)):
                 trace.process_primitive(sin_p, (x,), {})
                 entry = trace.tape[-1]
-                primals, argnums, parents, low = trace._unbox((x,))
+                primals, argnums, parents, low, arrays = trace._unbox((x,))
                 assert entry[2] == primals and entry[4] == argnums and entry[5] == parents
-                assert low == lower
+                assert low == lower and arrays is None
         finally:
             pop_main(main)
         return fnp.sin(v)

@@ -36,7 +36,101 @@ PROGRAMS = [
      lambda x: at(x * 1.0)[2].set(x[3] * x[1])),
     ("alias", lambda x: _alias(x), lambda x: (x * 2.0 + 1.0) * (x * 2.0 + 1.0)),
     ("boolean_index", lambda x: _boolean(x), lambda x: fnp.where(x > 0, x * 10.0, x)),
+    # buffers made inside the function (fnp's creation functions, NumPy's with like=x)
+    ("buffer_fill", lambda x: _buffer_fill(x), lambda x: fnp.cumprod(x)),
+    ("array_buffer", lambda x: _array_buffer(x),
+     lambda x: at(fnp.arange(4.0))[1:3].set(x[:2]) + x),
+    ("ufunc_out", lambda x: _ufunc_out(x), lambda x: fnp.where(x > 0, x * x + x, x * x)),
+    ("reduction_out", lambda x: _reduction_out(x),
+     lambda x: fnp.cumsum(x) * fnp.sum(fnp.cumsum(x))),
+    ("copyto", lambda x: _copyto(x),
+     lambda x: fnp.stack([fnp.sin(x), fnp.where(x > 0, x, fnp.sin(x))])),
+    # a boolean mask written with a value that does not depend on its count: every transform
+    ("mask_assign", lambda x: _mask_assign(x),
+     lambda x: fnp.where((x > 1.0)[:, None], x, fnp.where(x < 0, 2.0 * x[0], x)[:, None] * x)),
+    ("numpy_writers", lambda x: _numpy_writers(x), lambda x: _numpy_writers_functional(x)),
+    ("ufunc_at", lambda x: _ufunc_at(x),
+     lambda x: at(at(fnp.zeros(4))[np.array([0, 0, 2])].add(x[:3]))[np.array([2, 2])]
+     .multiply(x[3])),
+    ("methods", lambda x: _methods(x),
+     lambda x: at(fnp.partition(x * 2.0, 1))[3].set(x[0] * x[1])),
 ]
+
+
+def _mask_assign(x):
+    y = x * 1.0
+    y[x < 0] = 2.0 * x[0]
+    z = fnp.outer(y, x)
+    z[x > 1.0] = x  # every selected row
+    return z
+
+
+def _buffer_fill(x):
+    y = fnp.zeros(4)
+    y[0] = x[0]
+    for i in range(1, 4):
+        y[i] = y[i - 1] * x[i]
+    return y
+
+
+def _array_buffer(x):
+    y = fnp.array([0.0, 1.0, 2.0, 3.0])
+    y[1:3] = x[:2]
+    y += x
+    return y
+
+
+def _ufunc_out(x):
+    y = np.zeros(4, like=x)  # NumPy's creation function with like= a traced value
+    np.multiply(x, x, out=y)
+    np.add(y, x, out=y, where=x > 0)
+    return y
+
+
+def _reduction_out(x):
+    y = fnp.empty_like(x)
+    np.cumsum(x, out=y)
+    s = fnp.zeros(())
+    np.sum(y, out=s)
+    y *= s
+    return y
+
+
+def _copyto(x):
+    y = fnp.ones((2, 4))
+    np.copyto(y, fnp.sin(x))  # broadcast into both rows
+    np.copyto(y[1], x, where=x > 0)  # a view: written through
+    return y
+
+
+def _numpy_writers(x):
+    y = fnp.zeros((4, 4))
+    np.fill_diagonal(y, x)
+    np.put(y, [1, 2], x[:2] * 3.0)
+    np.putmask(y, y > 1.0, x[3])  # (values cycled over the flat positions)
+    np.put_along_axis(y, np.array([[3], [2], [1], [0]]), x[:, None] * 0.5, axis=1)
+    return y
+
+
+def _numpy_writers_functional(x):
+    y = fnp.diag(x)
+    y = fnp.reshape(at(fnp.ravel(y))[np.array([1, 2])].set(x[:2] * 3.0), (4, 4))
+    y = fnp.where(y > 1.0, x[3], y)
+    return at(y)[np.arange(4), np.array([3, 2, 1, 0])].set(x * 0.5)
+
+
+def _ufunc_at(x):
+    y = fnp.zeros(4)
+    np.add.at(y, [0, 0, 2], x[:3])  # repeats accumulate
+    np.multiply.at(y, [2, 2], x[3])
+    return y
+
+
+def _methods(x):
+    y = x * 2.0
+    y.partition(1)
+    y.put([3], x[0] * x[1])
+    return y
 
 
 def _setitem(x):
@@ -316,11 +410,11 @@ def test_a_numpy_buffer_becomes_writable_after_one_functional_update():
     np.testing.assert_allclose(fd.jacrev(f)(X)[3], want[3] / X)
 
     def bad(x):
-        y = fnp.zeros(4)
+        y = np.zeros(4)  # NumPy's own: a plain array, whatever the transform
         y[0:2] = x[0:2]
         return y
 
-    with pytest.raises(fd.DetachError, match=r"fnp\.at\(y\)\[i\]\.set\(x\)"):
+    with pytest.raises(fd.DetachError, match=r"(?s)fnp\.zeros.*fnp\.at\(y\)\[i\]\.set\(x\)"):
         fd.grad(lambda x: fnp.sum(bad(x)))(X)
 
 
@@ -346,3 +440,159 @@ def test_a_view_at_a_traced_index_sees_writes_under_jit_and_vmap():
 
     with pytest.raises(ValueError, match="view of another traced array"):
         fd.jit(through)(X, 0)
+
+
+def test_buffers_are_numpy_arrays_outside_transforms_and_constants_inside():
+    for make in (lambda: fnp.zeros(3), lambda: fnp.ones((2, 2)), lambda: fnp.empty(2),
+                 lambda: fnp.full(3, 2.0), lambda: fnp.eye(2), lambda: fnp.identity(2),
+                 lambda: fnp.zeros_like(X), lambda: fnp.array([1.0, 2.0])):
+        assert type(make()) is np.ndarray
+
+    seen = []
+
+    def f(x):
+        b = fnp.zeros(3)
+        # a constant: Python control flow, conversions and NumPy functions work on it, in
+        # every transform (jit too)
+        seen.append((float(b[0]), bool(b[1] == 0.0), np.asarray(b).sum()))
+        if b[2] == 0.0:
+            b[2] = 1.0
+        y = x * b  # y = x * [0, 0, 1]
+        b[0] = 5.0  # a later write: a new version of b, y keeps the old one
+        return fnp.sum(y) + fnp.sum(b)
+
+    want = [0.0, 0.0, 1.0]
+    for run in (fd.grad(f), fd.jit(fd.grad(f)), fd.jacfwd(f),
+                lambda x: fd.vmap(fd.grad(f))(np.stack([x, x]))[1]):
+        np.testing.assert_allclose(run(X[:3]), want)
+    assert seen and all(s == (0.0, True, 0.0) for s in seen)
+
+
+def test_out_and_numpy_writers_raise_clear_errors():
+    def numpy_out(x):
+        y = np.zeros(4)  # NumPy's: cannot take a differentiated value
+        np.sin(x, out=y)
+        return fnp.sum(y)
+
+    with pytest.raises(fd.DetachError, match=r"(?s)numpy\.sin\(\.\.\., out=y\).*fnp\.zeros"):
+        fd.grad(numpy_out)(X)
+
+    def put_numpy(x):
+        y = np.zeros(4)
+        fnp.put(y, [0], x[0])
+        return fnp.sum(y)
+
+    with pytest.raises(TypeError, match=r"(?s)fnp\.zeros.*inplace=False"):
+        fd.grad(put_numpy)(X)
+
+    def wrong_shape(x):
+        s = fnp.zeros(2)
+        np.sum(x, out=s)
+        return s
+
+    with pytest.raises(ValueError, match=r"shape \(\) and the out= array \(2,\)"):
+        fd.grad(lambda x: fnp.sum(wrong_shape(x)))(X)
+
+    def wrong_kind(x):
+        k = fnp.zeros(4, int)
+        np.multiply(x, 2.0, out=k)
+        return k
+
+    with pytest.raises(TypeError, match="same_kind"):
+        fd.jvp(wrong_kind, (X,), (X,))
+
+    def into_argument(x):
+        np.copyto(x, 1.0)
+        return fnp.sum(x)
+
+    with pytest.raises(ValueError, match="argument of the transformed function"):
+        fd.grad(into_argument)(X)
+
+    # a NumPy out= array takes a value that carries no derivative (NumPy's own behaviour)
+    def count(x):
+        k = np.zeros(4, bool)
+        np.greater(x, 0.0, out=k)
+        return fnp.sum(fnp.where(k, x, 0.0))
+
+    np.testing.assert_allclose(fd.grad(count)(X), X > 0)
+
+
+def test_numpy_arrays_a_derivative_keeps_are_read_only_until_the_transform_ends():
+    def later_write(x):
+        b = np.zeros(3)  # NumPy's own array: a constant operand
+        y = x * b  # reverse mode keeps b for y's derivative (and jit stages it)
+        b[0] = 5.0  # would change that derivative (and jit's replayed value)
+        return fnp.sum(y)
+
+    for run in (fd.grad(later_write), fd.jit(later_write), fd.jit(fd.grad(later_write))):
+        with pytest.raises(ValueError, match="read-only"):
+            run(X[:3])
+    np.testing.assert_array_equal(fd.jacfwd(later_write)(X[:3]), 0.0)  # (keeps nothing)
+
+    base = np.ones(4)
+    view = base[1:]
+
+    def through_the_base(x):
+        y = x * view
+        base[1] = 7.0  # the view's base: also read-only meanwhile
+        return fnp.sum(y)
+
+    with pytest.raises(ValueError, match="read-only"):
+        fd.grad(through_the_base)(X[:3])
+    assert base.flags.writeable and view.flags.writeable  # (given back afterwards)
+
+    b = np.ones(3)
+    assert np.allclose(fd.grad(lambda x: fnp.sum(x * b))(X[:3]), 1.0)
+    b[0] = 2.0  # writable again once grad has returned
+
+
+def test_pullbacks_keep_their_own_copies_of_numpy_arrays():
+    b, x = np.ones(3), X[:3].copy()
+    _, pullback = fd.vjp(lambda v: fnp.sum(v * b * v), x)
+    _, f_jvp = fd.linearize(lambda v: fnp.sum(v * b * v), x)
+    want_vjp, want_jvp = 2 * X[:3], np.sum(2 * X[:3])
+    b[:] = 7.0  # the user's arrays, written after the call
+    x[:] = 9.0
+    np.testing.assert_allclose(pullback(1.0)[0], want_vjp)
+    np.testing.assert_allclose(f_jvp(np.ones(3)), want_jvp)
+
+
+def _filled(y):  # (an empty array's values are whatever memory held: fill it first)
+    y.fill(1.5)
+    return y
+
+
+MAKERS = {
+    "fnp.zeros": lambda x: fnp.zeros(3), "fnp.ones": lambda x: fnp.ones(3),
+    "fnp.empty": lambda x: _filled(fnp.empty(3)), "fnp.full": lambda x: fnp.full(3, 2.0),
+    "fnp.eye": lambda x: fnp.eye(3)[1], "fnp.identity": lambda x: fnp.identity(3)[2],
+    "fnp.array": lambda x: fnp.array([1.0, 2.0, 3.0]),
+    "fnp.zeros_like": lambda x: fnp.zeros_like(x),
+    "fnp.full_like": lambda x: fnp.full_like(x, 2.0),
+    "fnp.full(traced)": lambda x: fnp.full(3, x[1]),
+    "np.zeros(like)": lambda x: np.zeros(3, like=x),
+    "np.ones(like)": lambda x: np.ones(3, like=x),
+    "np.empty(like)": lambda x: _filled(np.empty(3, like=x)),
+    "np.full(like)": lambda x: np.full(3, 2.0, like=x),
+    "np.eye(like)": lambda x: np.eye(3, like=x)[0],
+    "np.arange(like)": lambda x: np.arange(3.0, like=x),
+    "np.array(like)": lambda x: np.array([1.0, 2.0, 3.0], like=x),
+    "np.asarray(like)": lambda x: np.asarray([1.0, 2.0, 3.0], like=x),
+    "np.zeros_like": lambda x: np.zeros_like(x),
+    "np.empty_like": lambda x: _filled(np.empty_like(x)),
+}
+
+
+@pytest.mark.parametrize("make", MAKERS.values(), ids=MAKERS.keys())
+def test_every_creation_spelling_makes_a_buffer(make):
+    def f(x):
+        y = make(x)
+        y[0] = x[0] * 2.0
+        y[1:] += x[1:] ** 2
+        return fnp.sum(y * x)
+
+    x = X[:3]
+    want = f(np.array(x))  # the same code on NumPy arrays
+    assert np.isclose(fd.jit(f)(x), want)
+    check_grads(f, (x,), order=2, modes=("fwd", "rev"))
+    np.testing.assert_allclose(fd.vmap(fd.grad(f))(np.stack([x, 2 * x]))[1], fd.grad(f)(2 * x))

@@ -27,11 +27,12 @@ LAYERS = [
     "_src.lax.shape", "_src.lax.checks", "_src.lax.elementwise", "_src.lax.reductions",
     "_src.lax.indexing", "_src.lax.contraction", "_src.lax.linalg", "_src.lax.fft",
     # the NumPy API over the primitives
-    "_src.numpy.util", "_src.numpy.creation", "_src.numpy.elementwise", "_src.numpy.reductions",
+    "_src.numpy.util", "_src.numpy.creation", "_src.numpy.elementwise", "_src.numpy.inplace",
+    "_src.numpy.reductions",
     "_src.numpy.shape", "_src.numpy.indexing", "_src.numpy.contraction",
     "_src.numpy.linalg", "_src.numpy.fft", "_src.numpy.extras", "_src.numpy.scalars",
     "_src.numpy.dispatch",
-    "_src.numpy.inplace", "_src.numpy.methods", "numpy", "numpy.linalg", "numpy.fft",
+    "_src.numpy.methods", "numpy", "numpy.linalg", "numpy.fft",
     # the interpreters (one per transform), then jit's optimizer and compiler
     "_src.interpreters.jvp", "_src.interpreters.reverse", "_src.interpreters.staging",
     "_src.interpreters.batching", "_src.jit.optimize", "_src.jit.memory", "_src.jit.codegen",

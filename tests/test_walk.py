@@ -45,7 +45,7 @@ import funcdiff.numpy as fnp
 from funcdiff._src.numpy import dispatch as _dispatch
 from funcdiff._src.numpy.dispatch import implementation
 from funcdiff._src.numpy.indexing import _getitem
-from funcdiff.testing import numerical_jvp
+from funcdiff.testing import check_grads, numerical_jvp
 from funcdiff.tree import tree_flatten, tree_leaves
 
 pytest.importorskip("scipy.special")  # (its import puts SciPy's ufuncs in the dispatch table)
@@ -156,6 +156,9 @@ def _ufunc_methods():
     return out
 
 
+_NUMPY_WRITERS = {"put", "place", "fill_diagonal"}  # NumPy's, writing into their argument
+
+
 def _cases():
     cases = []
     for module in (*MODULES, STATS):
@@ -168,6 +171,8 @@ def _cases():
         cases.append(pytest.param(p.fn(fnp), p, id=name))
     for np_name, key in _dispatched():
         p = _probe(key)
+        if np_name == "numpy" and key[1] in _NUMPY_WRITERS:
+            continue  # (they return None: test_numpy_in_place_functions_write_traced_arrays)
         if p is not None and key not in NOT_APPLICABLE:
             template = _template(key, p)
             cases.append(pytest.param(template(importlib.import_module(np_name)), p,
@@ -416,16 +421,27 @@ def _np_fill_diagonal(x, v):
 
 @pytest.mark.parametrize("f", [_np_put_along_axis, _np_putmask, _np_copyto, _np_place, _np_put,
                                _np_fill_diagonal], ids=lambda f: f.__name__[1:])
-def test_numpy_in_place_functions_raise(f):
-    """NumPy's in-place writers on tracers raise; never funcdiff's functional version, whose
-    result NumPy's caller ignores (the written values' derivative would silently be zero)."""
+def test_numpy_in_place_functions_write_traced_arrays(f):
+    """NumPy's in-place writers on an array computed inside the function write into it
+    (funcdiff._src.numpy.inplace): NumPy's values, and derivatives that match central
+    differences in both modes (never funcdiff's functional version, whose result NumPy's
+    caller would ignore); into an argument they raise."""
     x, v = N(2, 3), N(2, 1)
-    f(x.copy(), v)  # NumPy itself
-    # "in place" from the dispatch; numpy.fill_diagonal has no __array_function__ hook and
-    # converts its argument (a DetachError)
-    clear = "in place|would drop the derivative"
-    for argnums in (0, 1):
-        with pytest.raises(TypeError, match=clear):
-            fd.grad(f, argnums=argnums)(x, v)
-    with pytest.raises(TypeError, match=clear):
-        fd.jvp(f, (x, v), (x, v))
+    want = f(x.copy(), v)  # NumPy itself
+    if f is _np_place:  # (its positions are the mask's True entries: a concrete mask only)
+        with pytest.raises(fd.ConcretizationError, match="mask"):
+            fd.jit(f)(x, v)
+    else:
+        assert np.isclose(fd.jit(f)(x, v), want)
+    check_grads(f, (x, v), order=1, modes=("fwd", "rev"))
+    with pytest.raises(ValueError, match="argument of the transformed function"):
+        fd.grad(lambda y, v: _write_argument(f, y, v))(x, v)
+
+
+def _write_argument(f, y, v):
+    """`f`'s NumPy writer applied to the argument `y` itself (not a copy)."""
+    name = f.__name__[4:]
+    args = {"put_along_axis": (_IDX, v, 1), "putmask": (y > 0, v), "copyto": (v,),
+            "place": (y > 0, v), "put": ([0, 2], v), "fill_diagonal": (v,)}[name]
+    getattr(np, name)(y, *args)
+    return np.sum(y * y)

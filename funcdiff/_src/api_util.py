@@ -313,6 +313,7 @@ class BackendTrace(Trace):
 
     __slots__ = ("backend",)
     observes_eager = True
+    boxes = False
 
     def process_primitive(self, prim, args, params):
         try:

@@ -57,7 +57,8 @@ _state = _State()
 class MainTrace:
     """One level of the interpreter stack: one active transform."""
 
-    __slots__ = ("level", "name", "fun", "alive", "transparent", "trace", "fp_token")
+    __slots__ = ("level", "name", "fun", "alive", "transparent", "trace", "fp_token",
+                 "protected")
 
     def __init__(self, level, trace_type, name, fun):
         self.level = level
@@ -70,6 +71,7 @@ class MainTrace:
         # its tracers)
         self.transparent = False
         self.fp_token = None  # (the outermost level: NumPy's error state to restore)
+        self.protected = None  # NumPy arrays made read-only while it runs (`protect`)
         self.trace = trace_type(self)
 
     def where(self):
@@ -94,6 +96,8 @@ def push_main(trace_type, name, fun=None):
 
 def pop_main(main):
     main.alive = False
+    if main.protected:
+        release(main.protected)
     # Break the main <-> trace cycle, so that a finished trace (and a reverse-mode
     # tape with its residuals) is freed by reference counting, not by a later GC.
     main.trace = None
@@ -104,6 +108,39 @@ def pop_main(main):
         stack.remove(main)
     if main.fp_token is not None:
         _messages.fp_warnings_restore(main.fp_token)
+
+
+def protect(main, a):
+    """Make NumPy array `a`, an operand that `main`'s transform keeps (a residual on a tape,
+    a constant of a staged program), read-only until the transform ends, with the arrays
+    it is a view of: a later write into it by the user's code (`buf[0] = 1.0` after
+    `y = x * buf`) would change a derivative computed from it. NumPy raises instead
+    ("assignment destination is read-only")."""
+    chain = []
+    while isinstance(a, np.ndarray) and a.flags.writeable:
+        chain.append(a)
+        a = a.base
+    for arr in chain:
+        arr.flags.writeable = False
+    if main.protected is None:
+        main.protected = chain
+    else:
+        main.protected.extend(chain)
+
+
+def release(arrays):
+    """Make the arrays `protect` made read-only writable again (bases before views)."""
+    pending = arrays
+    while pending:
+        failed = []
+        for arr in pending:
+            try:
+                arr.flags.writeable = True
+            except ValueError:  # (its base is still read-only: after the base)
+                failed.append(arr)
+        if len(failed) == len(pending):
+            break
+        pending = failed
 
 
 @contextmanager
@@ -464,6 +501,9 @@ class Trace:
     # A trace at the bottom of the stack that observes_eager also receives the primitives
     # bound on plain values (no tracer among the arguments): `debug_nans` checks them so.
     observes_eager = False
+    # False for a trace that boxes nothing (debug_nans' and a backend's, at the bottom of
+    # the stack): `new_buffer` leaves values plain there
+    boxes = True
 
     def __init__(self, main):
         self.main = main
@@ -475,6 +515,10 @@ class Trace:
     def lift(self, tracer):
         """Box a tracer of a lower level (default: like a constant)."""
         return self.pure(tracer)
+
+    def buffer(self, val):
+        """Box a new array made inside the transformed function (`new_buffer`)."""
+        return self.pure(val)
 
     def full_raise(self, val):
         if isinstance(val, Tracer):
@@ -569,7 +613,12 @@ class Tracer:
             # result is piecewise constant in x, so no derivative is dropped (as `int(x)`)
             return np.asarray(self._concrete_for("numpy.asarray(x, dtype)")).astype(dtype)
         v = np.asarray(self._detached("numpy.asarray() / numpy.array()"))
-        return v if dtype is None else v.astype(dtype)
+        if dtype is not None:
+            return v.astype(dtype)
+        if type(v) is np.ndarray and v.flags.writeable:  # (a traced value is never written:
+            v = v.view()  # in place: only through its box, `funcdiff._src.numpy.inplace`)
+            v.flags.writeable = False
+        return v
 
     def __float__(self):
         return float(self._detached("float()"))
@@ -677,6 +726,30 @@ class _Mutable:
 _ARGUMENT = "argument"  # `_mut` of an argument not looked at yet (one store per argument)
 
 
+def new_buffer(val):
+    """`val` (a new array) boxed as a constant of the innermost transform running, so
+    that writing traced values into it in place (`y[i] = x`) is followed; `val` itself
+    outside transforms. Primitives on constants only still give plain values."""
+    for main in reversed(_state.stack):
+        trace = main.trace
+        if trace.boxes:
+            return trace.buffer(val)
+    return val
+
+
+def constant_result(trace, values, out):
+    """`out`, computed by `trace` from its constant boxes (buffers) and plain `values`:
+    plain, as NumPy's result would be, unless it may share memory with one of them (a
+    view such as `b[1:]`, or `b` itself): then a buffer too, so that a write into it is
+    followed (and cannot change a value a derivative kept)."""
+    if type(out) is np.ndarray:
+        if out.base is not None or any(out is v for v in values):
+            return trace.buffer(out)
+    elif type(out) is list:  # (several results)
+        return [constant_result(trace, values, o) for o in out]
+    return out
+
+
 def mutable_state(t):
     """The in-place bookkeeping of tracer `t` (made on first use)."""
     m = getattr(t, "_mut", None)
@@ -685,6 +758,32 @@ def mutable_state(t):
         m = t._mut = _Mutable()
         m.arg = arg
     return m
+
+
+def swap_box(y, new):
+    """Put the value boxed by tracer `new` into the box `y` (same class and trace)."""
+    for cls in type(y).__mro__:
+        for slot in cls.__dict__.get("__slots__", ()):
+            if slot in ("__weakref__", "_mut"):
+                continue
+            try:
+                value = getattr(new, slot)
+            except AttributeError:  # (a lazily cached slot: drop y's stale one)
+                try:
+                    delattr(y, slot)
+                except AttributeError:
+                    pass
+            else:
+                setattr(y, slot, value)
+
+
+def copy_tracer(x):
+    """A new box with `x`'s value: written later, neither sees the other's writes."""
+    if not isinstance(x, Tracer):
+        return np.array(x, copy=True)
+    clone = object.__new__(type(x))
+    swap_box(clone, x)
+    return clone
 
 
 def mark_argument(t):

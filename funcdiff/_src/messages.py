@@ -104,12 +104,14 @@ def detach_message(main, what):
                 f"funcdiff has no `{call}` yet: write it with `funcdiff.numpy` functions, "
                 "or give it a derivative rule with `funcdiff.custom_jvp` / `custom_vjp`."
             )
-    elif frame is not None and _ITEM_ASSIGNMENT.search(_source.where(frame)):
+    elif "out=" in what or (frame is not None and _ITEM_ASSIGNMENT.search(_source.where(frame))):
         lines.append(
-            "Writing a traced value into a NumPy array (`y[i] = x`, `y` made by `np.zeros` or "
-            "`fnp.zeros`: a plain NumPy array) cannot be followed. Fix: the functional update "
-            "`y = fnp.at(y)[i].set(x)` (after it `y` is traced, and `y[j] = ...` writes in "
-            "place), or `fnp.stack` / `fnp.concatenate` the pieces."
+            "Writing a traced value into a NumPy array (`y[i] = x` or `out=y`, `y` made by "
+            "`np.zeros`, or made outside the transformed function) cannot be followed. Fix: "
+            "make `y` inside the function with `fnp.zeros(...)` / `fnp.zeros_like(x)` / "
+            "`fnp.array(...)` (there a traced buffer that in-place writes follow), or the "
+            "functional update `y = fnp.at(y)[i].set(x)`, or drop `out=` and use the "
+            "returned value."
         )
     else:
         lines.append(

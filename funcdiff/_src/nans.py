@@ -59,6 +59,7 @@ class NaNCheckTrace(Trace):
 
     __slots__ = ()
     observes_eager = True
+    boxes = False
 
     def pure(self, val):
         return val

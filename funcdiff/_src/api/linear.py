@@ -66,6 +66,11 @@ def linearize(fun, *primals):
         out_p, out_t = jvp_flat(flat_fun, flat_p, jvp_tangents, name="linearize", fun_desc=fun)
         out_t = [zeros_like_aval(get_aval(p)) if t is None else t for p, t in zip(out_p, out_t)]
         program = st.build(tin, out_t)
+        if main.protected:  # f_jvp outlives this call: copies of the user's arrays it keeps
+            kept = {id(a) for a in main.protected}
+            for var, v in program.consts.items():
+                if id(v) in kept:
+                    program.consts[var] = np.array(v)
     out_tree = store["tree"]
 
     def f_jvp(*tangents):

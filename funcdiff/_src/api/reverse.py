@@ -70,7 +70,7 @@ def vjp(fun, *primals, has_aux=False):
     check_leaves(flat, primals, "vjp")
     flat_fun, store = flatten_fun_args(fun, in_tree, has_aux, "vjp")
     trace, outs, nodes, in_nodes = record(
-        flat_fun, flat, [True] * len(flat), "vjp", fun, store if has_aux else None
+        flat_fun, flat, [True] * len(flat), "vjp", fun, store if has_aux else None, keep=True
     )
     out_tree = store["tree"]
     out_avals = [get_aval(o) for o in outs]

@@ -17,6 +17,7 @@ from funcdiff._src.core import (
     Trace,
     Tracer,
     _shaped,
+    constant_result,
     dtype_of,
     mark_argument,
     pop_main,
@@ -95,7 +96,7 @@ class BatchTrace(Trace):
         if prim.collective:
             return _process_collective(self, prim, vals, dims, params)
         if not batched:
-            return prim.bind(*vals, **params)
+            return constant_result(self, vals, prim.bind(*vals, **params))
         rule = prim.batch or _fallback_rule(prim)
         if nans.ON and not nans.silenced():  # debug_nans: the rule as a whole is checked
             with nans.rules_checked():

@@ -13,7 +13,7 @@ from funcdiff._src.api_util import (
     strip_tracers,
 )
 from funcdiff._src.config import config
-from funcdiff._src.core import Trace, Tracer, get_aval, mark_argument, new_main
+from funcdiff._src.core import Trace, Tracer, constant_result, get_aval, mark_argument, new_main
 
 __all__ = ["JVPTrace", "JVPTracer", "jvp_flat"]
 
@@ -59,7 +59,7 @@ class JVPTrace(Trace):
                 primals.append(a)
                 tangents.append(None)
         if not nonzero:
-            return prim.bind(*primals, **params)
+            return constant_result(self, primals, prim.bind(*primals, **params))
         out, tout = prim.rule("jvp")(primals, tangents, **params)
         if prim.multiple_results:
             return [self._merge(o, t) for o, t in zip(out, tout)]

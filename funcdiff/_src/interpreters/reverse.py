@@ -26,9 +26,11 @@ from funcdiff._src.core import (
     Trace,
     Tracer,
     _state,
+    constant_result,
     get_aval,
     mark_argument,
     pop_main,
+    protect,
     push_main,
 )
 
@@ -77,6 +79,8 @@ class RevTrace(Trace):
         self.tape = []
 
     def pure(self, val):
+        # a constant of this trace: no tape entry; primitives on constants only give
+        # plain values, as in the other traces (`core.new_buffer` makes such boxes)
         return RevTracer(self, val, None)
 
     def new_input(self, val):
@@ -92,10 +96,17 @@ class RevTrace(Trace):
         if len(args) == 1:  # `_unbox` without the loop (the argument is ours): the common case
             a = args[0]
             p = a.primal
+            if a.node is None:  # a constant of this trace (a buffer): a constant result
+                return constant_result(self, (p,), prim.bind(p, **params))
             primals, argnums, lower = (p,), _ARG0, isinstance(p, Tracer)
             parents = (a.node if a.index is None else (a.node, a.index),)
         else:
-            primals, argnums, parents, lower = self._unbox(args)
+            primals, argnums, parents, lower, arrays = self._unbox(args)
+            if not argnums:  # constants of this trace only
+                return constant_result(self, primals, prim.bind(*primals, **params))
+            if arrays is not None and (prim.residuals is None or prim.residuals == "inputs"):
+                for a in arrays:  # the user's NumPy arrays the tape keeps: read-only meanwhile
+                    protect(self.main, a)
         if prim.fwd is not None:
             out, res = prim.fwd(*primals, **params)
             params = {**params, "residuals": res}
@@ -113,23 +124,28 @@ class RevTrace(Trace):
         return RevTracer(self, out, node)
 
     def _unbox(self, args):
-        """(primals, argnums, parents, lower): the values of the arguments (this trace's
-        tracers unboxed), which of them are this trace's, the tape positions they come
-        from, and whether some value is a tracer of a lower level (then bind there)."""
+        """(primals, argnums, parents, lower, arrays): the values of the arguments (this
+        trace's tracers unboxed), which of them are this trace's, the tape positions they
+        come from, whether some value is a tracer of a lower level (then bind there), and
+        the writable NumPy arrays among the other arguments (or None)."""
         primals, argnums, parents = [], [], []
         lower = False
+        arrays = None
         for i, a in enumerate(args):
             if type(a) is RevTracer and a._trace is self:
                 p = a.primal
-                argnums.append(i)
-                parents.append(a.node if a.index is None else (a.node, a.index))
+                if a.node is not None:  # (None: a constant of this trace, see `pure`)
+                    argnums.append(i)
+                    parents.append(a.node if a.index is None else (a.node, a.index))
             else:
                 p = a
+                if type(a) is np.ndarray and a.flags.writeable:
+                    arrays = [a] if arrays is None else [*arrays, a]
             primals.append(p)
             if not lower and isinstance(p, Tracer):
                 lower = True
         # (tuples: a tape of tuples of numbers is one the garbage collector can skip)
-        return tuple(primals), tuple(argnums), tuple(parents), lower
+        return tuple(primals), tuple(argnums), tuple(parents), lower, arrays
 
     def _merge_closures(self, node, out):
         """Outputs of a custom rule that closed over this trace's own tracers.
@@ -174,6 +190,17 @@ def _keep(policy, primals, out):
 
 
 _SHAPE_ONLY = frozenset({float, int, bool, complex})  # no memory to free: keep as they are
+
+
+def _copy_protected(tape, protected):
+    """Replace the `protected` arrays among the tape's kept operands by copies."""
+    ids = {id(a) for a in protected}
+    copies = {}
+    for i, entry in enumerate(tape):
+        if entry is not None and any(id(p) in ids for p in entry[2]):
+            kept = tuple(copies.setdefault(id(p), np.array(p)) if id(p) in ids else p
+                         for p in entry[2])
+            tape[i] = entry[:2] + (kept,) + entry[3:]
 
 
 def backward_pass(trace, out_cts, consume):
@@ -330,25 +357,34 @@ def cast_ct(ct, aval):
     return ct[()] if ct.ndim == 0 else ct
 
 
-def record(fun, flat_args, diff_mask, name, fun_desc, has_aux_store=None):
-    """Run `fun` on flat args, tracing those in `diff_mask`. Returns tape info."""
+def record(fun, flat_args, diff_mask, name, fun_desc, has_aux_store=None, keep=False):
+    """Run `fun` on flat args, tracing those in `diff_mask`. Returns tape info.
+
+    `keep`: the tape outlives this call (a `vjp` pullback): it keeps copies of the user's
+    NumPy arrays, the inputs included, not the arrays (written later, they would change
+    the pullback)."""
     kind = NaNCheckRevTrace if nans.ON else CheckedRevTrace if config.check_rules else RevTrace
     main = push_main(kind, name, fun_desc)
     try:
         trace = main.trace
+        if keep:
+            flat_args = [np.array(x) if type(x) is np.ndarray and x.flags.writeable else x
+                         for x in flat_args]
         args = [trace.new_input(x) if d else x for x, d in zip(flat_args, diff_mask)]
         out = fun(*args)
         outs, nodes = [], []
         for o in out:
             if type(o) is RevTracer and o._trace is trace:
                 outs.append(o.primal)
-                nodes.append((o.node, o.index))
+                nodes.append(None if o.node is None else (o.node, o.index))
             else:
                 outs.append(o)
                 nodes.append(None)
         in_nodes = [a.node if d else None for a, d in zip(args, diff_mask)]
         if has_aux_store is not None and "aux" in has_aux_store:
             has_aux_store["aux"] = strip_tracers(has_aux_store["aux"], trace)
+        if keep and main.protected:
+            _copy_protected(trace.tape, main.protected)
     finally:
         pop_main(main)
     return trace, outs, nodes, in_nodes

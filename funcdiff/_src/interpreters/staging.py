@@ -23,6 +23,8 @@ unknown input still gets its shape from `abstract_eval`.)
 
 from __future__ import annotations
 
+import numpy as np
+
 from funcdiff._src import nans
 from funcdiff._src.core import (
     ConcretizationError,
@@ -30,9 +32,11 @@ from funcdiff._src.core import (
     Tracer,
     UnsupportedPrimitiveError,
     carries_derivative,
+    constant_result,
     get_aval,
     mark_argument,
     pop_main,
+    protect,
     push_main,
 )
 from funcdiff._src.messages import concretization_error
@@ -87,7 +91,7 @@ def _eqn(prim, inputs, params, outputs):
 
 
 class StagingTrace(Trace):
-    __slots__ = ("eqns", "consts", "const_ids", "concrete")
+    __slots__ = ("eqns", "consts", "const_ids", "concrete", "buffers")
 
     def __init__(self, main):
         super().__init__(main)
@@ -95,29 +99,40 @@ class StagingTrace(Trace):
         self.consts = {}  # Var -> value
         self.const_ids = {}  # id(value) -> Var
         self.concrete = False  # concrete staging: tracers hold values (see the module doc)
+        self.buffers = set()  # the Vars of `buffer`s
 
     def new_arg(self, aval, val=UNKNOWN, carries=False):
         return mark_argument(StagingTracer(self, Var(aval), val, carries))
 
-    def pure(self, val):
+    def pure(self, val, protected=True):
         var = self.const_ids.get(id(val))
         if var is None or self.consts[var] is not val:
             var = Var(get_aval(val))
             self.consts[var] = val
             self.const_ids[id(val)] = var
+            if protected and type(val) is np.ndarray and val.flags.writeable:
+                protect(self.main, val)  # (the user's array: read-only while it is staged)
+        if not isinstance(val, Tracer):  # a constant's value is known, staged or not
+            return StagingTracer(self, var, val)
         if not self.concrete:
             return StagingTracer(self, var)
-        if not isinstance(val, Tracer):
-            return StagingTracer(self, var, val)
         try:
             known = val.concrete()
         except ConcretizationError:
             known = UNKNOWN
         return StagingTracer(self, var, known, carries_derivative(val) is not None)
 
+    def buffer(self, val):
+        # a new array made inside the function (`core.new_buffer`): primitives on buffers
+        # and plain values only are computed now, as on NumPy arrays, not staged
+        t = self.pure(val, protected=False)  # (funcdiff's own array: never written)
+        self.buffers.add(t.var)
+        return t
+
     def process_primitive(self, prim, args, params):
         atoms, avals, vals = [], [], []
         carries = False
+        folds = True  # buffers and plain values only (see `buffer`)
         for a in args:
             if type(a) in _PY_SCALARS:
                 lit = Literal(a)
@@ -125,11 +140,16 @@ class StagingTrace(Trace):
                 avals.append(lit.aval)  # a weak ShapedArray
                 vals.append(a)
             else:
+                if folds and isinstance(a, Tracer):
+                    folds = a._trace is self and a.var in self.buffers
                 t = self.full_raise(a)
                 atoms.append(t.var)
                 avals.append(t.var.aval)
                 vals.append(t.val)
                 carries = carries or t.carries
+        if folds and not self.observes_eager:  # constants in, a constant out, computed now
+            # (as the other traces do; a trace that observes_eager records them instead)
+            return constant_result(self, vals, prim.bind(*vals, **params))
         if self.concrete and all(v is not UNKNOWN for v in vals):
             if nans.ON and not nans.silenced():  # debug_nans: checked as eagerly
                 with nans.quiet():

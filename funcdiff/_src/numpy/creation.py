@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.core import Tracer, dtype_of, has_tracer, shape_of
+from funcdiff._src.core import Tracer, copy_tracer, dtype_of, has_tracer, new_buffer, shape_of
 from funcdiff._src.lax.elementwise import convert_element_type
 from funcdiff._src.lax.shape import broadcast_to, concatenate, reshape
 
@@ -21,11 +21,57 @@ pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, np.newaxis
 dtype, finfo, iinfo, issubdtype = np.dtype, np.finfo, np.iinfo, np.issubdtype
 floating, complexfloating, integer = np.floating, np.complexfloating, np.integer
 inexact, number, promote_types = np.inexact, np.number, np.promote_types
-zeros, ones, empty, eye, identity = np.zeros, np.ones, np.empty, np.eye, np.identity
 
 
-def array(object, dtype=None, copy=True, ndmin=0):  # noqa: A002
-    """`numpy.array`; nested lists/tuples containing traced values are stacked."""
+# -- new arrays: inside a transform they are traced constants (`core.new_buffer`), so
+# that NumPy-style code can fill them in place (`y = fnp.zeros(n); y[0] = x`); outside,
+# NumPy's arrays. `like=` is NumPy's (`numpy.zeros(3, like=x)` of a traced `x` lands here).
+
+
+def zeros(shape, dtype=float, order="C", *, device=None, like=None):
+    """`numpy.zeros`; inside a transform a buffer that traced values can be written into
+    (`y = fnp.zeros(3); y[0] = x`, see the in-place guide).
+
+    Example:
+        >>> fnp.zeros((2, 3)).shape
+        (2, 3)
+    """
+    return new_buffer(np.zeros(shape, dtype, order))
+
+
+def ones(shape, dtype=None, order="C", *, device=None, like=None):
+    """`numpy.ones`; inside a transform a buffer that traced values can be written into."""
+    return new_buffer(np.ones(shape, dtype, order))
+
+
+def empty(shape, dtype=float, order="C", *, device=None, like=None):
+    """`numpy.empty` (zeros: what it holds is never read); inside a transform a buffer that
+    traced values can be written into."""
+    return new_buffer(np.zeros(shape, dtype, order))
+
+
+def eye(N, M=None, k=0, dtype=float, order="C", *, device=None, like=None):  # noqa: N803 (NumPy's)
+    """`numpy.eye`; inside a transform a buffer that traced values can be written into."""
+    return new_buffer(np.eye(N, M, k, dtype, order))
+
+
+def identity(n, dtype=None, *, like=None):
+    """`numpy.identity`; inside a transform a buffer that traced values can be written
+    into."""
+    return new_buffer(np.identity(n, dtype))
+
+
+def array(object, dtype=None, copy=True, ndmin=0, *, like=None):  # noqa: A002
+    """`numpy.array`; nested lists/tuples containing traced values are stacked. Inside a
+    transform a new array of plain values is a buffer that traced values can be written
+    into (`y = fnp.array([0.0, 1.0]); y[0] = x`)."""
+    out = _array(object, dtype, copy, ndmin)
+    if out is object or isinstance(out, Tracer) or not isinstance(out, np.ndarray):
+        return out
+    return new_buffer(out)
+
+
+def _array(object, dtype=None, copy=True, ndmin=0):  # noqa: A002
     if has_tracer(object):
         out = object if isinstance(object, Tracer) else _stack(object)
         if dtype is not None:
@@ -40,14 +86,14 @@ def array(object, dtype=None, copy=True, ndmin=0):  # noqa: A002
 def _stack(items):
     """A list or tuple holding tracers as one array, in NumPy's result dtype."""
     shape_of(items)  # NumPy's check: every item has the same shape
-    items = [array(o) for o in items]
+    items = [_array(o) for o in items]
     dt = np.result_type(*[dtype_of(o) for o in items])
     return concatenate(
         [reshape(convert_element_type(o, dt), (1,) + shape_of(o)) for o in items], 0
     )
 
 
-def asarray(a, dtype=None, *, copy=None):
+def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     """`numpy.asarray`; a traced value is returned as it is (cast if `dtype` is given),
     and lists or tuples holding traced values are stacked (so they stay differentiable).
     `copy` is NumPy's (a traced value is immutable: copying it changes nothing).
@@ -58,37 +104,41 @@ def asarray(a, dtype=None, *, copy=None):
         return np.array(a) if copy and type(a) is np.ndarray else a
     if has_tracer(a):
         return array(a, dtype=dtype)
-    return np.asarray(a, dtype=dtype, copy=copy)
+    out = np.asarray(a, dtype=dtype, copy=copy)
+    # (with `like=` a traced value, as NumPy's given it: a new array is a buffer)
+    return out if like is None or out is a else new_buffer(out)
 
 
-def zeros_like(a, dtype=None, shape=None):
-    """`numpy.zeros_like` (a constant: no derivative flows through it)."""
-    return np.zeros(shape_of(a) if shape is None else shape, dtype or dtype_of(a))
+def zeros_like(a, dtype=None, shape=None, *, device=None):
+    """`numpy.zeros_like` (a constant: no derivative flows through it; inside a transform
+    a buffer that traced values can be written into)."""
+    return new_buffer(np.zeros(shape_of(a) if shape is None else shape, dtype or dtype_of(a)))
 
 
-def ones_like(a, dtype=None, shape=None):
-    """`numpy.ones_like` (a constant)."""
-    return np.ones(shape_of(a) if shape is None else shape, dtype or dtype_of(a))
+def ones_like(a, dtype=None, shape=None, *, device=None):
+    """`numpy.ones_like` (a constant; inside a transform a buffer, as `zeros_like`)."""
+    return new_buffer(np.ones(shape_of(a) if shape is None else shape, dtype or dtype_of(a)))
 
 
-def empty_like(a, dtype=None, shape=None):
-    """`numpy.empty_like` (returns zeros, a constant)."""
+def empty_like(a, dtype=None, shape=None, *, device=None):
+    """`numpy.empty_like` (returns zeros, a constant; inside a transform a buffer)."""
     return zeros_like(a, dtype, shape)
 
 
-def full_like(a, fill_value, dtype=None, shape=None):
+def full_like(a, fill_value, dtype=None, shape=None, *, device=None):
     """`numpy.full_like`; differentiable in `fill_value`."""
     shp = shape_of(a) if shape is None else shape
     dt = dtype or dtype_of(a)
-    if isinstance(fill_value, Tracer):
+    if isinstance(fill_value, Tracer):  # (a new array, not a view of `fill_value`)
+        return copy_tracer(broadcast_to(convert_element_type(fill_value, dt), shp))
+    return new_buffer(np.full(shp, fill_value, dt))
 
-        return broadcast_to(convert_element_type(fill_value, dt), shp)
-    return np.full(shp, fill_value, dt)
 
-
-def arange(*args, **kwargs):
-    """`numpy.arange` (a constant)."""
-    return np.arange(*[int(a) if isinstance(a, Tracer) else a for a in args], **kwargs)
+def arange(*args, device=None, like=None, **kwargs):
+    """`numpy.arange` (a constant; with `like=` a traced value, as NumPy's given it, a
+    buffer that traced values can be written into)."""
+    out = np.arange(*[int(a) if isinstance(a, Tracer) else a for a in args], **kwargs)
+    return out if like is None else new_buffer(out)
 
 
 def shape(a):
@@ -127,13 +177,14 @@ def isrealobj(x):
     return not iscomplexobj(x)
 
 
-def full(shape, fill_value, dtype=None, order="C"):
-    """`numpy.full`; differentiable in `fill_value` (a scalar or broadcastable array)."""
+def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
+    """`numpy.full`; differentiable in `fill_value` (a scalar or broadcastable array);
+    inside a transform a buffer that traced values can be written into."""
     if not has_tracer(fill_value):
-        return np.full(shape, fill_value, dtype=dtype, order=order)
+        return new_buffer(np.full(shape, fill_value, dtype=dtype, order=order))
 
     value = array(fill_value)
     if dtype is not None:
         value = convert_element_type(value, dtype)
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    return broadcast_to(value, shape)
+    return copy_tracer(broadcast_to(value, shape))  # (a new array, not a view of `value`)

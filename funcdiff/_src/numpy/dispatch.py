@@ -16,6 +16,7 @@ import sys
 
 import numpy as np
 
+from funcdiff._src.core import Tracer
 from funcdiff._src.numpy import (
     contraction,
     creation,
@@ -23,6 +24,7 @@ from funcdiff._src.numpy import (
     extras,
     fft,
     indexing,
+    inplace,
     linalg,
     reductions,
     scalars,
@@ -55,10 +57,10 @@ _METHODS = {
     (np.multiply, "accumulate"): "cumprod",
 }
 
-# NumPy functions that write into their argument in place and return None: funcdiff's
-# functions of the same name return the updated copy instead, so running them for NumPy's
-# would leave the caller's array (and its derivative) unchanged. They raise instead.
-_IN_PLACE = {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis"}
+# NumPy functions that write into their argument in place and return None, where funcdiff
+# has no function of the name (copyto, putmask) or its function returns the updated copy
+# (put_along_axis, JAX's spelling): not paired by name, `_WRITERS` writes them.
+_IN_PLACE = {"copyto", "putmask", "put_along_axis"}
 
 # private SciPy ufuncs that SciPy's public Python wrappers call: (module, name) -> funcdiff name
 # (`scipy.special.zeta(x, q)` calls `_ufuncs._zeta(x, q)`, `zeta(x)` `_ufuncs._riemann_zeta(x)`)
@@ -66,6 +68,10 @@ _SCIPY_PRIVATE = {
     ("scipy.special._ufuncs", "_zeta"): "zeta",
     ("scipy.special._ufuncs", "_riemann_zeta"): "zeta",
 }
+
+# ufunc.at on a traced array: the `x.at[idx]` method that does it
+_AT = {np.add: "add", np.subtract: "subtract", np.multiply: "multiply", np.minimum: "min",
+       np.maximum: "max"}
 
 _table = {}  # NumPy/SciPy callable -> funcdiff function
 _loaded = set()  # the pairs already in _table
@@ -112,10 +118,16 @@ def implementation(func):
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
     out = kwargs.pop("out", None)
     if out is not None and any(o is not None for o in (out if isinstance(out, tuple) else (out,))):
-        raise TypeError(
-            f"{_name(ufunc)}(..., out=...) cannot write into an array inside a funcdiff "
-            "transform; drop `out=` and use the returned value."
-        )
+        # `out=`: computed, then written into the out array (funcdiff._src.numpy.inplace)
+        call = _name(ufunc) + ("" if method == "__call__" else f".{method}")
+        if method != "__call__":  # (a reduction: its out= has the result's shape, any cast)
+            result = dispatch_ufunc(ufunc, method, inputs, kwargs)
+            return inplace.write_out(out, result, f"{call}(..., out=y)", casting="unsafe",
+                                     broadcast=False)
+        where = kwargs.pop("where", True)
+        casting = kwargs.pop("casting", "same_kind")
+        result = dispatch_ufunc(ufunc, method, inputs, kwargs)
+        return inplace.write_out(out, result, f"{call}(..., out=y)", where=where, casting=casting)
     if method == "__call__":
         fn = implementation(ufunc)
         if fn is not None:
@@ -140,10 +152,16 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
         kwargs.setdefault("axis", 0)  # the ufunc methods' default, unlike numpy.sum's
         return getattr(reductions, _METHODS[ufunc, method])(*inputs, **kwargs)
     if method == "at":
+        kind = _AT.get(ufunc)
+        if kind is not None and len(inputs) == 3 and isinstance(inputs[0], Tracer):
+            a, idx, v = inputs  # into a traced array: as `a[idx] += v` with repeats
+            inplace.write(a, getattr(a.at[idx], kind)(v), f"{_name(ufunc)}.at")
+            return None
         raise TypeError(
-            f"{_name(ufunc)}.at writes into its first argument in place, which a funcdiff "
-            "traced value cannot do; use the functional update `x = x.at[idx].add(v)` "
-            "(or `.multiply`, `.min`, `.max`)."
+            f"{_name(ufunc)}.at writes into its first argument in place, which funcdiff "
+            "can do only for an array made inside the transformed function (`fnp.zeros`, "
+            "a computed array) and numpy.add/subtract/multiply/minimum/maximum; use the "
+            "functional update `x = fnp.at(x)[idx].add(v)` (or `.multiply`, `.min`, `.max`)."
         )
     call = _name(ufunc) + ("" if method == "__call__" else f".{method}")
     raise TypeError(f"{call} is not supported on funcdiff traced values. {_advice(ufunc)}")
@@ -152,10 +170,47 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
 def dispatch_function(func, args, kwargs):
     fn = implementation(func)
     if fn is None:
+        writer = _WRITERS.get(getattr(func, "__name__", None))
+        if writer is not None and getattr(np, func.__name__, None) is func:
+            return writer(*args, **kwargs)
         raise TypeError(
             f"{_name(func)} is not supported on funcdiff traced values. {_advice(func)}"
         )
-    return fn(*args, **kwargs)
+    if func is np.arange or func is np.asarray:
+        # only reached through NumPy's `like=` (which it drops from kwargs): funcdiff's
+        # function makes a buffer then (a new array that traced values can be written into)
+        kwargs["like"] = True
+    out = kwargs.pop("out", None)
+    result = fn(*args, **kwargs)
+    if out is None:
+        return result
+    # NumPy's functions with `out=` (sum, mean, cumsum, clip, ...): written into it, cast
+    # as NumPy's reductions cast
+    return inplace.write_out(out, result, f"{_name(func)}(..., out=y)", casting="unsafe",
+                             broadcast=False)
+
+
+# NumPy's functions that write into their first argument and return None: written into it
+# (funcdiff._src.numpy.inplace), which raises for a transform's argument or a NumPy array
+# that would take a differentiated value
+def _copyto(dst, src, casting="same_kind", where=True):
+    inplace.write_out(dst, creation.asarray(src), "numpy.copyto", where=where, casting=casting)
+
+
+def _putmask(a, mask, values):
+    size = int(np.prod(creation.shape(a), dtype=np.int64))
+    cycled = shape.reshape(extras.resize(shape.ravel(values), size), creation.shape(a))
+    inplace.write_out(a, indexing.where(mask, cycled, a), "numpy.putmask", casting="unsafe")
+
+
+def _put_along_axis(arr, indices, values, axis):
+    inplace.write_out(arr, indexing.put_along_axis(arr, indices, values, axis),
+                      "numpy.put_along_axis", casting="unsafe")
+
+
+# (numpy.put, numpy.place, numpy.fill_diagonal: funcdiff's own, whose default inplace=True
+# writes a traced array)
+_WRITERS = {"copyto": _copyto, "putmask": _putmask, "put_along_axis": _put_along_axis}
 
 
 # -- messages --------------------------------------------------------------------

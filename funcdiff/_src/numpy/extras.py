@@ -53,6 +53,7 @@ from funcdiff._src.numpy.elementwise import (
     where,
 )
 from funcdiff._src.numpy.indexing import take
+from funcdiff._src.numpy.inplace import write
 from funcdiff._src.numpy.reductions import all as _all
 from funcdiff._src.numpy.shape import broadcast_to, concatenate, flip, moveaxis, pad, reshape
 from funcdiff._src.numpy.util import numpy_outside_transforms
@@ -1915,11 +1916,17 @@ def _numpy_writes(np_fn, a, args, inplace):
     return a
 
 
-def _no_inplace(name):
-    return TypeError(
-        f"{name} writes into its argument in place, which a funcdiff traced value cannot do; "
-        f"call `funcdiff.numpy.{name}(..., inplace=False)`, which returns the new array "
-        "(JAX's spelling)")
+def _in_place(name, a, new):
+    """`new` written into `a` in place (`inplace=True`): a traced array takes it
+    (funcdiff._src.numpy.inplace); a NumPy array cannot take a traced value."""
+    if not isinstance(a, Tracer):
+        raise TypeError(
+            f"{name} writes into its argument in place, and this argument is a NumPy array, "
+            "which cannot hold a traced value. Make it inside the transformed function with "
+            f"`fnp.zeros(...)` / `fnp.array(...)` (a traced buffer), or call "
+            f"`funcdiff.numpy.{name}(..., inplace=False)`, which returns the new array "
+            "(JAX's spelling)")
+    write(a, new, f"{name}(...)")
 
 
 def fill_diagonal(a, val, wrap=False, *, inplace=True):
@@ -1929,7 +1936,7 @@ def fill_diagonal(a, val, wrap=False, *, inplace=True):
     if not traced(a, val):
         return _numpy_writes(np.fill_diagonal, a, (val, wrap), inplace)
     if inplace:
-        raise _no_inplace("fill_diagonal")
+        return _in_place("fill_diagonal", a, fill_diagonal(a, val, wrap, inplace=False))
     a, val = _arr(a), _arr(val)
     tags = _tags(shape_of(a))
     n = max(int(np.prod(shape_of(val), dtype=np.int64)), 1)
@@ -1945,7 +1952,7 @@ def place(arr, mask, vals, *, inplace=True):
     if not traced(arr, vals):
         return _numpy_writes(np.place, arr, (mask, vals), inplace)
     if inplace:
-        raise _no_inplace("place")
+        return _in_place("place", arr, place(arr, mask, vals, inplace=False))
     arr, vals = _arr(arr), _sh.ravel(_arr(vals))
     m = _known(_arr(mask), "place", "the positions depend on the mask")
     tags = _tags(shape_of(arr))
@@ -1964,7 +1971,7 @@ def put(a, ind, v, mode="raise", *, inplace=True):
     if not traced(a, v):
         return _numpy_writes(np.put, a, (ind, v, mode), inplace)
     if inplace:
-        raise _no_inplace("put")
+        return _in_place("put", a, put(a, ind, v, mode, inplace=False))
     a, v = _arr(a), _sh.ravel(_arr(v))
     ind = _concrete_index(ind, "put")
     tags = _tags(shape_of(a))

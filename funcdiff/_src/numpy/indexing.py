@@ -218,6 +218,10 @@ _UFUNCS = {
 
 def _update(kind, x, idx, values):
     if _state.stack:
+        if isinstance(idx, Tracer) and np.dtype(dtype_of(idx)) == np.bool_:
+            new = _masked_update(kind, x, idx, values)
+            if new is not None:
+                return new
         index, dyn = normalize_index(idx)
         if has_tracer(values):
             values = asarray(values)
@@ -230,6 +234,32 @@ def _update(kind, x, idx, values):
     else:
         _UFUNCS[kind].at(out, idx, values)
     return out
+
+
+def _masked_update(kind, x, mask, values):
+    """`x.at[mask].set(v)` (`add`, ...) by `where`, for an abstract boolean `mask` (inside
+    jit/vmap) and values that do not depend on how many entries it selects (a scalar, or
+    one value for each selected row): `x[mask] = 0.0` works in every transform. None if
+    `mask` is concrete (the scatter then) or the values need its count."""
+    try:
+        mask.concrete()
+        return None
+    except ConcretizationError:
+        pass
+    x, v = asarray(x), asarray(values)
+    xshape, mshape = shape_of(x), shape_of(mask)
+    rest = xshape[len(mshape):]
+    vshape = shape_of(v)
+    while vshape and vshape[0] == 1 and len(vshape) > len(rest):  # NumPy drops leading 1s
+        vshape = vshape[1:]
+    if xshape[:len(mshape)] != mshape or len(vshape) > len(rest):
+        return None
+    v = _broadcast_values(convert_element_type(reshape(v, vshape), dtype_of(x)), rest)
+    new = {"set": lambda: v, "add": lambda: x + v, "subtract": lambda: x - v,
+           "multiply": lambda: x * v, "min": lambda: minimum(x, v),
+           "max": lambda: maximum(x, v)}[kind]()
+    new = convert_element_type(new, dtype_of(x))
+    return _select(reshape(mask, mshape + (1,) * len(rest)), new, x)
 
 
 def _broadcast_values(v, shape):

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.core import Tracer, dtype_of, mutable_state, shape_of
+from funcdiff._src.core import Tracer, copy_tracer, dtype_of, mutable_state, shape_of, swap_box
+from funcdiff._src.lax.elementwise import where as _where
 from funcdiff._src.lax.indexing import gather_p, scatter_set_p
+from funcdiff._src.lax.shape import broadcast_to as _broadcast_to
 from funcdiff._src.numpy.elementwise import astype
-from funcdiff._src.numpy.indexing import where
 
-__all__ = ["setitem", "write", "inplace_operator", "copy_tracer"]
+__all__ = ["setitem", "write", "inplace_operator", "copy_tracer", "write_out"]
 
 
 def _state(y):
@@ -37,38 +38,20 @@ def _state(y):
     return mutable_state(y) if getattr(y, "_mut", None) is not None else None
 
 
-def _swap(y, new):
-    """Put the value boxed by tracer `new` into the box `y` (same class and trace)."""
-    for cls in type(y).__mro__:
-        for slot in cls.__dict__.get("__slots__", ()):
-            if slot in ("__weakref__", "_mut"):
-                continue
-            try:
-                value = getattr(new, slot)
-            except AttributeError:  # (a lazily cached slot: drop y's stale one)
-                try:
-                    delattr(y, slot)
-                except AttributeError:
-                    pass
-            else:
-                setattr(y, slot, value)
-
-
 def _commit(y, new, what):
     """Make `y` hold `new`; update its live views (NumPy shows them the new values)."""
     trace = y._trace
     if not isinstance(new, Tracer) or (
             new._trace is not trace and new._trace.main.level < trace.main.level):
-        # a constant (x.fill(3.0)) or a value of an enclosing transform: made a value of
-        # y's transform by a primitive that has y as an operand (y's derivative through it: 0)
-        new = where(np.ones(shape_of(y), bool), new, y)
+        # a constant (x.fill(3.0)) or a value of an enclosing transform: boxed by y's
+        new = trace.full_raise(new) if isinstance(new, Tracer) else trace.buffer(new)
     if type(new) is not type(y) or new._trace is not trace:
         raise TypeError(
             f"{what}: the new value is traced by a transform that this array is not part of "
             "(a value of an inner grad/vmap/jit written into an array of an outer one); "
             "build the array inside that transform, or return the value from it"
         )
-    _swap(y, new)
+    swap_box(y, new)
     m = _state(y)
     if m is None:
         return y
@@ -157,10 +140,43 @@ def inplace_operator(op, symbol):
     return method
 
 
-def copy_tracer(x):
-    """A new box with `x`'s value: written later, neither sees the other's writes."""
-    if not isinstance(x, Tracer):
-        return np.array(x, copy=True)
-    clone = object.__new__(type(x))
-    _swap(clone, x)
-    return clone
+def write_out(out, results, what, *, where=True, casting="same_kind", broadcast=True):
+    """NumPy's `out=`: write `results` into the arrays of `out` (one, or a tuple with None
+    for results not wanted) and return what NumPy returns (the out array, or the tuple).
+
+    A traced `out` is written in place (`write`); a NumPy `out` takes a result that carries
+    no derivative (else `DetachError`, naming the fix). `broadcast`: a ufunc's result is
+    broadcast to `out`'s shape; a reduction's must have it. `where`: a ufunc's mask."""
+    outs = out if isinstance(out, tuple) else (out,)
+    res = tuple(results) if isinstance(results, (tuple, list)) else (results,)
+    if len(outs) != len(res):
+        raise ValueError(f"{what}: out= has {len(outs)} arrays for {len(res)} results")
+    for o, r in zip(outs, res):
+        if o is None:
+            continue
+        shape, want = tuple(shape_of(o)), np.dtype(dtype_of(o))
+        got = tuple(shape_of(r))
+        if got != shape and not (broadcast and np.broadcast_shapes(got, shape) == shape):
+            raise ValueError(
+                f"{what}: the result has shape {got} and the out= array {shape}; pass an out= "
+                "array of the result's shape, or drop out= and use the returned value")
+        dt = np.dtype(dtype_of(r))
+        if dt != want and not np.can_cast(dt, want, casting):
+            raise TypeError(
+                f"Cannot cast ufunc output from {dt!r} to {want!r} with casting rule "
+                f"{casting!r} ({what})")
+        if not isinstance(o, Tracer):
+            if isinstance(r, Tracer) or isinstance(where, Tracer):
+                # NumPy's array can only take a plain value: DetachError if r is differentiated
+                r = np.asarray(r._detached(f"{what} with `y` a NumPy array")
+                               if isinstance(r, Tracer) else r)
+                where = np.asarray(where._detached(f"{what} (where=)")
+                                   if isinstance(where, Tracer) else where)
+            np.copyto(o, r, casting="unsafe", where=where)
+            continue
+        if where is not True:
+            r = _where(where, r, o)
+        if tuple(shape_of(r)) != shape:
+            r = _broadcast_to(r, shape)
+        write(o, r, what)
+    return out if isinstance(out, tuple) and len(out) > 1 else outs[0]

@@ -36,9 +36,6 @@ _METHODS = ("sum", "mean", "max", "min", "prod", "var", "std", "dot", "ravel", "
 
 # NumPy's in-place array methods, and the functional spelling of each
 _IN_PLACE = {
-    "partition": "x = fnp.partition(x, kth)",
-    "put": "x = x.ravel().at[indices].set(values).reshape(x.shape)",
-    "itemset": "x = x.at[index].set(value)",
     "resize": "x = fnp.reshape(x, shape) (or fnp.pad / fnp.concatenate to change the size)",
     "setfield": "a new array built with funcdiff.numpy functions",
     "setflags": "nothing: traced values are read-only by nature",
@@ -162,6 +159,10 @@ def install():
         self, fnp["sort"](self, axis=axis), "x.sort()")
     Tracer.fill = lambda self, value: inplace.write(
         self, fnp["full_like"](self, value), "x.fill()")
+    Tracer.partition = lambda self, kth, axis=-1, kind="introselect", order=None: (
+        inplace.write(self, fnp["partition"](self, kth, axis=axis), "x.partition()"))
+    Tracer.put = lambda self, indices, values, mode="raise": fnp["put"](
+        self, indices, values, mode)
     Tracer.reshape = _shape_method("reshape")
     Tracer.transpose = _shape_method("transpose")
     Tracer.T = property(lambda self: fnp["transpose"](self))
