@@ -525,8 +525,10 @@ def test_numpy_arrays_a_derivative_keeps_are_read_only_until_the_transform_ends(
         return fnp.sum(y)
 
     for run in (fd.grad(later_write), fd.jit(later_write), fd.jit(fd.grad(later_write))):
-        with pytest.raises(ValueError, match="read-only"):
+        with pytest.raises(ValueError, match="read-only") as info:
             run(X[:3])
+        notes = getattr(info.value, "__notes__", [])
+        assert len(notes) == 1 and "fnp.zeros" in notes[0] and "later_write" in notes[0]
     np.testing.assert_array_equal(fd.jacfwd(later_write)(X[:3]), 0.0)  # (keeps nothing)
 
     base = np.ones(4)

@@ -13,6 +13,7 @@ nested transforms compose in any order. See docs/design.md.
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import weakref
 from contextlib import contextmanager
@@ -98,6 +99,7 @@ def pop_main(main):
     main.alive = False
     if main.protected:
         release(main.protected)
+        _explain_read_only(main)
     # Break the main <-> trace cycle, so that a finished trace (and a reverse-mode
     # tape with its residuals) is freed by reference counting, not by a later GC.
     main.trace = None
@@ -126,6 +128,16 @@ def protect(main, a):
         main.protected = chain
     else:
         main.protected.extend(chain)
+
+
+def _explain_read_only(main):
+    """A NumPy "read-only" error leaving `main`'s transform: say why (an array `protect`
+    made read-only) and what to do, as a note on the error."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, ValueError) and "read-only" in str(exc):
+        note = _messages.read_only_note(main)
+        if note not in getattr(exc, "__notes__", ()):
+            exc.add_note(note)
 
 
 def release(arrays):

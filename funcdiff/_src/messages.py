@@ -210,3 +210,15 @@ def _fp_warning(err, flag):
         module=frame.f_globals.get("__name__") or "<unknown>",
         registry=frame.f_globals.setdefault("__warningregistry__", {}),
     )
+
+
+def read_only_note(main):
+    """The note on NumPy's "assignment destination is read-only" raised inside `main`."""
+    return (
+        f"funcdiff: while `{main.name}` (of {main.where()}) runs, the NumPy arrays that it "
+        "keeps for a derivative (operands of traced computations, and the arrays they are "
+        "views of) are read-only: a later write into one would change that derivative "
+        "silently. Fix: make the array inside the function with `fnp.zeros(...)` (a buffer: "
+        "each write makes a new version), or use a copy (`b.copy()`) in the computation, or "
+        "write before using it. They are writable again when the transform returns."
+    )
