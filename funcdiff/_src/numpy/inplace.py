@@ -70,10 +70,12 @@ def _write(y, new, what):
     """Checks, then the write of `new` into `y` (through to its base if `y` is a view)."""
     m = _state(y)
     if m is not None and m.arg:
+        main = y._trace.main
         raise ValueError(
-            f"{what}: this array is an argument of the transformed function; writing into it "
-            "would change the caller's array in NumPy, which funcdiff never does. Copy it "
-            "first (`x = x.copy()`) and write into the copy."
+            f"{what}: this array is an argument of the transformed function (of "
+            f"`{main.name}`: {main.where()}); writing into it would change the caller's "
+            "array in NumPy, which funcdiff never does. Copy it first (`x = x.copy()`) "
+            "and write into the copy."
         )
     if m is not None and m.base is not None:
         base, prim, params, rest = m.base
