@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
@@ -598,3 +600,129 @@ def test_every_creation_spelling_makes_a_buffer(make):
     assert np.isclose(fd.jit(f)(x), want)
     check_grads(f, (x,), order=2, modes=("fwd", "rev"))
     np.testing.assert_allclose(fd.vmap(fd.grad(f))(np.stack([x, 2 * x]))[1], fd.grad(f)(2 * x))
+
+
+# -- random in-place programs: NumPy's values, derivatives against finite differences ----
+
+N_BUF = 6
+
+
+@st.composite
+def _programs(draw):
+    """A random sequence of in-place operations on a buffer `y` and its slice views."""
+    ops = []
+    n_views = 0
+    for _ in range(draw(st.integers(1, 8))):
+        a = draw(st.integers(0, N_BUF - 1))
+        b = draw(st.integers(a + 1, N_BUF))
+        k = draw(st.integers(0, 3))
+        c = draw(st.sampled_from([-1.5, 0.5, 2.0]))
+        kind = draw(st.sampled_from(
+            ["set", "set_row", "iadd", "imul", "all", "view", "vset", "mask", "sort"]))
+        if kind == "vset" and n_views == 0:
+            kind = "view"
+        if kind == "view":
+            n_views += 1
+        j = draw(st.integers(0, max(n_views - 1, 0)))
+        ops.append((kind, a, b, k, c, j))
+    return ops
+
+
+def _run_program(ops, x):
+    """The program on `x` (4,), as NumPy code writes it: the same code runs on NumPy arrays
+    (outside transforms) and on traced ones."""
+    y = fnp.zeros(N_BUF)
+    y[:4] = x
+    views = []
+    for kind, a, b, k, c, j in ops:
+        if kind == "set":
+            y[a:b] = x[k] * c
+        elif kind == "set_row":
+            y[a:b] = fnp.sin(fnp.arange(b - a) + x[k])
+        elif kind == "iadd":
+            y[a:b] += x[k] ** 2
+        elif kind == "imul":
+            y[a:b] *= c
+        elif kind == "all":
+            y += c * y[::-1]
+        elif kind == "view":
+            views.append(y[a:b])
+        elif kind == "vset":
+            v = views[j]
+            v[(a + k) % v.shape[0]] = x[k] * c  # written through into y
+        elif kind == "mask":
+            y[y > c] = c * x[k]
+        else:
+            y.sort()
+    out = fnp.sum(fnp.sin(y) * fnp.arange(1.0, N_BUF + 1))
+    for v in views:  # every view sees the writes made after it
+        out = out + fnp.sum(v * v)
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(_programs(), st.integers(0, 2 ** 32 - 1))
+def test_random_in_place_programs(ops, seed):
+    x = np.random.default_rng(seed).uniform(-2.0, 2.0, 4)
+    f = lambda v: _run_program(ops, v)  # noqa: E731
+    want = f(np.array(x))  # plain NumPy
+    np.testing.assert_allclose(fd.jit(f)(x), want, rtol=1e-12)
+    np.testing.assert_allclose(fd.vmap(f)(np.stack([x, x])), [want, want], rtol=1e-12)
+    # (sort and masks make the function piecewise: skip points near a switch)
+    ys = _switch_distance(ops, x)
+    if ys < 1e-3:
+        return
+    check_grads(f, (x,), order=1, modes=("fwd", "rev"), eps=1e-6)
+    g = fd.grad(f)(x)
+    np.testing.assert_allclose(fd.jit(fd.grad(f))(x), g, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fd.jacfwd(f)(x), g, rtol=1e-10, atol=1e-12)
+
+
+def _switch_distance(ops, x):
+    """How far x is from a point where a comparison (mask, sort) of the program flips."""
+    dist = np.inf
+    for eps in (1e-4, -1e-4):
+        for i in range(4):
+            xe = np.array(x)
+            xe[i] += eps
+            if not np.isclose(_trace_of_comparisons(ops, xe), _trace_of_comparisons(ops, x)):
+                dist = min(dist, abs(eps))
+    return dist
+
+
+def _trace_of_comparisons(ops, x):
+    """A number that changes when any comparison made by the program changes."""
+    seen = []
+    y = np.zeros(N_BUF)
+    y[:4] = x
+    views = []
+    for kind, a, b, k, c, j in ops:
+        if kind == "mask":
+            seen.append(np.flatnonzero(y > c).sum() + 7 * (y > c).sum())
+        if kind == "sort":
+            seen.append(float(np.argsort(y, kind="stable") @ np.arange(N_BUF)))
+        _step(y, views, (kind, a, b, k, c, j), x)
+    return float(np.sum(np.array(seen, float) * np.arange(1, len(seen) + 1))) if seen else 0.0
+
+
+def _step(y, views, op, x):
+    kind, a, b, k, c, j = op
+    if kind == "set":
+        y[a:b] = x[k] * c
+    elif kind == "set_row":
+        y[a:b] = np.sin(np.arange(b - a) + x[k])
+    elif kind == "iadd":
+        y[a:b] += x[k] ** 2
+    elif kind == "imul":
+        y[a:b] *= c
+    elif kind == "all":
+        y += c * y[::-1]
+    elif kind == "view":
+        views.append(y[a:b])
+    elif kind == "vset":
+        v = views[j]
+        v[(a + k) % v.shape[0]] = x[k] * c
+    elif kind == "mask":
+        y[y > c] = c * x[k]
+    else:
+        y.sort()
