@@ -726,3 +726,19 @@ def _step(y, views, op, x):
         y[y > c] = c * x[k]
     else:
         y.sort()
+
+
+def test_nested_transforms_keep_an_array_read_only_until_the_last_one_ends():
+    b = np.ones(3)
+    seen = []
+
+    def outer(a):
+        g = fd.grad(lambda x: fnp.sum(x * b * a))(np.ones(3))  # both levels keep b
+        try:
+            b[0] = 5.0  # the inner grad has returned; the outer one still needs b
+        except ValueError:
+            seen.append("read-only")
+        return fnp.sum(g)
+
+    assert fd.grad(outer)(2.0) == 3.0
+    assert seen == ["read-only"] and b.flags.writeable and b[0] == 1.0

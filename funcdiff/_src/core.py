@@ -117,17 +117,28 @@ def protect(main, a):
     a constant of a staged program), read-only until the transform ends, with the arrays
     it is a view of: a later write into it by the user's code (`buf[0] = 1.0` after
     `y = x * buf`) would change a derivative computed from it. NumPy raises instead
-    ("assignment destination is read-only")."""
+    ("assignment destination is read-only"). Nested transforms may protect one array:
+    it is writable again when the last of them ends."""
     chain = []
-    while isinstance(a, np.ndarray) and a.flags.writeable:
+    while isinstance(a, np.ndarray) and (a.flags.writeable or id(a) in _PROTECTED):
         chain.append(a)
         a = a.base
     for arr in chain:
-        arr.flags.writeable = False
+        if arr.flags.writeable:
+            arr.flags.writeable = False
+        _PROTECTED[id(arr)] = _PROTECTED.get(id(arr), 0) + 1
     if main.protected is None:
         main.protected = chain
     else:
         main.protected.extend(chain)
+
+
+def needs_protection(a):
+    """True if NumPy array `a` is writable, or read-only by `protect` (of another level)."""
+    return a.flags.writeable or id(a) in _PROTECTED
+
+
+_PROTECTED = {}  # id of an array `protect` made read-only -> how many levels hold it so
 
 
 def _explain_read_only(main):
@@ -135,14 +146,21 @@ def _explain_read_only(main):
     made read-only) and what to do, as a note on the error."""
     exc = sys.exc_info()[1]
     if isinstance(exc, ValueError) and "read-only" in str(exc):
-        note = _messages.read_only_note(main)
-        if note not in getattr(exc, "__notes__", ()):
-            exc.add_note(note)
+        notes = getattr(exc, "__notes__", ())
+        if not any(n.startswith(_messages.READ_ONLY) for n in notes):  # (the innermost's)
+            exc.add_note(_messages.read_only_note(main))
 
 
 def release(arrays):
-    """Make the arrays `protect` made read-only writable again (bases before views)."""
-    pending = arrays
+    """Undo `protect` for `arrays`: writable again where no other level holds them (bases
+    before views)."""
+    pending = []
+    for arr in arrays:
+        n = _PROTECTED.pop(id(arr), 1) - 1
+        if n > 0:
+            _PROTECTED[id(arr)] = n
+        else:
+            pending.append(arr)
     while pending:
         failed = []
         for arr in pending:

@@ -212,10 +212,13 @@ def _fp_warning(err, flag):
     )
 
 
+READ_ONLY = "funcdiff: while `"  # how `read_only_note` begins
+
+
 def read_only_note(main):
     """The note on NumPy's "assignment destination is read-only" raised inside `main`."""
     return (
-        f"funcdiff: while `{main.name}` (of {main.where()}) runs, the NumPy arrays that it "
+        f"{READ_ONLY}{main.name}` (of {main.where()}) runs, the NumPy arrays that it "
         "keeps for a derivative (operands of traced computations, and the arrays they are "
         "views of) are read-only: a later write into one would change that derivative "
         "silently. Fix: make the array inside the function with `fnp.zeros(...)` (a buffer: "

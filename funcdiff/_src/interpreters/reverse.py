@@ -29,6 +29,7 @@ from funcdiff._src.core import (
     constant_result,
     get_aval,
     mark_argument,
+    needs_protection,
     pop_main,
     protect,
     push_main,
@@ -139,7 +140,7 @@ class RevTrace(Trace):
                     parents.append(a.node if a.index is None else (a.node, a.index))
             else:
                 p = a
-                if type(a) is np.ndarray and a.flags.writeable:
+                if type(a) is np.ndarray and needs_protection(a):
                     arrays = [a] if arrays is None else [*arrays, a]
             primals.append(p)
             if not lower and isinstance(p, Tracer):

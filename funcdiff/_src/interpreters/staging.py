@@ -35,6 +35,7 @@ from funcdiff._src.core import (
     constant_result,
     get_aval,
     mark_argument,
+    needs_protection,
     pop_main,
     protect,
     push_main,
@@ -110,7 +111,7 @@ class StagingTrace(Trace):
             var = Var(get_aval(val))
             self.consts[var] = val
             self.const_ids[id(val)] = var
-            if protected and type(val) is np.ndarray and val.flags.writeable:
+            if protected and type(val) is np.ndarray and needs_protection(val):
                 protect(self.main, val)  # (the user's array: read-only while it is staged)
         if not isinstance(val, Tracer):  # a constant's value is known, staged or not
             return StagingTracer(self, var, val)
