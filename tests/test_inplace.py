@@ -742,3 +742,42 @@ def test_nested_transforms_keep_an_array_read_only_until_the_last_one_ends():
 
     assert fd.grad(outer)(2.0) == 3.0
     assert seen == ["read-only"] and b.flags.writeable and b[0] == 1.0
+
+
+# NumPy functions that return a new array, where funcdiff's could give back the argument's
+# box or a view of it (found by walking every public function on a computed array)
+NEW_ARRAYS = {
+    "copy": lambda y: fnp.copy(y), "np.copy": lambda y: np.copy(y),
+    "positive": lambda y: fnp.positive(y), "astype": lambda y: y.astype(y.dtype),
+    "array": lambda y: fnp.array(y), "flatten": lambda y: y.flatten(),
+    "tile": lambda y: fnp.tile(y, 1), "repeat": lambda y: fnp.repeat(y, 1),
+    "roll": lambda y: fnp.roll(y, 0), "concatenate": lambda y: fnp.concatenate([y]),
+    "meshgrid": lambda y: fnp.meshgrid(y, y[:2])[0][0],
+}
+
+
+@pytest.mark.parametrize("new", NEW_ARRAYS.values(), ids=NEW_ARRAYS.keys())
+def test_functions_that_return_new_arrays_do_not_alias(new):
+    def f(x):
+        y = x * 2.0
+        z = new(y)
+        y[0] = 100.0 * x[1]  # not seen by z, as in NumPy
+        z[1] = -x[2]  # not seen by y
+        return fnp.concatenate([y, z])
+
+    want = f(np.array(X))
+    np.testing.assert_allclose(fd.jit(f)(X), want)
+    np.testing.assert_allclose(fd.jacrev(f)(X), fd.jacfwd(f)(X))
+    check_grads(lambda x: fnp.sum(fnp.sin(f(x))), (X,), order=1)
+
+
+def test_a_stop_gradient_result_is_not_the_array_itself():
+    def f(x):
+        y = x * 2.0
+        z = fd.stop_gradient(y)
+        with pytest.raises(ValueError, match="view"):
+            z[0] = 100.0  # (under grad it was y's own NumPy array: y changed with it)
+        return fnp.sum(y * y)
+
+    np.testing.assert_allclose(fd.grad(f)(X), 8.0 * X)
+    np.testing.assert_allclose(fd.jacfwd(f)(X), 8.0 * X)

@@ -92,8 +92,11 @@ class RevTrace(Trace):
     def process_primitive(self, prim, args, params):
         tape = self.tape
         if prim.nondiff:  # no derivative: a constant to this trace, nothing on the tape
-            return prim.bind(*[a.primal if type(a) is RevTracer and a._trace is self else a
-                               for a in args], **params)
+            primals = [a.primal if type(a) is RevTracer and a._trace is self else a
+                       for a in args]
+            # (boxed where it may share memory with a value of this trace: stop_gradient(y)
+            # is y's array, and writing into it must not change y)
+            return constant_result(self, primals, prim.bind(*primals, **params))
         if len(args) == 1:  # `_unbox` without the loop (the argument is ours): the common case
             a = args[0]
             p = a.primal

@@ -66,7 +66,9 @@ def array(object, dtype=None, copy=True, ndmin=0, *, like=None):  # noqa: A002
     transform a new array of plain values is a buffer that traced values can be written
     into (`y = fnp.array([0.0, 1.0]); y[0] = x`)."""
     out = _array(object, dtype, copy, ndmin)
-    if out is object or isinstance(out, Tracer) or not isinstance(out, np.ndarray):
+    if isinstance(out, Tracer):  # (a new box, as NumPy copies: writes stay apart)
+        return copy_tracer(out) if copy and out is object else out
+    if out is object or not isinstance(out, np.ndarray):
         return out
     return new_buffer(out)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcdiff._src.core import Tracer, _state, dtype_of
+from funcdiff._src.core import Tracer, _state, copy_tracer, dtype_of
 from funcdiff._src.lax import elementwise as ew
 from funcdiff._src.lax.elementwise import (  # noqa: F401  (re-exported)
     abs,
@@ -79,7 +79,7 @@ from funcdiff._src.lax.elementwise import (  # noqa: F401  (re-exported)
     trunc,
     where,
 )
-from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.numpy.util import numpy_outside_transforms, returns_new
 
 __all__ = [
     "abs", "absolute", "add", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",
@@ -124,6 +124,7 @@ def fabs(x):
     return abs(x)
 
 
+@returns_new
 @numpy_outside_transforms(np.positive)
 def positive(x):
     """`numpy.positive`: returns `x`."""
@@ -147,8 +148,10 @@ def fix(x):
 
 
 def astype(x, dtype, copy=True):
-    """`x.astype(dtype)`, differentiable between float/complex dtypes."""
-    return ew.convert_element_type(x, dtype)
+    """`x.astype(dtype)`, differentiable between float/complex dtypes; a new array (box)
+    unless `copy=False` and the dtype is `x`'s already, as in NumPy."""
+    out = ew.convert_element_type(x, dtype)
+    return copy_tracer(out) if copy and out is x else out
 
 
 def stop_gradient(x):

@@ -56,7 +56,7 @@ from funcdiff._src.numpy.indexing import take
 from funcdiff._src.numpy.inplace import write
 from funcdiff._src.numpy.reductions import all as _all
 from funcdiff._src.numpy.shape import broadcast_to, concatenate, flip, moveaxis, pad, reshape
-from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.numpy.util import numpy_outside_transforms, returns_new
 
 __all__ = [
     "angle", "real_if_close", "nan_to_num", "isclose", "allclose", "diff", "gradient",
@@ -446,6 +446,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     return (y, step) if retstep else y
 
 
+@returns_new
 @numpy_outside_transforms(np.meshgrid, unless_traced=True)
 def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     """`numpy.meshgrid`: coordinate arrays from 1-d coordinate vectors, differentiable.

@@ -83,7 +83,7 @@ def _write(y, new, what):
         if prim is not gather_p or rest or not index.basic:
             raise ValueError(
                 f"{what}: this array is a view of another traced array made by "
-                f"`{prim.name}` (a reshape or transpose), which NumPy would write through "
+                f"`{prim.name}` (a reshape, a transpose, ...), which NumPy would write through "
                 "and funcdiff cannot; write into the array itself, or into a copy of the "
                 "view (`z = y.reshape(...).copy()`)"
             )

@@ -19,12 +19,21 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from funcdiff._src.core import _state, dtype_of, has_tracer, shape_of, traced
+from funcdiff._src.core import (
+    Tracer,
+    _state,
+    copy_tracer,
+    dtype_of,
+    has_tracer,
+    new_buffer,
+    shape_of,
+    traced,
+)
 from funcdiff._src.lax import shape as sp
 from funcdiff._src.lax.elementwise import add, convert_element_type, mul_safe
 from funcdiff._src.numpy.creation import asarray as _arr
 from funcdiff._src.numpy.reductions import sum as _sum
-from funcdiff._src.numpy.util import numpy_outside_transforms
+from funcdiff._src.numpy.util import numpy_outside_transforms, returns_new
 
 __all__ = [
     "reshape", "ravel", "flatten", "squeeze", "expand_dims", "transpose", "permute_dims",
@@ -135,6 +144,7 @@ def ravel(a, order="C"):
     return reshape(a, (-1,), order="F" if order in ("F", "f") else "C")
 
 
+@returns_new
 def flatten(a, order="C"):
     """`a.flatten(order)` as a function (also used by the `.flatten()` method of tracers).
 
@@ -357,6 +367,7 @@ def _check_out(out, name):
 
 
 @numpy_outside_transforms(np.concatenate, unless_traced=True)
+@returns_new
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     """`numpy.concatenate`, differentiable in every array (`axis=None` joins them raveled).
 
@@ -538,6 +549,7 @@ def dsplit(ary, indices_or_sections):
 
 
 # -- repetition ---------------------------------------------------------------------------
+@returns_new
 @numpy_outside_transforms(np.tile, unless_traced=True)
 def tile(A, reps):  # noqa: N803  (NumPy's name)
     """`numpy.tile`, differentiable (a broadcast between interleaved axes, then a reshape).
@@ -567,6 +579,7 @@ def tile(A, reps):  # noqa: N803  (NumPy's name)
     return _reshape(x, [r * s for r, s in zip(reps, shape)])
 
 
+@returns_new
 @numpy_outside_transforms(np.repeat, unless_traced=True)
 def repeat(a, repeats, axis=None):
     """`numpy.repeat` with an int or per-element `repeats` (static), differentiable.
@@ -688,6 +701,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
 
 
 @numpy_outside_transforms(np.roll, unless_traced=True)
+@returns_new
 def roll(a, shift, axis=None):
     """`numpy.roll`, differentiable (`shift`/`axis` ints or sequences).
 
@@ -880,5 +894,6 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 @numpy_outside_transforms(np.copy, unless_traced=True)
 def copy(a, order="K", subok=False):
-    """`numpy.copy`; a traced value is immutable, so it is returned as it is."""
-    return _arr(a)
+    """`numpy.copy`: a new array (a new box for a traced value: writing into one does
+    not change the other; inside a transform a copy of a NumPy array is a buffer)."""
+    return copy_tracer(a) if isinstance(a, Tracer) else new_buffer(np.array(a, copy=True))

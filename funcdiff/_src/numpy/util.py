@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import functools
 
-from funcdiff._src.core import _state, has_tracer
+import numpy as np
 
-__all__ = ["numpy_outside_transforms"]
+from funcdiff._src.core import Tracer, _state, copy_tracer, has_tracer
+
+__all__ = ["numpy_outside_transforms", "returns_new"]
 
 
 def _numpy_kwargs(kwargs, own):
@@ -52,3 +54,27 @@ def numpy_outside_transforms(np_fn, *, unless_traced=False, own=()):
         return wrapper
 
     return decorate
+
+
+def returns_new(fn):
+    """Decorate a function whose NumPy counterpart returns a new array (`copy`, `tile`,
+    `flatten`, ...), where funcdiff's may give one of its arguments back or a view of it
+    (a reshape, a broadcast): its result is a new box, so that writing into the result
+    later does not change an argument, nor the other way round (as in NumPy)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return _fresh(fn(*args, **kwargs), args)
+
+    return wrapper
+
+
+def _fresh(out, args):
+    if isinstance(out, Tracer):
+        return copy_tracer(out)
+    if type(out) is np.ndarray and any(
+            out is a or (type(a) is np.ndarray and np.may_share_memory(out, a)) for a in args):
+        return out.copy()
+    if type(out) in (list, tuple):
+        return type(out)(_fresh(o, args) for o in out)
+    return out
