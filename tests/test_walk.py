@@ -445,3 +445,55 @@ def _write_argument(f, y, v):
             "place": (y > 0, v), "put": ([0, 2], v), "fill_diagonal": (v,)}[name]
     getattr(np, name)(y, *args)
     return np.sum(y * y)
+
+
+def _chain(t):
+    """`t` and the traced arrays it is (transitively) a view of."""
+    out = [t]
+    for _ in range(32):
+        m = getattr(t, "_mut", None)
+        base = getattr(m, "base", None) if m is not None and not isinstance(m, str) else None
+        if base is None:
+            break
+        t = base[0]
+        out.append(t)
+    return out
+
+
+@pytest.mark.parametrize(("fn", "p"), CASES)
+def test_results_are_new_arrays_where_numpy_makes_new_arrays(fn, p, request):
+    """Every function on a traced array computed inside the function (one that may be
+    written in place): where NumPy's result shares no memory with the arguments, funcdiff's
+    is not an argument's box, nor a view of one (else a later write into either would show
+    in the other, docs/in-place.md)."""
+    args = [np.array(a) if _inexact(a) else a for a in p.args]
+    idx = [i for i, a in enumerate(args) if _inexact(a)]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        np_args = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
+        try:
+            np_out = fn(*np_args)
+        except Exception:  # noqa: BLE001  (what NumPy refuses: test_walk's business)
+            return
+        shares = any(np.shares_memory(o, a) for o in tree_leaves(np_out)
+                     if isinstance(o, np.ndarray) for a in np_args if isinstance(a, np.ndarray))
+        linked = []
+
+        def h(*xs):
+            full = list(args)
+            ys = [x * 1.0 for x in xs]  # computed: writable in place
+            for i, y in zip(idx, ys):
+                full[i] = y
+            out = fn(*full)
+            linked.extend(leaf for leaf in tree_leaves(out)
+                          if any(c is y for c in _chain(leaf) for y in ys))
+            return out
+
+        try:
+            fd.jvp(h, tuple(args[i] for i in idx), tuple(np.zeros_like(args[i]) for i in idx))
+        except Exception:  # noqa: BLE001  (clear errors: test_walk checks them)
+            return
+    assert shares or not linked, (
+        f"{request.node.callspec.id}: NumPy returns a new array, funcdiff the argument's "
+        "box or a view of it (a write into one would show in the other): decorate it with "
+        "`returns_new`")
