@@ -71,10 +71,23 @@ def returns_new(fn):
 
 def _fresh(out, args):
     if isinstance(out, Tracer):
-        return copy_tracer(out)
+        # a view (its bookkeeping says so) or an argument's box: a new box
+        if getattr(out, "_mut", None) is not None or any(out is a for a in _leaves(args)):
+            return copy_tracer(out)
+        return out
     if type(out) is np.ndarray and any(
-            out is a or (type(a) is np.ndarray and np.may_share_memory(out, a)) for a in args):
+            out is a or (type(a) is np.ndarray and np.may_share_memory(out, a))
+            for a in _leaves(args)):
         return out.copy()
     if type(out) in (list, tuple):
         return type(out)(_fresh(o, args) for o in out)
     return out
+
+
+def _leaves(args):
+    """The arguments, with lists and tuples of them opened (`concatenate([y])`)."""
+    for a in args:
+        if type(a) in (list, tuple):
+            yield from _leaves(a)
+        else:
+            yield a
