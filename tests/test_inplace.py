@@ -781,3 +781,32 @@ def test_a_stop_gradient_result_is_not_the_array_itself():
 
     np.testing.assert_allclose(fd.grad(f)(X), 8.0 * X)
     np.testing.assert_allclose(fd.jacfwd(f)(X), 8.0 * X)
+
+
+CLOSURES = {  # a staged body closes over a NumPy array; the program outlives the staging
+    "fori_loop": lambda c: lambda x: fd.fori_loop(0, 3, lambda i, v: v * c, x),
+    "scan": lambda c: lambda x: fd.scan(lambda h, _: (h * c, None), x, None, length=2)[0],
+    "cond": lambda c: lambda x: fd.cond(x[0] > 0, lambda v: v * c, lambda v: v, x),
+    "checkpoint": lambda c: lambda x: fd.checkpoint(lambda v: v * c)(x),
+    "jit": lambda c: lambda x: fd.jit(lambda v: v * c)(x),
+}
+
+
+@pytest.mark.parametrize("body", CLOSURES.values(), ids=CLOSURES.keys())
+def test_numpy_arrays_closed_over_by_staged_bodies_stay_read_only(body):
+    def later_write(x):
+        c = np.full(3, 2.0)
+        y = body(c)(x)
+        c[0] = 5.0  # the body's program keeps c: it would change the result or derivative
+        return fnp.sum(y)
+
+    for run in (fd.grad(later_write), fd.jit(later_write), fd.jit(fd.grad(later_write))):
+        with pytest.raises(ValueError, match="read-only"):
+            run(X[:3])
+
+    c = np.full(3, 2.0)  # a pullback keeps copies: writing afterwards changes nothing
+    _, pullback = fd.vjp(lambda x: fnp.sum(body(c)(x)), X[:3])
+    want = pullback(1.0)[0]
+    c[0] = 5.0
+    np.testing.assert_array_equal(pullback(1.0)[0], want)
+    assert c.flags.writeable

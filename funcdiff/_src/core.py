@@ -97,9 +97,7 @@ def push_main(trace_type, name, fun=None):
 
 def pop_main(main):
     main.alive = False
-    if main.protected:
-        release(main.protected)
-        _explain_read_only(main)
+    hands_over = main.trace.hands_over
     # Break the main <-> trace cycle, so that a finished trace (and a reverse-mode
     # tape with its residuals) is freed by reference counting, not by a later GC.
     main.trace = None
@@ -108,6 +106,13 @@ def pop_main(main):
         stack.pop()
     else:  # unbalanced (should not happen): remove it wherever it is
         stack.remove(main)
+    if main.protected:
+        if hands_over and stack:  # (what it made lives on in the enclosing transform)
+            below = stack[-1]
+            below.protected = main.protected + (below.protected or [])
+        else:
+            release(main.protected)
+        _explain_read_only(main)
     if main.fp_token is not None:
         _messages.fp_warnings_restore(main.fp_token)
 
@@ -534,6 +539,10 @@ class Trace:
     # False for a trace that boxes nothing (debug_nans' and a backend's, at the bottom of
     # the stack): `new_buffer` leaves values plain there
     boxes = True
+    # True for a trace whose result outlives it inside the enclosing transform (a staged
+    # loop body, branch, checkpointed or jitted function is an operand there): the NumPy
+    # arrays it keeps stay read-only until that transform ends (`protect`)
+    hands_over = False
 
     def __init__(self, main):
         self.main = main

@@ -26,7 +26,7 @@ import numpy as np
 from funcdiff import numpy as fnp
 from funcdiff._src.api.forward import jvp
 from funcdiff._src.api.linear import stop_gradient
-from funcdiff._src.api.reverse import vjp
+from funcdiff._src.api.reverse import vjp_now
 from funcdiff._src.api.vmap import vmap
 from funcdiff._src.control.custom import custom_vjp
 from funcdiff._src.control.flow import while_loop
@@ -129,10 +129,10 @@ def _solution(residual, params, guess, run_solver, tangent_solve, transpose_solv
 
     def bwd(res, x_bar):
         params, x = res
-        _, pull_x = vjp(lambda y: residual(params, y), x)
+        _, pull_x = vjp_now(lambda y: residual(params, y), x)
         w = _checked(transpose_solve, lambda v: pull_x(v)[0], x_bar, tol, name,
                      "transposed")
-        _, pull_p = vjp(lambda p: residual(p, x), params)
+        _, pull_p = vjp_now(lambda p: residual(p, x), params)
         (p_bar,) = pull_p(tree_map(fnp.negative, w))
         return p_bar, None
 

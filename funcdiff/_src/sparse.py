@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from funcdiff._src.api.forward import jvp
-from funcdiff._src.api.reverse import grad, vjp
+from funcdiff._src.api.reverse import grad, vjp_now
 from funcdiff._src.api.vmap import vmap
 from funcdiff._src.core import get_aval
 from funcdiff._src.interpreters.staging import stage_flat
@@ -687,7 +687,7 @@ def _make(fun, mode, sparsity):
                 return vmap(lambda t: jvp(g, parts, _unflatten(t, avals))[1])(s)
         elif mode == "rev":
             def compressed(x, s):
-                _, pullback = vjp(g, *point(x))
+                _, pullback = vjp_now(g, *point(x))
                 return vmap(lambda c: ravel_pytree(list(pullback(c)))[0])(s)
         else:
             h = grad(lambda y: fun(*unravel(y)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from funcdiff._src.api.forward import jvp
-from funcdiff._src.api.reverse import vjp
+from funcdiff._src.api.reverse import vjp_now
 from funcdiff._src.api_util import float0
 from funcdiff._src.tree import (
     keystr,
@@ -279,7 +279,7 @@ def _check_jvp(f, args, atol, rtol, eps, rng, what):
 
 
 def _check_vjp(f, args, atol, rtol, eps, rng, what, with_jvp=True):
-    out, pullback = vjp(f, *args)
+    out, pullback = vjp_now(f, *args)
     atol, rtol = _default_tols(tree_flatten((args, out))[0], atol, rtol)
     u = tree_map(lambda y: _random_like(rng, y), out)
     v = _directions(rng, args, eps)
@@ -447,7 +447,7 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), atol=None, rtol=None, ep
                 u = tree_map(lambda y: _random_like(rng, y), f(*args))
 
                 def f_vjp(*xs):
-                    return vjp(f, *xs)[1](u)
+                    return vjp_now(f, *xs)[1](u)
 
                 check(f_vjp, args, order - 1, what)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from funcdiff._src.api.forward import jvp
-from funcdiff._src.api.reverse import vjp
+from funcdiff._src.api.reverse import vjp_now
 from funcdiff._src.api.vmap import vmap
 from funcdiff._src.api_util import (
     argnums_tuple,
@@ -166,9 +166,9 @@ def jacrev(fun, argnums=0, has_aux=False):
         leaves, in_tree = tree_flatten(dyn)
         f = _dyn_fun(fun, args, nums, in_tree)
         if has_aux:
-            y, pullback, aux = vjp(f, *leaves, has_aux=True)
+            y, pullback, aux = vjp_now(f, *leaves, has_aux=True)
         else:
-            y, pullback = vjp(f, *leaves)
+            y, pullback = vjp_now(f, *leaves)
         out_leaves, out_tree = tree_flatten(y)
         basis, sizes = _basis(out_leaves)
         m = sum(sizes)

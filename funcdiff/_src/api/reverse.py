@@ -36,7 +36,13 @@ from funcdiff._src.tree import (
     tree_unflatten,
 )
 
-__all__ = ["vjp", "grad", "value_and_grad"]
+__all__ = ["vjp", "vjp_now", "grad", "value_and_grad"]
+
+
+def vjp_now(fun, *primals, has_aux=False):
+    """`vjp` for funcdiff's own rules, whose pullback runs before any other code: the
+    tape keeps the arrays themselves, not copies (see `record`'s `keep`)."""
+    return _vjp(fun, primals, has_aux, keep=False)
 
 
 def vjp(fun, *primals, has_aux=False):
@@ -62,6 +68,10 @@ def vjp(fun, *primals, has_aux=False):
 
         ```
     """
+    return _vjp(fun, primals, has_aux, keep=True)
+
+
+def _vjp(fun, primals, has_aux, keep):
     check_fun(fun, "vjp")
     check_flag(has_aux, "has_aux", "vjp")
     if foreign_backend(primals, None, "vjp") is not None:
@@ -70,7 +80,7 @@ def vjp(fun, *primals, has_aux=False):
     check_leaves(flat, primals, "vjp")
     flat_fun, store = flatten_fun_args(fun, in_tree, has_aux, "vjp")
     trace, outs, nodes, in_nodes = record(
-        flat_fun, flat, [True] * len(flat), "vjp", fun, store if has_aux else None, keep=True
+        flat_fun, flat, [True] * len(flat), "vjp", fun, store if has_aux else None, keep=keep
     )
     out_tree = store["tree"]
     out_avals = [get_aval(o) for o in outs]
@@ -110,11 +120,11 @@ def _vjp_staged(fun, primals, has_aux):
     program run on those arrays (the pullback runs the forward pass again)."""
 
     def forward(*p):
-        out = vjp(fun, *p, has_aux=has_aux)
+        out = vjp_now(fun, *p, has_aux=has_aux)
         return (out[0], out[2]) if has_aux else out[0]
 
     def backward(p, ct):
-        return vjp(fun, *p, has_aux=has_aux)[1](ct)
+        return vjp_now(fun, *p, has_aux=has_aux)[1](ct)
 
     res = staged_call(forward, primals, {})
 

@@ -37,7 +37,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from funcdiff._src.api.reverse import vjp
+from funcdiff._src.api.reverse import vjp_now
 from funcdiff._src.api.vmap import vmap
 from funcdiff._src.api_util import float0
 from funcdiff._src.core import (
@@ -381,10 +381,10 @@ def _cj_vjp(g, out, primals, argnums, fun, jvp, n_fun, n_rule, name, stash):
             outs = rule(*r, *xs, *ts)
             return list(outs[len(outs) // 2 :])
 
-        _, pullback = vjp(tangent_map, *[_zero_tangent(x) for x in xs])
+        _, pullback = vjp_now(tangent_map, *[_zero_tangent(x) for x in xs])
         cts[lo:] = pullback(g)
     if any(i < n_fun for i in argnums):  # hoisted values of the body: through the body
-        _, pullback = vjp(lambda *c: fun(*c, *xs), *f)
+        _, pullback = vjp_now(lambda *c: fun(*c, *xs), *f)
         cts[:n_fun] = pullback(g)
     return [cts[i] for i in argnums]
 
@@ -509,7 +509,7 @@ def _cv_vjp(g, out, primals, argnums, fwd, bwd, jvp, n_fwd, n_bwd, n_rule, n_out
     if any(i >= lo for i in argnums):
         cts[lo:] = _batched_rule(bwd)(*b, *residuals, *g)
     if any(i < n_fwd for i in argnums):  # hoisted values of fwd: through its body
-        _, pullback = vjp(lambda *c: list(fwd(*c, *xs))[:n_out], *f)
+        _, pullback = vjp_now(lambda *c: list(fwd(*c, *xs))[:n_out], *f)
         cts[:n_fwd] = pullback(g)
     return [cts[i] for i in argnums]
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from funcdiff import numpy as fnp
 from funcdiff._src.api.forward import jvp
-from funcdiff._src.api.reverse import vjp
+from funcdiff._src.api.reverse import vjp_now
 from funcdiff._src.api_util import foreign_backend
 from funcdiff._src.control.custom import _batch_all_front, _instantiate, _Stash, _value, _vmapped
 from funcdiff._src.control.primitives import bind_cond, bind_scan, bind_while
@@ -450,7 +450,7 @@ def _ckpt_vjp(g, out, primals, argnums, fun, stash):
             args[i] = x
         return fun(*args)
 
-    _, pullback = vjp(f, *[primals[i] for i in argnums])
+    _, pullback = vjp_now(f, *[primals[i] for i in argnums])
     return list(pullback(list(g)))
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from funcdiff import numpy as fnp
 from funcdiff._src import backend
-from funcdiff._src.api.reverse import vjp
+from funcdiff._src.api.reverse import vjp_now
 from funcdiff._src.api.vmap import vmap
 from funcdiff._src.api_util import float0
 from funcdiff._src.backend import library_of
@@ -174,7 +174,7 @@ def _scan_vjp(g, out, primals, argnums, body, num_consts, num_carry, length, rev
         carry = [next(it) for _ in range(nk)]
         x = [next(it) for _ in range(len(xs))]
         gy = [next(it) for f in fy if f]
-        _, pullback = vjp(lambda *a: list(body(*a)), *cs, *carry, *x)
+        _, pullback = vjp_now(lambda *a: list(body(*a)), *cs, *carry, *x)
         ct_out = []
         it_c, it_y = iter(ct_carry), iter(gy)
         for f, a in zip(fk, k_avals):
@@ -535,7 +535,7 @@ def _cond_vjp(g, out, primals, argnums, branches):
     def make(br):
         def vbranch(*args):
             x, cts = args[:n_ops], args[n_ops:]
-            _, pullback = vjp(lambda *a: list(br(*a)), *x)
+            _, pullback = vjp_now(lambda *a: list(br(*a)), *x)
             res = pullback(list(cts))
             return [
                 np.zeros(_aval(xi).shape, _aval(xi).dtype) if not _is_float(_aval(xi)) else r

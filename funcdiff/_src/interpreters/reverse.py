@@ -34,6 +34,7 @@ from funcdiff._src.core import (
     protect,
     push_main,
 )
+from funcdiff._src.program import Program
 
 __all__ = ["RevTrace", "RevTracer", "record", "backward_pass"]
 
@@ -197,14 +198,32 @@ _SHAPE_ONLY = frozenset({float, int, bool, complex})  # no memory to free: keep 
 
 
 def _copy_protected(tape, protected):
-    """Replace the `protected` arrays among the tape's kept operands by copies."""
+    """Replace the `protected` arrays among the tape's kept operands, and among the
+    constants of the programs its entries hold (loop bodies, branches), by copies."""
     ids = {id(a) for a in protected}
     copies = {}
+
+    def fresh(p):
+        return copies.setdefault(id(p), np.array(p)) if id(p) in ids else p
+
+    def in_params(v):
+        if isinstance(v, Program):
+            for var, c in v.consts.items():
+                v.consts[var] = fresh(c)
+            for e in v.eqns:
+                for w in e.params.values():
+                    in_params(w)
+        elif type(v) in (list, tuple):
+            for w in v:
+                in_params(w)
+
     for i, entry in enumerate(tape):
-        if entry is not None and any(id(p) in ids for p in entry[2]):
-            kept = tuple(copies.setdefault(id(p), np.array(p)) if id(p) in ids else p
-                         for p in entry[2])
-            tape[i] = entry[:2] + (kept,) + entry[3:]
+        if entry is None:
+            continue
+        for v in entry[1].values():
+            in_params(v)
+        if any(id(p) in ids for p in entry[2]):
+            tape[i] = entry[:2] + (tuple(fresh(p) for p in entry[2]),) + entry[3:]
 
 
 def backward_pass(trace, out_cts, consume):

@@ -14,7 +14,7 @@ import scipy.integrate as _si
 
 from funcdiff import numpy as fnp
 from funcdiff._src.api.forward import jvp
-from funcdiff._src.api.reverse import vjp
+from funcdiff._src.api.reverse import vjp_now
 from funcdiff._src.api.vmap import vmap
 from funcdiff._src.core import Primitive, ShapedArray, Tracer, _state, dtype_of, get_aval, shape_of
 from funcdiff._src.interpreters.staging import stage_flat
@@ -241,7 +241,7 @@ def _odeint_vjp(g, ys, primals, argnums, dyn, **opts):
         def fy(y, *pj):
             return dyn(y, t, *_merge(ps, idx, pj))
 
-        f, pullback = vjp(fy, y, *[ps[j] for j in idx])
+        f, pullback = vjp_now(fy, y, *[ps[j] for j in idx])
         cts = pullback(a)
         parts = [f] + [-_flat(c, b) for c in cts]
         return concatenate([convert_element_type(p, _F64) for p in parts], len(b))
