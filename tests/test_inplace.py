@@ -634,26 +634,8 @@ def _run_program(ops, x):
     y = fnp.zeros(N_BUF)
     y[:4] = x
     views = []
-    for kind, a, b, k, c, j in ops:
-        if kind == "set":
-            y[a:b] = x[k] * c
-        elif kind == "set_row":
-            y[a:b] = fnp.sin(fnp.arange(b - a) + x[k])
-        elif kind == "iadd":
-            y[a:b] += x[k] ** 2
-        elif kind == "imul":
-            y[a:b] *= c
-        elif kind == "all":
-            y += c * y[::-1]
-        elif kind == "view":
-            views.append(y[a:b])
-        elif kind == "vset":
-            v = views[j]
-            v[(a + k) % v.shape[0]] = x[k] * c  # written through into y
-        elif kind == "mask":
-            y[y > c] = c * x[k]
-        else:
-            y.sort()
+    for op in ops:
+        _step(y, views, op, x)
     out = fnp.sum(fnp.sin(y) * fnp.arange(1.0, N_BUF + 1))
     for v in views:  # every view sees the writes made after it
         out = out + fnp.sum(v * v)
@@ -706,6 +688,7 @@ def _trace_of_comparisons(ops, x):
 
 
 def _step(y, views, op, x):
+    """One operation of a random program, NumPy code that runs on traced values too."""
     kind, a, b, k, c, j = op
     if kind == "set":
         y[a:b] = x[k] * c
@@ -721,7 +704,7 @@ def _step(y, views, op, x):
         views.append(y[a:b])
     elif kind == "vset":
         v = views[j]
-        v[(a + k) % v.shape[0]] = x[k] * c
+        v[(a + k) % v.shape[0]] = x[k] * c  # written through into y
     elif kind == "mask":
         y[y > c] = c * x[k]
     else:
