@@ -306,10 +306,23 @@ def _step(kind, arg, v, x):
     if kind == "matmul":  # a contraction with a sparse constant
         a = rng.normal(size=(k, k)) * (rng.random((k, k)) < 0.3)
         return fnp.tanh(a @ v)
+    if kind == "write":  # in place: some elements overwritten (repeats: the last wins)
+        y = fnp.zeros(k)
+        y[rng.random(k) < 0.7] = 1.0
+        y[: k // 2 + 1] = v[: k // 2 + 1] * 0.5
+        idx = rng.integers(0, k, int(rng.integers(1, k + 1)))
+        y[idx] = fnp.sin(v[rng.integers(0, k, idx.size)])
+        return y
+    if kind == "write_at":  # ufunc.at: repeats combine
+        y = v * 1.0
+        idx = rng.integers(0, k, int(rng.integers(1, k + 1)))
+        (np.add if arg % 2 else np.maximum).at(y, idx, v[rng.integers(0, k, idx.size)] ** 2)
+        return y
     raise AssertionError(kind)
 
 
-_KINDS = ("unary", "gather_product", "shift", "segment_sum", "cumsum", "where", "mix", "matmul")
+_KINDS = ("unary", "gather_product", "shift", "segment_sum", "cumsum", "where", "mix", "matmul",
+          "write", "write_at")
 
 
 @st.composite
@@ -347,6 +360,22 @@ def test_random_sparse_programs_agree_with_dense_derivatives(program):
         if not prep.split:  # the colouring is of the pattern itself: check it
             p = pattern.T if prep.by_rows else pattern
             assert _valid_columns(sp.csr_matrix(p), prep.colors)
+
+
+def test_in_place_residuals_keep_their_pattern():
+    n = 50
+
+    def residual(u):  # a finite-difference residual written into a buffer, NumPy style
+        r = fnp.zeros(n)
+        r[1:-1] = u[:-2] - 2 * u[1:-1] + u[2:] + 0.1 * fnp.exp(u[1:-1])
+        r[0] = u[0]
+        r[-1] = u[-1] - 1.0
+        return r
+
+    u = np.linspace(0.0, 1.0, n)
+    prep = fd.sparse_jacfwd(residual).prepare(u)
+    assert fd.jacobian_sparsity(residual, u).nnz == 3 * n - 4 and prep.ncolors == 3
+    np.testing.assert_allclose(fd.sparse_jacfwd(residual)(u).toarray(), _dense(residual, u))
 
 
 @pytest.mark.parametrize("b", [1, 2, 3, 5, 8])

@@ -32,7 +32,7 @@ from funcdiff._src.api.vmap import vmap
 from funcdiff._src.core import get_aval
 from funcdiff._src.interpreters.staging import stage_flat
 from funcdiff._src.jit.dispatch import jit
-from funcdiff._src.lax.indexing import gather_p
+from funcdiff._src.lax.indexing import gather_p, scatter_set_p
 from funcdiff._src.program import Literal, Program
 from funcdiff._src.ravel import ravel_pytree
 
@@ -178,13 +178,19 @@ def _contract(sp, in_patterns, in_avals, out_aval, subscripts, n):
 
 
 def _scatter(sp, prim, in_patterns, in_avals, out_aval, params, n):
-    """scatter_add(x, u): x's pattern, plus u's moved where the index puts it."""
+    """scatter_add(x, u) (and min, max): x's pattern, plus u's moved where the index puts
+    it; scatter_set (`y[i] = v`): the written elements lose x's pattern."""
     p_x, p_u = in_patterns[0], in_patterns[1]
     a_x, a_u = in_avals[0], in_avals[1]
     if len(in_avals) > 2:  # a traced index: conservative
         return None
     index = params["index"]
     pos = np.asarray(gather_p.impl(np.arange(_size(a_x)).reshape(a_x.shape), index=index))
+    if p_x is not None and prim is scatter_set_p:  # (overwritten: x's rows there go)
+        keep = np.ones(_size(a_x), bool)
+        keep[pos.ravel()] = False
+        p_x = (sp.diags(keep.astype(np.int8), dtype=np.int8) @ p_x).astype(bool).tocsr()
+        p_x.eliminate_zeros()
     parts = [] if p_x is None else [p_x]
     if p_u is not None and p_u.nnz:
         src = np.broadcast_to(np.arange(_size(a_u)).reshape(a_u.shape), pos.shape).ravel()

@@ -482,6 +482,7 @@ scatter_set_p.xp_impl = lambda xp, x, u, *dyn, index: backend.scatter_set(
 scatter_set_p.jvp = _scatter_set_jvp
 scatter_set_p.vjp = _scatter_set_vjp
 scatter_set_p.abstract_eval = _scatter_abstract_eval
+scatter_set_p.sparsity = "scatter"  # (x's pattern where not written, u's where written)
 _scatter_set = scatter_set_p.bind
 
 
@@ -538,6 +539,7 @@ def _scatter_extremum(name, ufunc):
     prim.jvp = jvp
     prim.vjp = vjp
     prim.abstract_eval = _scatter_abstract_eval
+    prim.sparsity = "scatter"  # (each written element on x's and the values written there)
     return prim, bind
 
 
