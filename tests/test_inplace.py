@@ -787,6 +787,12 @@ def test_numpy_arrays_closed_over_by_staged_bodies_stay_read_only(body):
         with pytest.raises(ValueError, match="read-only"):
             run(X[:3])
 
+    def no_write(x):
+        return fnp.sum(body(np.full(3, 2.0))(x))
+
+    # forward mode uses the body at once: the write afterwards is harmless, and allowed
+    np.testing.assert_allclose(fd.jacfwd(later_write)(X[:3]), fd.jacfwd(no_write)(X[:3]))
+
     c = np.full(3, 2.0)  # a pullback keeps copies: writing afterwards changes nothing
     _, pullback = fd.vjp(lambda x: fnp.sum(body(c)(x)), X[:3])
     want = pullback(1.0)[0]

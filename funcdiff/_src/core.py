@@ -107,9 +107,11 @@ def pop_main(main):
     else:  # unbalanced (should not happen): remove it wherever it is
         stack.remove(main)
     if main.protected:
-        if hands_over and stack:  # (what it made lives on in the enclosing transform)
-            below = stack[-1]
-            below.protected = main.protected + (below.protected or [])
+        # (what it staged lives on in the nearest enclosing transform that records it)
+        keeper = next((m for m in reversed(stack) if m.trace.records), None) \
+            if hands_over else None
+        if keeper is not None:
+            keeper.protected = main.protected + (keeper.protected or [])
         else:
             release(main.protected)
         _explain_read_only(main)
@@ -543,6 +545,9 @@ class Trace:
     # loop body, branch, checkpointed or jitted function is an operand there): the NumPy
     # arrays it keeps stay read-only until that transform ends (`protect`)
     hands_over = False
+    # True for a trace that keeps what it is given for later (a tape, a program), where a
+    # finished staging level's arrays stay read-only; forward mode and vmap use them at once
+    records = False
 
     def __init__(self, main):
         self.main = main

@@ -75,6 +75,7 @@ class RevTracer(Tracer):
 
 class RevTrace(Trace):
     __slots__ = ("tape",)
+    records = True  # (its tape)
 
     def __init__(self, main):
         super().__init__(main)

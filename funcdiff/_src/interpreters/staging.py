@@ -94,6 +94,7 @@ def _eqn(prim, inputs, params, outputs):
 class StagingTrace(Trace):
     __slots__ = ("eqns", "consts", "const_ids", "concrete", "buffers")
     hands_over = True  # (its program: an operand of the enclosing transform, if any)
+    records = True
 
     def __init__(self, main):
         super().__init__(main)
