@@ -30,11 +30,20 @@ inexact, number, promote_types = np.inexact, np.number, np.promote_types
 
 def zeros(shape, dtype=float, order="C", *, device=None, like=None):
     """`numpy.zeros`; inside a transform a buffer that traced values can be written into
-    (`y = fnp.zeros(3); y[0] = x`, see the in-place guide).
+    (see the in-place guide).
 
     Example:
-        >>> fnp.zeros((2, 3)).shape
-        (2, 3)
+        ```python
+        >>> import funcdiff as fd, funcdiff.numpy as fnp
+        >>> def running_sum(x):
+        ...     y = fnp.zeros(3)
+        ...     y[0] = x[0]
+        ...     y[1:] = y[0] + x[1:]
+        ...     return fnp.sum(y)
+        >>> fd.grad(running_sum)(fnp.ones(3)).tolist()
+        [3.0, 1.0, 1.0]
+
+        ```
     """
     return new_buffer(np.zeros(shape, dtype, order))
 
