@@ -97,7 +97,7 @@ def push_main(trace_type, name, fun=None):
 
 def pop_main(main):
     main.alive = False
-    hands_over = main.trace.hands_over
+    trace = main.trace
     # Break the main <-> trace cycle, so that a finished trace (and a reverse-mode
     # tape with its residuals) is freed by reference counting, not by a later GC.
     main.trace = None
@@ -109,7 +109,7 @@ def pop_main(main):
     if main.protected:
         # (what it staged lives on in the nearest enclosing transform that records it)
         keeper = next((m for m in reversed(stack) if m.trace.records), None) \
-            if hands_over else None
+            if trace.hands_over else None
         if keeper is not None:
             keeper.protected = main.protected + (keeper.protected or [])
         else:
