@@ -109,7 +109,8 @@ def detach_message(main, what):
             "Writing a traced value into a NumPy array (`y[i] = x` or `out=y`, `y` made by "
             "`np.zeros`, or made outside the transformed function) cannot be followed. Fix: "
             "make `y` inside the function with `fnp.zeros(...)` / `fnp.zeros_like(x)` / "
-            "`fnp.array(...)` (there a traced buffer that in-place writes follow), or the "
+            "`fnp.array(...)` / `np.zeros(..., like=x)` (there a traced buffer that in-place "
+            "writes follow), or the "
             "functional update `y = fnp.at(y)[i].set(x)`, or drop `out=` and use the "
             "returned value."
         )
